@@ -1,0 +1,73 @@
+# Two commands on a fresh machine: `make synth` and `make test`. Every target sets up what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+CDK := npx --no-install cdk
+
+# Node 20 is past jsii's end of life; the banner is noise on every synth, so silence that one
+# warning here rather than hiding stderr.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# No AWS account is needed to synthesize: skip the instance-metadata credential probe and the
+# CLI's network calls, which only time out here.
+export AWS_EC2_METADATA_DISABLED := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: help setup synth test lint bench deploy diff destroy clean
+
+help:
+	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
+	@echo "make test     run the test suite (sets itself up)"
+	@echo "make lint     ruff, mypy, cdk-nag (synth), cfn-lint, checkov"
+	@echo "make bench    synth time of this app against an empty CDK app"
+	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.3
+	$(PY) -m pip install --quiet -e '.[runtime]' --group dev
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+
+synth: setup
+	$(CDK) synth --quiet
+
+test: setup
+	$(PY) -m pytest -q
+
+$(CHECKOV_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip==26.3
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --group checkov
+	touch $@
+
+lint: synth $(CHECKOV_VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation -d cdk.out
+
+bench: synth
+	$(PY) bench/synth.py
+
+# These need AWS credentials for the target account (see README); nothing here can run them.
+deploy: synth
+	$(CDK) deploy --all --require-approval broadening
+
+diff: synth
+	$(CDK) diff --all
+
+destroy: setup
+	$(CDK) destroy --all
+
+clean:
+	rm -rf cdk.out $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""CDK entry point: read the config from cdk.json's context, build the stack, run cdk-nag."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import App, Environment, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import CONTEXT_KEY, AppConfig, ConfigError, parse_config
+from infra.stack import IdentityPoolsStack
+
+
+def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
+    """The whole app; tests and benchmarks call this with their own context and outdir."""
+    app = App(context=dict(context) if context is not None else None, outdir=outdir)
+    config = parse_config(app.node.try_get_context(CONTEXT_KEY))
+    add_stack(app, config)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app
+
+
+def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
+    # Without CDK_DEFAULT_* (no credentials) the stack is environment-agnostic: the region is
+    # the deploy-time ${AWS::Region}.
+    env = Environment(
+        account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
+    )
+    return IdentityPoolsStack(app, config.stack_name, config=config, env=env)
+
+
+def main() -> None:
+    try:
+        app = build_app()
+    except ConfigError as error:
+        sys.exit(f"Configuration error in cdk.json context: {error}")
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

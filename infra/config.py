@@ -1,0 +1,284 @@
+"""The app's one configuration: the ``config`` object in ``cdk.json``'s context.
+
+It is parsed into frozen dataclasses before any construct exists, so a mistake fails the synth
+with a :class:`ConfigError` that names the key and says how to fix it. ``docs/configuration.md``
+is the reference for every key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, TypeVar
+
+CONTEXT_KEY = "config"
+
+
+class ConfigError(ValueError):
+    """A configuration mistake, worded so the reader knows which key to change and how."""
+
+    def __init__(self, key: str, problem: str, fix: str) -> None:
+        label = f"{CONTEXT_KEY}.{key}" if key else CONTEXT_KEY
+        super().__init__(f"{label}: {problem}. {fix}")
+        self.key = key
+
+
+class Stage(StrEnum):
+    """Where the stack goes. Only ``sandbox`` lets resources be destroyed with the stack."""
+
+    SANDBOX = "sandbox"
+    PROD = "prod"
+
+
+class FeaturePlan(StrEnum):
+    """The user pool's Cognito feature plan; it decides which features the pool may use."""
+
+    LITE = "LITE"
+    ESSENTIALS = "ESSENTIALS"
+    PLUS = "PLUS"
+
+
+class MfaMode(StrEnum):
+    """TOTP multi-factor authentication: offered to every user, or demanded of every user."""
+
+    OPTIONAL = "OPTIONAL"
+    REQUIRED = "REQUIRED"
+
+
+class Preset(StrEnum):
+    """What a group's role may do in the sample bucket (``infra/sample_bucket.py``)."""
+
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$")
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}/$")
+# Amplify Storage's per-identity prefixes; they are not configurable.
+RESERVED_PREFIXES = ("private/", "protected/")
+MAX_PRECEDENCE = 2**31 - 1
+MAX_DESCRIPTION = 2048
+
+
+def _meta(key: str, parse: Callable[[Any, str], Any]) -> dict[str, Any]:
+    return {"key": key, "parse": parse}
+
+
+def _expect(value: Any, kind: type, key: str, example: str) -> Any:
+    # bool is an int in Python; a config that says `1` for a flag or `true` for a number is a typo.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(
+            key,
+            f"expected {kind.__name__}, got {type(value).__name__} {value!r}",
+            f"Write it as JSON {kind.__name__}, for example {example}",
+        )
+    return value
+
+
+def _bool(value: Any, key: str) -> bool:
+    return bool(_expect(value, bool, key, "false"))
+
+
+def _matching(pattern: re.Pattern[str], rule: str, example: str) -> Callable[[Any, str], str]:
+    def parse(value: Any, key: str) -> str:
+        text = _expect(value, str, key, f'"{example}"')
+        if not pattern.fullmatch(text):
+            raise ConfigError(key, f"{text!r} is not {rule}", f'Use something like "{example}"')
+        return str(text)
+
+    return parse
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum(kind: type[E]) -> Callable[[Any, str], E]:
+    def parse(value: Any, key: str) -> E:
+        allowed = [member.value for member in kind]
+        text = _expect(value, str, key, f'"{allowed[0]}"')
+        if text not in allowed:
+            raise ConfigError(key, f"unknown value {text!r}", f"Use one of {', '.join(allowed)}")
+        return kind(text)
+
+    return parse
+
+
+def _precedence(value: Any, key: str) -> int:
+    number = int(_expect(value, int, key, "10"))
+    if not 0 <= number <= MAX_PRECEDENCE:
+        raise ConfigError(
+            key, f"{number} is out of range", f"Use a whole number from 0 to {MAX_PRECEDENCE}"
+        )
+    return number
+
+
+def _description(value: Any, key: str) -> str:
+    text = str(_expect(value, str, key, '"Full access"'))
+    if len(text) > MAX_DESCRIPTION:
+        raise ConfigError(
+            key, f"is {len(text)} characters long", f"Shorten it to {MAX_DESCRIPTION} at most"
+        )
+    return text
+
+
+T = TypeVar("T")
+
+
+def _parse_object(cls: type[T], raw: Any, path: str) -> T:
+    """Build dataclass ``cls`` from a JSON object, refusing unknown keys and wrong types."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            path, f"expected a JSON object, got {type(raw).__name__}", "Make it an object of keys"
+        )
+    specs = {f.metadata["key"]: f for f in fields(cls)}  # type: ignore[arg-type]
+    for key in raw:
+        if key not in specs:
+            close = difflib.get_close_matches(str(key), list(specs), n=1)
+            hint = f"Did you mean {close[0]!r}?" if close else "Remove it"
+            raise ConfigError(
+                _join(path, str(key)), "is not a known key", f"{hint} Known keys: {', '.join(specs)}"
+            )
+    values = {
+        spec.name: spec.metadata["parse"](raw[key], _join(path, key))
+        for key, spec in specs.items()
+        if key in raw
+    }
+    return cls(**values)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    """One user pool group; its role is the group's role in the identity pool."""
+
+    name: str = field(
+        metadata=_meta("name", _matching(_GROUP_NAME, "1-64 letters, digits, '_' or '-'", "editors"))
+    )
+    precedence: int = field(metadata=_meta("precedence", _precedence))
+    preset: Preset = field(metadata=_meta("preset", _enum(Preset)))
+    description: str = field(default="", metadata=_meta("description", _description))
+
+
+def _groups(value: Any, key: str) -> tuple[GroupConfig, ...]:
+    items = _expect(value, list, key, '[{"name": "viewers", "precedence": 30, "preset": "viewer"}]')
+    if not items:
+        raise ConfigError(
+            key, "is empty", "Configure at least one group: only group members get a group role"
+        )
+    groups: list[GroupConfig] = []
+    for index, item in enumerate(items):
+        item_key = f"{key}[{index}]"
+        if isinstance(item, Mapping):
+            for required in ("name", "precedence", "preset"):
+                if required not in item:
+                    raise ConfigError(
+                        f"{item_key}.{required}", "is missing", f"Give every group a {required}"
+                    )
+        groups.append(_parse_object(GroupConfig, item, item_key))
+    _unique(groups, key, "name", "Group names must be unique; rename one")
+    _unique(
+        groups,
+        key,
+        "precedence",
+        "Precedences must be unique so that the preferred role is never ambiguous; "
+        "give each group its own number (lower wins)",
+    )
+    return tuple(groups)
+
+
+def _unique(groups: list[GroupConfig], key: str, attribute: str, fix: str) -> None:
+    seen: dict[Any, int] = {}
+    for index, group in enumerate(groups):
+        value = getattr(group, attribute)
+        if value in seen:
+            raise ConfigError(
+                f"{key}[{index}].{attribute}",
+                f"{value!r} is already used by {key}[{seen[value]}]",
+                fix,
+            )
+        seen[value] = index
+
+
+def _prefix(value: Any, key: str) -> str:
+    prefix = _matching(_PREFIX, "a lower-case folder name ending in '/'", "shared/")(value, key)
+    if prefix in RESERVED_PREFIXES:
+        raise ConfigError(
+            key,
+            f"{prefix!r} is reserved for per-identity folders",
+            "Choose another folder name",
+        )
+    return prefix
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Folders of the sample bucket besides Amplify's per-identity ``private/`` and ``protected/``."""
+
+    shared_prefix: str = field(default="shared/", metadata=_meta("sharedPrefix", _prefix))
+    public_prefix: str = field(default="public/", metadata=_meta("publicPrefix", _prefix))
+
+    def __post_init__(self) -> None:
+        if self.shared_prefix == self.public_prefix:
+            raise ConfigError(
+                "storage.sharedPrefix",
+                f"is the same folder as storage.publicPrefix ({self.public_prefix!r})",
+                "Give the shared and the public folder different names",
+            )
+
+
+def _storage(value: Any, key: str) -> StorageConfig:
+    return _parse_object(StorageConfig, value, key)
+
+
+DEFAULT_GROUPS = (
+    GroupConfig("admins", 10, Preset.ADMIN, "Full access to the sample bucket"),
+    GroupConfig("editors", 20, Preset.EDITOR, "Read and write the shared folder"),
+    GroupConfig("viewers", 30, Preset.VIEWER, "Read the shared folder"),
+)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Everything a forker may change. Defaults are the secure choice."""
+
+    app_name: str = field(
+        default="idpools",
+        metadata=_meta(
+            "appName",
+            _matching(_APP_NAME, "a letter, then up to 31 letters, digits or '-'", "idpools"),
+        ),
+    )
+    stage: Stage = field(default=Stage.SANDBOX, metadata=_meta("stage", _enum(Stage)))
+    feature_plan: FeaturePlan = field(
+        default=FeaturePlan.ESSENTIALS, metadata=_meta("featurePlan", _enum(FeaturePlan))
+    )
+    mfa: MfaMode = field(default=MfaMode.OPTIONAL, metadata=_meta("mfa", _enum(MfaMode)))
+    self_sign_up: bool = field(default=False, metadata=_meta("selfSignUp", _bool))
+    guest_access: bool = field(default=False, metadata=_meta("guestAccess", _bool))
+    groups: tuple[GroupConfig, ...] = field(
+        default=DEFAULT_GROUPS, metadata=_meta("groups", _groups)
+    )
+    storage: StorageConfig = field(
+        default_factory=StorageConfig, metadata=_meta("storage", _storage)
+    )
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.app_name}-{self.stage}"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.stage is Stage.SANDBOX
+
+
+def parse_config(raw: Any) -> AppConfig:
+    """Parse the ``config`` context value; ``None`` (no config at all) gives the defaults."""
+    return _parse_object(AppConfig, {} if raw is None else raw, "")

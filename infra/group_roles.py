@@ -1,0 +1,54 @@
+"""User pool groups, each carrying its own identity-pool role and a unique precedence."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.config import GroupConfig
+from infra.identity_pool_role import Amr, identity_pool_role
+from infra.sample_bucket import SampleBucket
+
+
+class GroupRoles(Construct):
+    """One ``UserPoolGroup`` and one role per configured group.
+
+    Cognito puts the roles of a user's groups into the ID token as ``cognito:roles`` and the
+    role of the group with the lowest precedence as ``cognito:preferred_role``; the identity
+    pool's token mapping then hands out exactly that role.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        groups: tuple[GroupConfig, ...],
+        user_pool: cognito.IUserPool,
+        identity_pool_id: str,
+        bucket: SampleBucket,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.roles: dict[str, iam.Role] = {}
+        for group in groups:
+            grant = bucket.member_grant(group.preset)
+            role = identity_pool_role(
+                self,
+                f"{group.name}Role",
+                identity_pool_id=identity_pool_id,
+                amr=Amr.AUTHENTICATED,
+                description=f"Role of user pool group '{group.name}' (preset {group.preset})",
+                policy=grant.policy,
+                acknowledgements=grant.acknowledgements,
+            )
+            cognito.UserPoolGroup(
+                self,
+                f"{group.name}Group",
+                user_pool=user_pool,
+                group_name=group.name,
+                description=group.description or None,
+                precedence=group.precedence,
+                role=role,
+            )
+            self.roles[group.name] = role

@@ -1,0 +1,111 @@
+"""The identity pool: enhanced flow only, roles chosen from the user pool token."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import IStableStringProducer, Lazy
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_cognito_identitypool as identitypool
+from constructs import Construct
+
+from infra.identity_pool_role import Amr, identity_pool_role
+from infra.nag import acknowledge
+from infra.sample_bucket import Grant
+
+# The RoleMappings key. The L2 needs one because the provider name is only known at deploy time.
+USER_POOL_MAPPING_KEY = "UserPool"
+
+
+@jsii.implements(IStableStringProducer)
+class _IdentityPoolId:
+    """The pool id, resolved at synth: the default roles must exist before the pool does."""
+
+    def __init__(self, owner: TokenMappedIdentityPool) -> None:
+        self._owner = owner
+
+    def produce(self) -> str:
+        return self._owner.identity_pool.identity_pool_id
+
+
+class TokenMappedIdentityPool(Construct):
+    """An identity pool that takes the role from the user pool token (DESIGN.md invariant 2).
+
+    - Classic (basic) flow off: credentials come only through the pool's role resolution.
+    - The user-pool provider has the server-side token check on, so revoked tokens and
+      signed-out users are refused.
+    - Token mapping with ``AmbiguousRoleResolution: Deny``: a user gets the preferred role of
+      their groups; no group or a precedence tie means no credentials, never a fallback role.
+    - Guest access is off unless ``guest_grant`` is given. The unauthenticated role always exists
+      (the L2 attaches one), but without a grant it may do nothing.
+    - ``authenticated_grant`` is the default authenticated role's policy. Token mapping never
+      falls back to it; it serves providers added later that have no mapping of their own.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        user_pool: cognito.UserPool,
+        user_pool_client: cognito.UserPoolClient,
+        authenticated_grant: Grant,
+        guest_grant: Grant | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        pool_id = Lazy.string(_IdentityPoolId(self))
+        self.authenticated_role = identity_pool_role(
+            self,
+            "AuthenticatedRole",
+            identity_pool_id=pool_id,
+            amr=Amr.AUTHENTICATED,
+            description="Default authenticated role: the caller's own private folder only",
+            policy=authenticated_grant.policy,
+            acknowledgements=authenticated_grant.acknowledgements,
+        )
+        self.guest_role = identity_pool_role(
+            self,
+            "GuestRole",
+            identity_pool_id=pool_id,
+            amr=Amr.UNAUTHENTICATED,
+            description=(
+                "Guest role: read the public folder"
+                if guest_grant
+                else "Guest role: guest access is off, so it grants nothing"
+            ),
+            policy=guest_grant.policy if guest_grant else None,
+            acknowledgements=guest_grant.acknowledgements if guest_grant else (),
+        )
+        self.identity_pool = identitypool.IdentityPool(
+            self,
+            "Pool",
+            allow_classic_flow=False,
+            allow_unauthenticated_identities=guest_grant is not None,
+            authenticated_role=self.authenticated_role,
+            unauthenticated_role=self.guest_role,
+            authentication_providers=identitypool.IdentityPoolAuthenticationProviders(
+                user_pools=[
+                    identitypool.UserPoolAuthenticationProvider(
+                        user_pool=user_pool,
+                        user_pool_client=user_pool_client,
+                        disable_server_side_token_check=False,
+                    )
+                ]
+            ),
+            role_mappings=[
+                identitypool.IdentityPoolRoleMapping(
+                    provider_url=identitypool.IdentityPoolProviderUrl.user_pool(
+                        user_pool, user_pool_client
+                    ),
+                    mapping_key=USER_POOL_MAPPING_KEY,
+                    use_token=True,
+                    resolve_ambiguous_roles=False,
+                )
+            ],
+        )
+        if guest_grant:
+            acknowledge(
+                self.identity_pool,
+                "AwsSolutions-COG7",
+                "Guest access is on by configuration (config.guestAccess = true); the guest role "
+                "may only read the public folder of the sample bucket.",
+            )

@@ -1,0 +1,64 @@
+"""The one way to make a role that Cognito Identity may assume (DESIGN.md invariant 1).
+
+STS checks the trust policy on every ``AssumeRoleWithWebIdentity``: ``aud`` pins the role to
+this identity pool, so a token from any other pool is refused, and ``amr`` keeps guest
+identities off authenticated roles and the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.nag import acknowledge
+
+COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
+
+
+class Amr(StrEnum):
+    """The authentication method reference Cognito puts in the web identity token."""
+
+    AUTHENTICATED = "authenticated"
+    UNAUTHENTICATED = "unauthenticated"
+
+
+def identity_pool_principal(identity_pool_id: str, amr: Amr) -> iam.FederatedPrincipal:
+    return iam.FederatedPrincipal(
+        COGNITO_IDENTITY,
+        {
+            "StringEquals": {f"{COGNITO_IDENTITY}:aud": identity_pool_id},
+            "ForAnyValue:StringLike": {f"{COGNITO_IDENTITY}:amr": amr.value},
+        },
+        "sts:AssumeRoleWithWebIdentity",
+    )
+
+
+def identity_pool_role(
+    scope: Construct,
+    construct_id: str,
+    *,
+    identity_pool_id: str,
+    amr: Amr,
+    description: str,
+    policy: iam.PolicyDocument | None = None,
+    acknowledgements: Sequence[tuple[str, str]] = (),
+) -> iam.Role:
+    """A role trusted only by ``identity_pool_id`` for identities with ``amr``.
+
+    ``policy`` becomes the role's one inline policy, so a reviewer sees role and permissions in
+    one template resource. ``acknowledgements`` are ``(cdk-nag finding, reason)`` pairs for that
+    policy.
+    """
+    role = iam.Role(
+        scope,
+        construct_id,
+        assumed_by=identity_pool_principal(identity_pool_id, amr),
+        description=description,
+        inline_policies={"Access": policy} if policy else None,
+    )
+    for finding, reason in acknowledgements:
+        acknowledge(role, finding, reason)
+    return role

@@ -1,0 +1,165 @@
+"""The resource the identity pool's roles reach: one private bucket in Amplify Storage's layout.
+
+- ``private/<identity id>/``: that identity only, read and write.
+- ``protected/<identity id>/``: read by every group member, written by its owner only.
+- ``public/`` (``storage.publicPrefix``): read by group members and, when guest access is on,
+  by guests; written by admins only.
+- ``shared/`` (``storage.sharedPrefix``): the group presets' folder.
+
+Grants name exact prefixes. The per-identity ones use the policy variable
+``${cognito-identity.amazonaws.com:sub}``, which IAM replaces with the caller's identity id, so
+one role serves every identity and none can reach another's folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.config import Preset, StorageConfig
+from infra.nag import acknowledge
+
+IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}"
+PRIVATE = f"private/{IDENTITY_ID}/"
+PROTECTED = "protected/"
+OWN_PROTECTED = f"protected/{IDENTITY_ID}/"
+READ = ("s3:GetObject",)
+WRITE = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A policy and the cdk-nag findings it raises, each with the reason it is acceptable."""
+
+    policy: iam.PolicyDocument
+    acknowledgements: tuple[tuple[str, str], ...]
+
+
+class SampleBucket(Construct):
+    """An encrypted, TLS-only, non-public bucket with server access logs."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: StorageConfig,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._storage = storage
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            # S3 server access logging can deliver only to buckets encrypted with SSE-S3.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(90),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
+            removal_policy=removal_policy,
+        )
+        acknowledge(
+            self.access_logs,
+            "AwsSolutions-S1",
+            "This is the access-log bucket itself; logging it into itself would loop.",
+        )
+        _skip_checkov(
+            self.access_logs,
+            ("CKV_AWS_18", "This is the access-log bucket itself; logging it would loop."),
+            ("CKV_AWS_145", "S3 server access logs can only be delivered to SSE-S3 buckets."),
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS_MANAGED,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="sample-bucket/",
+            removal_policy=removal_policy,
+        )
+
+    def identity_grant(self) -> Grant:
+        """The default authenticated role: the caller's own ``private/`` folder, nothing more."""
+        return self._grant([(PRIVATE, WRITE)])
+
+    def member_grant(self, preset: Preset) -> Grant:
+        """A group's role: the caller's own folders, the readable ones, and the preset."""
+        folders = [
+            (PRIVATE, WRITE),
+            (OWN_PROTECTED, WRITE),
+            (PROTECTED, READ),
+            (self._storage.public_prefix, READ),
+        ]
+        shared = self._storage.shared_prefix
+        if preset is Preset.ADMIN:
+            folders = [("", WRITE)]
+        elif preset is Preset.EDITOR:
+            folders.append((shared, WRITE))
+        elif preset is Preset.VIEWER:
+            folders.append((shared, READ))
+        return self._grant(folders)
+
+    def guest_grant(self) -> Grant:
+        """Guests read the public folder only."""
+        return self._grant([(self._storage.public_prefix, READ)])
+
+    def _grant(self, folders: list[tuple[str, tuple[str, ...]]]) -> Grant:
+        """Object actions per folder, plus ``ListBucket`` limited to those folders."""
+        statements = []
+        acknowledgements = []
+        for prefix, actions in folders:
+            statements.append(
+                iam.PolicyStatement(actions=list(actions), resources=[self._objects(prefix)])
+            )
+            acknowledgements.append(
+                (
+                    _wildcard_finding(self._logical_id, prefix),
+                    f"Object actions ({', '.join(actions)}) need an object wildcard; it is "
+                    f"bounded to the folder '{prefix or '(whole bucket)'}' of this one bucket.",
+                )
+            )
+        listing = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
+        prefixes = [f"{prefix}*" for prefix, _ in folders if prefix]
+        if prefixes:
+            listing.add_condition("StringLike", {"s3:prefix": prefixes})
+        statements.append(listing)
+        return Grant(iam.PolicyDocument(statements=statements), tuple(acknowledgements))
+
+    def _objects(self, prefix: str) -> str:
+        return self.bucket.arn_for_objects(f"{prefix}*")
+
+    @property
+    def _logical_id(self) -> str:
+        from aws_cdk import Stack  # noqa: PLC0415
+
+        cfn = self.bucket.node.default_child
+        stack = Stack.of(self)
+        return str(stack.resolve(stack.get_logical_id(cfn)))  # type: ignore[arg-type]
+
+
+def _wildcard_finding(bucket_logical_id: str, prefix: str) -> str:
+    # cdk-nag writes a token as <LogicalId.Attr> and a policy variable ${x} as <x>.
+    resource = f"<{bucket_logical_id}.Arn>/{prefix}*".replace("${", "<").replace("}", ">")
+    return f"AwsSolutions-IAM5[Resource::{resource}]"
+
+
+def _skip_checkov(bucket: s3.Bucket, *checks: tuple[str, str]) -> None:
+    """checkov reads skips, each with its reason, from the resource's metadata."""
+    bucket.node.default_child.add_metadata(  # type: ignore[union-attr]
+        "checkov", {"skip": [{"id": check, "comment": comment} for check, comment in checks]}
+    )

@@ -1,0 +1,62 @@
+"""The stack: user pool, groups with roles, identity pool, and the bucket the roles reach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
+from constructs import Construct
+
+from infra.config import AppConfig
+from infra.group_roles import GroupRoles
+from infra.identity_pool import TokenMappedIdentityPool
+from infra.sample_bucket import SampleBucket
+from infra.user_pool import SecureUserPool
+
+
+class IdentityPoolsStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any):
+        super().__init__(scope, construct_id, **kwargs)
+        removal = RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN
+        storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
+        users = SecureUserPool(self, "Users", config=config)
+        identities = TokenMappedIdentityPool(
+            self,
+            "Identities",
+            user_pool=users.user_pool,
+            user_pool_client=users.client,
+            authenticated_grant=storage.identity_grant(),
+            guest_grant=storage.guest_grant() if config.guest_access else None,
+        )
+        group_roles = GroupRoles(
+            self,
+            "Groups",
+            groups=config.groups,
+            user_pool=users.user_pool,
+            identity_pool_id=identities.identity_pool.identity_pool_id,
+            bucket=storage,
+        )
+
+        outputs = {
+            "Region": Aws.REGION,
+            "UserPoolId": users.user_pool.user_pool_id,
+            "UserPoolClientId": users.client.user_pool_client_id,
+            "UserPoolProviderName": users.user_pool.user_pool_provider_name,
+            "IdentityPoolId": identities.identity_pool.identity_pool_id,
+            "GuestAccess": str(config.guest_access).lower(),
+            "AuthenticatedRoleArn": identities.authenticated_role.role_arn,
+            "BucketName": storage.bucket.bucket_name,
+            # One JSON document, so a client learns the group table without parsing names.
+            "Groups": self.to_json_string(
+                [
+                    {
+                        "name": group.name,
+                        "precedence": group.precedence,
+                        "roleArn": group_roles.roles[group.name].role_arn,
+                    }
+                    for group in config.groups
+                ]
+            ),
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, f"{name}Output", key=name, value=value)

@@ -1,0 +1,94 @@
+"""The user pool and its one public app client, with the secure defaults of DESIGN.md invariant 7."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from infra.config import AppConfig, FeaturePlan, MfaMode
+from infra.nag import acknowledge
+
+PASSWORD_MIN_LENGTH = 14
+
+# Attributes the app client may read and write. Nothing a role decision uses is writable: group
+# membership is not an attribute at all, and later role inputs must stay off the write list.
+READABLE = ("email", "email_verified", "given_name", "family_name")
+WRITABLE = ("email", "given_name", "family_name")
+
+
+class SecureUserPool(Construct):
+    """A user pool that signs users in with their e-mail address, and an SRP-only client.
+
+    Defaults: administrators create users (``selfSignUp``), optional TOTP MFA (``mfa``), a
+    14-character password with every character class, e-mail changes take effect only once
+    verified, token revocation on, no user-existence errors. Outside the sandbox stage the pool
+    has deletion protection and is retained when the stack goes.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
+        super().__init__(scope, construct_id)
+        plus = config.feature_plan is FeaturePlan.PLUS
+        self.user_pool = cognito.UserPool(
+            self,
+            "Pool",
+            feature_plan=cognito.FeaturePlan[config.feature_plan.value],
+            self_sign_up_enabled=config.self_sign_up,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            sign_in_case_sensitive=False,
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            keep_original=cognito.KeepOriginalAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
+            password_policy=cognito.PasswordPolicy(
+                min_length=PASSWORD_MIN_LENGTH,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa[config.mfa.value],
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            standard_threat_protection_mode=(
+                cognito.StandardThreatProtectionMode.FULL_FUNCTION if plus else None
+            ),
+            deletion_protection=not config.is_sandbox,
+            removal_policy=RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN,
+        )
+        if config.mfa is MfaMode.OPTIONAL:
+            acknowledge(
+                self.user_pool,
+                "AwsSolutions-COG2",
+                "MFA is optional by configuration (config.mfa = OPTIONAL): every user may "
+                "enrol TOTP; set REQUIRED to demand it.",
+            )
+        if not plus:
+            reason = (
+                f"Threat protection needs the Plus feature plan; this pool is on "
+                f"{config.feature_plan.value} by configuration (config.featurePlan). "
+                "With PLUS, threat protection is enforced."
+            )
+            for rule in ("AwsSolutions-COG3", "AwsSolutions-COG8"):
+                acknowledge(self.user_pool, rule, reason)
+        self.client = self.user_pool.add_client(
+            "AppClient",
+            generate_secret=False,
+            # SRP only: the password never leaves the device. Refresh tokens are always allowed.
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            disable_o_auth=True,
+            enable_token_revocation=True,
+            prevent_user_existence_errors=True,
+            read_attributes=_attributes(READABLE),
+            write_attributes=_attributes(WRITABLE),
+            access_token_validity=Duration.hours(1),
+            id_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(30),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+        )
+
+
+def _attributes(names: tuple[str, ...]) -> cognito.ClientAttributes:
+    return cognito.ClientAttributes().with_standard_attributes(**dict.fromkeys(names, True))
