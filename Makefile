@@ -53,7 +53,7 @@ lint: synth $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/cfn-lint cdk.out/*.template.json
+	$(VENV)/bin/cfn-lint
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation -d cdk.out
 
 bench: synth

@@ -58,6 +58,8 @@ class Preset(StrEnum):
 
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ACCOUNT = re.compile(r"^\d{12}$")
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}/$")
 # Amplify Storage's per-identity prefixes; they are not configurable.
 RESERVED_PREFIXES = ("private/", "protected/")
@@ -257,6 +259,15 @@ class AppConfig:
         ),
     )
     stage: Stage = field(default=Stage.SANDBOX, metadata=_meta("stage", _enum(Stage)))
+    # Unset, the template is environment-agnostic and deploys to any account and region.
+    account: str | None = field(
+        default=None,
+        metadata=_meta("account", _matching(_ACCOUNT, "a 12-digit AWS account id", "123456789012")),
+    )
+    region: str | None = field(
+        default=None,
+        metadata=_meta("region", _matching(_REGION, "an AWS region name", "eu-west-1")),
+    )
     feature_plan: FeaturePlan = field(
         default=FeaturePlan.ESSENTIALS, metadata=_meta("featurePlan", _enum(FeaturePlan))
     )
