@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Environment, Validations
@@ -15,11 +17,27 @@ from infra.config import CONTEXT_KEY, AppConfig, ConfigError, parse_config
 from infra.stack import IdentityPoolsStack
 
 
-def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
-    """The whole app; tests and benchmarks call this with their own context and outdir."""
+CDK_JSON = Path(__file__).with_name("cdk.json")
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context (config and feature flags), as the CDK CLI passes it to the app."""
+    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
+    return context
+
+
+def build_app(
+    context: Mapping[str, Any] | None = None,
+    outdir: str | None = None,
+    configs: Sequence[AppConfig] | None = None,
+) -> App:
+    """The app with cdk-nag attached: one stack per config, by default the context's config.
+
+    Tests pass ``configs`` to synthesize several variants in one go.
+    """
     app = App(context=dict(context) if context is not None else None, outdir=outdir)
-    config = parse_config(app.node.try_get_context(CONTEXT_KEY))
-    add_stack(app, config)
+    for config in configs or [parse_config(app.node.try_get_context(CONTEXT_KEY))]:
+        add_stack(app, config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

@@ -1,0 +1,51 @@
+"""One synthesis for the whole test session (DESIGN.md budget: `make test` within 60 s).
+
+The app is synthesized once with two stacks: the shipped cdk.json config, and a variant that
+flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
+Plus plan). cdk-nag runs on both; any unacknowledged finding fails the synthesis, and so the
+session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from app import build_app, cdk_json_context
+from infra.config import CONTEXT_KEY, AppConfig, FeaturePlan, MfaMode, Stage, parse_config
+from tests.support.template import Synth, Template
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    context = cdk_json_context()
+    default = parse_config(context[CONTEXT_KEY])
+    variant = dataclasses.replace(
+        default,
+        stage=Stage.PROD,
+        guest_access=True,
+        self_sign_up=True,
+        mfa=MfaMode.REQUIRED,
+        feature_plan=FeaturePlan.PLUS,
+    )
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    build_app(context, str(outdir), [default, variant]).synth()
+
+    def load(config: AppConfig) -> Template:
+        template: Template = json.loads((outdir / f"{config.stack_name}.template.json").read_text())
+        return template
+
+    return Synth(outdir, default, variant, load(default), load(variant))
+
+
+@pytest.fixture(scope="session")
+def template(synth: Synth) -> Template:
+    """The template `make synth` produces from the shipped cdk.json."""
+    return synth.default
+
+
+@pytest.fixture(scope="session")
+def variant(synth: Synth) -> Template:
+    return synth.variant

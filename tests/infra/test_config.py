@@ -1,0 +1,169 @@
+"""The config model: every mistake names its key and the fix; nothing else ever escapes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app import cdk_json_context
+from infra.config import (
+    CONTEXT_KEY,
+    DEFAULT_GROUPS,
+    AppConfig,
+    ConfigError,
+    FeaturePlan,
+    MfaMode,
+    Preset,
+    Stage,
+    parse_config,
+)
+
+
+def shipped() -> dict[str, Any]:
+    return copy.deepcopy(cdk_json_context()[CONTEXT_KEY])
+
+
+def error_for(raw: Any) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    return str(caught.value)
+
+
+def test_shipped_config_parses_to_the_secure_defaults() -> None:
+    config = parse_config(shipped())
+    assert config == AppConfig()
+    assert config.stage is Stage.SANDBOX
+    assert config.feature_plan is FeaturePlan.ESSENTIALS
+    assert config.mfa is MfaMode.OPTIONAL
+    assert not config.guest_access
+    assert not config.self_sign_up
+    assert [(g.name, g.precedence, g.preset) for g in config.groups] == [
+        ("admins", 10, Preset.ADMIN),
+        ("editors", 20, Preset.EDITOR),
+        ("viewers", 30, Preset.VIEWER),
+    ]
+
+
+def test_no_config_at_all_gives_the_defaults() -> None:
+    assert parse_config(None) == AppConfig()
+    assert parse_config({}).groups == DEFAULT_GROUPS
+
+
+def test_config_is_frozen() -> None:
+    config = parse_config({})
+    with pytest.raises(AttributeError):
+        config.guest_access = True  # type: ignore[misc]
+
+
+def test_duplicate_precedence_names_the_second_group() -> None:
+    raw = shipped()
+    raw["groups"][1]["precedence"] = raw["groups"][0]["precedence"]
+    message = error_for(raw)
+    assert message.startswith("config.groups[1].precedence: 10 is already used by groups[0]")
+    assert "give each group its own number" in message
+
+
+def test_duplicate_group_name() -> None:
+    raw = shipped()
+    raw["groups"][2]["name"] = "admins"
+    assert error_for(raw).startswith("config.groups[2].name: 'admins' is already used")
+
+
+def test_unknown_preset_lists_the_known_ones() -> None:
+    raw = shipped()
+    raw["groups"][0]["preset"] = "superuser"
+    assert error_for(raw) == (
+        "config.groups[0].preset: unknown value 'superuser'. Use one of admin, editor, viewer"
+    )
+
+
+def test_unknown_top_level_key_suggests_the_close_one() -> None:
+    message = error_for({"guestAcess": True})
+    assert message.startswith("config.guestAcess: is not a known key. Did you mean 'guestAccess'?")
+
+
+def test_unknown_nested_key() -> None:
+    raw = shipped()
+    raw["groups"][0]["role"] = "arn:aws:iam::123456789012:role/x"
+    assert error_for(raw).startswith("config.groups[0].role: is not a known key")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("guestAccess", "false", "config.guestAccess: expected bool, got str 'false'"),
+        ("selfSignUp", 0, "config.selfSignUp: expected bool, got int 0"),
+        ("stage", 1, "config.stage: expected str, got int 1"),
+        ("groups", {"name": "admins"}, "config.groups: expected list, got dict"),
+        ("storage", "shared/", "config.storage: expected a JSON object, got str"),
+    ],
+)
+def test_wrong_type_names_key_and_expected_type(key: str, value: Any, expected: str) -> None:
+    assert error_for({key: value}).startswith(expected)
+
+
+def test_precedence_must_be_a_number_not_a_bool_or_string() -> None:
+    for bad in ("10", True, 1.5):
+        raw = shipped()
+        raw["groups"][0]["precedence"] = bad
+        assert error_for(raw).startswith("config.groups[0].precedence: expected int")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"stage": "production"}, "config.stage: unknown value 'production'. Use one of sandbox, prod"),
+        ({"featurePlan": "lite"}, "config.featurePlan: unknown value 'lite'. Use one of LITE"),
+        ({"mfa": "OFF"}, "config.mfa: unknown value 'OFF'. Use one of OPTIONAL, REQUIRED"),
+        ({"groups": []}, "config.groups: is empty"),
+        ({"groups": [{"name": "a", "preset": "admin"}]}, "config.groups[0].precedence: is missing"),
+        (
+            {"groups": [{"name": "a b", "precedence": 1, "preset": "admin"}]},
+            "config.groups[0].name: 'a b' is not 1-64 letters",
+        ),
+        (
+            {"groups": [{"name": "a", "precedence": -1, "preset": "admin"}]},
+            "config.groups[0].precedence: -1 is out of range",
+        ),
+        ({"storage": {"sharedPrefix": "private/"}}, "config.storage.sharedPrefix: 'private/' is reserved"),
+        ({"storage": {"publicPrefix": "Public"}}, "config.storage.publicPrefix: 'Public' is not"),
+        ({"storage": {"sharedPrefix": "public/"}}, "config.storage.sharedPrefix: is the same folder"),
+        ({"region": "Frankfurt"}, "config.region: 'Frankfurt' is not an AWS region name"),
+        ({"account": "12345"}, "config.account: '12345' is not a 12-digit AWS account id"),
+        ({"appName": "9lives"}, "config.appName: '9lives' is not a letter"),
+        ([], "config: expected a JSON object, got list"),
+    ],
+)
+def test_value_errors_name_key_and_fix(raw: Any, expected: str) -> None:
+    assert error_for(raw).startswith(expected)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+KEYS = [
+    "appName", "stage", "account", "region", "featurePlan", "mfa", "selfSignUp", "guestAccess",
+    "groups", "storage",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.sampled_from(KEYS), value=JSON, group_value=JSON, group_key=st.sampled_from(
+    ["name", "precedence", "preset", "description", "extra"]
+))
+def test_any_json_either_parses_or_raises_config_error(
+    key: str, value: Any, group_value: Any, group_key: str
+) -> None:
+    """Arbitrary JSON in any key never escapes as a TypeError, KeyError or the like."""
+    for raw in ({key: value}, {"groups": [{**shipped()["groups"][0], group_key: group_value}]}):
+        try:
+            parse_config(json.loads(json.dumps(raw)))
+        except ConfigError as error:
+            assert str(error).startswith("config.")

@@ -1,0 +1,170 @@
+"""The sample bucket's protections, and each role's reach tested as attacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.test_group_roles import group_table
+from tests.support.iam import is_allowed
+from tests.support.template import Template, resolve, resources
+
+BUCKET = "arn:aws:s3:::sample-bucket"
+ME = "eu-west-1:11111111-1111-1111-1111-111111111111"
+OTHER = "eu-west-1:22222222-2222-2222-2222-222222222222"
+
+
+def bucket_id(template: Template) -> str:
+    [logical_id] = [
+        logical_id
+        for logical_id, bucket in resources(template, "AWS::S3::Bucket").items()
+        if "LoggingConfiguration" in bucket["Properties"]
+    ]
+    return logical_id
+
+
+def role_policies(template: Template, role_id: str) -> list[dict]:
+    names = {f"{bucket_id(template)}.Arn": BUCKET}
+    policies = template["Resources"][role_id]["Properties"].get("Policies", [])
+    return [resolve(policy["PolicyDocument"], names) for policy in policies]
+
+
+def role_of(template: Template, name: str) -> str:
+    if name in ("default", "guest"):
+        prefix = {"default": "IdentitiesAuthenticatedRole", "guest": "IdentitiesGuestRole"}[name]
+        [role] = [r for r in template["Resources"] if r.startswith(prefix)]
+        return role
+    return group_table(template)[name][1]
+
+
+def can(template: Template, who: str, action: str, key: str, identity: str = ME) -> bool:
+    return is_allowed(
+        role_policies(template, role_of(template, who)),
+        action,
+        f"{BUCKET}/{key}",
+        identity_id=identity,
+    )
+
+
+def can_list(template: Template, who: str, prefix: str) -> bool:
+    return is_allowed(
+        role_policies(template, role_of(template, who)),
+        "s3:ListBucket",
+        BUCKET,
+        identity_id=ME,
+        context={"s3:prefix": prefix},
+    )
+
+
+MEMBERS = ("admins", "editors", "viewers")
+
+
+@pytest.mark.parametrize("who", [*MEMBERS, "default"])
+def test_own_private_folder_is_readable_and_writable(template: Template, who: str) -> None:
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+        assert can(template, who, action, f"private/{ME}/notes.txt")
+    assert can_list(template, who, f"private/{ME}/")
+
+
+@pytest.mark.parametrize("who", ["editors", "viewers", "default"])
+def test_another_identitys_private_folder_is_refused(template: Template, who: str) -> None:
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+        assert not can(template, who, action, f"private/{OTHER}/notes.txt")
+    assert not can_list(template, who, f"private/{OTHER}/")
+    # A prefix that merely starts like mine is someone else's.
+    assert not can(template, who, "s3:GetObject", f"private/{ME}x/notes.txt")
+
+
+@pytest.mark.parametrize("who", ["editors", "viewers"])
+def test_protected_is_read_by_members_and_written_only_by_its_owner(
+    template: Template, who: str
+) -> None:
+    assert can(template, who, "s3:GetObject", f"protected/{OTHER}/avatar.png")
+    assert can(template, who, "s3:PutObject", f"protected/{ME}/avatar.png")
+    assert not can(template, who, "s3:PutObject", f"protected/{OTHER}/avatar.png")
+    assert not can(template, who, "s3:DeleteObject", f"protected/{OTHER}/avatar.png")
+
+
+def test_default_role_reaches_only_its_own_private_folder(template: Template) -> None:
+    for key in ("shared/report.pdf", "public/logo.png", f"protected/{OTHER}/a", f"protected/{ME}/a"):
+        assert not can(template, "default", "s3:GetObject", key), key
+    assert not can_list(template, "default", "")
+
+
+def test_viewers_read_shared_but_cannot_write_it(template: Template) -> None:
+    assert can(template, "viewers", "s3:GetObject", "shared/report.pdf")
+    assert can_list(template, "viewers", "shared/")
+    assert not can(template, "viewers", "s3:PutObject", "shared/report.pdf")
+    assert not can(template, "viewers", "s3:DeleteObject", "shared/report.pdf")
+
+
+def test_editors_write_shared_but_not_public(template: Template) -> None:
+    assert can(template, "editors", "s3:PutObject", "shared/report.pdf")
+    assert can(template, "editors", "s3:DeleteObject", "shared/report.pdf")
+    assert can(template, "editors", "s3:GetObject", "public/logo.png")
+    assert not can(template, "editors", "s3:PutObject", "public/logo.png")
+    assert not can(template, "editors", "s3:PutObject", "other/file")
+
+
+def test_admins_have_every_object_but_not_the_bucket_configuration(template: Template) -> None:
+    for key in ("shared/a", "public/a", f"private/{OTHER}/a", "anything/else"):
+        assert can(template, "admins", "s3:PutObject", key)
+        assert can(template, "admins", "s3:DeleteObject", key)
+    assert can_list(template, "admins", "")
+    policies = role_policies(template, role_of(template, "admins"))
+    for action in ("s3:PutBucketPolicy", "s3:DeleteBucket", "s3:PutBucketAcl", "iam:PassRole"):
+        assert not is_allowed(policies, action, BUCKET, identity_id=ME), action
+
+
+def test_no_role_reaches_another_bucket(template: Template, variant: Template) -> None:
+    for t in (template, variant):
+        for who in (*MEMBERS, "default", "guest"):
+            policies = role_policies(t, role_of(t, who))
+            for action in ("s3:GetObject", "s3:PutObject"):
+                assert not is_allowed(
+                    policies, action, "arn:aws:s3:::other-bucket/public/a", identity_id=ME
+                )
+
+
+def test_guest_role_grants_nothing_while_guest_access_is_off(template: Template) -> None:
+    assert role_policies(template, role_of(template, "guest")) == []
+
+
+def test_guests_only_read_the_public_folder(variant: Template) -> None:
+    assert can(variant, "guest", "s3:GetObject", "public/logo.png")
+    assert can_list(variant, "guest", "public/")
+    assert not can(variant, "guest", "s3:PutObject", "public/logo.png")
+    for key in ("shared/report.pdf", f"private/{ME}/a", f"protected/{OTHER}/a"):
+        assert not can(variant, "guest", "s3:GetObject", key), key
+    assert not can_list(variant, "guest", "")
+
+
+def test_bucket_is_encrypted_private_tls_only_and_logged(template: Template) -> None:
+    bucket_logical_id = bucket_id(template)
+    properties = template["Resources"][bucket_logical_id]["Properties"]
+    [rule] = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert properties["LoggingConfiguration"]["DestinationBucketName"]["Ref"] != bucket_logical_id
+    [policy] = [
+        p
+        for p in resources(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_logical_id}
+    ]
+    assert {
+        "Effect": "Deny",
+        "Action": "s3:*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        "Principal": {"AWS": "*"},
+    }.items() <= policy["Properties"]["PolicyDocument"]["Statement"][0].items()
+
+
+def test_buckets_are_retained_outside_the_sandbox(template: Template, variant: Template) -> None:
+    for bucket in resources(template, "AWS::S3::Bucket").values():
+        assert bucket["DeletionPolicy"] == "Delete"
+    for bucket in resources(variant, "AWS::S3::Bucket").values():
+        assert bucket["DeletionPolicy"] == "Retain"
