@@ -16,7 +16,6 @@ from cdk_nag import AwsSolutionsChecks
 from infra.config import CONTEXT_KEY, AppConfig, ConfigError, parse_config
 from infra.stack import IdentityPoolsStack
 
-
 CDK_JSON = Path(__file__).with_name("cdk.json")
 
 

@@ -142,9 +142,8 @@ def _parse_object(cls: type[T], raw: Any, path: str) -> T:
         if key not in specs:
             close = difflib.get_close_matches(str(key), list(specs), n=1)
             hint = f"Did you mean {close[0]!r}?" if close else "Remove it"
-            raise ConfigError(
-                _join(path, str(key)), "is not a known key", f"{hint} Known keys: {', '.join(specs)}"
-            )
+            known = ", ".join(specs)
+            raise ConfigError(_join(path, str(key)), "is not a known key", f"{hint} Known: {known}")
     values = {
         spec.name: spec.metadata["parse"](raw[key], _join(path, key))
         for key, spec in specs.items()
@@ -162,7 +161,7 @@ class GroupConfig:
     """One user pool group; its role is the group's role in the identity pool."""
 
     name: str = field(
-        metadata=_meta("name", _matching(_GROUP_NAME, "1-64 letters, digits, '_' or '-'", "editors"))
+        metadata=_meta("name", _matching(_GROUP_NAME, "1-64 letters, digits, _ or -", "editors"))
     )
     precedence: int = field(metadata=_meta("precedence", _precedence))
     preset: Preset = field(metadata=_meta("preset", _enum(Preset)))
@@ -222,7 +221,7 @@ def _prefix(value: Any, key: str) -> str:
 
 @dataclass(frozen=True)
 class StorageConfig:
-    """Folders of the sample bucket besides Amplify's per-identity ``private/`` and ``protected/``."""
+    """The sample bucket's folders besides Amplify's ``private/`` and ``protected/``."""
 
     shared_prefix: str = field(default="shared/", metadata=_meta("sharedPrefix", _prefix))
     public_prefix: str = field(default="public/", metadata=_meta("publicPrefix", _prefix))

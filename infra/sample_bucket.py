@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.config import Preset, StorageConfig
-from infra.nag import acknowledge
 
 IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}"
 PRIVATE = f"private/{IDENTITY_ID}/"
@@ -69,15 +68,9 @@ class SampleBucket(Construct):
             ],
             removal_policy=removal_policy,
         )
-        acknowledge(
-            self.access_logs,
-            "AwsSolutions-S1",
-            "This is the access-log bucket itself; logging it into itself would loop.",
-        )
         _skip_checkov(
             self.access_logs,
             ("CKV_AWS_18", "This is the access-log bucket itself; logging it would loop."),
-            ("CKV_AWS_145", "S3 server access logs can only be delivered to SSE-S3 buckets."),
         )
         self.bucket = s3.Bucket(
             self,
@@ -145,8 +138,6 @@ class SampleBucket(Construct):
 
     @property
     def _logical_id(self) -> str:
-        from aws_cdk import Stack  # noqa: PLC0415
-
         cfn = self.bucket.node.default_child
         stack = Stack.of(self)
         return str(stack.resolve(stack.get_logical_id(cfn)))  # type: ignore[arg-type]

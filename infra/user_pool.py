@@ -1,4 +1,4 @@
-"""The user pool and its one public app client, with the secure defaults of DESIGN.md invariant 7."""
+"""The user pool and its one public app client: the secure defaults of DESIGN.md invariant 7."""
 
 from __future__ import annotations
 
@@ -66,13 +66,13 @@ class SecureUserPool(Construct):
                 "enrol TOTP; set REQUIRED to demand it.",
             )
         if not plus:
-            reason = (
-                f"Threat protection needs the Plus feature plan; this pool is on "
-                f"{config.feature_plan.value} by configuration (config.featurePlan). "
-                "With PLUS, threat protection is enforced."
+            acknowledge(
+                self.user_pool,
+                "AwsSolutions-COG8",
+                f"The Plus feature plan (threat protection) is a cost choice; this pool is on "
+                f"{config.feature_plan.value} by configuration (config.featurePlan). With PLUS, "
+                "threat protection is enforced.",
             )
-            for rule in ("AwsSolutions-COG3", "AwsSolutions-COG8"):
-                acknowledge(self.user_pool, rule, reason)
         self.client = self.user_pool.add_client(
             "AppClient",
             generate_secret=False,

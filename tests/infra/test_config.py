@@ -117,7 +117,7 @@ def test_precedence_must_be_a_number_not_a_bool_or_string() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ({"stage": "production"}, "config.stage: unknown value 'production'. Use one of sandbox, prod"),
+        ({"stage": "live"}, "config.stage: unknown value 'live'. Use one of sandbox, prod"),
         ({"featurePlan": "lite"}, "config.featurePlan: unknown value 'lite'. Use one of LITE"),
         ({"mfa": "OFF"}, "config.mfa: unknown value 'OFF'. Use one of OPTIONAL, REQUIRED"),
         ({"groups": []}, "config.groups: is empty"),
@@ -130,9 +130,15 @@ def test_precedence_must_be_a_number_not_a_bool_or_string() -> None:
             {"groups": [{"name": "a", "precedence": -1, "preset": "admin"}]},
             "config.groups[0].precedence: -1 is out of range",
         ),
-        ({"storage": {"sharedPrefix": "private/"}}, "config.storage.sharedPrefix: 'private/' is reserved"),
+        (
+            {"storage": {"sharedPrefix": "private/"}},
+            "config.storage.sharedPrefix: 'private/' is reserved",
+        ),
         ({"storage": {"publicPrefix": "Public"}}, "config.storage.publicPrefix: 'Public' is not"),
-        ({"storage": {"sharedPrefix": "public/"}}, "config.storage.sharedPrefix: is the same folder"),
+        (
+            {"storage": {"sharedPrefix": "public/"}},
+            "config.storage.sharedPrefix: is the same folder",
+        ),
         ({"region": "Frankfurt"}, "config.region: 'Frankfurt' is not an AWS region name"),
         ({"account": "12345"}, "config.account: '12345' is not a 12-digit AWS account id"),
         ({"appName": "9lives"}, "config.appName: '9lives' is not a letter"),
@@ -145,7 +151,9 @@ def test_value_errors_name_key_and_fix(raw: Any, expected: str) -> None:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 KEYS = [
@@ -155,9 +163,12 @@ KEYS = [
 
 
 @settings(max_examples=300, deadline=None)
-@given(key=st.sampled_from(KEYS), value=JSON, group_value=JSON, group_key=st.sampled_from(
-    ["name", "precedence", "preset", "description", "extra"]
-))
+@given(
+    key=st.sampled_from(KEYS),
+    value=JSON,
+    group_value=JSON,
+    group_key=st.sampled_from(["name", "precedence", "preset", "description", "extra"]),
+)
 def test_any_json_either_parses_or_raises_config_error(
     key: str, value: Any, group_value: Any, group_key: str
 ) -> None:

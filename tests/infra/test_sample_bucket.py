@@ -85,7 +85,8 @@ def test_protected_is_read_by_members_and_written_only_by_its_owner(
 
 
 def test_default_role_reaches_only_its_own_private_folder(template: Template) -> None:
-    for key in ("shared/report.pdf", "public/logo.png", f"protected/{OTHER}/a", f"protected/{ME}/a"):
+    others = ("shared/report.pdf", "public/logo.png", f"protected/{OTHER}/a", f"protected/{ME}/a")
+    for key in others:
         assert not can(template, "default", "s3:GetObject", key), key
     assert not can_list(template, "default", "")
 

@@ -1,0 +1,136 @@
+"""The entry point as the CDK CLI runs it: config errors, cdk-nag, outputs, the gates."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import CDK_JSON, build_app, cdk_json_context
+from infra import nag
+from tests.support.template import Synth, Template
+
+ROOT = CDK_JSON.parent
+
+
+def run_app(context: dict, outdir: Path) -> subprocess.CompletedProcess[str]:
+    """`python app.py` with the context passed the way the CDK CLI passes it."""
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
+    return subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_config_mistake_fails_the_synth_with_a_message(tmp_path: Path) -> None:
+    context = cdk_json_context()
+    context["config"]["groups"][2]["preset"] = "owner"
+    result = run_app(context, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Configuration error in cdk.json context: config.groups[2].preset: "
+        "unknown value 'owner'. Use one of admin, editor, viewer"
+    )
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.template.json"))
+
+
+def test_cdk_nag_reports_nothing_unacknowledged(synth: Synth) -> None:
+    report = json.loads((synth.outdir / "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+
+
+def acknowledgements(outdir: Path) -> dict[tuple[str, str], str]:
+    """(construct path, finding) -> reason, as cdk-nag 3 records them in the assembly."""
+    found = {}
+    for metadata_file in outdir.glob("*.metadata.json"):
+        for path, entries in json.loads(metadata_file.read_text()).items():
+            for entry in entries:
+                if entry["type"] == "aws:cdk:acknowledged-rules":
+                    for finding, reason in entry["data"].items():
+                        found[(path.lstrip("/"), finding.split("::", 1)[1])] = reason
+    return found
+
+
+def findings(outdir: Path) -> set[tuple[str, str]]:
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return {
+        (construct["constructPath"], violation["ruleName"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    }
+
+
+@pytest.fixture(scope="module")
+def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> set:
+    """What cdk-nag reports for the same two stacks with every acknowledgement switched off."""
+    outdir = tmp_path_factory.mktemp("cdk.out.noack")
+
+    class Silenced:
+        @staticmethod
+        def of(_construct: object) -> Silenced:
+            return Silenced()
+
+        def acknowledge(self, *_rules: object) -> None:
+            pass
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(nag, "Validations", Silenced)
+        configs = [synth.default_config, synth.variant_config]
+        app = build_app(cdk_json_context(), str(outdir), configs)
+        # Unacknowledged error findings fail the synthesis: the gate works.
+        with pytest.raises(RuntimeError, match="AwsSolutions-IAM5"):
+            app.synth()
+    return findings(outdir)
+
+
+def test_every_acknowledgement_matches_a_real_finding_and_has_a_reason(
+    synth: Synth, unacknowledged_findings: set
+) -> None:
+    acknowledged = acknowledgements(synth.outdir)
+    assert acknowledged
+    for (path, finding), reason in acknowledged.items():
+        # An acknowledgement covers its construct and the constructs inside it.
+        assert any(
+            rule == finding and (found == path or found.startswith(f"{path}/"))
+            for found, rule in unacknowledged_findings
+        ), f"stale acknowledgement {finding} on {path}"
+        assert len(reason) >= 40, (path, finding, reason)
+    # ...and nothing is acknowledged wholesale: every finding is named exactly.
+    assert len(unacknowledged_findings) == len(acknowledged)
+
+
+def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
+    outputs = template["Outputs"]
+    assert set(outputs) == {
+        "Region",
+        "UserPoolId",
+        "UserPoolClientId",
+        "UserPoolProviderName",
+        "IdentityPoolId",
+        "GuestAccess",
+        "AuthenticatedRoleArn",
+        "BucketName",
+        "Groups",
+    }
+    assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}
+    assert outputs["GuestAccess"]["Value"] == "false"
+    groups_json = outputs["Groups"]["Value"]["Fn::Join"][1]
+    assert groups_json[0] == '[{"name":"admins","precedence":10,"roleArn":"'
+
+
+def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
+    templates = sorted(str(path) for path in synth.outdir.glob("*.template.json"))
+    assert len(templates) == 2
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), *templates],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
