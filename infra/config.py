@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -48,6 +48,21 @@ class MfaMode(StrEnum):
     REQUIRED = "REQUIRED"
 
 
+class EventVersion(StrEnum):
+    """The pre token generation event: V2_0 also shapes the access token (not on Lite)."""
+
+    V1_0 = "V1_0"
+    V2_0 = "V2_0"
+
+
+class Transform(StrEnum):
+    """A step applied to an attribute value before it becomes a claim, in the order given."""
+
+    STRIP = "strip"
+    LOWER = "lower"
+    SPLIT = "split"
+
+
 class Preset(StrEnum):
     """What a group's role may do in the sample bucket (``infra/sample_bucket.py``)."""
 
@@ -64,6 +79,34 @@ _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}/$")
 # Amplify Storage's per-identity prefixes; they are not configurable.
 RESERVED_PREFIXES = ("private/", "protected/")
 MAX_PRECEDENCE = 2**31 - 1
+MAX_ROLE_NAME = 64
+_CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]{0,63}$")
+_SCOPE = re.compile(r"^[A-Za-z0-9_.:/-]{1,256}$")
+# Claims Cognito issues itself; the hook may neither set nor suppress them (Cognito developer
+# guide, "Pre token generation Lambda trigger": claims you can't modify), plus the group claims,
+# which only groupOverrideDetails may shape. lambdas/pre_token_generation keeps its own copy; a
+# test holds the two equal.
+RESERVED_CLAIMS = frozenset(
+    {
+        "acr", "amr", "aud", "at_hash", "auth_time", "azp", "client_id", "cognito:groups",
+        "cognito:preferred_role", "cognito:roles", "cognito:username", "device_key", "event_id",
+        "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope", "sub",
+        "token_use", "username", "version",
+    }
+)  # fmt: skip
+# A token with this scope may call UpdateUserAttributes: never granted by the hook.
+USER_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+# Custom attributes the user pool defines. Neither is writable by the native app client.
+TENANT_ATTRIBUTE = "custom:tenant"
+IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
+STANDARD_ATTRIBUTES = frozenset(
+    {
+        "address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name",
+        "locale", "middle_name", "name", "nickname", "phone_number", "phone_number_verified",
+        "picture", "preferred_username", "profile", "sub", "updated_at", "website", "zoneinfo",
+    }
+)  # fmt: skip
+KNOWN_ATTRIBUTES = STANDARD_ATTRIBUTES | {TENANT_ATTRIBUTE, IDP_GROUPS_ATTRIBUTE}
 MAX_DESCRIPTION = 2048
 
 
@@ -144,6 +187,10 @@ def _parse_object(cls: type[T], raw: Any, path: str) -> T:
             hint = f"Did you mean {close[0]!r}?" if close else "Remove it"
             known = ", ".join(specs)
             raise ConfigError(_join(path, str(key)), "is not a known key", f"{hint} Known: {known}")
+    for key, spec in specs.items():
+        required = spec.default is MISSING and spec.default_factory is MISSING
+        if required and key not in raw:
+            raise ConfigError(_join(path, key), "is missing", f"Give {path or 'it'} a {key}")
     values = {
         spec.name: spec.metadata["parse"](raw[key], _join(path, key))
         for key, spec in specs.items()
@@ -156,6 +203,33 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _strings(
+    pattern: re.Pattern[str], rule: str, example: str
+) -> Callable[[Any, str], tuple[str, ...]]:
+    item = _matching(pattern, rule, example)
+
+    def parse(value: Any, key: str) -> tuple[str, ...]:
+        items = _expect(value, list, key, f'["{example}"]')
+        parsed = tuple(item(entry, f"{key}[{index}]") for index, entry in enumerate(items))
+        for index, entry in enumerate(parsed):
+            if entry in parsed[:index]:
+                raise ConfigError(f"{key}[{index}]", f"{entry!r} is listed twice", "List it once")
+        return parsed
+
+    return parse
+
+
+def _scopes(value: Any, key: str) -> tuple[str, ...]:
+    scopes = _strings(_SCOPE, "an OAuth scope", "storage/read")(value, key)
+    if USER_ADMIN_SCOPE in scopes:
+        raise ConfigError(
+            f"{key}[{scopes.index(USER_ADMIN_SCOPE)}]",
+            f"{USER_ADMIN_SCOPE} lets a token change its user's attributes",
+            "Remove it: the hook never grants it",
+        )
+    return scopes
+
+
 @dataclass(frozen=True)
 class GroupConfig:
     """One user pool group; its role is the group's role in the identity pool."""
@@ -166,6 +240,8 @@ class GroupConfig:
     precedence: int = field(metadata=_meta("precedence", _precedence))
     preset: Preset = field(metadata=_meta("preset", _enum(Preset)))
     description: str = field(default="", metadata=_meta("description", _description))
+    # Added to the access token of the group's members (eventVersion V2_0 only).
+    scopes: tuple[str, ...] = field(default=(), metadata=_meta("scopes", _scopes))
 
 
 def _groups(value: Any, key: str) -> tuple[GroupConfig, ...]:
@@ -176,14 +252,7 @@ def _groups(value: Any, key: str) -> tuple[GroupConfig, ...]:
         )
     groups: list[GroupConfig] = []
     for index, item in enumerate(items):
-        item_key = f"{key}[{index}]"
-        if isinstance(item, Mapping):
-            for required in ("name", "precedence", "preset"):
-                if required not in item:
-                    raise ConfigError(
-                        f"{item_key}.{required}", "is missing", f"Give every group a {required}"
-                    )
-        groups.append(_parse_object(GroupConfig, item, item_key))
+        groups.append(_parse_object(GroupConfig, item, f"{key}[{index}]"))
     _unique(groups, key, "name", "Group names must be unique; rename one")
     _unique(
         groups,
@@ -239,6 +308,99 @@ def _storage(value: Any, key: str) -> StorageConfig:
     return _parse_object(StorageConfig, value, key)
 
 
+def _claim_name(value: Any, key: str) -> str:
+    claim = _matching(_CLAIM, "a claim name", "tenant")(value, key)
+    if claim in RESERVED_CLAIMS or claim.startswith(("cognito:", "dev:")):
+        raise ConfigError(
+            key, f"{claim!r} is a claim Cognito reserves", "Choose another claim name"
+        )
+    return claim
+
+
+def _attribute(value: Any, key: str) -> str:
+    name = str(_expect(value, str, key, f'"{TENANT_ATTRIBUTE}"'))
+    if name not in KNOWN_ATTRIBUTES:
+        hint = (
+            "Custom attributes need the custom: prefix"
+            if f"custom:{name}" in KNOWN_ATTRIBUTES
+            else f"Use a standard attribute or one the pool defines ({TENANT_ATTRIBUTE}, "
+            f"{IDP_GROUPS_ATTRIBUTE})"
+        )
+        raise ConfigError(key, f"{name!r} is not an attribute of this user pool", hint)
+    return name
+
+
+def _transforms(value: Any, key: str) -> tuple[Transform, ...]:
+    items = _expect(value, list, key, '["strip", "lower"]')
+    return tuple(_enum(Transform)(item, f"{key}[{index}]") for index, item in enumerate(items))
+
+
+@dataclass(frozen=True)
+class ClaimConfig:
+    """A claim the hook adds to the tokens: ``claim`` <- ``source`` attribute + transforms."""
+
+    claim: str = field(metadata=_meta("claim", _claim_name))
+    source: str = field(metadata=_meta("source", _attribute))
+    transforms: tuple[Transform, ...] = field(default=(), metadata=_meta("transforms", _transforms))
+
+
+def _claims(value: Any, key: str) -> tuple[ClaimConfig, ...]:
+    items = _expect(value, list, key, '[{"claim": "tenant", "source": "custom:tenant"}]')
+    claims = tuple(
+        _parse_object(ClaimConfig, item, f"{key}[{index}]") for index, item in enumerate(items)
+    )
+    for index, claim in enumerate(claims):
+        if claim.claim in [earlier.claim for earlier in claims[:index]]:
+            raise ConfigError(
+                f"{key}[{index}].claim", f"{claim.claim!r} is set twice", "Set each claim once"
+            )
+    return claims
+
+
+def _suppressed(value: Any, key: str) -> tuple[str, ...]:
+    names = _strings(_CLAIM, "a claim name", IDP_GROUPS_ATTRIBUTE)(value, key)
+    for index, name in enumerate(names):
+        _claim_name(name, f"{key}[{index}]")
+    return names
+
+
+def _group_map(value: Any, key: str) -> tuple[tuple[str, str], ...]:
+    mapping = _expect(value, dict, key, '{"Domain Admins": "admins"}')
+    for idp_group, pool_group in mapping.items():
+        _expect(pool_group, str, f"{key}.{idp_group}", '"admins"')
+    return tuple(mapping.items())
+
+
+@dataclass(frozen=True)
+class TokenHookConfig:
+    """The pre token generation hook (``lambdas/pre_token_generation``)."""
+
+    event_version: EventVersion = field(
+        default=EventVersion.V2_0, metadata=_meta("eventVersion", _enum(EventVersion))
+    )
+    # IdP group name -> pool group, for users federated through SAML or OIDC.
+    idp_group_map: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_meta("idpGroupMap", _group_map)
+    )
+    claims: tuple[ClaimConfig, ...] = field(default=(), metadata=_meta("claims", _claims))
+    suppress_claims: tuple[str, ...] = field(
+        default=(), metadata=_meta("suppressClaims", _suppressed)
+    )
+
+    def __post_init__(self) -> None:
+        for index, name in enumerate(self.suppress_claims):
+            if name in [claim.claim for claim in self.claims]:
+                raise ConfigError(
+                    f"tokenHook.suppressClaims[{index}]",
+                    f"{name!r} is also added by tokenHook.claims",
+                    "Either add the claim or suppress it",
+                )
+
+
+def _token_hook(value: Any, key: str) -> TokenHookConfig:
+    return _parse_object(TokenHookConfig, value, key)
+
+
 DEFAULT_GROUPS = (
     GroupConfig("admins", 10, Preset.ADMIN, "Full access to the sample bucket"),
     GroupConfig("editors", 20, Preset.EDITOR, "Read and write the shared folder"),
@@ -279,6 +441,45 @@ class AppConfig:
     storage: StorageConfig = field(
         default_factory=StorageConfig, metadata=_meta("storage", _storage)
     )
+    token_hook: TokenHookConfig = field(
+        default_factory=TokenHookConfig, metadata=_meta("tokenHook", _token_hook)
+    )
+
+    def __post_init__(self) -> None:
+        hook = self.token_hook
+        if hook.event_version is EventVersion.V2_0 and self.feature_plan is FeaturePlan.LITE:
+            raise ConfigError(
+                "tokenHook.eventVersion",
+                "V2_0 needs the Essentials or Plus feature plan, and featurePlan is LITE",
+                'Set tokenHook.eventVersion to "V1_0" (ID token only), or featurePlan to '
+                '"ESSENTIALS"',
+            )
+        names = [group.name for group in self.groups]
+        for index, group in enumerate(self.groups):
+            if group.scopes and hook.event_version is EventVersion.V1_0:
+                raise ConfigError(
+                    f"groups[{index}].scopes",
+                    "scopes go into the access token, which a V1_0 hook cannot shape",
+                    'Remove the scopes, or set tokenHook.eventVersion to "V2_0"',
+                )
+            role_name = self.group_role_name(group.name)
+            if len(role_name) > MAX_ROLE_NAME:
+                raise ConfigError(
+                    f"groups[{index}].name",
+                    f"makes the role name {role_name!r}, {len(role_name)} characters long",
+                    f"IAM allows {MAX_ROLE_NAME}: shorten the group name or appName",
+                )
+        for idp_group, pool_group in hook.idp_group_map:
+            if pool_group not in names:
+                raise ConfigError(
+                    f"tokenHook.idpGroupMap.{idp_group}",
+                    f"{pool_group!r} is not a configured group",
+                    f"Map it to one of {', '.join(names)}",
+                )
+
+    def group_role_name(self, group: str) -> str:
+        """The deterministic role name the hook turns into an ARN without Ref or GetAtt."""
+        return f"{self.stack_name}-{group}"
 
     @property
     def stack_name(self) -> str:

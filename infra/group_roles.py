@@ -6,13 +6,13 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import GroupConfig
+from infra.config import AppConfig
 from infra.identity_pool_role import Amr, identity_pool_role
 from infra.sample_bucket import SampleBucket
 
 
 class GroupRoles(Construct):
-    """One ``UserPoolGroup`` and one role per configured group.
+    """One ``UserPoolGroup`` and one role, named ``<stack>-<group>``, per configured group.
 
     Cognito puts the roles of a user's groups into the ID token as ``cognito:roles`` and the
     role of the group with the lowest precedence as ``cognito:preferred_role``; the identity
@@ -24,14 +24,14 @@ class GroupRoles(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        groups: tuple[GroupConfig, ...],
+        config: AppConfig,
         user_pool: cognito.IUserPool,
         identity_pool_id: str,
         bucket: SampleBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         self.roles: dict[str, iam.Role] = {}
-        for group in groups:
+        for group in config.groups:
             grant = bucket.member_grant(group.preset)
             role = identity_pool_role(
                 self,
@@ -39,6 +39,8 @@ class GroupRoles(Construct):
                 identity_pool_id=identity_pool_id,
                 amr=Amr.AUTHENTICATED,
                 description=f"Role of user pool group '{group.name}' (preset {group.preset})",
+                # A fixed name: the pre token hook builds the ARN from it (no Ref, no cycle).
+                role_name=config.group_role_name(group.name),
                 policy=grant.policy,
                 acknowledgements=grant.acknowledgements,
             )

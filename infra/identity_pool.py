@@ -8,8 +8,8 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
 from constructs import Construct
 
+from infra.acknowledgements import acknowledge
 from infra.identity_pool_role import Amr, identity_pool_role
-from infra.nag import acknowledge
 from infra.sample_bucket import Grant
 
 # The RoleMappings key. The L2 needs one because the provider name is only known at deploy time.

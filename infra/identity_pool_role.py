@@ -13,7 +13,7 @@ from enum import StrEnum
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.nag import acknowledge
+from infra.acknowledgements import acknowledge
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 
@@ -43,6 +43,7 @@ def identity_pool_role(
     identity_pool_id: str,
     amr: Amr,
     description: str,
+    role_name: str | None = None,
     policy: iam.PolicyDocument | None = None,
     acknowledgements: Sequence[tuple[str, str]] = (),
 ) -> iam.Role:
@@ -57,6 +58,7 @@ def identity_pool_role(
         construct_id,
         assumed_by=identity_pool_principal(identity_pool_id, amr),
         description=description,
+        role_name=role_name,
         inline_policies={"Access": policy} if policy else None,
     )
     for finding, reason in acknowledgements:

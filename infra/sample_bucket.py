@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.acknowledgements import logical_id, skip_checkov
 from infra.config import Preset, StorageConfig
 
 IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}"
@@ -68,7 +69,7 @@ class SampleBucket(Construct):
             ],
             removal_policy=removal_policy,
         )
-        _skip_checkov(
+        skip_checkov(
             self.access_logs,
             ("CKV_AWS_18", "This is the access-log bucket itself; logging it would loop."),
         )
@@ -121,7 +122,7 @@ class SampleBucket(Construct):
             )
             acknowledgements.append(
                 (
-                    _wildcard_finding(self._logical_id, prefix),
+                    _wildcard_finding(logical_id(self.bucket), prefix),
                     f"Object actions ({', '.join(actions)}) need an object wildcard; it is "
                     f"bounded to the folder '{prefix or '(whole bucket)'}' of this one bucket.",
                 )
@@ -136,21 +137,8 @@ class SampleBucket(Construct):
     def _objects(self, prefix: str) -> str:
         return self.bucket.arn_for_objects(f"{prefix}*")
 
-    @property
-    def _logical_id(self) -> str:
-        cfn = self.bucket.node.default_child
-        stack = Stack.of(self)
-        return str(stack.resolve(stack.get_logical_id(cfn)))  # type: ignore[arg-type]
-
 
 def _wildcard_finding(bucket_logical_id: str, prefix: str) -> str:
     # cdk-nag writes a token as <LogicalId.Attr> and a policy variable ${x} as <x>.
     resource = f"<{bucket_logical_id}.Arn>/{prefix}*".replace("${", "<").replace("}", ">")
     return f"AwsSolutions-IAM5[Resource::{resource}]"
-
-
-def _skip_checkov(bucket: s3.Bucket, *checks: tuple[str, str]) -> None:
-    """checkov reads skips, each with its reason, from the resource's metadata."""
-    bucket.node.default_child.add_metadata(  # type: ignore[union-attr]
-        "checkov", {"skip": [{"id": check, "comment": comment} for check, comment in checks]}
-    )

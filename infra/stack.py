@@ -10,6 +10,7 @@ from constructs import Construct
 from infra.config import AppConfig
 from infra.group_roles import GroupRoles
 from infra.identity_pool import TokenMappedIdentityPool
+from infra.pre_token_hook import PreTokenHook
 from infra.sample_bucket import SampleBucket
 from infra.user_pool import SecureUserPool
 
@@ -31,10 +32,18 @@ class IdentityPoolsStack(Stack):
         group_roles = GroupRoles(
             self,
             "Groups",
-            groups=config.groups,
+            config=config,
             user_pool=users.user_pool,
             identity_pool_id=identities.identity_pool.identity_pool_id,
             bucket=storage,
+        )
+        PreTokenHook(
+            self,
+            "TokenHook",
+            config=config,
+            user_pool=users.user_pool,
+            user_writable_attributes=users.user_writable_attributes,
+            removal_policy=removal,
         )
 
         outputs = {

@@ -6,15 +6,23 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config import AppConfig, FeaturePlan, MfaMode
-from infra.nag import acknowledge
+from infra.acknowledgements import acknowledge
+from infra.config import (
+    IDP_GROUPS_ATTRIBUTE,
+    TENANT_ATTRIBUTE,
+    AppConfig,
+    FeaturePlan,
+    MfaMode,
+)
 
 PASSWORD_MIN_LENGTH = 14
 
-# Attributes the app client may read and write. Nothing a role decision uses is writable: group
-# membership is not an attribute at all, and later role inputs must stay off the write list.
+# Attributes the app client may read and write. Its tokens carry aws.cognito.signin.user.admin,
+# so whatever it may write, its user may write (UpdateUserAttributes). Nothing a role or claim
+# decision reads is on the write list: e-mail (a claim source) changes through an administrator.
 READABLE = ("email", "email_verified", "given_name", "family_name")
-WRITABLE = ("email", "given_name", "family_name")
+WRITABLE = ("given_name", "family_name")
+READABLE_CUSTOM = ("tenant",)
 
 
 class SecureUserPool(Construct):
@@ -41,6 +49,13 @@ class SecureUserPool(Construct):
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=True, mutable=True)
             ),
+            # Written by administrators (tenant) and by Cognito at federated sign-in (IdP groups).
+            custom_attributes={
+                _custom(TENANT_ATTRIBUTE): cognito.StringAttribute(
+                    min_len=1, max_len=64, mutable=True
+                ),
+                _custom(IDP_GROUPS_ATTRIBUTE): cognito.StringAttribute(max_len=2048, mutable=True),
+            },
             password_policy=cognito.PasswordPolicy(
                 min_length=PASSWORD_MIN_LENGTH,
                 require_lowercase=True,
@@ -81,13 +96,20 @@ class SecureUserPool(Construct):
             disable_o_auth=True,
             enable_token_revocation=True,
             prevent_user_existence_errors=True,
-            read_attributes=_attributes(READABLE),
+            read_attributes=_attributes(READABLE).with_custom_attributes(*READABLE_CUSTOM),
             write_attributes=_attributes(WRITABLE),
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
             supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
         )
+
+        self.user_writable_attributes = frozenset(WRITABLE)
+        """Attributes some user can write: any a client whose tokens update attributes may write."""
+
+
+def _custom(attribute: str) -> str:
+    return attribute.removeprefix("custom:")
 
 
 def _attributes(names: tuple[str, ...]) -> cognito.ClientAttributes:

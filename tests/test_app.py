@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app import CDK_JSON, build_app, cdk_json_context
-from infra import nag
+from infra import acknowledgements as acknowledgements_module
 from tests.support.template import Synth, Template
 
 ROOT = CDK_JSON.parent
@@ -79,7 +79,7 @@ def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFacto
             pass
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(nag, "Validations", Silenced)
+        patch.setattr(acknowledgements_module, "Validations", Silenced)
         configs = [synth.default_config, synth.variant_config]
         app = build_app(cdk_json_context(), str(outdir), configs)
         # Unacknowledged error findings fail the synthesis: the gate works.

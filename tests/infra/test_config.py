@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -16,10 +17,12 @@ from infra.config import (
     DEFAULT_GROUPS,
     AppConfig,
     ConfigError,
+    EventVersion,
     FeaturePlan,
     MfaMode,
     Preset,
     Stage,
+    TokenHookConfig,
     parse_config,
 )
 
@@ -36,7 +39,13 @@ def error_for(raw: Any) -> str:
 
 def test_shipped_config_parses_to_the_secure_defaults() -> None:
     config = parse_config(shipped())
-    assert config == AppConfig()
+    # The shipped hook table is the demo's; everything else is the code's default.
+    assert dataclasses.replace(config, token_hook=TokenHookConfig()) == AppConfig()
+    assert config.token_hook.event_version is EventVersion.V2_0
+    assert [(c.claim, c.source) for c in config.token_hook.claims] == [
+        ("tenant", "custom:tenant"),
+        ("email", "email"),
+    ]
     assert config.stage is Stage.SANDBOX
     assert config.feature_plan is FeaturePlan.ESSENTIALS
     assert config.mfa is MfaMode.OPTIONAL

@@ -62,15 +62,15 @@ def test_client_is_public_srp_only_with_revocation(template: Template) -> None:
 def test_client_attribute_lists_are_explicit_and_exclude_role_inputs(template: Template) -> None:
     properties = client(template)
     assert sorted(properties["ReadAttributes"]) == [
+        "custom:tenant",
         "email",
         "email_verified",
         "family_name",
         "given_name",
     ]
-    assert sorted(properties["WriteAttributes"]) == ["email", "family_name", "given_name"]
-    # Verification status and custom attributes (tenants, IdP groups) are never user-writable.
-    assert not [a for a in properties["WriteAttributes"] if a.startswith("custom:")]
-    assert "email_verified" not in properties["WriteAttributes"]
+    # The hook's inputs (e-mail, tenant, IdP groups) and verification status are never
+    # user-writable: this client's tokens may call UpdateUserAttributes.
+    assert sorted(properties["WriteAttributes"]) == ["family_name", "given_name"]
 
 
 def test_sandbox_can_be_destroyed_prod_is_protected(template: Template, variant: Template) -> None:

@@ -1,0 +1,285 @@
+"""Pre token generation hook: normalizes groups, roles and claims from server-side facts only.
+
+Cognito calls it before every ID (and, with V2_0, access) token it issues, refreshes included.
+What it may trust:
+
+- ``groupConfiguration.groupsToOverride``: the user's pool groups, kept by Cognito;
+- for users federated through SAML or OIDC (the ``identities`` attribute, which Cognito sets),
+  the IdP group claim that Cognito rewrites into ``custom:idp_groups`` at every federated
+  sign-in, mapped through a configured table;
+- attributes the synth proved no user can write (the configured claim sources).
+
+``clientMetadata`` and every other attribute are never read. Role ARNs are built from
+deterministic role names (``HOOK_CONFIG.roleArnPrefix`` + name): passing them through ``Ref`` would
+make the stack cyclic (pool -> hook -> roles -> identity pool -> pool).
+
+Anything unexpected raises: Cognito then refuses the token rather than issue a wider one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
+    PreTokenGenerationTriggerEvent,
+    PreTokenGenerationV2TriggerEvent,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+# Claims Cognito issues itself; never set or suppressed here, whatever the configuration says
+# (Cognito developer guide, "Pre token generation Lambda trigger": claims you can't modify).
+RESERVED_CLAIMS = frozenset(
+    {
+        "acr", "amr", "aud", "at_hash", "auth_time", "azp", "client_id", "cognito:groups",
+        "cognito:preferred_role", "cognito:roles", "cognito:username", "device_key", "event_id",
+        "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope", "sub",
+        "token_use", "username", "version",
+    }
+)  # fmt: skip
+RESERVED_PREFIXES = ("cognito:", "dev:")
+# A token with this scope may call UpdateUserAttributes.
+USER_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
+# Cognito developer guide, "Using identity providers": user pool federation through SAML or
+# OIDC records the provider in the `identities` attribute.
+FEDERATED_PROVIDER_TYPES = frozenset({"SAML", "OIDC"})
+TRIGGER_SOURCE_PREFIX = "TokenGeneration_"
+_SEPARATORS = re.compile(r"[,\s]+")
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    precedence: int
+    role_arn: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    claim: str
+    source: str
+    transforms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HookConfig:
+    groups: dict[str, Group]
+    idp_group_map: dict[str, str]
+    claims: tuple[Claim, ...]
+    suppress: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, text: str) -> HookConfig:
+        raw = json.loads(text)
+        prefix = raw["roleArnPrefix"]
+        groups = {
+            group["name"]: Group(
+                group["name"],
+                group["precedence"],
+                prefix + group["roleName"],
+                tuple(group["scopes"]),
+            )
+            for group in raw["groups"]
+        }
+        claims = tuple(
+            Claim(claim["claim"], claim["source"], tuple(claim["transforms"]))
+            for claim in raw["claims"]
+            if not _reserved(claim["claim"])
+        )
+        suppress = tuple(name for name in raw["suppressClaims"] if not _reserved(name))
+        return cls(groups, dict(raw["idpGroupMap"]), claims, suppress)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the tokens will say. ``preferred_role`` is None when the top groups tie."""
+
+    groups: tuple[str, ...]
+    roles: tuple[str, ...]
+    preferred_role: str | None
+    claims: dict[str, str | list[str]]
+    suppress: tuple[str, ...]
+    scopes: tuple[str, ...]
+    idp_groups_mapped: int
+
+
+def _reserved(claim: str) -> bool:
+    return claim in RESERVED_CLAIMS or claim.startswith(RESERVED_PREFIXES)
+
+
+def parse_idp_groups(raw: str) -> list[str]:
+    """A JSON list, SAML's ``[a, b]`` rendering, or comma- or space-separated names."""
+    text = raw.strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            text = text[1:-1]
+        else:
+            if not isinstance(value, list):
+                raise ValueError("IdP group list is not a list")
+            return [str(item).strip() for item in value if str(item).strip()]
+    return [name for name in _SEPARATORS.split(text) if name]
+
+
+def is_federated(user_attributes: dict[str, str]) -> bool:
+    """Whether Cognito recorded a SAML or OIDC identity for this user."""
+    identities = user_attributes.get("identities")
+    if not identities:
+        return False
+    parsed = json.loads(identities)
+    if not isinstance(parsed, list):
+        raise ValueError("identities attribute is not a list")
+    return any(
+        isinstance(identity, dict) and identity.get("providerType") in FEDERATED_PROVIDER_TYPES
+        for identity in parsed
+    )
+
+
+def transform(value: str, steps: tuple[str, ...]) -> str | list[str]:
+    result: str | list[str] = value
+    for step in steps:
+        if step == "strip":
+            result = [v.strip() for v in result] if isinstance(result, list) else result.strip()
+        elif step == "lower":
+            result = [v.lower() for v in result] if isinstance(result, list) else result.lower()
+        elif step == "split":
+            text = ",".join(result) if isinstance(result, list) else result
+            result = [part for part in _SEPARATORS.split(text) if part]
+        else:
+            raise ValueError(f"unknown transform {step!r}")
+    return result
+
+
+def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str, str]) -> Decision:
+    """The whole policy, as a pure function of server-side facts."""
+    if not isinstance(groups_in_event, list) or not all(
+        isinstance(g, str) for g in groups_in_event
+    ):
+        raise ValueError("groupsToOverride is not a list of group names")
+    if not isinstance(attributes, dict):
+        raise ValueError("userAttributes is not an object")
+    mapped: list[str] = []
+    if is_federated(attributes) and IDP_GROUPS_ATTRIBUTE in attributes:
+        mapped = [
+            config.idp_group_map[name]
+            for name in parse_idp_groups(attributes[IDP_GROUPS_ATTRIBUTE])
+            if name in config.idp_group_map
+        ]
+    names = list(dict.fromkeys([*groups_in_event, *mapped]))
+    known = sorted(
+        (config.groups[name] for name in names if name in config.groups),
+        key=lambda group: (group.precedence, group.name),
+    )
+    # Groups made outside this app keep their place in cognito:groups but carry no role here.
+    unknown = sorted(name for name in names if name not in config.groups)
+    preferred = None
+    if known and (len(known) == 1 or known[0].precedence != known[1].precedence):
+        preferred = known[0].role_arn
+    claims: dict[str, str | list[str]] = {}
+    for claim in config.claims:
+        value = attributes.get(claim.source)
+        if value is not None:
+            claims[claim.claim] = transform(value, claim.transforms)
+    scopes = [scope for group in known for scope in group.scopes if scope != USER_ADMIN_SCOPE]
+    return Decision(
+        groups=tuple(group.name for group in known) + tuple(unknown),
+        roles=tuple(dict.fromkeys(group.role_arn for group in known)),
+        preferred_role=preferred,
+        claims=claims,
+        suppress=config.suppress,
+        scopes=tuple(dict.fromkeys(scopes)),
+        idp_groups_mapped=len(set(mapped) - set(groups_in_event)),
+    )
+
+
+def _group_details(decision: Decision) -> dict[str, Any]:
+    # Cognito replaces the whole object: leaving preferredRole out means "no preferred role".
+    details: dict[str, Any] = {
+        "groupsToOverride": list(decision.groups),
+        "iamRolesToOverride": list(decision.roles),
+    }
+    if decision.preferred_role:
+        details["preferredRole"] = decision.preferred_role
+    return details
+
+
+def v1_response(decision: Decision) -> dict[str, Any]:
+    # V1 claims are strings only: a split value is joined back with commas.
+    claims = {
+        name: ",".join(value) if isinstance(value, list) else value
+        for name, value in decision.claims.items()
+    }
+    return {
+        "claimsOverrideDetails": {
+            "claimsToAddOrOverride": claims,
+            "claimsToSuppress": list(decision.suppress),
+            "groupOverrideDetails": _group_details(decision),
+        }
+    }
+
+
+def v2_response(decision: Decision) -> dict[str, Any]:
+    token = {
+        "claimsToAddOrOverride": dict(decision.claims),
+        "claimsToSuppress": list(decision.suppress),
+    }
+    return {
+        "claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": token,
+            "accessTokenGeneration": {**token, "scopesToAdd": list(decision.scopes)},
+            "groupOverrideDetails": _group_details(decision),
+        }
+    }
+
+
+def correlation_id(user_name: str) -> str:
+    """A stable pseudonym for the user: correlates their sign-ins without logging who they are."""
+    return hashlib.sha256(user_name.encode()).hexdigest()[:16]
+
+
+CONFIG = HookConfig.from_json(os.environ["HOOK_CONFIG"])
+logger = Logger()
+metrics = Metrics()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Cognito sends "version": "1" for V1_0 and "2" for V2_0 triggers.
+    v2 = event["version"] != "1"
+    trigger = (
+        PreTokenGenerationV2TriggerEvent(event) if v2 else PreTokenGenerationTriggerEvent(event)
+    )
+    if not trigger.trigger_source.startswith(TRIGGER_SOURCE_PREFIX):
+        logger.warning(
+            "Unknown trigger source passed through", trigger_source=trigger.trigger_source
+        )
+        return event
+    logger.set_correlation_id(correlation_id(trigger.user_name))
+    decision = decide(
+        CONFIG,
+        trigger.request.group_configuration.groups_to_override,
+        trigger.request.user_attributes,
+    )
+    event["response"] = v2_response(decision) if v2 else v1_response(decision)
+    metrics.add_dimension("triggerSource", trigger.trigger_source)
+    metrics.add_metric("TokensIssued", MetricUnit.Count, 1)
+    if decision.idp_groups_mapped:
+        metrics.add_metric("IdpGroupsMapped", MetricUnit.Count, decision.idp_groups_mapped)
+    logger.info(
+        "Token claims normalized",
+        trigger_source=trigger.trigger_source,
+        groups=len(decision.groups),
+        idp_groups_mapped=decision.idp_groups_mapped,
+        preferred_role=decision.preferred_role is not None,
+    )
+    return event
