@@ -265,11 +265,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         )
         return event
     logger.set_correlation_id(correlation_id(trigger.user_name))
-    decision = decide(
-        CONFIG,
-        trigger.request.group_configuration.groups_to_override,
-        trigger.request.user_attributes,
-    )
+    attributes = trigger.request.user_attributes
+    # Cognito always sends the user's attributes, sub among them: without them it is no event.
+    if "sub" not in attributes:
+        raise ValueError("event has no userAttributes.sub")
+    decision = decide(CONFIG, trigger.request.group_configuration.groups_to_override, attributes)
     event["response"] = v2_response(decision) if v2 else v1_response(decision)
     metrics.add_dimension("triggerSource", trigger.trigger_source)
     metrics.add_metric("TokensIssued", MetricUnit.Count, 1)

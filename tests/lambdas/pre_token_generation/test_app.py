@@ -1,0 +1,284 @@
+"""The pre token hook, driven with documented V1 and V2 events, and attacked."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from lambdas.pre_token_generation import app
+from tests.lambdas.context import FakeContext
+from tests.lambdas.pre_token_generation.events import (
+    TRIGGER_SOURCES,
+    event,
+    role,
+    saml_identity,
+)
+
+
+def run(raw: dict) -> dict:
+    return app.handler(raw, FakeContext())
+
+
+def details(result: dict) -> dict:
+    response = result["response"]
+    return response.get("claimsAndScopeOverrideDetails") or response["claimsOverrideDetails"]
+
+
+def id_claims(result: dict) -> dict:
+    d = details(result)
+    return (d.get("idTokenGeneration") or d)["claimsToAddOrOverride"]
+
+
+@pytest.mark.parametrize("trigger_source", TRIGGER_SOURCES)
+def test_v2_every_token_generation_source_is_handled_alike(trigger_source: str) -> None:
+    result = run(event(trigger_source=trigger_source, groups=["viewers", "editors"]))
+    d = details(result)
+    assert d["groupOverrideDetails"] == {
+        "groupsToOverride": ["editors", "viewers"],
+        "iamRolesToOverride": [role("editors"), role("viewers")],
+        "preferredRole": role("editors"),
+    }
+    normalized = {"tenant": "acme", "email": "alice@example.com"}
+    assert d["idTokenGeneration"] == {
+        "claimsToAddOrOverride": normalized,
+        "claimsToSuppress": ["custom:idp_groups"],
+    }
+    assert d["accessTokenGeneration"] == {
+        "claimsToAddOrOverride": normalized,
+        "claimsToSuppress": ["custom:idp_groups"],
+        "scopesToAdd": ["storage/write", "storage/read"],
+    }
+
+
+@pytest.mark.parametrize("trigger_source", TRIGGER_SOURCES)
+def test_v1_every_token_generation_source_is_handled_alike(trigger_source: str) -> None:
+    result = run(event(version="1", trigger_source=trigger_source, groups=["admins"]))
+    assert result["response"] == {
+        "claimsOverrideDetails": {
+            "claimsToAddOrOverride": {"tenant": "acme", "email": "alice@example.com"},
+            "claimsToSuppress": ["custom:idp_groups"],
+            "groupOverrideDetails": {
+                "groupsToOverride": ["admins"],
+                "iamRolesToOverride": [role("admins")],
+                "preferredRole": role("admins"),
+            },
+        }
+    }
+
+
+def test_unknown_trigger_source_passes_through_untouched() -> None:
+    raw = event(trigger_source="PostConfirmation_ConfirmSignUp", groups=["admins"])
+    expected = copy.deepcopy(raw)
+    assert run(raw) == expected
+
+
+def test_client_metadata_asking_for_admin_changes_nothing() -> None:
+    plain = run(event(groups=["viewers"]))
+    asking = run(
+        event(
+            groups=["viewers"],
+            client_metadata={
+                "role": role("admins"),
+                "preferredRole": role("admins"),
+                "groups": "admins",
+                "cognito:groups": "admins",
+                "custom:idp_groups": "Admins",
+            },
+        )
+    )
+    assert details(asking) == details(plain)
+    assert role("admins") not in json.dumps(details(asking))
+
+
+def test_attributes_named_like_roles_or_groups_are_ignored() -> None:
+    result = run(
+        event(
+            groups=["viewers"],
+            attributes={
+                "cognito:groups": "admins",
+                "cognito:roles": role("admins"),
+                "cognito:preferred_role": role("admins"),
+                "custom:role": role("admins"),
+                "given_name": "admins",
+                # Not federated: an IdP group attribute is ignored, whoever wrote it.
+                "custom:idp_groups": "Admins",
+            },
+        )
+    )
+    group_details = details(result)["groupOverrideDetails"]
+    assert group_details["groupsToOverride"] == ["viewers"]
+    assert group_details["preferredRole"] == role("viewers")
+    assert role("admins") not in json.dumps(details(result))
+
+
+def test_federated_saml_user_gets_mapped_idp_groups_in_precedence_order() -> None:
+    result = run(
+        event(
+            groups=["viewers"],
+            attributes={"identities": saml_identity(), "custom:idp_groups": "[Admins, Unknown]"},
+        )
+    )
+    assert details(result)["groupOverrideDetails"] == {
+        "groupsToOverride": ["admins", "viewers"],
+        "iamRolesToOverride": [role("admins"), role("viewers")],
+        "preferredRole": role("admins"),
+    }
+
+
+def test_social_identity_cannot_carry_idp_groups() -> None:
+    attributes = {"identities": saml_identity("Google", "Google"), "custom:idp_groups": "Admins"}
+    result = run(event(groups=[], attributes=attributes))
+    assert details(result)["groupOverrideDetails"] == {
+        "groupsToOverride": [],
+        "iamRolesToOverride": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('["Admins", "Viewers"]', ["Admins", "Viewers"]),
+        ("[Admins, Viewers]", ["Admins", "Viewers"]),
+        ("Admins,Viewers", ["Admins", "Viewers"]),
+        ("Admins Viewers", ["Admins", "Viewers"]),
+        (" Admins ,  Viewers ", ["Admins", "Viewers"]),
+        ("", []),
+        ("[]", []),
+    ],
+)
+def test_idp_group_formats(raw: str, expected: list[str]) -> None:
+    assert app.parse_idp_groups(raw) == expected
+
+
+def test_empty_group_configuration_gives_no_role() -> None:
+    raw = event()
+    raw["request"]["groupConfiguration"] = {}
+    group_details = details(run(raw))["groupOverrideDetails"]
+    assert group_details == {"groupsToOverride": [], "iamRolesToOverride": []}
+    assert details(run(raw))["accessTokenGeneration"]["scopesToAdd"] == []
+
+
+def test_tied_top_precedence_emits_no_preferred_role() -> None:
+    config = app.HookConfig(
+        groups={
+            "red": app.Group("red", 5, role("red"), ()),
+            "blue": app.Group("blue", 5, role("blue"), ()),
+            "grey": app.Group("grey", 9, role("grey"), ()),
+        },
+        idp_group_map={},
+        claims=(),
+        suppress=(),
+    )
+    decision = app.decide(config, ["grey", "red", "blue"], {})
+    assert decision.preferred_role is None
+    assert decision.roles == (role("blue"), role("red"), role("grey"))
+    rendered = app.v2_response(decision)["claimsAndScopeOverrideDetails"]
+    assert "preferredRole" not in rendered["groupOverrideDetails"]
+
+
+def test_groups_unknown_to_the_config_carry_no_role() -> None:
+    result = run(event(groups=["made-in-console", "viewers"]))
+    assert details(result)["groupOverrideDetails"] == {
+        "groupsToOverride": ["viewers", "made-in-console"],
+        "iamRolesToOverride": [role("viewers")],
+        "preferredRole": role("viewers"),
+    }
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda e: e.pop("request"),
+        lambda e: e["request"].pop("userAttributes"),
+        lambda e: e["request"].pop("groupConfiguration"),
+        lambda e: e["request"]["groupConfiguration"].update(groupsToOverride="admins"),
+        lambda e: e["request"].update(userAttributes=["email"]),
+        lambda e: e["request"]["userAttributes"].update(identities="{not json"),
+        lambda e: e.pop("triggerSource"),
+        lambda e: e.pop("version"),
+    ],
+)
+def test_malformed_event_raises_so_cognito_refuses_the_token(break_it) -> None:
+    raw = event(groups=["admins"])
+    break_it(raw)
+    with pytest.raises((KeyError, TypeError, ValueError, AttributeError)):
+        run(raw)
+
+
+def test_reserved_claims_in_the_table_are_never_emitted() -> None:
+    settings = {
+        "roleArnPrefix": "arn:aws:iam::111122223333:role/",
+        "groups": [],
+        "idpGroupMap": {},
+        "claims": [
+            {"claim": "sub", "source": "custom:tenant", "transforms": []},
+            {"claim": "cognito:groups", "source": "custom:tenant", "transforms": []},
+            {"claim": "tenant", "source": "custom:tenant", "transforms": []},
+        ],
+        "suppressClaims": ["aud", "cognito:username", "email"],
+    }
+    config = app.HookConfig.from_json(json.dumps(settings))
+    decision = app.decide(config, [], {"custom:tenant": "acme"})
+    assert decision.claims == {"tenant": "acme"}
+    assert decision.suppress == ("email",)
+
+
+def test_split_transform_gives_a_list_in_v2_and_a_string_in_v1() -> None:
+    config = app.HookConfig(
+        groups={},
+        idp_group_map={},
+        claims=(app.Claim("teams", "custom:tenant", ("split", "lower")),),
+        suppress=(),
+    )
+    decision = app.decide(config, [], {"custom:tenant": "Red, Blue  green"})
+    assert decision.claims == {"teams": ["red", "blue", "green"]}
+    v1 = app.v1_response(decision)["claimsOverrideDetails"]["claimsToAddOrOverride"]
+    assert v1 == {"teams": "red,blue,green"}
+
+
+def test_user_admin_scope_is_never_added() -> None:
+    config = app.HookConfig(
+        groups={"g": app.Group("g", 1, role("g"), (app.USER_ADMIN_SCOPE, "storage/read"))},
+        idp_group_map={},
+        claims=(),
+        suppress=(),
+    )
+    assert app.decide(config, ["g"], {}).scopes == ("storage/read",)
+
+
+def test_logs_never_carry_attributes_or_addresses(caplog: pytest.LogCaptureFixture) -> None:
+    run(
+        event(
+            groups=["viewers"],
+            attributes={"identities": saml_identity(), "custom:idp_groups": "Admins"},
+        )
+    )
+    [record] = caplog.records
+    assert record.getMessage() == "Token claims normalized"
+    # Everything the record carries, message and structured keys alike.
+    logged = json.dumps(record.__dict__, default=str)
+    assert "TokenGeneration_Authentication" in logged  # the structured keys are in there
+    for secret in ("Alice@Example", "alice@example.com", "Acme", "jdoe@corp", "Admins", "7d2e5a8c"):
+        assert secret not in logged, secret
+
+
+def test_metrics_count_tokens_by_trigger_source_and_idp_groups(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run(
+        event(
+            trigger_source="TokenGeneration_RefreshTokens",
+            groups=["viewers"],
+            attributes={"identities": saml_identity(), "custom:idp_groups": "Admins,Editors"},
+        )
+    )
+    [emf] = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and "_aws" in line
+    ]
+    assert emf["triggerSource"] == "TokenGeneration_RefreshTokens"
+    assert emf["TokensIssued"] == [1.0] or emf["TokensIssued"] == 1.0
+    assert emf["IdpGroupsMapped"] in (2.0, [2.0])
