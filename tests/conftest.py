@@ -2,8 +2,7 @@
 
 The app is synthesized once with two stacks: the shipped cdk.json config, and a variant that
 flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
-Plus plan). cdk-nag runs on both; any unacknowledged finding fails the synthesis, and so the
-session.
+Plus plan, a V1_0 token hook). cdk-nag runs on both.
 """
 
 from __future__ import annotations
@@ -14,7 +13,15 @@ import json
 import pytest
 
 from app import build_app, cdk_json_context
-from infra.config import CONTEXT_KEY, AppConfig, FeaturePlan, MfaMode, Stage, parse_config
+from infra.config import (
+    CONTEXT_KEY,
+    AppConfig,
+    EventVersion,
+    FeaturePlan,
+    MfaMode,
+    Stage,
+    parse_config,
+)
 from tests.support.template import Synth, Template
 
 
@@ -29,6 +36,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         self_sign_up=True,
         mfa=MfaMode.REQUIRED,
         feature_plan=FeaturePlan.PLUS,
+        token_hook=dataclasses.replace(default.token_hook, event_version=EventVersion.V1_0),
     )
     outdir = tmp_path_factory.mktemp("cdk.out")
     build_app(context, str(outdir), [default, variant]).synth()

@@ -13,9 +13,12 @@ STACK = "idpools-sandbox"
 HOOK_SETTINGS = {
     "roleArnPrefix": ROLE_PREFIX,
     "groups": [
-        {"name": "admins", "precedence": 10, "roleName": f"{STACK}-admins", "scopes": ["storage/admin"]},
-        {"name": "editors", "precedence": 20, "roleName": f"{STACK}-editors", "scopes": ["storage/write"]},
-        {"name": "viewers", "precedence": 30, "roleName": f"{STACK}-viewers", "scopes": ["storage/read"]},
+        {"name": name, "precedence": precedence, "roleName": f"{STACK}-{name}", "scopes": [scope]}
+        for name, precedence, scope in (
+            ("admins", 10, "storage/admin"),
+            ("editors", 20, "storage/write"),
+            ("viewers", 30, "storage/read"),
+        )
     ],
     "idpGroupMap": {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"},
     "claims": [
@@ -23,7 +26,7 @@ HOOK_SETTINGS = {
         {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
     ],
     "suppressClaims": ["custom:idp_groups"],
-}  # fmt: skip
+}
 
 os.environ["HOOK_CONFIG"] = json.dumps(HOOK_SETTINGS)
 os.environ["POWERTOOLS_SERVICE_NAME"] = "pre-token-generation"

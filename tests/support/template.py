@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,57 @@ def resolve(value: Any, names: dict[str, str]) -> Any:
         separator, parts = value["Fn::Join"]
         return separator.join(resolve(part, names) for part in parts)
     return {key: resolve(item, names) for key, item in value.items()}
+
+
+def references(value: Any) -> set[str]:
+    """Logical ids a property refers to through Ref, Fn::GetAtt or Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref":
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item[0] if isinstance(item, list) else item.split(".")[0])
+            elif key == "Fn::Sub":
+                template = item[0] if isinstance(item, list) else item
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", template)}
+                found |= references(item[1] if isinstance(item, list) else [])
+            else:
+                found |= references(item)
+    return found
+
+
+def dependency_cycle(template: Template) -> list[str] | None:
+    """A cycle among resources (Ref, GetAtt, Sub, DependsOn), or None if there is none."""
+    resources_ = template["Resources"]
+    edges = {
+        logical_id: (
+            references(resource.get("Properties", {}))
+            | set(_as_list(resource.get("DependsOn", [])))
+        )
+        & set(resources_)
+        for logical_id, resource in resources_.items()
+    }
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = "open"
+        for target in sorted(edges[node]):
+            if state.get(target) == "open":
+                return [*path[path.index(target) :], target] if target in path else [node, target]
+            if target not in state and (cycle := visit(target, [*path, target])):
+                return cycle
+        state[node] = "done"
+        return None
+
+    for start in sorted(edges):
+        if start not in state and (cycle := visit(start, [start])):
+            return cycle
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

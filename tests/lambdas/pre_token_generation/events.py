@@ -72,5 +72,7 @@ def event(
         "userName": "7d2e5a8c-0000-4000-8000-000000000001",
         "callerContext": {"awsSdkVersion": "aws-sdk-js-3.0.0", "clientId": "1example23456789"},
         "request": request,
-        "response": {"claimsAndScopeOverrideDetails" if version == "2" else "claimsOverrideDetails": None},
+        "response": {
+            "claimsAndScopeOverrideDetails" if version == "2" else "claimsOverrideDetails": None
+        },
     }

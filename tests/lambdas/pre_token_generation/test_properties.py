@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambdas.pre_token_generation import app
-from tests.lambdas.context import FakeContext
 from tests.lambdas.conftest import HOOK_SETTINGS
+from tests.lambdas.context import FakeContext
 from tests.lambdas.pre_token_generation.events import event, role, saml_identity
 
 CONFIGURED = [group["name"] for group in HOOK_SETTINGS["groups"]]
@@ -68,7 +68,9 @@ def server_side_roles(raw: dict[str, Any]) -> set[str]:
     attrs = raw["request"]["userAttributes"]
     groups = set(raw["request"]["groupConfiguration"]["groupsToOverride"])
     if app.is_federated(attrs) and "custom:idp_groups" in attrs:
-        groups |= {IDP_MAP[n] for n in app.parse_idp_groups(attrs["custom:idp_groups"]) if n in IDP_MAP}
+        groups |= {
+            IDP_MAP[n] for n in app.parse_idp_groups(attrs["custom:idp_groups"]) if n in IDP_MAP
+        }
     return {role(group) for group in groups if group in CONFIGURED}
 
 

@@ -1,0 +1,35 @@
+"""The hook reads what the stack gives it: its settings, and the rules it shares with the config."""
+
+from __future__ import annotations
+
+from infra import config as infra_config
+from lambdas.pre_token_generation import app as hook
+from tests.support.template import Synth, only, references, resolve
+
+PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1"}
+
+
+def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
+    template = synth.default
+    _, fn = only(template, "AWS::Lambda::Function")
+    environment = fn["Properties"]["Environment"]["Variables"]
+    # Only pseudo parameters: a Ref to a role or the pool would close a dependency cycle.
+    assert references(environment["HOOK_CONFIG"]) <= set(PSEUDO)
+    settings = hook.HookConfig.from_json(resolve(environment["HOOK_CONFIG"], PSEUDO))
+    role_names = {
+        resource["Properties"]["RoleName"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Role" and "RoleName" in resource["Properties"]
+    }
+    for group in synth.default_config.groups:
+        name = f"{synth.default_config.stack_name}-{group.name}"
+        assert name in role_names
+        assert settings.groups[group.name].role_arn == f"arn:aws:iam::111122223333:role/{name}"
+        assert settings.groups[group.name].precedence == group.precedence
+    assert settings.idp_group_map == dict(synth.default_config.token_hook.idp_group_map)
+
+
+def test_run_time_copies_of_the_claim_rules_match_the_config() -> None:
+    assert hook.RESERVED_CLAIMS == infra_config.RESERVED_CLAIMS
+    assert hook.USER_ADMIN_SCOPE == infra_config.USER_ADMIN_SCOPE
+    assert hook.IDP_GROUPS_ATTRIBUTE == infra_config.IDP_GROUPS_ATTRIBUTE
