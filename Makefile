@@ -22,7 +22,7 @@ help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
 	@echo "make test     run the test suite (sets itself up)"
 	@echo "make lint     ruff, mypy, cdk-nag (synth), cfn-lint, checkov"
-	@echo "make bench    synth time of this app against an empty CDK app"
+	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 
 $(VENV)/.installed: pyproject.toml
@@ -58,7 +58,10 @@ lint: synth $(CHECKOV_VENV)/.installed
 		-f cdk.out/*.template.json
 
 bench: synth
-	$(PY) bench/synth.py
+	@rc=0; \
+	$(PY) bench/synth.py || rc=1; \
+	$(PY) bench/pre_token_hook.py || rc=1; \
+	exit $$rc
 
 # These need AWS credentials for the target account (see README); nothing here can run them.
 deploy: synth

@@ -23,7 +23,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -98,8 +98,7 @@ class HookConfig:
         return cls(groups, dict(raw["idpGroupMap"]), claims, suppress)
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What the tokens will say. ``preferred_role`` is None when the top groups tie."""
 
     groups: tuple[str, ...]
@@ -109,6 +108,10 @@ class Decision:
     suppress: tuple[str, ...]
     scopes: tuple[str, ...]
     idp_groups_mapped: int
+
+
+def _by_precedence(group: Group) -> tuple[int, str]:
+    return group.precedence, group.name
 
 
 def _reserved(claim: str) -> bool:
@@ -174,10 +177,9 @@ def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str,
             for name in parse_idp_groups(attributes[IDP_GROUPS_ATTRIBUTE])
             if name in config.idp_group_map
         ]
-    names = list(dict.fromkeys([*groups_in_event, *mapped]))
+    names = list(dict.fromkeys(groups_in_event + mapped))
     known = sorted(
-        (config.groups[name] for name in names if name in config.groups),
-        key=lambda group: (group.precedence, group.name),
+        (config.groups[name] for name in names if name in config.groups), key=_by_precedence
     )
     # Groups made outside this app keep their place in cognito:groups but carry no role here.
     unknown = sorted(name for name in names if name not in config.groups)
@@ -275,7 +277,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric("TokensIssued", MetricUnit.Count, 1)
     if decision.idp_groups_mapped:
         metrics.add_metric("IdpGroupsMapped", MetricUnit.Count, decision.idp_groups_mapped)
-    logger.info(
+    # Per-token detail is DEBUG: Cognito calls the hook at every sign-in and refresh, and the
+    # metrics already count them. POWERTOOLS_LOGGER_SAMPLE_RATE turns it on for a sample.
+    logger.debug(
         "Token claims normalized",
         trigger_source=trigger.trigger_source,
         groups=len(decision.groups),

@@ -1,0 +1,44 @@
+"""The per-event baseline: a minimal hand-written pre token handler, plain dicts, no Powertools.
+
+It produces the same response as lambdas/pre_token_generation for the benchmark's event (a
+V2 event of a federated user in one pool group, mapped into another): bench/pre_token_hook.py
+checks that before timing either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PRECEDENCE = {"admins": 10, "editors": 20, "viewers": 30}
+IDP_MAP = {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"}
+SCOPES = {"admins": ["storage/admin"], "editors": ["storage/write"], "viewers": ["storage/read"]}
+
+
+def handler(event: dict[str, Any], role_prefix: str) -> dict[str, Any]:
+    attributes = event["request"]["userAttributes"]
+    groups = list(event["request"]["groupConfiguration"]["groupsToOverride"])
+    for name in attributes.get("custom:idp_groups", "").split(","):
+        if name.strip() in IDP_MAP and IDP_MAP[name.strip()] not in groups:
+            groups.append(IDP_MAP[name.strip()])
+    groups.sort(key=PRECEDENCE.__getitem__)
+    roles = [role_prefix + group for group in groups]
+    claims = {
+        "tenant": attributes["custom:tenant"].strip().lower(),
+        "email": attributes["email"].strip().lower(),
+    }
+    token = {"claimsToAddOrOverride": claims, "claimsToSuppress": ["custom:idp_groups"]}
+    event["response"] = {
+        "claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": token,
+            "accessTokenGeneration": {
+                **token,
+                "scopesToAdd": [scope for group in groups for scope in SCOPES[group]],
+            },
+            "groupOverrideDetails": {
+                "groupsToOverride": groups,
+                "iamRolesToOverride": roles,
+                "preferredRole": roles[0],
+            },
+        }
+    }
+    return event

@@ -1,0 +1,176 @@
+"""The pre token hook's two budgets (DESIGN.md), each a ratio measured in this one run.
+
+1. Cold import: importing the hook module, against importing only the Powertools pieces it uses
+   (fresh interpreter each time, medians). Budget 1.25x; boto3 and the X-Ray SDK must stay out.
+2. Warm per-event cost: the real handler (Powertools logging and metrics included) against
+   bench/pre_token_baseline.py, a minimal hand-written dict handler producing the same
+   response. Budget 20x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import timeit
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_BUDGET = 1.25
+EVENT_BUDGET = 20.0
+POWERTOOLS_PIECES = """
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
+    PreTokenGenerationTriggerEvent, PreTokenGenerationV2TriggerEvent)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+"""
+HOOK = "from lambdas.pre_token_generation import app"
+ROLE_PREFIX = "arn:aws:iam::111122223333:role/idpools-sandbox-"
+
+
+def hook_environment() -> dict[str, str]:
+    settings = {
+        "roleArnPrefix": "arn:aws:iam::111122223333:role/",
+        "groups": [
+            {"name": name, "precedence": p, "roleName": f"idpools-sandbox-{name}", "scopes": [s]}
+            for name, p, s in (
+                ("admins", 10, "storage/admin"),
+                ("editors", 20, "storage/write"),
+                ("viewers", 30, "storage/read"),
+            )
+        ],
+        "idpGroupMap": {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"},
+        "claims": [
+            {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
+            {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
+        ],
+        "suppressClaims": ["custom:idp_groups"],
+    }
+    return {
+        **os.environ,
+        "HOOK_CONFIG": json.dumps(settings),
+        "POWERTOOLS_SERVICE_NAME": "pre-token-generation",
+        "POWERTOOLS_METRICS_NAMESPACE": "idpools",
+        "POWERTOOLS_LOGGER_SAMPLE_RATE": "0.01",  # as infra/pre_token_hook.py deploys it
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def time_import(statement: str) -> float:
+    probe = (
+        "import sys, time; start = time.perf_counter()\n"
+        f"{statement}\n"
+        "elapsed = time.perf_counter() - start\n"
+        "leaked = sorted(m for m in ('boto3', 'aws_xray_sdk') if m in sys.modules)\n"
+        "print(elapsed, ','.join(leaked))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=hook_environment(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    if len(output) > 1:
+        raise SystemExit(f"the hook's import pulled in {output[1]}")
+    return float(output[0])
+
+
+def bench_event() -> dict:
+    identities = json.dumps([{"providerName": "CorpSAML", "providerType": "SAML"}])
+    return {
+        "version": "2",
+        "triggerSource": "TokenGeneration_Authentication",
+        "region": "eu-west-1",
+        "userPoolId": "eu-west-1_EXAMPLE1",
+        "userName": "CorpSAML_jdoe",
+        "callerContext": {"awsSdkVersion": "aws-sdk-js-3.0.0", "clientId": "1example23456789"},
+        "request": {
+            "userAttributes": {
+                "sub": "7d2e5a8c-0000-4000-8000-000000000001",
+                "email": " JDoe@Corp.Example ",
+                "custom:tenant": " Acme ",
+                "identities": identities,
+                "custom:idp_groups": "Admins",
+            },
+            "groupConfiguration": {
+                "groupsToOverride": ["viewers"],
+                "iamRolesToOverride": [f"{ROLE_PREFIX}viewers"],
+                "preferredRole": f"{ROLE_PREFIX}viewers",
+            },
+            "scopes": ["openid", "aws.cognito.signin.user.admin"],
+        },
+        "response": {"claimsAndScopeOverrideDetails": None},
+    }
+
+
+def per_event(rounds: int) -> None:
+    """Runs in a child process (its stdout, where Powertools logs, goes to /dev/null)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.pre_token_baseline import handler as baseline
+    from lambdas.pre_token_generation import app
+    from tests.lambdas.context import FakeContext
+
+    context, event = FakeContext(), bench_event()
+    expected = app.handler(copy.deepcopy(event), context)["response"]
+    if baseline(copy.deepcopy(event), ROLE_PREFIX)["response"] != expected:
+        raise SystemExit("the baseline does not produce the hook's response")
+    copies = [copy.deepcopy(event) for _ in range(rounds * 2)]
+    hook_times = timeit.repeat(
+        lambda: app.handler(copies.pop(), context), number=rounds // 5, repeat=5
+    )
+    copies = [copy.deepcopy(event) for _ in range(rounds * 2)]
+    base_times = timeit.repeat(
+        lambda: baseline(copies.pop(), ROLE_PREFIX), number=rounds // 5, repeat=5
+    )
+    per = rounds // 5
+    print(json.dumps({"hook": min(hook_times) / per, "baseline": min(base_times) / per}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--per-event-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.per_event_child:
+        per_event(args.events)
+        return 0
+
+    pieces, hook = [], []
+    for _ in range(args.rounds):
+        pieces.append(time_import(POWERTOOLS_PIECES))
+        hook.append(time_import(HOOK))
+    import_ratio = statistics.median(hook) / statistics.median(pieces)
+    result = subprocess.run(
+        [sys.executable, __file__, "--per-event-child", "--events", str(args.events)],
+        env=hook_environment(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    times = json.loads(result.stdout.strip().splitlines()[-1])
+    event_ratio = times["hook"] / times["baseline"]
+
+    ok = import_ratio <= IMPORT_BUDGET and event_ratio <= EVENT_BUDGET
+    print(
+        f"pre token hook import:  {statistics.median(hook) * 1000:.1f} ms, Powertools pieces "
+        f"{statistics.median(pieces) * 1000:.1f} ms: ratio {import_ratio:.2f} "
+        f"(budget {IMPORT_BUDGET}); no boto3, no X-Ray SDK"
+    )
+    print(
+        f"pre token hook per event: {times['hook'] * 1e6:.1f} us, hand-written baseline "
+        f"{times['baseline'] * 1e6:.2f} us: ratio {event_ratio:.1f} (budget {EVENT_BUDGET})"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
