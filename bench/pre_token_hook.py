@@ -56,7 +56,6 @@ def hook_environment() -> dict[str, str]:
         "HOOK_CONFIG": json.dumps(settings),
         "POWERTOOLS_SERVICE_NAME": "pre-token-generation",
         "POWERTOOLS_METRICS_NAMESPACE": "idpools",
-        "POWERTOOLS_LOGGER_SAMPLE_RATE": "0.01",  # as infra/pre_token_hook.py deploys it
         "PYTHONPATH": str(ROOT),
     }
 

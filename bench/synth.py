@@ -65,7 +65,7 @@ def _wait_for_group(pgid: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=11)
     args = parser.parse_args()
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     empty_app = ROOT / "bench" / "empty_app.py"

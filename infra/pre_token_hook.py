@@ -145,8 +145,6 @@ class PreTokenHook(Construct):
                 "HOOK_CONFIG": Stack.of(self).to_json_string(settings),
                 "POWERTOOLS_SERVICE_NAME": "pre-token-generation",
                 "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
-                # One invocation in a hundred logs its per-token detail (at DEBUG).
-                "POWERTOOLS_LOGGER_SAMPLE_RATE": "0.01",
             },
         )
         skip_checkov(

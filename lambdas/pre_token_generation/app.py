@@ -277,8 +277,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric("TokensIssued", MetricUnit.Count, 1)
     if decision.idp_groups_mapped:
         metrics.add_metric("IdpGroupsMapped", MetricUnit.Count, decision.idp_groups_mapped)
-    # Per-token detail is DEBUG: Cognito calls the hook at every sign-in and refresh, and the
-    # metrics already count them. POWERTOOLS_LOGGER_SAMPLE_RATE turns it on for a sample.
+    # Per-token detail is DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG shows it): Cognito calls the hook
+    # at every sign-in and refresh, and the metrics count those already. Log sampling would
+    # reset the logging level cache at every call, a tenth of the hook's time.
     logger.debug(
         "Token claims normalized",
         trigger_source=trigger.trigger_source,
