@@ -401,6 +401,60 @@ def _token_hook(value: Any, key: str) -> TokenHookConfig:
     return _parse_object(TokenHookConfig, value, key)
 
 
+_PROVIDER = re.compile(r"^[\w.-]{1,100}$")
+_ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:\d{1,5})?$|^http://localhost(:\d{1,5})?$")
+# The name the forker must replace before the first deploy: Cognito never lets it change.
+PLACEHOLDER_PROVIDER = "login.example.replace-me"
+MAX_TOKEN_MINUTES = 60
+
+
+def _bounded(low: int, high: int, example: int) -> Callable[[Any, str], int]:
+    def parse(value: Any, key: str) -> int:
+        number = int(_expect(value, int, key, str(example)))
+        if not low <= number <= high:
+            raise ConfigError(
+                key, f"{number} is out of range", f"Use a whole number from {low} to {high}"
+            )
+        return number
+
+    return parse
+
+
+@dataclass(frozen=True)
+class DeveloperAuthConfig:
+    """Developer-authenticated identities: POST /login in front of the team's own user store."""
+
+    provider_name: str = field(
+        default=PLACEHOLDER_PROVIDER,
+        metadata=_meta(
+            "providerName",
+            _matching(_PROVIDER, "1-100 letters, digits, '.', '_' or '-'", "login.mycompany"),
+        ),
+    )
+    token_minutes: int = field(
+        default=15, metadata=_meta("tokenMinutes", _bounded(1, MAX_TOKEN_MINUTES, 15))
+    )
+    max_failed_attempts: int = field(
+        default=5, metadata=_meta("maxFailedAttempts", _bounded(1, 100, 5))
+    )
+    lockout_minutes: int = field(
+        default=15, metadata=_meta("lockoutMinutes", _bounded(1, 24 * 60, 15))
+    )
+    rate_limit: int = field(default=10, metadata=_meta("rateLimit", _bounded(1, 10_000, 10)))
+    burst_limit: int = field(default=20, metadata=_meta("burstLimit", _bounded(1, 5_000, 20)))
+    cors_origins: tuple[str, ...] = field(
+        default=(),
+        metadata=_meta(
+            "corsOrigins", _strings(_ORIGIN, "an https:// origin", "https://app.example.com")
+        ),
+    )
+    waf: bool = field(default=False, metadata=_meta("waf", _bool))
+
+
+def _developer_auth(value: Any, key: str) -> DeveloperAuthConfig:
+    return _parse_object(DeveloperAuthConfig, value, key)
+
+
 DEFAULT_GROUPS = (
     GroupConfig("admins", 10, Preset.ADMIN, "Full access to the sample bucket"),
     GroupConfig("editors", 20, Preset.EDITOR, "Read and write the shared folder"),
@@ -443,6 +497,9 @@ class AppConfig:
     )
     token_hook: TokenHookConfig = field(
         default_factory=TokenHookConfig, metadata=_meta("tokenHook", _token_hook)
+    )
+    developer_auth: DeveloperAuthConfig = field(
+        default_factory=DeveloperAuthConfig, metadata=_meta("developerAuth", _developer_auth)
     )
 
     def __post_init__(self) -> None:

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from aws_cdk import (
-    Aws,
-    CfnDynamicReference,
-    CfnDynamicReferenceService,
-    Duration,
-    RemovalPolicy,
-    Stack,
-)
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.acknowledgements import skip_checkov
 from infra.config import IDP_GROUPS_ATTRIBUTE, AppConfig, ConfigError, EventVersion
+from infra.python_function import PythonFunction
 
-SOURCE = Path(__file__).resolve().parent.parent / "lambdas" / "pre_token_generation"
-# Must equal the aws-lambda-powertools pin in pyproject.toml (a test holds them equal).
-POWERTOOLS_VERSION = "3.37.0"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 # Cognito waits 5 s for a trigger and retries; the hook needs milliseconds.
 TIMEOUT = Duration.seconds(2)
 COGNITO_IDP = "cognito-idp.amazonaws.com"
-
-
-def powertools_layer_parameter(runtime: lambda_.Runtime = RUNTIME) -> str:
-    """The public SSM parameter holding the Powertools layer ARN for this version and runtime."""
-    return f"/aws/service/powertools/python/arm64/{runtime.name}/{POWERTOOLS_VERSION}"
 
 
 def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
@@ -55,12 +35,10 @@ def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]
 
 
 class PreTokenHook(Construct):
-    """The hook function, its log group and role, and the user pool trigger.
+    """The hook function (``infra/python_function.py``) and the user pool trigger.
 
-    arm64 on the newest Python runtime with a Powertools layer; Powertools from its public layer
-    at the pinned version, boto3 never imported. Its invoke permission names the user pool and
-    the account. Event version ``V2_0`` (ID and access token) or ``V1_0`` (ID token, Lite plan)
-    comes from ``config.tokenHook.eventVersion``.
+    Its invoke permission names the user pool and the account. Event version ``V2_0`` (ID and
+    access token) or ``V1_0`` (ID token, Lite plan) comes from ``config.tokenHook.eventVersion``.
     """
 
     def __init__(
@@ -76,33 +54,6 @@ class PreTokenHook(Construct):
         super().__init__(scope, construct_id)
         refuse_user_writable_inputs(config, user_writable_attributes)
         hook = config.token_hook
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=removal_policy
-        )
-        skip_checkov(
-            self.log_group,
-            (
-                "CKV_AWS_158",
-                "CloudWatch Logs encrypts at rest already; the hook logs no attribute, token or "
-                "address (tests/lambdas/pre_token_generation), so a customer key guards nothing.",
-            ),
-        )
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Pre token generation hook: write its own logs, nothing else",
-            inline_policies={
-                "Logs": iam.PolicyDocument(
-                    statements=[
-                        iam.PolicyStatement(
-                            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                            resources=[self.log_group.log_group_arn],
-                        )
-                    ]
-                )
-            },
-        )
         settings = {
             "roleArnPrefix": f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/",
             "groups": [
@@ -121,39 +72,19 @@ class PreTokenHook(Construct):
             ],
             "suppressClaims": list(hook.suppress_claims),
         }
-        powertools = lambda_.LayerVersion.from_layer_version_arn(
+        self.function = PythonFunction(
             self,
-            "Powertools",
-            CfnDynamicReference(
-                CfnDynamicReferenceService.SSM, powertools_layer_parameter()
-            ).to_string(),
-        )
-        self.function = lambda_.Function(
-            self,
-            "Function",
+            "Hook",
+            folder="pre_token_generation",
             description="Cognito pre token generation: groups, roles and claims from server facts",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="app.handler",
-            code=lambda_.Code.from_asset(str(SOURCE), exclude=["__pycache__", "*.pyc"]),
-            layers=[powertools],
-            memory_size=256,
             timeout=TIMEOUT,
-            role=role,
-            log_group=self.log_group,
+            removal_policy=removal_policy,
             environment={
                 "HOOK_CONFIG": Stack.of(self).to_json_string(settings),
                 "POWERTOOLS_SERVICE_NAME": "pre-token-generation",
                 "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
             },
-        )
-        skip_checkov(
-            self.function,
-            ("CKV_AWS_115", "A concurrency cap would throttle sign-ins; Cognito bounds the rate."),
-            ("CKV_AWS_116", "Cognito invokes the hook synchronously; a DLQ never receives."),
-            ("CKV_AWS_117", "The hook calls no network resource, so it needs no VPC."),
-            ("CKV_AWS_173", "The environment holds group names and role names, no secret."),
-        )
+        ).function
         version = (
             cognito.LambdaVersion.V2_0
             if hook.event_version is EventVersion.V2_0

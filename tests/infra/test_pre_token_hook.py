@@ -13,12 +13,8 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 
 from infra.config import ClaimConfig, ConfigError, EventVersion, FeaturePlan, parse_config
-from infra.pre_token_hook import (
-    POWERTOOLS_VERSION,
-    RUNTIME,
-    powertools_layer_parameter,
-    refuse_user_writable_inputs,
-)
+from infra.pre_token_hook import refuse_user_writable_inputs
+from infra.python_function import POWERTOOLS_VERSION, RUNTIME, powertools_layer_parameter
 from infra.user_pool import WRITABLE
 from tests.support.invariants import lambda_permission_violations
 from tests.support.template import Template, dependency_cycle, only

@@ -1,0 +1,78 @@
+"""Password hashes for the developer-auth user store: scrypt, a per-user salt, parameters kept.
+
+The stored form is ``scrypt$<n>$<r>$<p>$<salt>$<hash>`` (salt and hash in URL-safe base64), so
+the cost can be raised later: old hashes keep verifying with the parameters they carry, and
+``needs_rehash`` tells when to replace one (docs/developer-identities.md). Standard library only:
+the Lambda function and the operator tool (client/developer_users.py) share this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+SCHEME = "scrypt"
+SALT_BYTES = 16
+HASH_BYTES = 32
+
+
+@dataclass(frozen=True)
+class ScryptParameters:
+    """Cost: memory is 128 * n * r bytes (16 MiB for the defaults)."""
+
+    n: int = 2**14
+    r: int = 8
+    p: int = 1
+
+    @property
+    def max_memory(self) -> int:
+        return 128 * self.n * self.r * self.p + 1024 * 1024
+
+
+CURRENT = ScryptParameters()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _derive(password: str, salt: bytes, params: ScryptParameters) -> bytes:
+    return hashlib.scrypt(
+        password.encode(),
+        salt=salt,
+        n=params.n,
+        r=params.r,
+        p=params.p,
+        maxmem=params.max_memory,
+        dklen=HASH_BYTES,
+    )
+
+
+def hash_password(password: str, params: ScryptParameters = CURRENT) -> str:
+    salt = secrets.token_bytes(SALT_BYTES)
+    digest = _derive(password, salt, params)
+    return f"{SCHEME}${params.n}${params.r}${params.p}${_b64(salt)}${_b64(digest)}"
+
+
+def _parse(stored: str) -> tuple[ScryptParameters, bytes, bytes]:
+    scheme, n, r, p, salt, digest = stored.split("$")
+    if scheme != SCHEME:
+        raise ValueError(f"unknown password hash scheme {scheme!r}")
+    return ScryptParameters(int(n), int(r), int(p)), _unb64(salt), _unb64(digest)
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Constant-time comparison against the hash, with the parameters stored beside it."""
+    params, salt, expected = _parse(stored)
+    return hmac.compare_digest(_derive(password, salt, params), expected)
+
+
+def needs_rehash(stored: str, params: ScryptParameters = CURRENT) -> bool:
+    return _parse(stored)[0] != params
