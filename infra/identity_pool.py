@@ -38,7 +38,8 @@ class TokenMappedIdentityPool(Construct):
     - Guest access is off unless ``guest_grant`` is given. The unauthenticated role always exists
       (the L2 attaches one), but without a grant it may do nothing.
     - ``authenticated_grant`` is the default authenticated role's policy. Token mapping never
-      falls back to it; it serves providers added later that have no mapping of their own.
+      falls back to it; it serves the developer provider (``developer_provider``), whose
+      identities carry principal tags, and providers without a mapping of their own.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class TokenMappedIdentityPool(Construct):
         user_pool_client: cognito.UserPoolClient,
         authenticated_grant: Grant,
         guest_grant: Grant | None,
+        developer_provider: str,
     ) -> None:
         super().__init__(scope, construct_id)
         pool_id = Lazy.string(_IdentityPoolId(self))
@@ -59,6 +61,8 @@ class TokenMappedIdentityPool(Construct):
             identity_pool_id=pool_id,
             amr=Amr.AUTHENTICATED,
             description="Default authenticated role: the caller's own private folder only",
+            # Developer identities arrive with principal tags (their user record's).
+            tag_session=True,
             policy=authenticated_grant.policy,
             acknowledgements=authenticated_grant.acknowledgements,
         )
@@ -83,13 +87,14 @@ class TokenMappedIdentityPool(Construct):
             authenticated_role=self.authenticated_role,
             unauthenticated_role=self.guest_role,
             authentication_providers=identitypool.IdentityPoolAuthenticationProviders(
+                custom_provider=developer_provider,
                 user_pools=[
                     identitypool.UserPoolAuthenticationProvider(
                         user_pool=user_pool,
                         user_pool_client=user_pool_client,
                         disable_server_side_token_check=False,
                     )
-                ]
+                ],
             ),
             role_mappings=[
                 identitypool.IdentityPoolRoleMapping(

@@ -25,8 +25,11 @@ class Amr(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
 
 
-def identity_pool_principal(identity_pool_id: str, amr: Amr) -> iam.FederatedPrincipal:
-    return iam.FederatedPrincipal(
+def identity_pool_principal(
+    identity_pool_id: str, amr: Amr, *, tag_session: bool = False
+) -> iam.IPrincipal:
+    """``tag_session`` adds ``sts:TagSession``, which principal tags need, and only then."""
+    principal = iam.FederatedPrincipal(
         COGNITO_IDENTITY,
         {
             "StringEquals": {f"{COGNITO_IDENTITY}:aud": identity_pool_id},
@@ -34,6 +37,7 @@ def identity_pool_principal(identity_pool_id: str, amr: Amr) -> iam.FederatedPri
         },
         "sts:AssumeRoleWithWebIdentity",
     )
+    return principal.with_session_tags() if tag_session else principal
 
 
 def identity_pool_role(
@@ -44,6 +48,7 @@ def identity_pool_role(
     amr: Amr,
     description: str,
     role_name: str | None = None,
+    tag_session: bool = False,
     policy: iam.PolicyDocument | None = None,
     acknowledgements: Sequence[tuple[str, str]] = (),
 ) -> iam.Role:
@@ -56,7 +61,7 @@ def identity_pool_role(
     role = iam.Role(
         scope,
         construct_id,
-        assumed_by=identity_pool_principal(identity_pool_id, amr),
+        assumed_by=identity_pool_principal(identity_pool_id, amr, tag_session=tag_session),
         description=description,
         role_name=role_name,
         inline_policies={"Access": policy} if policy else None,

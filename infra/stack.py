@@ -8,6 +8,7 @@ from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
 from infra.config import AppConfig
+from infra.developer_auth import DeveloperAuth
 from infra.group_roles import GroupRoles
 from infra.identity_pool import TokenMappedIdentityPool
 from infra.pre_token_hook import PreTokenHook
@@ -28,6 +29,7 @@ class IdentityPoolsStack(Stack):
             user_pool_client=users.client,
             authenticated_grant=storage.identity_grant(),
             guest_grant=storage.guest_grant() if config.guest_access else None,
+            developer_provider=config.developer_auth.provider_name,
         )
         group_roles = GroupRoles(
             self,
@@ -45,6 +47,14 @@ class IdentityPoolsStack(Stack):
             user_writable_attributes=users.user_writable_attributes,
             removal_policy=removal,
         )
+        developers = DeveloperAuth(
+            self,
+            "DeveloperAuth",
+            config=config,
+            identity_pool_id=identities.identity_pool.identity_pool_id,
+            identity_pool_arn=identities.identity_pool.identity_pool_arn,
+            removal_policy=removal,
+        )
 
         outputs = {
             "Region": Aws.REGION,
@@ -55,6 +65,9 @@ class IdentityPoolsStack(Stack):
             "GuestAccess": str(config.guest_access).lower(),
             "AuthenticatedRoleArn": identities.authenticated_role.role_arn,
             "BucketName": storage.bucket.bucket_name,
+            "DeveloperProviderName": config.developer_auth.provider_name,
+            "LoginUrl": developers.api.url_for_path("/login"),
+            "UserTableName": developers.table.table_name,
             # One JSON document, so a client learns the group table without parsing names.
             "Groups": self.to_json_string(
                 [

@@ -115,6 +115,9 @@ def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
         "GuestAccess",
         "AuthenticatedRoleArn",
         "BucketName",
+        "DeveloperProviderName",
+        "LoginUrl",
+        "UserTableName",
         "Groups",
     }
     assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}

@@ -38,6 +38,13 @@ def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
     return next(iter(found.items()))
 
 
+def under(template: Template, resource_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
+    """The one resource of a type whose logical id starts with a construct path's prefix."""
+    found = {k: v for k, v in resources(template, resource_type).items() if k.startswith(prefix)}
+    assert len(found) == 1, f"expected one {resource_type} under {prefix}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
 def resolve(value: Any, names: dict[str, str]) -> Any:
     """Resolve Ref, Fn::GetAtt and Fn::Join to strings; ``names`` maps ``Ref``/``Id.Attr``.
 

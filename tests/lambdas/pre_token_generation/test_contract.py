@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from infra import config as infra_config
 from lambdas.pre_token_generation import app as hook
-from tests.support.template import Synth, only, references, resolve
+from tests.support.template import Synth, references, resolve, under
 
 PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1"}
 
 
 def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
     template = synth.default
-    _, fn = only(template, "AWS::Lambda::Function")
+    _, fn = under(template, "AWS::Lambda::Function", "TokenHook")
     environment = fn["Properties"]["Environment"]["Variables"]
     # Only pseudo parameters: a Ref to a role or the pool would close a dependency cycle.
     assert references(environment["HOOK_CONFIG"]) <= set(PSEUDO)

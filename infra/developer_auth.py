@@ -1,0 +1,250 @@
+"""Developer-authenticated identities: the user table, the sign-in function and ``POST /login``."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from infra.acknowledgements import acknowledge, skip_checkov
+from infra.config import AppConfig
+from infra.python_function import PythonFunction
+
+STAGE = "v1"
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$"
+# API Gateway allows 29 s; scrypt takes a fraction of a second at 512 MB.
+TIMEOUT = Duration.seconds(10)
+APIGATEWAY = "apigateway.amazonaws.com"
+
+
+class DeveloperAuth(Construct):
+    """``POST /login`` on a REST API, served by ``lambdas/developer_auth`` (DESIGN.md inv. 5, 6).
+
+    - The user table: on demand, point-in-time recovery, encrypted, retained and protected from
+      deletion outside the sandbox stage. Key: the (lower-case) username.
+    - The API validates the body against a JSON schema before the function runs, throttles the
+      stage (``developerAuth.rateLimit`` / ``burstLimit``), writes access logs, answers CORS for
+      ``developerAuth.corsOrigins`` only, and sits behind AWS WAF when ``developerAuth.waf``.
+    - The function may read and update this table and ask this identity pool for developer
+      tokens, nothing else. API Gateway may invoke it for ``POST /login`` on this stage of this
+      API, in this account, and nothing else.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        identity_pool_id: str,
+        identity_pool_arn: str,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        settings = config.developer_auth
+        self.table = dynamodb.Table(
+            self,
+            "Users",
+            partition_key=dynamodb.Attribute(name="username", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            deletion_protection=not config.is_sandbox,
+            removal_policy=removal_policy,
+        )
+        skip_checkov(
+            self.table,
+            (
+                "CKV_AWS_119",
+                "Encrypted with the AWS managed key; a customer key would add cost and a key "
+                "policy to keep right, for data (salted scrypt hashes) that is useless without it.",
+            ),
+        )
+        function = PythonFunction(
+            self,
+            "SignIn",
+            folder="developer_auth",
+            description="Developer-authenticated sign-in: user store check, identity pool token",
+            timeout=TIMEOUT,
+            memory_size=512,
+            removal_policy=removal_policy,
+            environment={
+                "USER_TABLE": self.table.table_name,
+                "IDENTITY_POOL_ID": identity_pool_id,
+                "DEVELOPER_PROVIDER": settings.provider_name,
+                "TOKEN_SECONDS": str(settings.token_minutes * 60),
+                "MAX_FAILED_ATTEMPTS": str(settings.max_failed_attempts),
+                "LOCKOUT_SECONDS": str(settings.lockout_minutes * 60),
+                "CORS_ORIGINS": ",".join(settings.cors_origins),
+                "POWERTOOLS_SERVICE_NAME": "developer-auth",
+                "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
+            },
+        )
+        self.function = function.function
+        function.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                resources=[self.table.table_arn],
+            )
+        )
+        function.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cognito-identity:GetOpenIdTokenForDeveloperIdentity"],
+                resources=[identity_pool_arn],
+            )
+        )
+
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=removal_policy,
+        )
+        skip_checkov(
+            access_logs,
+            ("CKV_AWS_158", "Encrypted at rest already; access logs hold no body or secret."),
+        )
+        cors = (
+            apigateway.CorsOptions(
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["POST"],
+                allow_headers=["Content-Type"],
+                max_age=Duration.hours(1),
+            )
+            if settings.cors_origins
+            else None
+        )
+        self.api = apigateway.RestApi(
+            self,
+            "Api",
+            description="Developer-authenticated sign-in",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=False,
+            deploy_options=apigateway.StageOptions(
+                stage_name=STAGE,
+                throttling_rate_limit=settings.rate_limit,
+                throttling_burst_limit=settings.burst_limit,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
+                metrics_enabled=True,
+            ),
+        )
+        # The stack's LoginUrl output replaces the API's own Endpoint output.
+        self.api.node.try_remove_child("Endpoint")
+        credentials = self.api.add_model(
+            "Credentials",
+            content_type="application/json",
+            schema=apigateway.JsonSchema(
+                schema=apigateway.JsonSchemaVersion.DRAFT4,
+                type=apigateway.JsonSchemaType.OBJECT,
+                required=["username", "password"],
+                additional_properties=False,
+                properties={
+                    "username": apigateway.JsonSchema(
+                        type=apigateway.JsonSchemaType.STRING, pattern=USERNAME_PATTERN
+                    ),
+                    "password": apigateway.JsonSchema(
+                        type=apigateway.JsonSchemaType.STRING, min_length=8, max_length=256
+                    ),
+                },
+            ),
+        )
+        login = self.api.root.add_resource("login", default_cors_preflight_options=cors)
+        self.login_method = login.add_method(
+            "POST",
+            apigateway.LambdaIntegration(self.function, allow_test_invoke=False),
+            request_validator=self.api.add_request_validator(
+                "Validator", validate_request_body=True, validate_request_parameters=True
+            ),
+            request_models={"application/json": credentials},
+        )
+        # LambdaIntegration's permission names the method's ARN but not the account.
+        for permission in self.api.node.find_all():
+            if isinstance(permission, lambda_.CfnPermission) and permission.principal == APIGATEWAY:
+                permission.source_account = Aws.ACCOUNT_ID
+
+        unauthenticated = (
+            "POST /login is where users without credentials sign in; the function checks them."
+        )
+        acknowledge(self.api, "AwsSolutions-APIG4", unauthenticated)
+        acknowledge(self.api, "AwsSolutions-COG4", unauthenticated)
+        acknowledge(
+            self.api.deployment_stage,
+            "AwsSolutions-APIG6",
+            "Execution logging needs an account-wide API Gateway CloudWatch role, which this "
+            "stack does not own; access logs are on.",
+        )
+        if settings.waf:
+            self._web_acl(self.api.deployment_stage.stage_arn)
+        else:
+            acknowledge(
+                self.api.deployment_stage,
+                "AwsSolutions-APIG3",
+                "AWS WAF is off by configuration (config.developerAuth.waf = false): stage "
+                "throttling and account lock-out bound guessing; set waf to true for production.",
+            )
+
+    def _web_acl(self, stage_arn: str) -> None:
+        """AWS managed rules plus a per-IP rate limit in front of the stage."""
+
+        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            )
+
+        def managed(priority: int, name: str) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=name
+                    )
+                ),
+                visibility_config=visibility(name),
+            )
+
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=visibility("developer-auth"),
+            rules=[
+                managed(1, "AWSManagedRulesCommonRuleSet"),
+                managed(2, "AWSManagedRulesKnownBadInputsRuleSet"),
+                managed(3, "AWSManagedRulesAmazonIpReputationList"),
+                wafv2.CfnWebACL.RuleProperty(
+                    name="SignInRatePerIp",
+                    priority=4,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            aggregate_key_type="IP", limit=100
+                        )
+                    ),
+                    visibility_config=visibility("SignInRatePerIp"),
+                ),
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self, "WebAclAssociation", resource_arn=stage_arn, web_acl_arn=acl.attr_arn
+        )
