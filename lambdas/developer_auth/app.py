@@ -134,16 +134,19 @@ class SignIn:
             self._record_failure(username, None, now)
             return self._invalid()
         correct = passwords.verify_password(password, item["passwordHash"])
-        failed = int(item.get("failedAttempts", 0))
+        stored_failures = int(item.get("failedAttempts", 0))
         locked_until = float(item.get("lockedUntil", 0))
-        if failed >= self.settings.max_failed_attempts and now < locked_until:
-            return self._locked(locked_until - now)
+        failed = stored_failures
+        if failed >= self.settings.max_failed_attempts:
+            if now < locked_until:
+                return self._locked(locked_until - now)
+            failed = 0  # the lock-out is over; _record_failure restarts the count too
         if item.get("disabled") or not correct:
             self._record_failure(username, item, now)
             if not item.get("disabled") and failed + 1 >= self.settings.max_failed_attempts:
                 return self._locked(self.settings.lockout_seconds)
             return self._invalid()
-        if failed:
+        if stored_failures:
             self.table.update_item(
                 Key={"username": username},
                 UpdateExpression="SET failedAttempts = :zero REMOVE lockedUntil",

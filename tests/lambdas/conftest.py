@@ -29,5 +29,17 @@ HOOK_SETTINGS = {
 }
 
 os.environ["HOOK_CONFIG"] = json.dumps(HOOK_SETTINGS)
-os.environ["POWERTOOLS_SERVICE_NAME"] = "pre-token-generation"
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "idpools"
+
+# lambdas/developer_auth, as infra/developer_auth.py configures it (moto stands in for AWS).
+DEVELOPER_PROVIDER = "login.example.test"
+os.environ["USER_TABLE"] = "idpools-test-users"
+os.environ["IDENTITY_POOL_ID"] = "eu-west-1:00000000-0000-4000-8000-000000000000"
+os.environ["DEVELOPER_PROVIDER"] = DEVELOPER_PROVIDER
+os.environ["TOKEN_SECONDS"] = "900"
+os.environ["MAX_FAILED_ATTEMPTS"] = "3"
+os.environ["LOCKOUT_SECONDS"] = "900"
+os.environ["CORS_ORIGINS"] = ""
+os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
