@@ -61,6 +61,7 @@ bench: synth
 	@rc=0; \
 	$(PY) bench/synth.py || rc=1; \
 	$(PY) bench/pre_token_hook.py || rc=1; \
+	$(PY) bench/developer_auth.py || rc=1; \
 	exit $$rc
 
 # These need AWS credentials for the target account (see README); nothing here can run them.

@@ -21,9 +21,9 @@ HASH_BYTES = 32
 
 @dataclass(frozen=True)
 class ScryptParameters:
-    """Cost: memory is 128 * n * r bytes (16 MiB for the defaults)."""
+    """Cost: memory is 128 * n * r bytes (32 MiB for the defaults)."""
 
-    n: int = 2**14
+    n: int = 2**15
     r: int = 8
     p: int = 1
 

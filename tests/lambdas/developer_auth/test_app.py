@@ -9,72 +9,13 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
 from lambdas.developer_auth import app, passwords
 from tests.lambdas.conftest import DEVELOPER_PROVIDER
 from tests.lambdas.context import FakeContext
-
-PASSWORD = "correct horse battery staple"
-WRONG = "Tr0ub4dor&3-but-wrong"
-USER_ID = "u-6f1c7e0e-2a51-4c1e-9a57-3c1c2b3f9d10"
-
-
-class Recorder:
-    """Counts every AWS call a boto3 client makes, and keeps the last parameters of each."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.params: dict[str, dict[str, Any]] = {}
-
-    def attach(self, client: Any) -> None:
-        client.meta.events.register("provide-client-params.*.*", self._record)
-
-    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
-        self.params[model.name] = params
-
-
-class World:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        dynamodb = boto3.resource("dynamodb")
-        self.table = dynamodb.create_table(
-            TableName=app.SETTINGS.table_name,
-            KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        self.identity = boto3.client("cognito-identity")
-        pool = self.identity.create_identity_pool(
-            IdentityPoolName="pool",
-            AllowUnauthenticatedIdentities=False,
-            DeveloperProviderName=DEVELOPER_PROVIDER,
-        )
-        settings = app.Settings(
-            **{**app.SETTINGS.__dict__, "identity_pool_id": pool["IdentityPoolId"]}
-        )
-        self.recorder = Recorder()
-        self.recorder.attach(self.table.meta.client)
-        self.recorder.attach(self.identity)
-        self.sign_in = app.SignIn(settings, self.table, self.identity, clock=lambda: self.now)
-
-    def add_user(self, username: str = "alice", **extra: Any) -> None:
-        self.table.put_item(
-            Item={
-                "username": username,
-                "userId": USER_ID,
-                "passwordHash": passwords.hash_password(PASSWORD),
-                "principalTags": {"tenant": "acme"},
-                **extra,
-            }
-        )
-        self.recorder.calls.clear()
-
-    def item(self, username: str = "alice") -> dict[str, Any] | None:
-        return self.table.get_item(Key={"username": username}).get("Item")
+from tests.lambdas.developer_auth.world import PASSWORD, USER_ID, WRONG, World
 
 
 @pytest.fixture

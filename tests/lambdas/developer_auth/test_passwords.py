@@ -27,7 +27,7 @@ def test_parameters_are_stored_so_they_can_be_raised() -> None:
 
 
 def test_memory_hard_defaults() -> None:
-    assert passwords.CURRENT.n * passwords.CURRENT.r * 128 >= 16 * 1024 * 1024
+    assert passwords.CURRENT.n * passwords.CURRENT.r * 128 >= 32 * 1024 * 1024
 
 
 def test_unknown_scheme_is_refused() -> None:

@@ -1,0 +1,107 @@
+"""Developer sign-in figures (issue budget: two AWS calls per success; KDF 50-250 ms here).
+
+1. AWS calls per successful and per failed sign-in, counted on the boto3 clients (moto stands in
+   for DynamoDB and Cognito Identity).
+2. The KDF cost: one scrypt verification with the current parameters, median of several.
+3. The handler's cold import (boto3 and Powertools included), median over fresh interpreters.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ENVIRONMENT = {
+    "USER_TABLE": "bench-users",
+    "IDENTITY_POOL_ID": "eu-west-1:00000000-0000-4000-8000-000000000000",
+    "DEVELOPER_PROVIDER": "login.example.bench",
+    "TOKEN_SECONDS": "900",
+    "MAX_FAILED_ATTEMPTS": "5",
+    "LOCKOUT_SECONDS": "900",
+    "POWERTOOLS_SERVICE_NAME": "developer-auth",
+    "POWERTOOLS_METRICS_NAMESPACE": "bench",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+}
+CALL_TARGET = 2
+KDF_RANGE_MS = (50, 250)
+
+
+def aws_calls() -> tuple[int, int]:
+    from moto import mock_aws
+
+    from tests.lambdas.developer_auth.world import PASSWORD, WRONG, World
+
+    with mock_aws():
+        world = World()
+        world.add_user()
+        world.sign_in("alice", PASSWORD)
+        success = sum(world.recorder.calls.values())
+        world.recorder.calls.clear()
+        world.sign_in("alice", WRONG)
+        failure = sum(world.recorder.calls.values())
+    return success, failure
+
+
+def kdf_ms(rounds: int = 9) -> float:
+    from lambdas.developer_auth import passwords
+
+    stored = passwords.hash_password("bench password")
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        passwords.verify_password("bench password", stored)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def cold_import_ms(rounds: int = 7) -> float:
+    probe = (
+        "import time; start = time.perf_counter()\n"
+        "from lambdas.developer_auth import app\n"
+        "print(time.perf_counter() - start)"
+    )
+    env = {**os.environ, **ENVIRONMENT, "PYTHONPATH": str(ROOT)}
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", probe],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(rounds)
+    ]
+    return statistics.median(times) * 1000
+
+
+def main() -> int:
+    os.environ.update(ENVIRONMENT)
+    success, failure = aws_calls()
+    kdf = kdf_ms()
+    low, high = KDF_RANGE_MS
+    print(
+        f"developer sign-in AWS calls: {success} per success (target {CALL_TARGET}), "
+        f"{failure} per failure"
+    )
+    print(f"developer sign-in KDF: {kdf:.0f} ms per scrypt verification (aim {low}-{high} ms)")
+    print(
+        f"developer sign-in handler cold import: {cold_import_ms():.0f} ms "
+        "(boto3 and Powertools included)"
+    )
+    return 0 if success == CALL_TARGET and failure == CALL_TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
