@@ -35,8 +35,6 @@ except ImportError:  # in Lambda, where the function's folder is the import root
     import passwords
 
 MAX_BODY_BYTES = 1024
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$")
-PASSWORD_LENGTH = (8, 256)
 JSON_CONTENT = re.compile(r"^application/json\s*(;.*)?$", re.IGNORECASE)
 INVALID = {"error": "invalid username or password"}
 LOCKED = {"error": "too many failed sign-ins; try again later"}
@@ -104,11 +102,11 @@ def parse_credentials(
         if key not in ("username", "password"):
             raise RequestError(400, str(key)[:64], "unknown field; send username and password")
     username, password = document.get("username"), document.get("password")
-    if not isinstance(username, str) or not USERNAME.match(username):
+    if not isinstance(username, str) or not passwords.USERNAME.match(username):
         raise RequestError(
             400, "username", "3-64 characters: letters, digits and . _ @ + - (not first)"
         )
-    low, high = PASSWORD_LENGTH
+    low, high = passwords.PASSWORD_LENGTH
     if not isinstance(password, str) or not low <= len(password) <= high:
         raise RequestError(400, "password", f"a string of {low} to {high} characters")
     return username.lower(), password

@@ -11,9 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
+# What a username and a password may be, for the sign-in function and the operator tool alike.
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$")
+PASSWORD_LENGTH = (8, 256)
 SCHEME = "scrypt"
 SALT_BYTES = 16
 HASH_BYTES = 32

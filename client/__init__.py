@@ -1,0 +1,1 @@
+"""How an app and an operator reach the deployed stack: boto3 and the standard library only."""

@@ -1,0 +1,179 @@
+"""Operator tool for the developer-auth user store.
+
+    python -m client.developer_users [--stack idpools-sandbox | --table NAME] COMMAND
+
+Commands: ``add USERNAME [--tag key=value ...]``, ``set-password USERNAME``, ``disable``,
+``enable``, ``unlock`` and ``list``. The table is found through the stack's ``UserTableName``
+output. Passwords are read from a prompt, or from standard input with ``--password-stdin``,
+never from the command line (where shell history and ``ps`` would keep them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from lambdas.developer_auth import passwords
+
+DEFAULT_STACK = "idpools-sandbox"
+
+
+class UsageError(Exception):
+    """A mistake the operator can fix; printed without a traceback."""
+
+
+def table_name_from_stack(stack: str, cloudformation: Any) -> str:
+    try:
+        [description] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        raise UsageError(f"stack {stack!r} not found: deploy it, or pass --table") from error
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
+    if "UserTableName" not in outputs:
+        raise UsageError(f"stack {stack!r} has no UserTableName output; pass --table")
+    return outputs["UserTableName"]
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the two passwords differ")
+    low, high = passwords.PASSWORD_LENGTH
+    if not low <= len(password) <= high:
+        raise UsageError(f"a password has {low} to {high} characters")
+    return password
+
+
+def parse_tags(pairs: Sequence[str]) -> dict[str, str]:
+    tags = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key or not value:
+            raise UsageError(f"--tag {pair!r}: write it as key=value, for example tenant=acme")
+        tags[key] = value
+    return tags
+
+
+def username(raw: str) -> str:
+    if not passwords.USERNAME.match(raw):
+        raise UsageError(f"{raw!r}: 3-64 letters, digits and . _ @ + - (not first)")
+    return raw.lower()
+
+
+def run(args: argparse.Namespace, table: Any, out: Any = sys.stdout) -> None:
+    name = username(args.username) if hasattr(args, "username") else ""
+    exists = "attribute_exists(username)"
+    try:
+        if args.command == "add":
+            user_id = str(uuid.uuid4())
+            item: dict[str, Any] = {
+                "username": name,
+                "userId": user_id,
+                "passwordHash": passwords.hash_password(read_password(args.password_stdin)),
+                "failedAttempts": 0,
+                "disabled": False,
+            }
+            if args.tag:
+                item["principalTags"] = parse_tags(args.tag)
+            table.put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
+            print(f"added {name} (user id {user_id})", file=out)
+        elif args.command == "set-password":
+            table.update_item(
+                Key={"username": name},
+                UpdateExpression="SET passwordHash = :hash, failedAttempts = :zero "
+                "REMOVE lockedUntil",
+                ConditionExpression=exists,
+                ExpressionAttributeValues={
+                    ":hash": passwords.hash_password(read_password(args.password_stdin)),
+                    ":zero": 0,
+                },
+            )
+            print(f"password set for {name}", file=out)
+        elif args.command in ("disable", "enable"):
+            table.update_item(
+                Key={"username": name},
+                UpdateExpression="SET disabled = :disabled",
+                ConditionExpression=exists,
+                ExpressionAttributeValues={":disabled": args.command == "disable"},
+            )
+            print(f"{args.command}d {name}", file=out)
+        elif args.command == "unlock":
+            table.update_item(
+                Key={"username": name},
+                UpdateExpression="SET failedAttempts = :zero REMOVE lockedUntil",
+                ConditionExpression=exists,
+                ExpressionAttributeValues={":zero": 0},
+            )
+            print(f"unlocked {name}", file=out)
+        else:
+            list_users(table, out)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            state = "already exists" if args.command == "add" else "does not exist"
+            raise UsageError(f"user {name!r} {state}") from None
+        raise
+
+
+def list_users(table: Any, out: Any) -> None:
+    """Everything but the password hash."""
+    now = time.time()
+    scan: dict[str, Any] = {}
+    print("username\tuser id\tdisabled\tfailed\tlocked\ttags", file=out)
+    while True:
+        page = table.scan(**scan)
+        for item in sorted(page["Items"], key=lambda i: i["username"]):
+            locked = float(item.get("lockedUntil", 0)) > now and int(item.get("failedAttempts", 0))
+            tags = ",".join(f"{k}={v}" for k, v in sorted(item.get("principalTags", {}).items()))
+            print(
+                f"{item['username']}\t{item['userId']}\t{bool(item.get('disabled'))}\t"
+                f"{int(item.get('failedAttempts', 0))}\t{'yes' if locked else 'no'}\t{tags}",
+                file=out,
+            )
+        if "LastEvaluatedKey" not in page:
+            return
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m client.developer_users", description=__doc__)
+    where = root.add_mutually_exclusive_group()
+    where.add_argument("--stack", default=DEFAULT_STACK, help="stack name (default %(default)s)")
+    where.add_argument("--table", help="the user table's name, instead of looking it up")
+    root.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    commands = root.add_subparsers(dest="command", required=True)
+    for command in ("add", "set-password"):
+        sub = commands.add_parser(command)
+        sub.add_argument("username")
+        sub.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+        if command == "add":
+            sub.add_argument("--tag", action="append", default=[], help="principal tag key=value")
+    for command in ("disable", "enable", "unlock"):
+        commands.add_parser(command).add_argument("username")
+    commands.add_parser("list")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    session = boto3.Session(region_name=args.region)
+    try:
+        name = args.table or table_name_from_stack(args.stack, session.client("cloudformation"))
+        run(args, session.resource("dynamodb").Table(name))
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The operator tool against moto: every command, passwords never from argv."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from client import developer_users as tool
+from lambdas.developer_auth import passwords
+
+TABLE = "idpools-test-users"
+PASSWORD = "operator-chosen passphrase"
+
+
+@pytest.fixture
+def table() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.resource("dynamodb", region_name="eu-west-1").create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+
+def run(table: Any, *argv: str, stdin: str = "", monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    out = io.StringIO()
+    tool.run(tool.parser().parse_args(["--table", TABLE, *argv]), table, out)
+    return out.getvalue()
+
+
+def test_add_hashes_the_password_and_generates_the_user_id(table, monkeypatch) -> None:
+    output = run(table, "add", "Bob", "--password-stdin", "--tag", "tenant=acme",
+                 stdin=PASSWORD + "\n", monkeypatch=monkeypatch)  # fmt: skip
+    item = table.get_item(Key={"username": "bob"})["Item"]
+    assert output == f"added bob (user id {item['userId']})\n"
+    assert passwords.verify_password(PASSWORD, item["passwordHash"])
+    assert PASSWORD not in json.dumps(item, default=str)
+    assert item["principalTags"] == {"tenant": "acme"}
+    assert item["disabled"] is False
+
+
+def test_add_refuses_an_existing_username(table, monkeypatch) -> None:
+    run(table, "add", "bob", "--password-stdin", stdin=PASSWORD, monkeypatch=monkeypatch)
+    with pytest.raises(tool.UsageError, match="'bob' already exists"):
+        run(table, "add", "BOB", "--password-stdin", stdin=PASSWORD, monkeypatch=monkeypatch)
+
+
+def test_set_password_disable_enable_unlock_and_list(table, monkeypatch) -> None:
+    run(table, "add", "bob", "--password-stdin", stdin=PASSWORD, monkeypatch=monkeypatch)
+    table.update_item(
+        Key={"username": "bob"},
+        UpdateExpression="SET failedAttempts = :n, lockedUntil = :t",
+        ExpressionAttributeValues={":n": 5, ":t": 4_000_000_000},
+    )
+    assert "\tyes\t" in run(table, "list", monkeypatch=monkeypatch)
+    run(table, "unlock", "bob", monkeypatch=monkeypatch)
+    item = table.get_item(Key={"username": "bob"})["Item"]
+    assert item["failedAttempts"] == 0 and "lockedUntil" not in item
+    run(table, "disable", "bob", monkeypatch=monkeypatch)
+    assert table.get_item(Key={"username": "bob"})["Item"]["disabled"] is True
+    run(table, "enable", "bob", monkeypatch=monkeypatch)
+    assert table.get_item(Key={"username": "bob"})["Item"]["disabled"] is False
+    run(table, "set-password", "bob", "--password-stdin", stdin="a brand new one",
+        monkeypatch=monkeypatch)  # fmt: skip
+    stored = table.get_item(Key={"username": "bob"})["Item"]["passwordHash"]
+    assert passwords.verify_password("a brand new one", stored)
+    listing = run(table, "list", monkeypatch=monkeypatch)
+    assert listing.splitlines()[1].startswith("bob\t")
+    assert stored not in listing and "scrypt" not in listing
+
+
+def test_commands_on_unknown_users_fail_clearly(table, monkeypatch) -> None:
+    for command in ("disable", "enable", "unlock"):
+        with pytest.raises(tool.UsageError, match="'ghost' does not exist"):
+            run(table, command, "ghost", monkeypatch=monkeypatch)
+    assert table.scan()["Items"] == []
+
+
+def test_password_is_never_an_argument() -> None:
+    with pytest.raises(SystemExit):
+        tool.parser().parse_args(["add", "bob", "--password", PASSWORD])
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["add", "bob", "--password-stdin"], "short", "a password has 8 to 256 characters"),
+        (["add", "x", "--password-stdin"], PASSWORD, "'x': 3-64 letters"),
+        (["add", "bob", "--password-stdin", "--tag", "tenant"], PASSWORD, "write it as key=value"),
+    ],
+)
+def test_bad_input_is_a_usage_error(table, monkeypatch, argv, stdin, message) -> None:
+    with pytest.raises(tool.UsageError, match=message):
+        run(table, *argv, stdin=stdin, monkeypatch=monkeypatch)
+
+
+def test_the_table_is_found_through_the_stack_outputs() -> None:
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+        cloudformation.create_stack(
+            StackName="idpools-sandbox",
+            TemplateBody=json.dumps(
+                {
+                    "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+                    "Outputs": {"UserTableName": {"Value": TABLE}},
+                }
+            ),
+        )
+        assert tool.table_name_from_stack("idpools-sandbox", cloudformation) == TABLE
+        with pytest.raises(tool.UsageError, match="stack 'nope' not found"):
+            tool.table_name_from_stack("nope", cloudformation)
