@@ -20,6 +20,10 @@ import timeit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.lambdas.settings import HOOK_SETTINGS  # noqa: E402 - needs ROOT on the path
+
 IMPORT_BUDGET = 1.25
 EVENT_BUDGET = 20.0
 POWERTOOLS_PIECES = """
@@ -34,26 +38,9 @@ ROLE_PREFIX = "arn:aws:iam::111122223333:role/idpools-sandbox-"
 
 
 def hook_environment() -> dict[str, str]:
-    settings = {
-        "roleArnPrefix": "arn:aws:iam::111122223333:role/",
-        "groups": [
-            {"name": name, "precedence": p, "roleName": f"idpools-sandbox-{name}", "scopes": [s]}
-            for name, p, s in (
-                ("admins", 10, "storage/admin"),
-                ("editors", 20, "storage/write"),
-                ("viewers", 30, "storage/read"),
-            )
-        ],
-        "idpGroupMap": {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"},
-        "claims": [
-            {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
-            {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
-        ],
-        "suppressClaims": ["custom:idp_groups"],
-    }
     return {
         **os.environ,
-        "HOOK_CONFIG": json.dumps(settings),
+        "HOOK_CONFIG": json.dumps(HOOK_SETTINGS),
         "POWERTOOLS_SERVICE_NAME": "pre-token-generation",
         "POWERTOOLS_METRICS_NAMESPACE": "idpools",
         "PYTHONPATH": str(ROOT),
@@ -111,7 +98,6 @@ def bench_event() -> dict:
 
 def per_event(rounds: int) -> None:
     """Runs in a child process (its stdout, where Powertools logs, goes to /dev/null)."""
-    sys.path.insert(0, str(ROOT))
     from bench.pre_token_baseline import handler as baseline
     from lambdas.pre_token_generation import app
     from tests.lambdas.context import FakeContext

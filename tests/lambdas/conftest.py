@@ -5,34 +5,12 @@ from __future__ import annotations
 import json
 import os
 
-ACCOUNT = "111122223333"
-ROLE_PREFIX = f"arn:aws:iam::{ACCOUNT}:role/"
-STACK = "idpools-sandbox"
-
-# The shipped demo table (cdk.json), with scopes as a forker would add them under V2_0.
-HOOK_SETTINGS = {
-    "roleArnPrefix": ROLE_PREFIX,
-    "groups": [
-        {"name": name, "precedence": precedence, "roleName": f"{STACK}-{name}", "scopes": [scope]}
-        for name, precedence, scope in (
-            ("admins", 10, "storage/admin"),
-            ("editors", 20, "storage/write"),
-            ("viewers", 30, "storage/read"),
-        )
-    ],
-    "idpGroupMap": {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"},
-    "claims": [
-        {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
-        {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
-    ],
-    "suppressClaims": ["custom:idp_groups"],
-}
+from tests.lambdas.settings import DEVELOPER_PROVIDER, HOOK_SETTINGS
 
 os.environ["HOOK_CONFIG"] = json.dumps(HOOK_SETTINGS)
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "idpools"
 
 # lambdas/developer_auth, as infra/developer_auth.py configures it (moto stands in for AWS).
-DEVELOPER_PROVIDER = "login.example.test"
 os.environ["USER_TABLE"] = "idpools-test-users"
 os.environ["IDENTITY_POOL_ID"] = "eu-west-1:00000000-0000-4000-8000-000000000000"
 os.environ["DEVELOPER_PROVIDER"] = DEVELOPER_PROVIDER

@@ -13,9 +13,9 @@ import pytest
 from moto import mock_aws
 
 from lambdas.developer_auth import app, passwords
-from tests.lambdas.conftest import DEVELOPER_PROVIDER
 from tests.lambdas.context import FakeContext
 from tests.lambdas.developer_auth.world import PASSWORD, USER_ID, WRONG, World
+from tests.lambdas.settings import DEVELOPER_PROVIDER
 
 
 @pytest.fixture

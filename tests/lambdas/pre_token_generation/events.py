@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.lambdas.conftest import ROLE_PREFIX, STACK
+from tests.lambdas.settings import ROLE_PREFIX, STACK
 
 TRIGGER_SOURCES = (
     "TokenGeneration_HostedAuth",

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lambdas.pre_token_generation import app
-from tests.lambdas.conftest import HOOK_SETTINGS
 from tests.lambdas.context import FakeContext
 from tests.lambdas.pre_token_generation.events import event, role, saml_identity
+from tests.lambdas.settings import HOOK_SETTINGS
 
 CONFIGURED = [group["name"] for group in HOOK_SETTINGS["groups"]]
 IDP_MAP: dict[str, str] = HOOK_SETTINGS["idpGroupMap"]

@@ -1,0 +1,28 @@
+"""The functions' run-time settings for tests and benchmarks (no side effects on import)."""
+
+from __future__ import annotations
+
+ACCOUNT = "111122223333"
+ROLE_PREFIX = f"arn:aws:iam::{ACCOUNT}:role/"
+STACK = "idpools-sandbox"
+
+# The shipped demo table (cdk.json), with scopes as a forker would add them under V2_0.
+HOOK_SETTINGS = {
+    "roleArnPrefix": ROLE_PREFIX,
+    "groups": [
+        {"name": name, "precedence": precedence, "roleName": f"{STACK}-{name}", "scopes": [scope]}
+        for name, precedence, scope in (
+            ("admins", 10, "storage/admin"),
+            ("editors", 20, "storage/write"),
+            ("viewers", 30, "storage/read"),
+        )
+    ],
+    "idpGroupMap": {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"},
+    "claims": [
+        {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
+        {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
+    ],
+    "suppressClaims": ["custom:idp_groups"],
+}
+
+DEVELOPER_PROVIDER = "login.example.test"
