@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -147,16 +148,19 @@ def is_federated(user_attributes: dict[str, str]) -> bool:
     )
 
 
+_STEPS = {"strip": str.strip, "lower": str.lower}
+
+
 def transform(value: str, steps: tuple[str, ...]) -> str | list[str]:
+    """Apply the steps in order; ``split`` turns the value into a list of non-empty parts."""
     result: str | list[str] = value
     for step in steps:
-        if step == "strip":
-            result = [v.strip() for v in result] if isinstance(result, list) else result.strip()
-        elif step == "lower":
-            result = [v.lower() for v in result] if isinstance(result, list) else result.lower()
-        elif step == "split":
-            text = ",".join(result) if isinstance(result, list) else result
+        if step == "split":
+            text = result if isinstance(result, str) else ",".join(result)
             result = [part for part in _SEPARATORS.split(text) if part]
+        elif step in _STEPS:
+            function = _STEPS[step]
+            result = function(result) if isinstance(result, str) else [function(v) for v in result]
         else:
             raise ValueError(f"unknown transform {step!r}")
     return result
@@ -164,25 +168,27 @@ def transform(value: str, steps: tuple[str, ...]) -> str | list[str]:
 
 def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str, str]) -> Decision:
     """The whole policy, as a pure function of server-side facts."""
-    if not isinstance(groups_in_event, list) or not all(
-        isinstance(g, str) for g in groups_in_event
-    ):
+    if not isinstance(groups_in_event, list):
         raise ValueError("groupsToOverride is not a list of group names")
     if not isinstance(attributes, dict):
         raise ValueError("userAttributes is not an object")
-    mapped: list[str] = []
-    if is_federated(attributes) and IDP_GROUPS_ATTRIBUTE in attributes:
-        mapped = [
-            config.idp_group_map[name]
-            for name in parse_idp_groups(attributes[IDP_GROUPS_ATTRIBUTE])
-            if name in config.idp_group_map
-        ]
-    names = list(dict.fromkeys(groups_in_event + mapped))
-    known = sorted(
-        (config.groups[name] for name in names if name in config.groups), key=_by_precedence
-    )
+    names: dict[str, None] = {}
+    for name in groups_in_event:
+        if not isinstance(name, str):
+            raise ValueError("groupsToOverride is not a list of group names")
+        names[name] = None
+    mapped = 0
+    raw_idp_groups = attributes.get(IDP_GROUPS_ATTRIBUTE)
+    if is_federated(attributes) and raw_idp_groups is not None:
+        for idp_group in parse_idp_groups(raw_idp_groups):
+            group = config.idp_group_map.get(idp_group)
+            if group is not None and group not in names:
+                names[group] = None
+                mapped += 1
+    groups = config.groups
+    known = sorted([groups[name] for name in names if name in groups], key=_by_precedence)
     # Groups made outside this app keep their place in cognito:groups but carry no role here.
-    unknown = sorted(name for name in names if name not in config.groups)
+    unknown = sorted([name for name in names if name not in groups])
     preferred = None
     if known and (len(known) == 1 or known[0].precedence != known[1].precedence):
         preferred = known[0].role_arn
@@ -191,15 +197,15 @@ def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str,
         value = attributes.get(claim.source)
         if value is not None:
             claims[claim.claim] = transform(value, claim.transforms)
-    scopes = [scope for group in known for scope in group.scopes if scope != USER_ADMIN_SCOPE]
+    scopes = {scope: None for group in known for scope in group.scopes if scope != USER_ADMIN_SCOPE}
     return Decision(
-        groups=tuple(group.name for group in known) + tuple(unknown),
-        roles=tuple(dict.fromkeys(group.role_arn for group in known)),
-        preferred_role=preferred,
-        claims=claims,
-        suppress=config.suppress,
-        scopes=tuple(dict.fromkeys(scopes)),
-        idp_groups_mapped=len(set(mapped) - set(groups_in_event)),
+        (*[group.name for group in known], *unknown),
+        tuple({group.role_arn: None for group in known}),
+        preferred,
+        claims,
+        config.suppress,
+        tuple(scopes),
+        mapped,
     )
 
 
@@ -245,7 +251,7 @@ def v2_response(decision: Decision) -> dict[str, Any]:
 
 def correlation_id(user_name: str) -> str:
     """A stable pseudonym for the user: correlates their sign-ins without logging who they are."""
-    return hashlib.sha256(user_name.encode()).hexdigest()[:16]
+    return hashlib.blake2b(user_name.encode(), digest_size=8).hexdigest()
 
 
 CONFIG = HookConfig.from_json(os.environ["HOOK_CONFIG"])
@@ -280,11 +286,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Per-token detail is DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG shows it): Cognito calls the hook
     # at every sign-in and refresh, and the metrics count those already. Log sampling would
     # reset the logging level cache at every call, a tenth of the hook's time.
-    logger.debug(
-        "Token claims normalized",
-        trigger_source=trigger.trigger_source,
-        groups=len(decision.groups),
-        idp_groups_mapped=decision.idp_groups_mapped,
-        preferred_role=decision.preferred_role is not None,
-    )
+    if logger.log_level <= logging.DEBUG:  # skip building the record at the default level
+        logger.debug(
+            "Token claims normalized",
+            trigger_source=trigger.trigger_source,
+            groups=len(decision.groups),
+            idp_groups_mapped=decision.idp_groups_mapped,
+            preferred_role=decision.preferred_role is not None,
+        )
     return event
