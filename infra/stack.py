@@ -21,7 +21,7 @@ class IdentityPoolsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         removal = RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN
         storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
-        users = SecureUserPool(self, "Users", config=config)
+        users = SecureUserPool(self, "Users", config=config, removal_policy=removal)
         identities = TokenMappedIdentityPool(
             self,
             "Identities",

@@ -34,7 +34,14 @@ class SecureUserPool(Construct):
     has deletion protection and is retained when the stack goes.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        removal_policy: RemovalPolicy,
+    ) -> None:
         super().__init__(scope, construct_id)
         plus = config.feature_plan is FeaturePlan.PLUS
         self.user_pool = cognito.UserPool(
@@ -71,7 +78,7 @@ class SecureUserPool(Construct):
                 cognito.StandardThreatProtectionMode.FULL_FUNCTION if plus else None
             ),
             deletion_protection=not config.is_sandbox,
-            removal_policy=RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN,
+            removal_policy=removal_policy,
         )
         if config.mfa is MfaMode.OPTIONAL:
             acknowledge(
