@@ -455,6 +455,20 @@ def _developer_auth(value: Any, key: str) -> DeveloperAuthConfig:
     return _parse_object(DeveloperAuthConfig, value, key)
 
 
+_TAG_KEY = re.compile(r"^[\w.:/=+@-]{1,128}$")
+
+
+def _principal_tags(value: Any, key: str) -> tuple[tuple[str, str], ...]:
+    mapping = _expect(value, dict, key, '{"tenant": "tenant"}')
+    for tag, claim in mapping.items():
+        if not _TAG_KEY.fullmatch(tag):
+            raise ConfigError(
+                f"{key}.{tag}", "is not a valid tag key", "Use 1-128 letters, digits or _.:/=+@-"
+            )
+        _matching(_CLAIM, "a claim name", "tenant")(claim, f"{key}.{tag}")
+    return tuple(mapping.items())
+
+
 DEFAULT_GROUPS = (
     GroupConfig("admins", 10, Preset.ADMIN, "Full access to the sample bucket"),
     GroupConfig("editors", 20, Preset.EDITOR, "Read and write the shared folder"),
@@ -498,6 +512,10 @@ class AppConfig:
     token_hook: TokenHookConfig = field(
         default_factory=TokenHookConfig, metadata=_meta("tokenHook", _token_hook)
     )
+    # Session tag -> claim of the user pool ID token, for attribute-based access (ABAC).
+    principal_tags: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_meta("principalTags", _principal_tags)
+    )
     developer_auth: DeveloperAuthConfig = field(
         default_factory=DeveloperAuthConfig, metadata=_meta("developerAuth", _developer_auth)
     )
@@ -525,6 +543,17 @@ class AppConfig:
                     f"groups[{index}].name",
                     f"makes the role name {role_name!r}, {len(role_name)} characters long",
                     f"IAM allows {MAX_ROLE_NAME}: shorten the group name or appName",
+                )
+        hook_claims = {claim.claim for claim in hook.claims}
+        for tag, claim in self.principal_tags:
+            if claim not in hook_claims | KNOWN_ATTRIBUTES:
+                hint = (
+                    "Custom attributes need the custom: prefix"
+                    if f"custom:{claim}" in KNOWN_ATTRIBUTES
+                    else "Use a claim the token hook adds (tokenHook.claims) or a pool attribute"
+                )
+                raise ConfigError(
+                    f"principalTags.{tag}", f"{claim!r} is not a claim of this pool's tokens", hint
                 )
         for idp_group, pool_group in hook.idp_group_map:
             if pool_group not in names:

@@ -8,7 +8,7 @@ from constructs import Construct
 
 from infra.config import AppConfig
 from infra.identity_pool_role import Amr, identity_pool_role
-from infra.sample_bucket import SampleBucket
+from infra.sample_bucket import TENANT_TAG, SampleBucket
 
 
 class GroupRoles(Construct):
@@ -31,8 +31,11 @@ class GroupRoles(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.roles: dict[str, iam.Role] = {}
+        # Roles that receive session tags must trust sts:TagSession; only those do.
+        tagged = bool(config.principal_tags)
+        tags_tenant = TENANT_TAG in dict(config.principal_tags)
         for group in config.groups:
-            grant = bucket.member_grant(group.preset)
+            grant = bucket.member_grant(group.preset, tenant=tags_tenant)
             role = identity_pool_role(
                 self,
                 f"{group.name}Role",
@@ -41,6 +44,7 @@ class GroupRoles(Construct):
                 description=f"Role of user pool group '{group.name}' (preset {group.preset})",
                 # A fixed name: the pre token hook builds the ARN from it (no Ref, no cycle).
                 role_name=config.group_role_name(group.name),
+                tag_session=tagged,
                 policy=grant.policy,
                 acknowledgements=grant.acknowledgements,
             )

@@ -52,6 +52,7 @@ class TokenMappedIdentityPool(Construct):
         authenticated_grant: Grant,
         guest_grant: Grant | None,
         developer_provider: str,
+        principal_tags: tuple[tuple[str, str], ...],
     ) -> None:
         super().__init__(scope, construct_id)
         pool_id = Lazy.string(_IdentityPoolId(self))
@@ -107,6 +108,17 @@ class TokenMappedIdentityPool(Construct):
                 )
             ],
         )
+        if principal_tags:
+            # Session tags from user pool token claims (ABAC); the synth has checked that no
+            # user can write those claims.
+            cognito.CfnIdentityPoolPrincipalTag(
+                self,
+                "UserPoolPrincipalTags",
+                identity_pool_id=self.identity_pool.identity_pool_id,
+                identity_provider_name=user_pool.user_pool_provider_name,
+                principal_tags=dict(principal_tags),
+                use_defaults=False,
+            )
         if guest_grant:
             acknowledge(
                 self.identity_pool,

@@ -16,7 +16,8 @@ COGNITO_IDP = "cognito-idp.amazonaws.com"
 
 
 def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
-    """DESIGN.md invariant 3: no hook input may be an attribute some user can write."""
+    """DESIGN.md invariant 3: no hook input or principal tag may come from an attribute some
+    user can write."""
     for index, claim in enumerate(config.token_hook.claims):
         if claim.source in user_writable:
             raise ConfigError(
@@ -25,6 +26,16 @@ def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]
                 f"own {claim.claim!r} claim",
                 "Use an attribute only administrators write (such as custom:tenant), or take it "
                 "off the client's write attributes in infra/user_pool.py",
+            )
+    hook_claims = {claim.claim for claim in config.token_hook.claims}
+    for tag, tag_claim in config.principal_tags:
+        # A claim the hook sets comes from a source checked above; any other is the attribute.
+        if tag_claim not in hook_claims and tag_claim in user_writable:
+            raise ConfigError(
+                f"principalTags.{tag}",
+                f"{tag_claim!r} is writable by the app client, so any user could choose their own "
+                f"{tag!r} tag and reach another tenant's data",
+                "Tag from a claim the token hook sets or an attribute only administrators write",
             )
     if IDP_GROUPS_ATTRIBUTE in user_writable:
         raise ConfigError(

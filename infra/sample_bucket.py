@@ -27,6 +27,9 @@ IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}"
 PRIVATE = f"private/{IDENTITY_ID}/"
 PROTECTED = "protected/"
 OWN_PROTECTED = f"protected/{IDENTITY_ID}/"
+# ABAC: the folder of the caller's tenant, named by the session tag the identity pool sets.
+TENANT_TAG = "tenant"
+TENANT = f"tenants/${{aws:PrincipalTag/{TENANT_TAG}}}/"
 READ = ("s3:GetObject",)
 WRITE = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 
@@ -87,12 +90,15 @@ class SampleBucket(Construct):
             removal_policy=removal_policy,
         )
 
-    def identity_grant(self) -> Grant:
-        """The default authenticated role: the caller's own ``private/`` folder, nothing more."""
-        return self._grant([(PRIVATE, WRITE)])
+    def identity_grant(self, *, tenant: bool) -> Grant:
+        """The default authenticated role: the caller's own ``private/`` folder and, when a
+        ``tenant`` tag reaches the role, reading its tenant's folder."""
+        return self._grant([(PRIVATE, WRITE), *([(TENANT, READ)] if tenant else [])])
 
-    def member_grant(self, preset: Preset) -> Grant:
-        """A group's role: the caller's own folders, the readable ones, and the preset."""
+    def member_grant(self, preset: Preset, *, tenant: bool) -> Grant:
+        """A group's role: the caller's own folders, the readable ones, and the preset (which
+        also says whether the tenant's folder, when a ``tenant`` tag reaches the role, is
+        read or written)."""
         folders = [
             (PRIVATE, WRITE),
             (OWN_PROTECTED, WRITE),
@@ -101,11 +107,11 @@ class SampleBucket(Construct):
         ]
         shared = self._storage.shared_prefix
         if preset is Preset.ADMIN:
-            folders = [("", WRITE)]
-        elif preset is Preset.EDITOR:
-            folders.append((shared, WRITE))
-        elif preset is Preset.VIEWER:
-            folders.append((shared, READ))
+            return self._grant([("", WRITE)])
+        access = WRITE if preset is Preset.EDITOR else READ
+        folders.append((shared, access))
+        if tenant:
+            folders.append((TENANT, access))
         return self._grant(folders)
 
     def guest_grant(self) -> Grant:

@@ -27,9 +27,11 @@ class IdentityPoolsStack(Stack):
             "Identities",
             user_pool=users.user_pool,
             user_pool_client=users.client,
-            authenticated_grant=storage.identity_grant(),
+            # Developer identities carry their user record's tags, tenant among them.
+            authenticated_grant=storage.identity_grant(tenant=True),
             guest_grant=storage.guest_grant() if config.guest_access else None,
             developer_provider=config.developer_auth.provider_name,
+            principal_tags=config.principal_tags,
         )
         group_roles = GroupRoles(
             self,

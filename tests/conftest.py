@@ -2,7 +2,8 @@
 
 The app is synthesized once with two stacks: the shipped cdk.json config, and a variant that
 flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
-Plus plan, a V1_0 token hook, WAF and CORS on the login API). cdk-nag runs on both.
+Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user pool principal tags).
+cdk-nag runs on both.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         mfa=MfaMode.REQUIRED,
         feature_plan=FeaturePlan.PLUS,
         token_hook=dataclasses.replace(default.token_hook, event_version=EventVersion.V1_0),
+        principal_tags=(),
         developer_auth=dataclasses.replace(
             default.developer_auth, waf=True, cors_origins=("https://app.example.com",)
         ),

@@ -40,7 +40,9 @@ def error_for(raw: Any) -> str:
 def test_shipped_config_parses_to_the_secure_defaults() -> None:
     config = parse_config(shipped())
     # The shipped hook table is the demo's; everything else is the code's default.
-    assert dataclasses.replace(config, token_hook=TokenHookConfig()) == AppConfig()
+    demo = {"token_hook": TokenHookConfig(), "principal_tags": ()}
+    assert dataclasses.replace(config, **demo) == AppConfig()
+    assert config.principal_tags == (("tenant", "tenant"),)
     assert config.token_hook.event_version is EventVersion.V2_0
     assert [(c.claim, c.source) for c in config.token_hook.claims] == [
         ("tenant", "custom:tenant"),

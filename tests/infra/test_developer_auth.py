@@ -135,17 +135,6 @@ def test_function_may_only_read_and_update_its_table_and_ask_for_developer_token
     assert {"Ref": pool_id} in statements[1]["Resource"]["Fn::Join"][1]
 
 
-def test_default_authenticated_role_accepts_session_tags_group_roles_do_not(
-    template: Template,
-) -> None:
-    for logical_id, role in resources(template, "AWS::IAM::Role").items():
-        [statement] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        if logical_id.startswith("IdentitiesAuthenticatedRole"):
-            assert statement["Action"] == ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]
-        elif "Federated" in statement["Principal"]:
-            assert statement["Action"] == "sts:AssumeRoleWithWebIdentity", logical_id
-
-
 def test_waf_and_cors_are_switches(template: Template, variant: Template) -> None:
     assert not resources(template, "AWS::WAFv2::WebACL")
     assert not [

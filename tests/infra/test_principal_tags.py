@@ -1,0 +1,109 @@
+"""Principal tags (ABAC): where tags flow, who trusts sts:TagSession, and the tenant folder."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+
+from infra.config import ConfigError, parse_config
+from infra.pre_token_hook import refuse_user_writable_inputs
+from infra.user_pool import WRITABLE
+from tests.infra.test_sample_bucket import BUCKET, ME, role_of, role_policies
+from tests.support.iam import is_allowed
+from tests.support.template import Template, only, resources
+
+ACME = {"tenant": "acme"}
+
+
+def shipped() -> dict:
+    from app import cdk_json_context
+
+    return copy.deepcopy(cdk_json_context()["config"])
+
+
+def test_user_pool_tokens_map_the_tenant_claim_to_a_tag(template: Template) -> None:
+    pool_id, _ = only(template, "AWS::Cognito::UserPool")
+    identity_pool_id, _ = only(template, "AWS::Cognito::IdentityPool")
+    _, tags = only(template, "AWS::Cognito::IdentityPoolPrincipalTag")
+    assert tags["Properties"] == {
+        "IdentityPoolId": {"Ref": identity_pool_id},
+        "IdentityProviderName": {"Fn::GetAtt": [pool_id, "ProviderName"]},
+        "PrincipalTags": {"tenant": "tenant"},
+        "UseDefaults": False,
+    }
+
+
+def trusts_tag_session(template: Template) -> dict[str, bool]:
+    return {
+        logical_id: "sts:TagSession" in repr(statement["Action"])
+        for logical_id, role in resources(template, "AWS::IAM::Role").items()
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        if "Federated" in statement["Principal"]
+    }
+
+
+def test_tag_session_exactly_where_tags_flow(template: Template, variant: Template) -> None:
+    # Shipped: user pool tags reach the group roles; developer tags reach the default role.
+    shipped_trust = trusts_tag_session(template)
+    assert {k for k, v in shipped_trust.items() if not v} == {role_of(template, "guest")}
+    # Without user pool tags only the default role (developer identities) trusts TagSession.
+    variant_trust = trusts_tag_session(variant)
+    assert {k for k, v in variant_trust.items() if v} == {role_of(variant, "default")}
+    assert not resources(variant, "AWS::Cognito::IdentityPoolPrincipalTag")
+
+
+def can(template: Template, who: str, action: str, key: str, tags: dict[str, str]) -> bool:
+    return is_allowed(
+        role_policies(template, role_of(template, who)),
+        action,
+        f"{BUCKET}/{key}",
+        identity_id=ME,
+        principal_tags=tags,
+    )
+
+
+@pytest.mark.parametrize(("who", "writes"), [("editors", True), ("viewers", False)])
+def test_tenant_folder_follows_the_tag(template: Template, who: str, writes: bool) -> None:
+    assert can(template, who, "s3:GetObject", "tenants/acme/plan.txt", ACME)
+    assert can(template, who, "s3:PutObject", "tenants/acme/plan.txt", ACME) is writes
+    # Another tenant's folder, or no tag at all, is refused.
+    assert not can(template, who, "s3:GetObject", "tenants/globex/plan.txt", ACME)
+    assert not can(template, who, "s3:GetObject", "tenants/acme/plan.txt", {})
+
+
+def test_developer_identities_read_their_tenant_folder(template: Template) -> None:
+    assert can(template, "default", "s3:GetObject", "tenants/acme/plan.txt", ACME)
+    assert not can(template, "default", "s3:PutObject", "tenants/acme/plan.txt", ACME)
+    assert not can(template, "default", "s3:GetObject", "tenants/globex/plan.txt", ACME)
+
+
+def test_no_tenant_grant_where_no_tenant_tag_flows(variant: Template) -> None:
+    assert not can(variant, "editors", "s3:GetObject", "tenants/acme/plan.txt", ACME)
+
+
+def test_tag_from_a_user_writable_attribute_fails_the_synth() -> None:
+    config = parse_config(shipped())
+    writable = sorted(WRITABLE)[0]
+    escalating = dataclasses.replace(config, principal_tags=(("tenant", writable),))
+    with pytest.raises(ConfigError) as caught:
+        refuse_user_writable_inputs(escalating, frozenset(WRITABLE))
+    assert str(caught.value).startswith(
+        f"config.principalTags.tenant: '{writable}' is writable by the app client"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"tenant": "nickname_x"}, r"principalTags\.tenant: 'nickname_x' is not a claim"),
+        ({"tenant": "idp_groups"}, r"principalTags\.tenant: .*custom: prefix"),
+        ({"bad tag!": "tenant"}, r"principalTags\.bad tag!: is not a valid tag key"),
+        ({"tenant": 3}, r"principalTags\.tenant: expected str"),
+    ],
+)
+def test_principal_tag_config_errors(tags: dict, expected: str) -> None:
+    raw = {**shipped(), "principalTags": tags}
+    with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
+        parse_config(raw)
