@@ -29,9 +29,10 @@ class SecureUserPool(Construct):
     """A user pool that signs users in with their e-mail address, and an SRP-only client.
 
     Defaults: administrators create users (``selfSignUp``), optional TOTP MFA (``mfa``), a
-    14-character password with every character class, e-mail changes take effect only once
-    verified, token revocation on, no user-existence errors. Outside the sandbox stage the pool
-    has deletion protection and is retained when the stack goes.
+    14-character password with every character class, e-mail changed by administrators only
+    (it is a claim source) and effective only once verified, token revocation on, no
+    user-existence errors. Outside the sandbox stage the pool has deletion protection and is
+    retained when the stack goes.
     """
 
     def __init__(
