@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 CDK := npx --no-install cdk
+# `make synth CONFIG=docs/examples/x.json`: synthesize another config file instead of cdk.json's.
+CONFIG ?=
+CDK_CONFIG := $(if $(CONFIG),-c configFile=$(CONFIG))
 
 # Node 20 is past jsii's end of life; the banner is noise on every synth, so silence that one
 # warning here rather than hiding stderr.
@@ -38,7 +41,8 @@ node_modules/.installed: package.json package-lock.json
 setup: $(VENV)/.installed node_modules/.installed
 
 synth: setup
-	$(CDK) synth --quiet
+	rm -rf cdk.out  # no stale template from another config reaches the gates
+	$(CDK) synth --quiet $(CDK_CONFIG)
 
 test: setup
 	$(PY) -m pytest -q
@@ -66,13 +70,13 @@ bench: synth
 
 # These need AWS credentials for the target account (see README); nothing here can run them.
 deploy: synth
-	$(CDK) deploy --all --require-approval broadening
+	$(CDK) deploy --all --require-approval broadening $(CDK_CONFIG)
 
 diff: synth
-	$(CDK) diff --all
+	$(CDK) diff --all $(CDK_CONFIG)
 
 destroy: setup
-	$(CDK) destroy --all
+	$(CDK) destroy --all $(CDK_CONFIG)
 
 clean:
 	rm -rf cdk.out $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,9 @@ from infra.config import CONTEXT_KEY, AppConfig, ConfigError, parse_config
 from infra.stack import IdentityPoolsStack
 
 CDK_JSON = Path(__file__).with_name("cdk.json")
+# `cdk synth -c configFile=path` (`make synth CONFIG=path`): a whole config from a JSON file
+# instead of cdk.json's `config`, for example docs/examples/*.json or a prod configuration.
+CONFIG_FILE_KEY = "configFile"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -35,10 +38,27 @@ def build_app(
     Tests pass ``configs`` to synthesize several variants in one go.
     """
     app = App(context=dict(context) if context is not None else None, outdir=outdir)
-    for config in configs or [parse_config(app.node.try_get_context(CONTEXT_KEY))]:
+    for config in configs or [parse_config(context_config(app))]:
         add_stack(app, config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
+
+
+def context_config(app: App) -> Any:
+    """The raw config: from the file named by ``configFile`` if given, else cdk.json's."""
+    path = app.node.try_get_context(CONFIG_FILE_KEY)
+    if path is None:
+        return app.node.try_get_context(CONTEXT_KEY)
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(
+            "", f"{CONFIG_FILE_KEY} {path!r} does not exist", "Give the path of a JSON file"
+        ) from None
+    except ValueError as error:
+        raise ConfigError(
+            "", f"{CONFIG_FILE_KEY} {path!r} is not valid JSON ({error})", "Fix the file"
+        ) from None
 
 
 def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
@@ -52,7 +72,7 @@ def main() -> None:
     try:
         app = build_app()
     except ConfigError as error:
-        sys.exit(f"Configuration error in cdk.json context: {error}")
+        sys.exit(f"Configuration error: {error}")
     app.synth()
     # The cloud assembly is written. Skip the jsii kernel's graceful shutdown (it waits for
     # Node to tear down the whole construct tree, a third of a second here): nothing is lost.

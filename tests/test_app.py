@@ -31,7 +31,7 @@ def test_config_mistake_fails_the_synth_with_a_message(tmp_path: Path) -> None:
     result = run_app(context, tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "Configuration error in cdk.json context: config.groups[2].preset: "
+        "Configuration error: config.groups[2].preset: "
         "unknown value 'owner'. Use one of admin, editor, viewer"
     )
     assert "Traceback" not in result.stderr
@@ -137,3 +137,21 @@ def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_config_file_replaces_the_cdk_json_config(tmp_path: Path) -> None:
+    raw = cdk_json_context()["config"]
+    config_file = tmp_path / "prod.json"
+    config_file.write_text(json.dumps({**raw, "appName": "fromfile", "groups": "admins"}))
+    context = {**cdk_json_context(), "configFile": str(config_file)}
+    result = run_app(context, tmp_path / "out")
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "Configuration error: config.groups: expected list, got str"
+        )
+    )
+    missing = run_app({**context, "configFile": str(tmp_path / "nope.json")}, tmp_path / "out")
+    assert "configFile" in missing.stderr and "does not exist" in missing.stderr
