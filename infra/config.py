@@ -469,6 +469,219 @@ def _principal_tags(value: Any, key: str) -> tuple[tuple[str, str], ...]:
     return tuple(mapping.items())
 
 
+class MatchType(StrEnum):
+    """How a rules-mapping rule compares the claim (Cognito developer guide, "Role-based access
+    control": rule-based mapping)."""
+
+    EQUALS = "Equals"
+    NOT_EQUAL = "NotEqual"
+    STARTS_WITH = "StartsWith"
+    CONTAINS = "Contains"
+
+
+class AmbiguousResolution(StrEnum):
+    DENY = "Deny"
+    AUTHENTICATED_ROLE = "AuthenticatedRole"
+
+
+MAX_RULES = 25
+AUTHENTICATED = "authenticated"
+# Claims only the provider can set (Cognito developer guide, "Role-based access control": Login
+# with Amazon and Facebook offer iss, aud, sub; Google and Apple their OpenID Connect ID token
+# claims). Twitter offers none to rules. OIDC and SAML providers name theirs in trustedClaims.
+PROVIDER_CLAIMS: dict[str, frozenset[str]] = {
+    "google": frozenset({"iss", "aud", "sub", "hd", "email_verified"}),
+    "facebook": frozenset({"iss", "aud", "sub"}),
+    "amazon": frozenset({"iss", "aud", "sub"}),
+    "apple": frozenset({"iss", "aud", "sub", "email_verified"}),
+    "twitter": frozenset(),
+}
+_ID = re.compile(r"^[\w.:/@-]{1,256}$")
+_HTTPS = re.compile(r"^https://[a-z0-9.-]+(/[\w.~/-]*)?$")
+_THUMBPRINT = re.compile(r"^[0-9a-fA-F]{40}$")
+_SAML_NAME = re.compile(r"^[\w.-]{1,128}$")
+_TRUSTED_CLAIM = re.compile(r"^[\w.:/#-]{1,256}$")
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """If ``claim`` ``matchType`` ``value``, the caller gets ``role``: a group's role, by group
+    name, or ``authenticated`` (the default authenticated role)."""
+
+    claim: str = field(metadata=_meta("claim", _matching(_TRUSTED_CLAIM, "a claim name", "hd")))
+    match_type: MatchType = field(metadata=_meta("matchType", _enum(MatchType)))
+    value: str = field(metadata=_meta("value", _matching(_ID, "a claim value", "example.com")))
+    role: str = field(metadata=_meta("role", _matching(_GROUP_NAME, "a group name", "viewers")))
+
+
+def _rules(value: Any, key: str) -> tuple[RuleConfig, ...]:
+    items = _expect(value, list, key, '[{"claim": "hd", "matchType": "Equals", ...}]')
+    if len(items) > MAX_RULES:
+        raise ConfigError(
+            key,
+            f"has {len(items)} rules; Cognito allows {MAX_RULES} per provider",
+            "Merge rules, or map the rest through groups",
+        )
+    return tuple(_parse_object(RuleConfig, item, f"{key}[{i}]") for i, item in enumerate(items))
+
+
+def _claims_list(value: Any, key: str) -> tuple[str, ...]:
+    return _strings(_TRUSTED_CLAIM, "a claim name", "groups")(value, key)
+
+
+@dataclass(frozen=True)
+class RoleSelection:
+    """How a provider's identities get a role: the default authenticated role (no rules), or the
+    first matching rule, with ``ambiguousRoleResolution`` when none matches."""
+
+    rules: tuple[RuleConfig, ...] = field(default=(), metadata=_meta("rules", _rules))
+    ambiguous_role_resolution: AmbiguousResolution = field(
+        default=AmbiguousResolution.DENY,
+        metadata=_meta("ambiguousRoleResolution", _enum(AmbiguousResolution)),
+    )
+    principal_tags: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_meta("principalTags", _principal_tags)
+    )
+
+
+@dataclass(frozen=True)
+class GoogleConfig(RoleSelection):
+    client_id: str = field(default="", metadata=_meta("clientId", _matching(_ID, "an id", "x")))
+
+
+@dataclass(frozen=True)
+class FacebookConfig(RoleSelection):
+    app_id: str = field(default="", metadata=_meta("appId", _matching(_ID, "an app id", "x")))
+
+
+@dataclass(frozen=True)
+class AmazonConfig(RoleSelection):
+    app_id: str = field(default="", metadata=_meta("appId", _matching(_ID, "an app id", "x")))
+
+
+@dataclass(frozen=True)
+class AppleConfig(RoleSelection):
+    services_id: str = field(
+        default="", metadata=_meta("servicesId", _matching(_ID, "a services id", "x"))
+    )
+
+
+@dataclass(frozen=True)
+class TwitterConfig(RoleSelection):
+    consumer_key: str = field(
+        default="", metadata=_meta("consumerKey", _matching(_ID, "a consumer key", "x"))
+    )
+
+
+@dataclass(frozen=True)
+class OidcConfig(RoleSelection):
+    issuer_url: str = field(
+        default="",
+        metadata=_meta(
+            "issuerUrl", _matching(_HTTPS, "an https:// issuer URL", "https://idp.example.com")
+        ),
+    )
+    client_ids: tuple[str, ...] = field(
+        default=(), metadata=_meta("clientIds", _strings(_ID, "a client id", "my-client"))
+    )
+    thumbprints: tuple[str, ...] = field(
+        default=(),
+        metadata=_meta("thumbprints", _strings(_THUMBPRINT, "40 hex digits", "0" * 40)),
+    )
+    trusted_claims: tuple[str, ...] = field(
+        default=("iss", "aud", "sub"), metadata=_meta("trustedClaims", _claims_list)
+    )
+
+    @property
+    def provider_name(self) -> str:
+        """The Logins key and role-mapping provider: the issuer without its scheme."""
+        return self.issuer_url.removeprefix("https://")
+
+
+@dataclass(frozen=True)
+class SamlConfig(RoleSelection):
+    name: str = field(
+        default="", metadata=_meta("name", _matching(_SAML_NAME, "1-128 of [A-Za-z0-9_.-]", "Corp"))
+    )
+    metadata_file: str = field(
+        default="",
+        metadata=_meta("metadataFile", lambda v, k: str(_expect(v, str, k, '"saml.xml"'))),
+    )
+    trusted_claims: tuple[str, ...] = field(
+        default=(), metadata=_meta("trustedClaims", _claims_list)
+    )
+
+
+def _provider(cls: type[T], required: str) -> Callable[[Any, str], T]:
+    def parse(value: Any, key: str) -> T:
+        if isinstance(value, Mapping) and required not in value:
+            raise ConfigError(f"{key}.{required}", "is missing", f"Give {key} its {required}")
+        return _parse_object(cls, value, key)
+
+    return parse
+
+
+def _provider_list(cls: type[T], required: str) -> Callable[[Any, str], tuple[T, ...]]:
+    def parse(value: Any, key: str) -> tuple[T, ...]:
+        items = _expect(value, list, key, "[{...}]")
+        return tuple(_provider(cls, required)(item, f"{key}[{i}]") for i, item in enumerate(items))
+
+    return parse
+
+
+def _twitter(value: Any, key: str) -> TwitterConfig:
+    if isinstance(value, Mapping) and "consumerSecret" in value:
+        raise ConfigError(
+            f"{key}.consumerSecret",
+            "a secret must never be written into a committed file",
+            "Remove it; pass it at synth as -c twitterConsumerSecret=... or in the "
+            "TWITTER_CONSUMER_SECRET environment variable (docs/providers.md)",
+        )
+    return _provider(TwitterConfig, "consumerKey")(value, key)
+
+
+@dataclass(frozen=True)
+class ProvidersConfig:
+    """External identity providers of the identity pool (direct federation). All off."""
+
+    google: GoogleConfig | None = field(
+        default=None, metadata=_meta("google", _provider(GoogleConfig, "clientId"))
+    )
+    facebook: FacebookConfig | None = field(
+        default=None, metadata=_meta("facebook", _provider(FacebookConfig, "appId"))
+    )
+    amazon: AmazonConfig | None = field(
+        default=None, metadata=_meta("amazon", _provider(AmazonConfig, "appId"))
+    )
+    apple: AppleConfig | None = field(
+        default=None, metadata=_meta("apple", _provider(AppleConfig, "servicesId"))
+    )
+    twitter: TwitterConfig | None = field(default=None, metadata=_meta("twitter", _twitter))
+    oidc: tuple[OidcConfig, ...] = field(
+        default=(), metadata=_meta("oidc", _provider_list(OidcConfig, "issuerUrl"))
+    )
+    saml: tuple[SamlConfig, ...] = field(
+        default=(), metadata=_meta("saml", _provider_list(SamlConfig, "name"))
+    )
+
+    def selections(self) -> list[tuple[str, str, RoleSelection, frozenset[str]]]:
+        """(config key, kind, provider, claims only the provider sets) for each provider on."""
+        found: list[tuple[str, str, RoleSelection, frozenset[str]]] = []
+        for kind in PROVIDER_CLAIMS:
+            provider = getattr(self, kind)
+            if provider is not None:
+                found.append((f"providers.{kind}", kind, provider, PROVIDER_CLAIMS[kind]))
+        for i, oidc in enumerate(self.oidc):
+            found.append((f"providers.oidc[{i}]", "oidc", oidc, frozenset(oidc.trusted_claims)))
+        for i, saml in enumerate(self.saml):
+            found.append((f"providers.saml[{i}]", "saml", saml, frozenset(saml.trusted_claims)))
+        return found
+
+
+def _providers(value: Any, key: str) -> ProvidersConfig:
+    return _parse_object(ProvidersConfig, value, key)
+
+
 DEFAULT_GROUPS = (
     GroupConfig("admins", 10, Preset.ADMIN, "Full access to the sample bucket"),
     GroupConfig("editors", 20, Preset.EDITOR, "Read and write the shared folder"),
@@ -519,6 +732,9 @@ class AppConfig:
     developer_auth: DeveloperAuthConfig = field(
         default_factory=DeveloperAuthConfig, metadata=_meta("developerAuth", _developer_auth)
     )
+    providers: ProvidersConfig = field(
+        default_factory=ProvidersConfig, metadata=_meta("providers", _providers)
+    )
 
     def __post_init__(self) -> None:
         hook = self.token_hook
@@ -555,6 +771,7 @@ class AppConfig:
                 raise ConfigError(
                     f"principalTags.{tag}", f"{claim!r} is not a claim of this pool's tokens", hint
                 )
+        self._check_providers(names)
         for idp_group, pool_group in hook.idp_group_map:
             if pool_group not in names:
                 raise ConfigError(
@@ -562,6 +779,21 @@ class AppConfig:
                     f"{pool_group!r} is not a configured group",
                     f"Map it to one of {', '.join(names)}",
                 )
+
+    def _check_providers(self, groups: list[str]) -> None:
+        """Rules and tags may use only claims the provider alone sets (escalation otherwise)."""
+        for key, kind, provider, trusted in self.providers.selections():
+            for i, rule in enumerate(provider.rules):
+                where = f"{key}.rules[{i}]"
+                _check_provider_claim(f"{where}.claim", kind, rule.claim, trusted)
+                if rule.role != AUTHENTICATED and rule.role not in groups:
+                    raise ConfigError(
+                        f"{where}.role",
+                        f"{rule.role!r} is neither a configured group nor {AUTHENTICATED!r}",
+                        f"Use one of {', '.join([*groups, AUTHENTICATED])}",
+                    )
+            for tag, claim in provider.principal_tags:
+                _check_provider_claim(f"{key}.principalTags.{tag}", kind, claim, trusted)
 
     def group_role_name(self, group: str) -> str:
         """The deterministic role name the hook turns into an ARN without Ref or GetAtt."""
@@ -574,6 +806,22 @@ class AppConfig:
     @property
     def is_sandbox(self) -> bool:
         return self.stage is Stage.SANDBOX
+
+
+def _check_provider_claim(key: str, kind: str, claim: str, trusted: frozenset[str]) -> None:
+    if claim not in trusted:
+        allowed = ", ".join(sorted(trusted)) or "none"
+        raise ConfigError(
+            key,
+            f"{kind} identities do not carry {claim!r} as a claim only the provider sets; a rule "
+            "or tag on a claim the user controls lets any user pick their own role or tenant",
+            f"Use one of: {allowed}"
+            + (
+                "; for OIDC and SAML list the IdP-asserted claims in trustedClaims"
+                if kind in ("oidc", "saml")
+                else ""
+            ),
+        )
 
 
 def parse_config(raw: Any) -> AppConfig:
