@@ -65,7 +65,13 @@ def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
     # Only config pins the environment, never the CLI's CDK_DEFAULT_* (which falls back to
     # us-east-1 without credentials): the same config always gives the same template.
     env = Environment(account=config.account, region=config.region)
-    return IdentityPoolsStack(app, config.stack_name, config=config, env=env)
+    # Never from a file: a context value given at synth, or the environment.
+    twitter_secret = app.node.try_get_context("twitterConsumerSecret") or os.environ.get(
+        "TWITTER_CONSUMER_SECRET"
+    )
+    return IdentityPoolsStack(
+        app, config.stack_name, config=config, env=env, twitter_secret=twitter_secret
+    )
 
 
 def main() -> None:

@@ -28,14 +28,16 @@ class GroupRoles(Construct):
         user_pool: cognito.IUserPool,
         identity_pool_id: str,
         bucket: SampleBucket,
+        tagged_groups: set[str],
     ) -> None:
         super().__init__(scope, construct_id)
         self.roles: dict[str, iam.Role] = {}
-        # Roles that receive session tags must trust sts:TagSession; only those do.
-        tagged = bool(config.principal_tags)
+        # Roles that receive session tags must trust sts:TagSession; only those do. User pool
+        # tags reach every group role; an external provider's reach the roles its rules name.
         tags_tenant = TENANT_TAG in dict(config.principal_tags)
         for group in config.groups:
-            grant = bucket.member_grant(group.preset, tenant=tags_tenant)
+            tagged = bool(config.principal_tags) or group.name in tagged_groups
+            grant = bucket.member_grant(group.preset, tenant=tags_tenant and tagged)
             role = identity_pool_role(
                 self,
                 f"{group.name}Role",

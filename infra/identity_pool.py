@@ -1,30 +1,19 @@
-"""The identity pool: enhanced flow only, roles chosen from the user pool token."""
+"""The identity pool: enhanced flow only, roles chosen from the user pool token, external
+providers with their own role selection."""
 
 from __future__ import annotations
 
-import jsii
-from aws_cdk import IStableStringProducer, Lazy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge
-from infra.identity_pool_role import Amr, identity_pool_role
+from infra.external_providers import ExternalProviders
+from infra.identity_pool_role import Amr, IdentityPoolIdSlot, identity_pool_role
 from infra.sample_bucket import Grant
 
 # The RoleMappings key. The L2 needs one because the provider name is only known at deploy time.
 USER_POOL_MAPPING_KEY = "UserPool"
-
-
-@jsii.implements(IStableStringProducer)
-class _IdentityPoolId:
-    """The pool id, resolved at synth: the default roles must exist before the pool does."""
-
-    def __init__(self, owner: TokenMappedIdentityPool) -> None:
-        self._owner = owner
-
-    def produce(self) -> str:
-        return self._owner.identity_pool.identity_pool_id
 
 
 class TokenMappedIdentityPool(Construct):
@@ -53,9 +42,11 @@ class TokenMappedIdentityPool(Construct):
         guest_grant: Grant | None,
         developer_provider: str,
         principal_tags: tuple[tuple[str, str], ...],
+        pool_id_slot: IdentityPoolIdSlot,
+        external: ExternalProviders,
     ) -> None:
         super().__init__(scope, construct_id)
-        pool_id = Lazy.string(_IdentityPoolId(self))
+        pool_id = pool_id_slot.token
         self.authenticated_role = identity_pool_role(
             self,
             "AuthenticatedRole",
@@ -88,6 +79,7 @@ class TokenMappedIdentityPool(Construct):
             authenticated_role=self.authenticated_role,
             unauthenticated_role=self.guest_role,
             authentication_providers=identitypool.IdentityPoolAuthenticationProviders(
+                **external.authentication_providers,  # type: ignore[arg-type]
                 custom_provider=developer_provider,
                 user_pools=[
                     identitypool.UserPoolAuthenticationProvider(
@@ -105,9 +97,12 @@ class TokenMappedIdentityPool(Construct):
                     mapping_key=USER_POOL_MAPPING_KEY,
                     use_token=True,
                     resolve_ambiguous_roles=False,
-                )
+                ),
+                *external.role_mappings,
             ],
         )
+        pool_id_slot.fill(self.identity_pool)
+        external.add_principal_tags(self.identity_pool.identity_pool_id)
         if principal_tags:
             # Session tags from user pool token claims (ABAC); the synth has checked that no
             # user can write those claims.

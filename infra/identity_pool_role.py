@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+import jsii
+from aws_cdk import IStableStringProducer, Lazy
+from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -23,6 +26,27 @@ class Amr(StrEnum):
 
     AUTHENTICATED = "authenticated"
     UNAUTHENTICATED = "unauthenticated"
+
+
+@jsii.implements(IStableStringProducer)
+class IdentityPoolIdSlot:
+    """The identity pool id for roles made before the pool exists.
+
+    The pool's one role attachment names the default roles and the roles rules map to, so
+    those roles come first; their trust policies get the id at synth, once ``fill`` has run.
+    """
+
+    def __init__(self) -> None:
+        self._pool: identitypool.IdentityPool | None = None
+        self.token = Lazy.string(self)
+
+    def fill(self, pool: identitypool.IdentityPool) -> None:
+        self._pool = pool
+
+    def produce(self) -> str:
+        if self._pool is None:
+            raise RuntimeError("IdentityPoolIdSlot was never filled with the identity pool")
+        return self._pool.identity_pool_id
 
 
 def identity_pool_principal(

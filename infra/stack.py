@@ -9,19 +9,48 @@ from constructs import Construct
 
 from infra.config import AppConfig
 from infra.developer_auth import DeveloperAuth
+from infra.external_providers import ExternalProviders, groups_receiving_tags
 from infra.group_roles import GroupRoles
 from infra.identity_pool import TokenMappedIdentityPool
+from infra.identity_pool_role import IdentityPoolIdSlot
 from infra.pre_token_hook import PreTokenHook
 from infra.sample_bucket import SampleBucket
 from infra.user_pool import SecureUserPool
 
 
 class IdentityPoolsStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        twitter_secret: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(scope, construct_id, **kwargs)
         removal = RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN
         storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
         users = SecureUserPool(self, "Users", config=config, removal_policy=removal)
+        # Group roles come first: rules of external providers map to them, and the pool's one
+        # role attachment must name them. Their trust gets the pool id at synth.
+        pool_id = IdentityPoolIdSlot()
+        group_roles = GroupRoles(
+            self,
+            "Groups",
+            config=config,
+            user_pool=users.user_pool,
+            identity_pool_id=pool_id.token,
+            bucket=storage,
+            tagged_groups=groups_receiving_tags(config.providers),
+        )
+        external = ExternalProviders(
+            self,
+            "Providers",
+            config=config.providers,
+            roles=group_roles.roles,
+            twitter_secret=twitter_secret,
+        )
         identities = TokenMappedIdentityPool(
             self,
             "Identities",
@@ -32,14 +61,8 @@ class IdentityPoolsStack(Stack):
             guest_grant=storage.guest_grant() if config.guest_access else None,
             developer_provider=config.developer_auth.provider_name,
             principal_tags=config.principal_tags,
-        )
-        group_roles = GroupRoles(
-            self,
-            "Groups",
-            config=config,
-            user_pool=users.user_pool,
-            identity_pool_id=identities.identity_pool.identity_pool_id,
-            bucket=storage,
+            pool_id_slot=pool_id,
+            external=external,
         )
         PreTokenHook(
             self,

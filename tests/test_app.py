@@ -149,9 +149,7 @@ def test_a_config_file_replaces_the_cdk_json_config(tmp_path: Path) -> None:
     assert (
         result.stderr.strip()
         .splitlines()[-1]
-        .startswith(
-            "Configuration error: config.groups: expected list, got str"
-        )
+        .startswith("Configuration error: config.groups: expected list, got str")
     )
     missing = run_app({**context, "configFile": str(tmp_path / "nope.json")}, tmp_path / "out")
     assert "configFile" in missing.stderr and "does not exist" in missing.stderr
