@@ -1,9 +1,9 @@
 """One synthesis for the whole test session (DESIGN.md budget: `make test` within 60 s).
 
-The app is synthesized once with two stacks: the shipped cdk.json config, and a variant that
+The app is synthesized once with three stacks: the shipped cdk.json config, and a variant that
 flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
-Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user pool principal tags).
-cdk-nag runs on both.
+Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user pool principal tags), plus
+docs/examples/all-providers.json (every external provider on). cdk-nag runs on all three.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from app import build_app, cdk_json_context
+from app import CDK_JSON, build_app, cdk_json_context
 from infra.config import (
     CONTEXT_KEY,
     AppConfig,
@@ -24,6 +24,9 @@ from infra.config import (
     parse_config,
 )
 from tests.support.template import Synth, Template
+
+ALL_PROVIDERS = CDK_JSON.parent / "docs" / "examples" / "all-providers.json"
+TWITTER_SECRET = "test-only-twitter-secret"
 
 
 @pytest.fixture(scope="session")
@@ -43,14 +46,16 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
             default.developer_auth, waf=True, cors_origins=("https://app.example.com",)
         ),
     )
+    providers = parse_config(json.loads(ALL_PROVIDERS.read_text()))
     outdir = tmp_path_factory.mktemp("cdk.out")
-    build_app(context, str(outdir), [default, variant]).synth()
+    context = {**context, "twitterConsumerSecret": TWITTER_SECRET}
+    build_app(context, str(outdir), [default, variant, providers]).synth()
 
     def load(config: AppConfig) -> Template:
         template: Template = json.loads((outdir / f"{config.stack_name}.template.json").read_text())
         return template
 
-    return Synth(outdir, default, variant, load(default), load(variant))
+    return Synth(outdir, default, variant, load(default), load(variant), providers, load(providers))
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +67,9 @@ def template(synth: Synth) -> Template:
 @pytest.fixture(scope="session")
 def variant(synth: Synth) -> Template:
     return synth.variant
+
+
+@pytest.fixture(scope="session")
+def all_providers(synth: Synth) -> Template:
+    """The template of docs/examples/all-providers.json."""
+    return synth.providers

@@ -80,8 +80,9 @@ def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFacto
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(acknowledgements_module, "Validations", Silenced)
-        configs = [synth.default_config, synth.variant_config]
-        app = build_app(cdk_json_context(), str(outdir), configs)
+        configs = [synth.default_config, synth.variant_config, synth.providers_config]
+        context = {**cdk_json_context(), "twitterConsumerSecret": "test-only-twitter-secret"}
+        app = build_app(context, str(outdir), configs)
         # Unacknowledged error findings fail the synthesis: the gate works.
         with pytest.raises(RuntimeError, match="AwsSolutions-IAM5"):
             app.synth()
@@ -128,7 +129,7 @@ def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
 
 def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
     templates = sorted(str(path) for path in synth.outdir.glob("*.template.json"))
-    assert len(templates) == 2
+    assert len(templates) == 3
     result = subprocess.run(
         [str(Path(sys.executable).with_name("cfn-lint")), *templates],
         cwd=ROOT,

@@ -21,6 +21,8 @@ class Synth:
     variant_config: AppConfig
     default: Template
     variant: Template
+    providers_config: AppConfig
+    providers: Template
 
 
 def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
