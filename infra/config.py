@@ -682,6 +682,123 @@ def _providers(value: Any, key: str) -> ProvidersConfig:
     return _parse_object(ProvidersConfig, value, key)
 
 
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_IDP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$")
+_CALLBACK = re.compile(r"^https://[^\s#]+$|^http://localhost(:\d{1,5})?(/[^\s#]*)?$")
+_SECRET_NAME = re.compile(r"^[\w/+=.@-]{1,512}$")
+SAML_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+
+
+@dataclass(frozen=True)
+class FederatedSamlConfig:
+    """A SAML IdP on the user pool; its group attribute lands in custom:idp_groups."""
+
+    name: str = field(
+        metadata=_meta("name", _matching(_IDP_NAME, "3-32 letters, digits, . or -", "CorpSaml"))
+    )
+    metadata_file: str = field(
+        metadata=_meta("metadataFile", lambda v, k: str(_expect(v, str, k, '"saml.xml"')))
+    )
+    groups_attribute: str = field(
+        metadata=_meta("groupsAttribute", _matching(_TRUSTED_CLAIM, "an attribute name", "groups"))
+    )
+    email_attribute: str = field(
+        default=SAML_EMAIL,
+        metadata=_meta("emailAttribute", _matching(_TRUSTED_CLAIM, "an attribute name", "email")),
+    )
+
+
+@dataclass(frozen=True)
+class FederatedOidcConfig:
+    """An OIDC IdP on the user pool; its client secret stays in Secrets Manager."""
+
+    name: str = field(
+        metadata=_meta("name", _matching(_IDP_NAME, "3-32 letters, digits, . or -", "CorpOidc"))
+    )
+    issuer_url: str = field(
+        metadata=_meta(
+            "issuerUrl", _matching(_HTTPS, "an https:// issuer", "https://idp.example.com")
+        )
+    )
+    client_id: str = field(metadata=_meta("clientId", _matching(_ID, "a client id", "my-client")))
+    client_secret_name: str = field(
+        metadata=_meta(
+            "clientSecretName", _matching(_SECRET_NAME, "a Secrets Manager secret name", "idp/x")
+        )
+    )
+    groups_claim: str = field(
+        default="groups",
+        metadata=_meta("groupsClaim", _matching(_TRUSTED_CLAIM, "a claim name", "groups")),
+    )
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    """Enterprise sign-in through the user pool: SAML and OIDC IdPs, a separate federated app
+    client, and managed login (the hosted UI) on a Cognito domain."""
+
+    domain_prefix: str = field(
+        metadata=_meta(
+            "domainPrefix",
+            _matching(_DOMAIN_PREFIX, "lower-case letters, digits and -", "mycompany-login"),
+        )
+    )
+    callback_urls: tuple[str, ...] = field(
+        metadata=_meta(
+            "callbackUrls", _strings(_CALLBACK, "an https:// URL", "https://app.example.com/cb")
+        )
+    )
+    logout_urls: tuple[str, ...] = field(
+        metadata=_meta(
+            "logoutUrls", _strings(_CALLBACK, "an https:// URL", "https://app.example.com/")
+        )
+    )
+    saml: tuple[FederatedSamlConfig, ...] = field(
+        default=(),
+        metadata=_meta(
+            "saml",
+            lambda v, k: tuple(
+                _parse_object(FederatedSamlConfig, item, f"{k}[{i}]")
+                for i, item in enumerate(_expect(v, list, k, "[{...}]"))
+            ),
+        ),
+    )
+    oidc: tuple[FederatedOidcConfig, ...] = field(
+        default=(),
+        metadata=_meta(
+            "oidc",
+            lambda v, k: tuple(
+                _parse_object(FederatedOidcConfig, item, f"{k}[{i}]")
+                for i, item in enumerate(_expect(v, list, k, "[{...}]"))
+            ),
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        if not self.saml and not self.oidc:
+            raise ConfigError(
+                "federation", "has no identity provider", "Add a saml or an oidc entry"
+            )
+        if any(word in self.domain_prefix for word in ("aws", "amazon", "cognito")):
+            raise ConfigError(
+                "federation.domainPrefix",
+                f"{self.domain_prefix!r} contains a word Cognito reserves (aws, amazon, cognito)",
+                "Choose another prefix",
+            )
+        if not self.callback_urls:
+            raise ConfigError(
+                "federation.callbackUrls", "is empty", "Give the app's sign-in callback URL"
+            )
+        names = [idp.name for idp in self.saml] + [idp.name for idp in self.oidc]
+        for name in names:
+            if names.count(name) > 1:
+                raise ConfigError("federation", f"IdP name {name!r} is used twice", "Rename one")
+
+
+def _federation(value: Any, key: str) -> FederationConfig:
+    return _parse_object(FederationConfig, value, key)
+
+
 DEFAULT_GROUPS = (
     GroupConfig("admins", 10, Preset.ADMIN, "Full access to the sample bucket"),
     GroupConfig("editors", 20, Preset.EDITOR, "Read and write the shared folder"),
@@ -734,6 +851,9 @@ class AppConfig:
     )
     providers: ProvidersConfig = field(
         default_factory=ProvidersConfig, metadata=_meta("providers", _providers)
+    )
+    federation: FederationConfig | None = field(
+        default=None, metadata=_meta("federation", _federation)
     )
 
     def __post_init__(self) -> None:

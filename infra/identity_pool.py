@@ -14,6 +14,7 @@ from infra.sample_bucket import Grant
 
 # The RoleMappings key. The L2 needs one because the provider name is only known at deploy time.
 USER_POOL_MAPPING_KEY = "UserPool"
+FEDERATED_MAPPING_KEY = "UserPoolFederated"
 
 
 class TokenMappedIdentityPool(Construct):
@@ -44,6 +45,7 @@ class TokenMappedIdentityPool(Construct):
         principal_tags: tuple[tuple[str, str], ...],
         pool_id_slot: IdentityPoolIdSlot,
         external: ExternalProviders,
+        federated_client: cognito.UserPoolClient | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         pool_id = pool_id_slot.token
@@ -71,6 +73,10 @@ class TokenMappedIdentityPool(Construct):
             policy=guest_grant.policy if guest_grant else None,
             acknowledgements=guest_grant.acknowledgements if guest_grant else (),
         )
+        # Native sign-in and, with federation, the federated client: both take roles from tokens.
+        clients = {USER_POOL_MAPPING_KEY: user_pool_client}
+        if federated_client is not None:
+            clients[FEDERATED_MAPPING_KEY] = federated_client
         self.identity_pool = identitypool.IdentityPool(
             self,
             "Pool",
@@ -84,19 +90,23 @@ class TokenMappedIdentityPool(Construct):
                 user_pools=[
                     identitypool.UserPoolAuthenticationProvider(
                         user_pool=user_pool,
-                        user_pool_client=user_pool_client,
+                        user_pool_client=client,
                         disable_server_side_token_check=False,
                     )
+                    for client in clients.values()
                 ],
             ),
             role_mappings=[
-                identitypool.IdentityPoolRoleMapping(
-                    provider_url=identitypool.IdentityPoolProviderUrl.user_pool(
-                        user_pool, user_pool_client
-                    ),
-                    mapping_key=USER_POOL_MAPPING_KEY,
-                    use_token=True,
-                    resolve_ambiguous_roles=False,
+                *(
+                    identitypool.IdentityPoolRoleMapping(
+                        provider_url=identitypool.IdentityPoolProviderUrl.user_pool(
+                            user_pool, client
+                        ),
+                        mapping_key=key,
+                        use_token=True,
+                        resolve_ambiguous_roles=False,
+                    )
+                    for key, client in clients.items()
                 ),
                 *external.role_mappings,
             ],

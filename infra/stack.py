@@ -10,6 +10,7 @@ from constructs import Construct
 from infra.config import AppConfig
 from infra.developer_auth import DeveloperAuth
 from infra.external_providers import ExternalProviders, groups_receiving_tags
+from infra.federation import Federation
 from infra.group_roles import GroupRoles
 from infra.identity_pool import TokenMappedIdentityPool
 from infra.identity_pool_role import IdentityPoolIdSlot
@@ -51,6 +52,17 @@ class IdentityPoolsStack(Stack):
             roles=group_roles.roles,
             twitter_secret=twitter_secret,
         )
+        federation = (
+            Federation(
+                self,
+                "Federation",
+                config=config.federation,
+                user_pool=users.user_pool,
+                user_writable_attributes=users.user_writable_attributes,
+            )
+            if config.federation
+            else None
+        )
         identities = TokenMappedIdentityPool(
             self,
             "Identities",
@@ -63,6 +75,7 @@ class IdentityPoolsStack(Stack):
             principal_tags=config.principal_tags,
             pool_id_slot=pool_id,
             external=external,
+            federated_client=federation.client if federation else None,
         )
         PreTokenHook(
             self,

@@ -1,0 +1,133 @@
+"""Enterprise sign-in through the user pool: SAML and OIDC IdPs, the federated app client and
+managed login (the hosted UI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, SecretValue
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from infra.config import IDP_GROUPS_ATTRIBUTE, ConfigError, FederationConfig
+
+# Attributes every IdP maps, so the federated client must be able to write them (Cognito
+# requires it) and no client whose tokens can update attributes may.
+MAPPED_ATTRIBUTES = frozenset({"email", IDP_GROUPS_ATTRIBUTE})
+
+
+def refuse_mapped_attributes_writable_by_users(user_writable: frozenset[str]) -> None:
+    """A user can write whatever their client may write; mapped attributes feed the hook."""
+    overlap = sorted(MAPPED_ATTRIBUTES & user_writable)
+    if overlap:
+        raise ConfigError(
+            "federation",
+            f"the native app client may write {', '.join(overlap)}, which IdP sign-in maps; any "
+            "user could then set them (and their IdP groups) through UpdateUserAttributes",
+            "Keep mapped attributes off the native client's write list (infra/user_pool.py)",
+        )
+
+
+class Federation(Construct):
+    """The IdPs, a Cognito domain for managed login, and the federated app client.
+
+    The federated client supports the IdPs only (not ``COGNITO``), may write exactly the mapped
+    attributes, and its OAuth scopes are ``openid``, ``email`` and ``profile``: without
+    ``aws.cognito.signin.user.admin`` its tokens cannot call ``UpdateUserAttributes``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: FederationConfig,
+        user_pool: cognito.UserPool,
+        user_writable_attributes: frozenset[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        refuse_mapped_attributes_writable_by_users(user_writable_attributes)
+        groups_key = IDP_GROUPS_ATTRIBUTE.removeprefix("custom:")
+        providers: list[cognito.IUserPoolIdentityProvider] = []
+        for index, saml in enumerate(config.saml):
+            path = Path(saml.metadata_file)
+            if not path.is_file():
+                raise ConfigError(
+                    f"federation.saml[{index}].metadataFile",
+                    f"{saml.metadata_file!r} is not a file",
+                    "Give the path of the IdP's SAML metadata XML, relative to the project",
+                )
+            providers.append(
+                cognito.UserPoolIdentityProviderSaml(
+                    self,
+                    f"Saml{saml.name}",
+                    user_pool=user_pool,
+                    name=saml.name,
+                    metadata=cognito.UserPoolIdentityProviderSamlMetadata.file(path.read_text()),
+                    attribute_mapping=cognito.AttributeMapping(
+                        email=cognito.ProviderAttribute.other(saml.email_attribute),
+                        custom={
+                            IDP_GROUPS_ATTRIBUTE: cognito.ProviderAttribute.other(
+                                saml.groups_attribute
+                            )
+                        },
+                    ),
+                )
+            )
+        for oidc in config.oidc:
+            providers.append(
+                cognito.UserPoolIdentityProviderOidc(
+                    self,
+                    f"Oidc{oidc.name}",
+                    user_pool=user_pool,
+                    name=oidc.name,
+                    issuer_url=oidc.issuer_url,
+                    client_id=oidc.client_id,
+                    # A dynamic reference: the secret never appears in the template.
+                    client_secret=SecretValue.secrets_manager(
+                        oidc.client_secret_name
+                    ).unsafe_unwrap(),
+                    scopes=["openid", "email", "profile"],
+                    attribute_mapping=cognito.AttributeMapping(
+                        email=cognito.ProviderAttribute.other("email"),
+                        custom={
+                            IDP_GROUPS_ATTRIBUTE: cognito.ProviderAttribute.other(oidc.groups_claim)
+                        },
+                    ),
+                )
+            )
+        self.domain = user_pool.add_domain(
+            "Domain",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=config.domain_prefix),
+        )
+        self.client = user_pool.add_client(
+            "FederatedClient",
+            generate_secret=False,
+            supported_identity_providers=[
+                cognito.UserPoolClientIdentityProvider.custom(p.provider_name) for p in providers
+            ],
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.PROFILE,
+                ],
+                callback_urls=list(config.callback_urls),
+                logout_urls=list(config.logout_urls),
+            ),
+            auth_flows=cognito.AuthFlow(user_srp=False),
+            enable_token_revocation=True,
+            prevent_user_existence_errors=True,
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True)
+            .with_custom_attributes(groups_key),
+            write_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True)
+            .with_custom_attributes(groups_key),
+            access_token_validity=Duration.hours(1),
+            id_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(1),
+        )
+        for provider in providers:
+            self.client.node.add_dependency(provider)
