@@ -64,7 +64,13 @@ def role_ref(template: Template, group: str) -> dict:
 
 def test_rules_mappings_in_order_with_deny(all_providers: Template) -> None:
     found = mappings(all_providers)
-    assert set(found) == {"UserPool", "accounts.google.com", "idp.example.com", "SamlExampleCorp"}
+    assert set(found) == {
+        "UserPool",
+        "UserPoolFederated",
+        "accounts.google.com",
+        "idp.example.com",
+        "SamlExampleCorp",
+    }
     assert found["accounts.google.com"] == {
         "Type": "Rules",
         "AmbiguousRoleResolution": "Deny",
