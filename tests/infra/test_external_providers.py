@@ -94,6 +94,14 @@ def test_rules_mappings_in_order_with_deny(all_providers: Template) -> None:
     saml_id, _ = only(all_providers, "AWS::IAM::SAMLProvider")
     assert found["SamlExampleCorp"]["IdentityProvider"] == {"Ref": saml_id}
     assert found["SamlExampleCorp"]["AmbiguousRoleResolution"] == "Deny"
+    assert found["SamlExampleCorp"]["RulesConfiguration"]["Rules"] == [
+        {
+            "Claim": "https://aws.amazon.com/SAML/Attributes/Role",
+            "MatchType": "StartsWith",
+            "Value": "corp-viewer",
+            "RoleARN": role_ref(all_providers, "viewers"),
+        }
+    ]
 
 
 def test_principal_tag_maps_per_provider(all_providers: Template) -> None:
