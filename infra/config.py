@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 CONTEXT_KEY = "config"
@@ -503,6 +504,17 @@ _SAML_NAME = re.compile(r"^[\w.-]{1,128}$")
 _TRUSTED_CLAIM = re.compile(r"^[\w.:/#-]{1,256}$")
 
 
+def _metadata_file(value: Any, key: str) -> str:
+    path = str(_expect(value, str, key, '"docs/examples/saml-metadata.xml"'))
+    if not Path(path).is_file():
+        raise ConfigError(
+            key,
+            f"{path!r} is not a file",
+            "Give the path of the IdP's SAML metadata XML, relative to the project",
+        )
+    return path
+
+
 @dataclass(frozen=True)
 class RuleConfig:
     """If ``claim`` ``matchType`` ``value``, the caller gets ``role``: a group's role, by group
@@ -603,10 +615,7 @@ class SamlConfig(RoleSelection):
     name: str = field(
         default="", metadata=_meta("name", _matching(_SAML_NAME, "1-128 of [A-Za-z0-9_.-]", "Corp"))
     )
-    metadata_file: str = field(
-        default="",
-        metadata=_meta("metadataFile", lambda v, k: str(_expect(v, str, k, '"saml.xml"'))),
-    )
+    metadata_file: str = field(default="", metadata=_meta("metadataFile", _metadata_file))
     trusted_claims: tuple[str, ...] = field(
         default=(), metadata=_meta("trustedClaims", _claims_list)
     )
@@ -696,9 +705,7 @@ class FederatedSamlConfig:
     name: str = field(
         metadata=_meta("name", _matching(_IDP_NAME, "3-32 letters, digits, . or -", "CorpSaml"))
     )
-    metadata_file: str = field(
-        metadata=_meta("metadataFile", lambda v, k: str(_expect(v, str, k, '"saml.xml"')))
-    )
+    metadata_file: str = field(metadata=_meta("metadataFile", _metadata_file))
     groups_attribute: str = field(
         metadata=_meta("groupsAttribute", _matching(_TRUSTED_CLAIM, "an attribute name", "groups"))
     )

@@ -4,8 +4,7 @@ in with Apple, Twitter, OIDC and SAML (direct federation), with their role selec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
@@ -22,6 +21,13 @@ SOCIAL = {
     "amazon": ("www.amazon.com", identitypool.IdentityPoolProviderUrl.AMAZON),
     "apple": ("appleid.apple.com", identitypool.IdentityPoolProviderUrl.APPLE),
     "twitter": ("api.twitter.com", identitypool.IdentityPoolProviderUrl.TWITTER),
+}
+# Login provider class and its id field, alike in the config and the L2's props.
+LOGINS: dict[str, tuple[Callable[..., object], str]] = {
+    "google": (identitypool.IdentityPoolGoogleLoginProvider, "client_id"),
+    "facebook": (identitypool.IdentityPoolFacebookLoginProvider, "app_id"),
+    "amazon": (identitypool.IdentityPoolAmazonLoginProvider, "app_id"),
+    "apple": (identitypool.IdentityPoolAppleLoginProvider, "services_id"),
 }
 MATCH = {
     "Equals": identitypool.RoleMappingMatchType.EQUALS,
@@ -62,22 +68,10 @@ class ExternalProviders(Construct):
         self.role_mappings: list[identitypool.IdentityPoolRoleMapping] = []
         self._tags: list[tuple[str, str, tuple[tuple[str, str], ...]]] = []
         logins: dict[str, object] = {}
-        if config.google:
-            logins["google"] = identitypool.IdentityPoolGoogleLoginProvider(
-                client_id=config.google.client_id
-            )
-        if config.facebook:
-            logins["facebook"] = identitypool.IdentityPoolFacebookLoginProvider(
-                app_id=config.facebook.app_id
-            )
-        if config.amazon:
-            logins["amazon"] = identitypool.IdentityPoolAmazonLoginProvider(
-                app_id=config.amazon.app_id
-            )
-        if config.apple:
-            logins["apple"] = identitypool.IdentityPoolAppleLoginProvider(
-                services_id=config.apple.services_id
-            )
+        for kind, (login_class, id_field) in LOGINS.items():
+            provider = getattr(config, kind)
+            if provider is not None:
+                logins[kind] = login_class(**{id_field: getattr(provider, id_field)})
         if config.twitter:
             if not twitter_secret:
                 raise ConfigError(
@@ -110,18 +104,11 @@ class ExternalProviders(Construct):
 
         self.saml_providers: list[iam.SamlProvider] = []
         for saml in config.saml:
-            path = Path(saml.metadata_file)
-            if not path.is_file():
-                raise ConfigError(
-                    f"providers.saml.{saml.name}.metadataFile",
-                    f"{saml.metadata_file!r} is not a file",
-                    "Give the path of the IdP's SAML metadata XML, relative to the project",
-                )
             resource = iam.SamlProvider(
                 self,
                 f"Saml{saml.name}",
                 name=saml.name,
-                metadata_document=iam.SamlMetadataDocument.from_file(str(path)),
+                metadata_document=iam.SamlMetadataDocument.from_file(saml.metadata_file),
             )
             self.saml_providers.append(resource)
             arn = resource.saml_provider_arn

@@ -49,21 +49,16 @@ class Federation(Construct):
         refuse_mapped_attributes_writable_by_users(user_writable_attributes)
         groups_key = IDP_GROUPS_ATTRIBUTE.removeprefix("custom:")
         providers: list[cognito.IUserPoolIdentityProvider] = []
-        for index, saml in enumerate(config.saml):
-            path = Path(saml.metadata_file)
-            if not path.is_file():
-                raise ConfigError(
-                    f"federation.saml[{index}].metadataFile",
-                    f"{saml.metadata_file!r} is not a file",
-                    "Give the path of the IdP's SAML metadata XML, relative to the project",
-                )
+        for saml in config.saml:
             providers.append(
                 cognito.UserPoolIdentityProviderSaml(
                     self,
                     f"Saml{saml.name}",
                     user_pool=user_pool,
                     name=saml.name,
-                    metadata=cognito.UserPoolIdentityProviderSamlMetadata.file(path.read_text()),
+                    metadata=cognito.UserPoolIdentityProviderSamlMetadata.file(
+                        Path(saml.metadata_file).read_text()
+                    ),
                     attribute_mapping=cognito.AttributeMapping(
                         email=cognito.ProviderAttribute.other(saml.email_attribute),
                         custom={

@@ -68,7 +68,7 @@ def test_no_config_at_all_gives_the_defaults() -> None:
 def test_config_is_frozen() -> None:
     config = parse_config({})
     with pytest.raises(AttributeError):
-        config.guest_access = True  # type: ignore[misc]
+        config.guest_access = True
 
 
 def test_duplicate_precedence_names_the_second_group() -> None:
