@@ -218,6 +218,10 @@ GOOGLE = {"clientId": "x.apps.googleusercontent.com"}
             r"committed file",
         ),
         ({"myspace": {"id": "x"}}, r"providers\.myspace: is not a known key"),
+        (
+            {"saml": [{"name": "Corp", "metadataFile": "nope.xml"}]},
+            r"providers\.saml\[0\]\.metadataFile: 'nope\.xml' is not a file",
+        ),
         ({"google": {}}, r"providers\.google\.clientId: is missing"),
     ],
 )
