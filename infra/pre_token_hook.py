@@ -82,6 +82,7 @@ class PreTokenHook(Construct):
                 for c in hook.claims
             ],
             "suppressClaims": list(hook.suppress_claims),
+            "taggedClaims": sorted({claim for _, claim in config.principal_tags}),
         }
         self.function = PythonFunction(
             self,

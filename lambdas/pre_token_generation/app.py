@@ -53,6 +53,7 @@ IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
 FEDERATED_PROVIDER_TYPES = frozenset({"SAML", "OIDC"})
 TRIGGER_SOURCE_PREFIX = "TokenGeneration_"
 _SEPARATORS = re.compile(r"[,\s]+")
+_WILDCARDS = re.compile(r"[*?$]")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ class HookConfig:
     idp_group_map: dict[str, str]
     claims: tuple[Claim, ...]
     suppress: tuple[str, ...]
+    # Claims the identity pool turns into session tags: their values land in IAM policy
+    # variables (tenants/${aws:PrincipalTag/tenant}/), so wildcards are refused.
+    tagged: frozenset[str] = frozenset()
 
     @classmethod
     def from_json(cls, text: str) -> HookConfig:
@@ -96,7 +100,8 @@ class HookConfig:
             if not _reserved(claim["claim"])
         )
         suppress = tuple(name for name in raw["suppressClaims"] if not _reserved(name))
-        return cls(groups, dict(raw["idpGroupMap"]), claims, suppress)
+        tagged = frozenset(raw.get("taggedClaims", ()))
+        return cls(groups, dict(raw["idpGroupMap"]), claims, suppress, tagged)
 
 
 class Decision(NamedTuple):
@@ -197,6 +202,8 @@ def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str,
         value = attributes.get(claim.source)
         if value is not None:
             claims[claim.claim] = transform(value, claim.transforms)
+            if claim.claim in config.tagged and _WILDCARDS.search(str(claims[claim.claim])):
+                raise ValueError(f"claim {claim.claim!r} becomes a session tag and has a wildcard")
     scopes = {scope: None for group in known for scope in group.scopes if scope != USER_ADMIN_SCOPE}
     return Decision(
         (*[group.name for group in known], *unknown),

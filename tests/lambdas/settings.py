@@ -23,6 +23,7 @@ HOOK_SETTINGS = {
         {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
     ],
     "suppressClaims": ["custom:idp_groups"],
+    "taggedClaims": ["tenant"],
 }
 
 DEVELOPER_PROVIDER = "login.example.test"

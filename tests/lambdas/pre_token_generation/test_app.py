@@ -304,3 +304,15 @@ def test_importing_the_hook_loads_neither_boto3_nor_the_xray_sdk() -> None:
         cwd=Path(app.__file__).parents[2],
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("tenant", ["*", "acme*", "a?c", "${aws:username}"])
+def test_a_tagged_claim_with_a_wildcard_refuses_the_token(tenant: str) -> None:
+    """Its value becomes an IAM policy variable: `*` must never widen tenants/<tenant>/."""
+    with pytest.raises(ValueError, match="session tag"):
+        run(event(groups=["viewers"], attributes={"custom:tenant": tenant}))
+
+
+def test_untagged_claims_may_hold_any_characters() -> None:
+    result = run(event(groups=["viewers"], attributes={"email": "a*b@example.com"}))
+    assert id_claims(result)["email"] == "a*b@example.com"
