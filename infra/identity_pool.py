@@ -24,12 +24,13 @@ class TokenMappedIdentityPool(Construct):
     - The user-pool provider has the server-side token check on, so revoked tokens and
       signed-out users are refused.
     - Token mapping with ``AmbiguousRoleResolution: Deny``: a user gets the preferred role of
-      their groups; no group or a precedence tie means no credentials, never a fallback role.
+      their groups; several roles without a preferred one (a precedence tie) are denied, and a
+      token with no role (no group) gets the default authenticated role.
     - Guest access is off unless ``guest_grant`` is given. The unauthenticated role always exists
       (the L2 attaches one), but without a grant it may do nothing.
-    - ``authenticated_grant`` is the default authenticated role's policy. Token mapping never
-      falls back to it; it serves the developer provider (``developer_provider``), whose
-      identities carry principal tags, and providers without a mapping of their own.
+    - ``authenticated_grant`` is the default authenticated role's policy: for users in no group,
+      the developer provider (``developer_provider``), whose identities carry principal tags,
+      and providers without a mapping of their own.
     """
 
     def __init__(
