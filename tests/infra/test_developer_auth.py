@@ -8,7 +8,7 @@ import pytest
 
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config
 from infra.developer_auth import STAGE
-from tests.support.template import Synth, Template, only, resources, under
+from tests.support.template import Synth, Template, only, permission_for, resources, under
 
 
 def shipped() -> dict:
@@ -60,11 +60,7 @@ def test_invoke_permission_is_exactly_post_login_on_this_stage(template: Templat
     api_id, _ = only(template, "AWS::ApiGateway::RestApi")
     stage_id, _ = only(template, "AWS::ApiGateway::Stage")
     function_id, _ = under(template, "AWS::Lambda::Function", "DeveloperAuth")
-    [permission] = [
-        p
-        for p in resources(template, "AWS::Lambda::Permission").values()
-        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
-    ]
+    permission = permission_for(template, "apigateway.amazonaws.com")
     assert permission["Properties"] == {
         "Action": "lambda:InvokeFunction",
         "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},

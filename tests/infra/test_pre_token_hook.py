@@ -17,7 +17,13 @@ from infra.pre_token_hook import refuse_user_writable_inputs
 from infra.python_function import POWERTOOLS_VERSION, RUNTIME, powertools_layer_parameter
 from infra.user_pool import WRITABLE
 from tests.support.invariants import lambda_permission_violations
-from tests.support.template import Template, dependency_cycle, only, resources, under
+from tests.support.template import (
+    Template,
+    dependency_cycle,
+    only,
+    permission_for,
+    under,
+)
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
@@ -69,11 +75,7 @@ def test_powertools_layer_is_the_pinned_version(template: Template) -> None:
 def test_invoke_permission_names_the_pool_and_the_account(template: Template) -> None:
     pool_id, _ = only(template, "AWS::Cognito::UserPool")
     function_id, _ = function(template)
-    [permission] = [
-        p
-        for p in resources(template, "AWS::Lambda::Permission").values()
-        if p["Properties"]["Principal"] == "cognito-idp.amazonaws.com"
-    ]
+    permission = permission_for(template, "cognito-idp.amazonaws.com")
     assert permission["Properties"] == {
         "Action": "lambda:InvokeFunction",
         "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},

@@ -47,6 +47,16 @@ def under(template: Template, resource_type: str, prefix: str) -> tuple[str, dic
     return next(iter(found.items()))
 
 
+def permission_for(template: Template, principal: str) -> dict[str, Any]:
+    """The one AWS::Lambda::Permission granted to a service principal."""
+    [permission] = [
+        p
+        for p in resources(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == principal
+    ]
+    return permission
+
+
 def resolve(value: Any, names: dict[str, str]) -> Any:
     """Resolve Ref, Fn::GetAtt and Fn::Join to strings; ``names`` maps ``Ref``/``Id.Attr``.
 
