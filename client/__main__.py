@@ -1,0 +1,132 @@
+"""``python -m client``: see the identity pool at work from a terminal.
+
+    python -m client whoami [--flow enhanced|basic|developer|guest] [--username NAME]
+                            [--password PW] [--totp-code CODE] [--custom-role-arn ARN] [--json]
+    python -m client config [--out amplify_outputs.json]
+
+Both read the stack outputs from ``--outputs`` (default ``$IDPOOLS_OUTPUTS``, else
+``stack-outputs.json``); ``--stack`` picks a stack when the file holds several. No AWS
+credentials are needed: every call on the way to the identity's credentials is unsigned.
+Any mistake or refusal is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from botocore.exceptions import BotoCoreError
+
+from client import amplify, credentials, outputs, sign_in
+from client.errors import ClientProblem
+from client.whoami import whoami
+
+FLOWS = ("enhanced", "basic", "developer", "guest")
+USAGE_ERROR = 2
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--outputs",
+        help=f"the stack outputs file (default: ${outputs.PATH_VARIABLE}, else "
+        f"{outputs.DEFAULT_PATH})",
+    )
+    common.add_argument("--stack", help="the stack to use when the file holds several")
+    root = argparse.ArgumentParser(
+        prog="python -m client", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+    who = commands.add_parser(
+        "whoami", parents=[common], help="sign in, get credentials, show the identity and role"
+    )
+    who.add_argument("--flow", choices=FLOWS, default="enhanced", help="default: %(default)s")
+    who.add_argument("--username", help="user pool user (enhanced, basic) or developer user")
+    who.add_argument("--password", help="prompted for when left out (keeps it out of `ps`)")
+    who.add_argument("--totp-code", help="TOTP code; prompted for if Cognito asks and none given")
+    who.add_argument(
+        "--custom-role-arn",
+        help="enhanced: ask for this one of your token's roles; basic: the role to assume",
+    )
+    who.add_argument("--json", action="store_true", help="print one JSON object")
+    config = commands.add_parser(
+        "config", parents=[common], help="write amplify_outputs.json for Amplify JS"
+    )
+    config.add_argument("--out", default=amplify.DEFAULT_PATH, help="default: %(default)s")
+    return root
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    args = parser().parse_args(argv)
+    try:
+        stack = outputs.load(args.outputs, args.stack)
+        if args.command == "config":
+            path = amplify.write(stack, args.out)
+            print(f"wrote {path} for stack {stack.stack_name}", file=out)
+        else:
+            show_whoami(args, stack, out)
+    except ClientProblem as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return USAGE_ERROR
+    except BotoCoreError as error:  # no connection, bad endpoint: a setup problem, not a bug
+        print(
+            f"error: {error}: check the network and AWS_ENDPOINT_URL (set only for the offline "
+            "emulator)",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    return 0
+
+
+def show_whoami(args: argparse.Namespace, stack: outputs.StackOutputs, out: TextIO) -> None:
+    identity = sign_in_with(args, stack)
+    me = whoami(identity, stack)
+    if args.json:
+        print(json.dumps({"flow": args.flow, **me.as_json()}), file=out)
+        return
+    role = me.role_arn or "(not an assumed role)"
+    if me.group:
+        role += f" (group {me.group})"
+    print(f"flow         {args.flow}", file=out)
+    print(f"identity id  {me.identity_id}", file=out)
+    print(f"role         {role}", file=out)
+    print(f"expires      {me.expiration.isoformat()}", file=out)
+    print(f"caller       {me.caller_arn}", file=out)
+
+
+def sign_in_with(
+    args: argparse.Namespace, stack: outputs.StackOutputs
+) -> credentials.IdentitySession:
+    if args.flow == "guest":
+        return credentials.guest(stack)
+    if not args.username:
+        raise ClientProblem(f"--username is required for --flow {args.flow}")
+    password = args.password or getpass.getpass(f"Password for {args.username}: ")
+    if args.flow == "developer":
+        return credentials.developer(stack, args.username, password)
+    tokens = sign_in.sign_in(stack, args.username, password, totp_source(args.totp_code))
+    if args.flow == "basic":
+        return credentials.basic(stack, tokens, role_arn=args.custom_role_arn)
+    return credentials.enhanced(stack, tokens, custom_role_arn=args.custom_role_arn)
+
+
+def totp_source(code: str | None) -> Callable[[], str]:
+    """The given code, or a prompt; called only when Cognito asks for one."""
+    if code:
+        return lambda: code
+
+    def ask() -> str:
+        try:
+            return input("TOTP code: ").strip()
+        except EOFError:
+            raise ClientProblem("the user has TOTP MFA: pass --totp-code") from None
+
+    return ask
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""``amplify_outputs.json`` (Amplify Gen 2's outputs schema) from the stack outputs.
+
+An Amplify JS front end passes this file to ``Amplify.configure()`` and gets the same user pool,
+identity pool, groups and bucket as the Python client. Field names follow Amplify JS's own
+``AmplifyOutputs`` type (``@aws-amplify/core``); a test feeds the file to Amplify itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from client.outputs import StackOutputs
+
+DEFAULT_PATH = "amplify_outputs.json"
+# Amplify JS reads any "1.x" file as the Gen 2 format; "1" claims no later minor version's fields.
+SCHEMA_VERSION = "1"
+
+
+def amplify_outputs(outputs: StackOutputs) -> dict[str, Any]:
+    return {
+        "version": SCHEMA_VERSION,
+        "auth": {
+            "aws_region": outputs.region,
+            "user_pool_id": outputs.user_pool_id,
+            "user_pool_client_id": outputs.user_pool_client_id,
+            "identity_pool_id": outputs.identity_pool_id,
+            # The app client allows SRP (and refresh) only.
+            "authentication_flow_type": "USER_SRP_AUTH",
+            "unauthenticated_identities_enabled": outputs.guest_access,
+            # Amplify's shape: one single-key object per group, in precedence order.
+            "groups": [
+                {group.name: {"precedence": group.precedence}}
+                for group in sorted(outputs.groups, key=lambda g: (g.precedence, g.name))
+            ],
+        },
+        "storage": {"aws_region": outputs.region, "bucket_name": outputs.bucket_name},
+    }
+
+
+def write(outputs: StackOutputs, path: str | os.PathLike[str] = DEFAULT_PATH) -> Path:
+    target = Path(path)
+    target.write_text(json.dumps(amplify_outputs(outputs), indent=2) + "\n")
+    return target
