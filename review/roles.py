@@ -1,0 +1,192 @@
+"""Roles: trust conditions, whether they take session tags, and their effective permissions.
+
+Permissions come from everything the template attaches to a role: its inline ``Policies``,
+``AWS::IAM::Policy`` and ``AWS::IAM::ManagedPolicy`` resources that list it in ``Roles``,
+managed policies of the template named in its ``ManagedPolicyArns``, and S3 bucket policy
+statements whose principal is the role. Managed policies from outside the template (AWS
+managed ones) are listed by ARN: their contents are not in the template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from review.template import Json, Template, as_list
+
+COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
+Conditions = dict[str, dict[str, list[str]]]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One policy statement, resolved: who (for trust), what, where, under which conditions."""
+
+    effect: str
+    actions: list[str]
+    resources: list[str]
+    conditions: Conditions
+    source: str
+    principals: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str  # the construct path: stable across synths
+    logical_id: str
+    name: str  # RoleName if the template fixes one, else the key
+    description: str
+    trust: list[Statement]
+    permissions: list[Statement]
+    outside_policies: list[str]  # managed policy ARNs whose contents are not in the template
+
+    @property
+    def identity_pool_role(self) -> bool:
+        """Trusted by Cognito identity pools (web identity federation)."""
+        return any(f"Federated:{COGNITO_IDENTITY}" in s.principals for s in self.trust)
+
+    @property
+    def tag_session(self) -> bool:
+        """Its trust policy lets Cognito pass session (principal) tags."""
+        return any(
+            f"Federated:{COGNITO_IDENTITY}" in s.principals
+            and s.effect == "Allow"
+            and any(a in ("sts:TagSession", "sts:*", "*") for a in s.actions)
+            for s in self.trust
+        )
+
+
+def conditions(template: Template, value: Json) -> Conditions:
+    """A statement's ``Condition`` with every value a sorted list of resolved strings."""
+    return {
+        operator: {
+            key: sorted(template.text(v) for v in as_list(values)) for key, values in keys.items()
+        }
+        for operator, keys in sorted((value or {}).items())
+    }
+
+
+def statements(template: Template, document: Json, source: str) -> list[Statement]:
+    found = []
+    for raw in as_list((document or {}).get("Statement")):
+        principal = raw.get("Principal", {})
+        principals = (
+            ["*"]
+            if principal == "*"
+            else [
+                f"{kind}:{template.text(p)}"
+                for kind, values in sorted(principal.items())
+                for p in as_list(values)
+            ]
+        )
+        found.append(
+            Statement(
+                effect=str(raw.get("Effect", "Allow")),
+                actions=sorted(template.text(a) for a in as_list(raw.get("Action"))),
+                resources=sorted(template.text(r) for r in as_list(raw.get("Resource"))),
+                conditions=conditions(template, raw.get("Condition")),
+                source=source,
+                principals=principals,
+            )
+        )
+    return found
+
+
+def roles(template: Template) -> dict[str, Role]:
+    """Every ``AWS::IAM::Role`` of the template, by key."""
+    found = {}
+    for logical_id, resource in template.of_type("AWS::IAM::Role").items():
+        props = resource.get("Properties", {})
+        key = template.name_of(logical_id)
+        permissions = [
+            statement
+            for policy in as_list(props.get("Policies"))
+            for statement in statements(
+                template,
+                policy.get("PolicyDocument"),
+                f"inline policy {template.text(policy.get('PolicyName', '?'))}",
+            )
+        ]
+        permissions += _attached_policies(template, logical_id)
+        outside = []
+        for arn in as_list(props.get("ManagedPolicyArns")):
+            [*local] = template.references(arn) & set(template.of_type("AWS::IAM::ManagedPolicy"))
+            if local:
+                policy = template.properties(local[0])
+                permissions += statements(
+                    template,
+                    policy.get("PolicyDocument"),
+                    f"managed policy {template.name_of(local[0])}",
+                )
+            else:
+                outside.append(template.text(arn))
+        permissions += _bucket_policies(template, logical_id, props)
+        role_name = props.get("RoleName")
+        found[key] = Role(
+            key=key,
+            logical_id=logical_id,
+            name=role_name if isinstance(role_name, str) else key,
+            description=template.text(props.get("Description", "")),
+            trust=statements(template, props.get("AssumeRolePolicyDocument"), "trust policy"),
+            permissions=permissions,
+            outside_policies=outside,
+        )
+    return found
+
+
+def role_key_for_arn(template: Template, value: Json) -> str | None:
+    """The key of the template role an ARN value (``Fn::GetAtt [Role, Arn]``) names, if any."""
+    for logical_id in template.references(value):
+        if template.resources[logical_id].get("Type") == "AWS::IAM::Role":
+            return template.name_of(logical_id)
+    if isinstance(value, str):
+        for logical_id, role in template.of_type("AWS::IAM::Role").items():
+            name = role.get("Properties", {}).get("RoleName")
+            if isinstance(name, str) and value.endswith(f":role/{name}"):
+                return template.name_of(logical_id)
+    return None
+
+
+def _attached_policies(template: Template, role_id: str) -> list[Statement]:
+    found = []
+    for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for policy_id, policy in template.of_type(policy_type).items():
+            props = policy.get("Properties", {})
+            if role_id in template.references(props.get("Roles", [])):
+                kind = "policy" if policy_type == "AWS::IAM::Policy" else "managed policy"
+                found += statements(
+                    template, props.get("PolicyDocument"), f"{kind} {template.name_of(policy_id)}"
+                )
+    return found
+
+
+def _bucket_policies(template: Template, role_id: str, props: dict[str, Json]) -> list[Statement]:
+    """Bucket policy statements whose principal is this role (by reference or by name)."""
+    role_name = props.get("RoleName")
+    found = []
+    for policy_id, policy in template.of_type("AWS::S3::BucketPolicy").items():
+        document = policy.get("Properties", {}).get("PolicyDocument", {})
+        for raw in as_list(document.get("Statement")):
+            principal = raw.get("Principal")
+            if not isinstance(principal, dict):
+                continue
+            aws = principal.get("AWS")
+            named = role_id in template.references(aws) or (
+                isinstance(role_name, str)
+                and any(
+                    isinstance(p, str) and p.endswith(f":role/{role_name}") for p in as_list(aws)
+                )
+            )
+            if named:
+                found += statements(
+                    template,
+                    {"Statement": [raw]},
+                    f"bucket policy {template.name_of(policy_id)}",
+                )
+    return found
+
+
+def wildcard_actions(role: Role) -> list[str]:
+    """Allowed actions with a wildcard (``*``, ``s3:*``, ``s3:Get*``)."""
+    return sorted(
+        {a for s in role.permissions if s.effect == "Allow" for a in s.actions if "*" in a}
+    )

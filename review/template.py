@@ -1,0 +1,154 @@
+"""The template model: resources by type, and intrinsic functions resolved to readable names.
+
+``Ref``/``Fn::GetAtt`` become ``<Construct/Path>`` and ``<Construct/Path.Attr>`` (the construct
+path from ``aws:cdk:path`` metadata, which stays stable across synths where logical ids may
+not); pseudo parameters become ``${AWS::Region}``; ``Fn::Join`` and ``Fn::Sub`` are joined and
+substituted. IAM policy variables (``${aws:PrincipalTag/tenant}``) are left as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Json = Any
+_SUB = re.compile(r"\$\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """One synthesized stack template."""
+
+    name: str
+    body: dict[str, Json]
+    _names: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def load(cls, path: Path) -> Template:
+        return cls.from_json(path.name.removesuffix(".template.json"), json.loads(path.read_text()))
+
+    @classmethod
+    def from_json(cls, name: str, body: dict[str, Json]) -> Template:
+        template = cls(name, body)
+        for logical_id, resource in template.resources.items():
+            template._names[logical_id] = _construct_name(name, logical_id, resource)
+        return template
+
+    @property
+    def resources(self) -> dict[str, dict[str, Json]]:
+        resources: dict[str, dict[str, Json]] = self.body.get("Resources", {})
+        return resources
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Json]]:
+        """Logical id -> resource, for every resource of ``resource_type``, in template order."""
+        return {k: r for k, r in self.resources.items() if r.get("Type") == resource_type}
+
+    def properties(self, logical_id: str) -> dict[str, Json]:
+        props: dict[str, Json] = self.resources[logical_id].get("Properties", {})
+        return props
+
+    def name_of(self, logical_id: str) -> str:
+        """A readable, stable name: the construct path inside the stack, else the logical id."""
+        return self._names.get(logical_id, logical_id)
+
+    def resolve(self, value: Json) -> Json:
+        """``value`` with every intrinsic function replaced by a readable string."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            [(key, arg)] = value.items()
+            if key == "Ref":
+                return self._ref(str(arg))
+            if key == "Fn::GetAtt":
+                logical_id, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+                return f"<{self.name_of(logical_id)}.{attribute}>"
+            if key == "Fn::Join":
+                separator, parts = arg
+                return str(separator).join(_text(self.resolve(part)) for part in parts)
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key.startswith("Fn::"):
+                return f"{key}({json.dumps(self.resolve(arg), sort_keys=True)})"
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def text(self, value: Json) -> str:
+        """``value`` resolved to one string (lists joined with ', ')."""
+        return _text(self.resolve(value))
+
+    def references(self, value: Json) -> set[str]:
+        """Logical ids of this template's resources that ``value`` refers to."""
+        found: set[str] = set()
+        if isinstance(value, list):
+            for item in value:
+                found |= self.references(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key == "Ref":
+                    found.add(str(item))
+                elif key == "Fn::GetAtt":
+                    found.add(item[0] if isinstance(item, list) else str(item).split(".")[0])
+                elif key == "Fn::Sub":
+                    text = item[0] if isinstance(item, list) else item
+                    found |= {m.split(".")[0] for m in _SUB.findall(str(text))}
+                    found |= self.references(item[1] if isinstance(item, list) else [])
+                else:
+                    found |= self.references(item)
+        return found & set(self.resources)
+
+    def _ref(self, name: str) -> str:
+        if name in self.resources:
+            return f"<{self.name_of(name)}>"
+        return f"${{{name}}}"
+
+    def _sub(self, arg: Json) -> str:
+        text, variables = (arg[0], arg[1]) if isinstance(arg, list) else (arg, {})
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return f"${{{name[1:]}}}"
+            if name in variables:
+                return _text(self.resolve(variables[name]))
+            logical_id, _, attribute = name.partition(".")
+            if logical_id in self.resources:
+                suffix = f".{attribute}" if attribute else ""
+                return f"<{self.name_of(logical_id)}{suffix}>"
+            return match.group(0)  # a pseudo parameter or an IAM policy variable
+
+        return _SUB.sub(substitute, str(text))
+
+
+def _text(value: Json) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ", ".join(_text(item) for item in value)
+    return json.dumps(value, sort_keys=True)
+
+
+def _construct_name(stack: str, logical_id: str, resource: dict[str, Json]) -> str:
+    path = resource.get("Metadata", {}).get("aws:cdk:path")
+    if not isinstance(path, str):
+        return logical_id
+    parts = path.split("/")
+    if parts and parts[0] == stack:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[-1] in ("Resource", "Default"):
+        parts = parts[:-1]
+    return "/".join(parts) or logical_id
+
+
+def load_templates(outdir: Path) -> list[Template]:
+    """Every ``*.template.json`` in a cloud assembly directory, by name."""
+    return [Template.load(path) for path in sorted(outdir.glob("*.template.json"))]
+
+
+def as_list(value: Json) -> list[Json]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
