@@ -1,0 +1,421 @@
+"""Deploy the synthesized template into moto: what `cdk deploy` would create, offline.
+
+Each supported resource type is created through the AWS API (boto3 against the offline
+endpoint) from its template properties, in reference order. What moto cannot hold (identity
+pool role attachments and principal tags) is kept in ``IdentityPoolSettings`` for
+``offline.identity``. Functions and the REST API are not created in moto: their code runs
+in-process (``offline.functions``), so their configuration is recorded instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from offline.template import Resolver, Template, TemplateError
+
+COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
+# AWS managed policies (such as AWSLambdaBasicExecutionRole) are not loaded into moto; they
+# only grant CloudWatch Logs, which the offline run does not use.
+AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
+# How the offline run stands in for what it does not create in moto.
+STAND_INS = {
+    "AWS::Lambda::Function": "runs in-process from its staged asset",
+    "AWS::Lambda::Permission": "the in-process call needs no invoke permission",
+    "AWS::ApiGateway::RestApi": "a local route on the offline endpoint",
+    "AWS::ApiGateway::Deployment": "a local route on the offline endpoint",
+    "AWS::ApiGateway::Stage": "a local route on the offline endpoint",
+    "AWS::ApiGateway::Resource": "a local route on the offline endpoint",
+    "AWS::ApiGateway::Method": "a local route on the offline endpoint",
+    "AWS::ApiGateway::Model": "request validation happens in the handler too",
+    "AWS::ApiGateway::RequestValidator": "request validation happens in the handler too",
+    "AWS::Logs::LogGroup": "log lines go to the offline process's output",
+    "AWS::WAFv2::WebACL": "not emulated: no rate limiting offline",
+    "AWS::WAFv2::WebACLAssociation": "not emulated: no rate limiting offline",
+    "AWS::CDK::Metadata": "synth metadata only",
+}
+
+
+@dataclass(frozen=True)
+class RoleMapping:
+    type: str
+    ambiguous_role_resolution: str | None
+    rules: tuple[Mapping[str, str], ...]
+
+
+@dataclass
+class IdentityPoolSettings:
+    """An identity pool with what moto does not store: roles, mappings, principal tags."""
+
+    id: str
+    allow_classic_flow: bool
+    allow_unauthenticated: bool
+    user_pool_providers: dict[str, Mapping[str, Any]]  # provider name -> ClientId, check
+    developer_provider_name: str | None
+    supported_login_providers: Mapping[str, str]
+    roles: dict[str, str] = field(default_factory=dict)
+    role_mappings: dict[str, RoleMapping] = field(default_factory=dict)
+    principal_tags: dict[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    logical_id: str
+    handler: str
+    environment: Mapping[str, str]
+    role_arn: str
+    code: Path
+
+
+@dataclass
+class Deployment:
+    template: Template
+    resolver: Resolver
+    identity_pools: dict[str, IdentityPoolSettings] = field(default_factory=dict)
+    functions: dict[str, FunctionSettings] = field(default_factory=dict)
+    pre_token_hooks: dict[str, tuple[str, str]] = field(default_factory=dict)  # pool -> fn, ver
+    routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, path) -> fn
+    stood_in: dict[str, str] = field(default_factory=dict)  # logical id -> how
+
+    def outputs(self, route_url: Callable[[str, str], str]) -> dict[str, str]:
+        """The stack outputs; the API's URL becomes the local route's."""
+        outputs = {}
+        for name, value in self.template.outputs.items():
+            try:
+                outputs[name] = str(self.resolver.resolve(value))
+            except TemplateError:
+                outputs[name] = ""
+        login = next((path for (_, path) in self.routes), None)
+        if "LoginUrl" in outputs and login:
+            outputs["LoginUrl"] = route_url("POST", login)
+        return outputs
+
+
+class Deployer:
+    def __init__(self, template: Template, session: boto3.Session, region: str, account: str):
+        self.template = template
+        self.session = session
+        self.deployment = Deployment(
+            template, Resolver(region=region, account=account, stack_name=template.stack_name)
+        )
+        self._creators: dict[str, Callable[[str, Mapping[str, Any]], None]] = {
+            "AWS::IAM::Role": self._role,
+            "AWS::IAM::Policy": self._policy,
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::S3::BucketPolicy": self._bucket_policy,
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._group,
+            "AWS::Cognito::IdentityPool": self._identity_pool,
+            "AWS::Cognito::IdentityPoolRoleAttachment": self._role_attachment,
+            "AWS::Cognito::IdentityPoolPrincipalTag": self._principal_tag,
+            "AWS::Lambda::Function": self._function,
+            "AWS::ApiGateway::RestApi": self._recorded,
+            "AWS::ApiGateway::Stage": self._stage,
+            "AWS::ApiGateway::Resource": self._recorded,
+            "AWS::ApiGateway::Deployment": self._recorded,
+        }
+
+    def deploy(self) -> Deployment:
+        resources = self.template.resources
+        unknown = {
+            f"{logical_id} ({r['Type']})"
+            for logical_id, r in resources.items()
+            if r["Type"] not in self._creators and r["Type"] not in STAND_INS
+        }
+        if unknown:
+            raise TemplateError(
+                "the offline run cannot stand in for: " + ", ".join(sorted(unknown))
+            )
+        for logical_id in self.template.deploy_order(set(resources)):
+            resource = resources[logical_id]
+            creator = self._creators.get(resource["Type"], self._recorded)
+            properties = self.deployment.resolver.resolve(resource.get("Properties", {}))
+            creator(logical_id, properties)
+        self._routes()
+        return self.deployment
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    @property
+    def _resolver(self) -> Resolver:
+        return self.deployment.resolver
+
+    def _client(self, service: str) -> Any:
+        return self.session.client(service)  # type: ignore[call-overload]
+
+    def _name(self, logical_id: str, limit: int, lower: bool = False) -> str:
+        """A generated physical name, as CloudFormation makes one: stack, logical id, suffix."""
+        suffix = hashlib.sha256(logical_id.encode()).hexdigest()[:12]
+        name = f"{self.template.stack_name}-{logical_id}"[: limit - 13] + f"-{suffix}"
+        return name.lower() if lower else name
+
+    @staticmethod
+    def _api_arguments(client: Any, operation: str, properties: Mapping[str, Any]) -> dict[str, Any]:
+        """The template properties that the API operation takes under the same name."""
+        members = client.meta.service_model.operation_model(operation).input_shape.members
+        return {key: value for key, value in properties.items() if key in members}
+
+    def _arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self._resolver.region if regional else ""
+        return f"arn:aws:{service}:{region}:{self._resolver.account}:{resource}"
+
+    # IAM -------------------------------------------------------------------------------------
+
+    def _role(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        iam = self._client("iam")
+        name = p.get("RoleName") or self._name(logical_id, 64)
+        role = iam.create_role(
+            RoleName=name,
+            Path=p.get("Path", "/"),
+            AssumeRolePolicyDocument=_json(p["AssumeRolePolicyDocument"]),
+            MaxSessionDuration=p.get("MaxSessionDuration", 3600),
+        )["Role"]
+        for policy in p.get("Policies", []):
+            iam.put_role_policy(
+                RoleName=name,
+                PolicyName=policy["PolicyName"],
+                PolicyDocument=_json(policy["PolicyDocument"]),
+            )
+        for arn in p.get("ManagedPolicyArns", []):
+            if not arn.startswith(AWS_MANAGED_POLICY_PREFIX):
+                iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        self._resolver.refs[logical_id] = name
+        self._resolver.attributes[logical_id, "Arn"] = role["Arn"]
+        self._resolver.attributes[logical_id, "RoleId"] = role["RoleId"]
+
+    def _policy(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        iam = self._client("iam")
+        for role in p.get("Roles", []):
+            iam.put_role_policy(
+                RoleName=role,
+                PolicyName=p["PolicyName"],
+                PolicyDocument=_json(p["PolicyDocument"]),
+            )
+        self._resolver.refs[logical_id] = p["PolicyName"]
+
+    # Storage ---------------------------------------------------------------------------------
+
+    def _bucket(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        s3 = self._client("s3")
+        name = p.get("BucketName") or self._name(logical_id, 63, lower=True)
+        s3.create_bucket(Bucket=name, **_location(self._resolver.region))
+        if "BucketEncryption" in p:
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            # The API's name for CloudFormation's ServerSideEncryptionByDefault.
+                            "ApplyServerSideEncryptionByDefault": rule[
+                                "ServerSideEncryptionByDefault"
+                            ],
+                            "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+                        }
+                        for rule in p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    ]
+                },
+            )
+        if "PublicAccessBlockConfiguration" in p:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=p["PublicAccessBlockConfiguration"]
+            )
+        self._resolver.refs[logical_id] = name
+        self._resolver.attributes[logical_id, "Arn"] = f"arn:aws:s3:::{name}"
+        self._resolver.attributes[logical_id, "DomainName"] = f"{name}.s3.amazonaws.com"
+        self._resolver.attributes[logical_id, "RegionalDomainName"] = (
+            f"{name}.s3.{self._resolver.region}.amazonaws.com"
+        )
+
+    def _bucket_policy(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        # Stored, as deployed; moto's IAM enforcement reads identity policies only.
+        self._client("s3").put_bucket_policy(Bucket=p["Bucket"], Policy=_json(p["PolicyDocument"]))
+        self._resolver.refs[logical_id] = logical_id
+
+    def _table(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        dynamodb = self._client("dynamodb")
+        name = p.get("TableName") or self._name(logical_id, 255)
+        # The key and capacity settings only: encryption and recovery settings are spelled
+        # differently in CloudFormation and change nothing offline.
+        keys = ("KeySchema", "AttributeDefinitions", "BillingMode", "ProvisionedThroughput")
+        arguments = {key: p[key] for key in keys if key in p}
+        table = dynamodb.create_table(**arguments, TableName=name)["TableDescription"]
+        self._resolver.refs[logical_id] = name
+        self._resolver.attributes[logical_id, "Arn"] = table["TableArn"]
+
+    # Cognito user pools ----------------------------------------------------------------------
+
+    def _user_pool(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        idp = self._client("cognito-idp")
+        arguments = self._api_arguments(idp, "CreateUserPool", p)
+        arguments["PoolName"] = p.get("UserPoolName") or self._name(logical_id, 128)
+        # CloudFormation's schema entries omit AttributeDataType for standard attributes.
+        arguments["Schema"] = [
+            {"AttributeDataType": "String", **attribute} for attribute in p.get("Schema", [])
+        ]
+        pool = idp.create_user_pool(**arguments)["UserPool"]
+        if "SOFTWARE_TOKEN_MFA" in p.get("EnabledMfas", []):
+            idp.set_user_pool_mfa_config(
+                UserPoolId=pool["Id"],
+                SoftwareTokenMfaConfiguration={"Enabled": True},
+                MfaConfiguration=p.get("MfaConfiguration", "OFF"),
+            )
+        hook = p.get("LambdaConfig", {}).get("PreTokenGenerationConfig")
+        if hook:
+            function = _logical_id_of_function(self.template, logical_id)
+            self.deployment.pre_token_hooks[pool["Id"]] = (function, hook["LambdaVersion"])
+        self._resolver.refs[logical_id] = pool["Id"]
+        self._resolver.attributes[logical_id, "Arn"] = pool["Arn"]
+        provider = f"cognito-idp.{self._resolver.region}.amazonaws.com/{pool['Id']}"
+        self._resolver.attributes[logical_id, "ProviderName"] = provider
+        self._resolver.attributes[logical_id, "ProviderURL"] = f"https://{provider}"
+        self._resolver.attributes[logical_id, "UserPoolId"] = pool["Id"]
+
+    def _user_pool_client(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        idp = self._client("cognito-idp")
+        arguments = self._api_arguments(idp, "CreateUserPoolClient", p)
+        arguments.setdefault("ClientName", self._name(logical_id, 128))
+        client = idp.create_user_pool_client(**arguments)["UserPoolClient"]
+        self._resolver.refs[logical_id] = client["ClientId"]
+        self._resolver.attributes[logical_id, "ClientId"] = client["ClientId"]
+
+    def _group(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        idp = self._client("cognito-idp")
+        name = p.get("GroupName") or self._name(logical_id, 128)
+        idp.create_group(**{**self._api_arguments(idp, "CreateGroup", p), "GroupName": name})
+        self._resolver.refs[logical_id] = name
+
+    # Cognito identity pools ------------------------------------------------------------------
+
+    def _identity_pool(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        identity = self._client("cognito-identity")
+        arguments = self._api_arguments(identity, "CreateIdentityPool", p)
+        arguments["IdentityPoolName"] = p.get("IdentityPoolName") or logical_id
+        arguments["AllowUnauthenticatedIdentities"] = p.get("AllowUnauthenticatedIdentities", False)
+        pool = identity.create_identity_pool(**arguments)
+        self.deployment.identity_pools[pool["IdentityPoolId"]] = IdentityPoolSettings(
+            id=pool["IdentityPoolId"],
+            allow_classic_flow=bool(p.get("AllowClassicFlow", False)),
+            allow_unauthenticated=bool(p.get("AllowUnauthenticatedIdentities", False)),
+            user_pool_providers={
+                provider["ProviderName"]: provider
+                for provider in p.get("CognitoIdentityProviders", [])
+            },
+            developer_provider_name=p.get("DeveloperProviderName"),
+            supported_login_providers=p.get("SupportedLoginProviders", {}),
+        )
+        self._resolver.refs[logical_id] = pool["IdentityPoolId"]
+        self._resolver.attributes[logical_id, "Name"] = pool["IdentityPoolName"]
+        self._resolver.attributes[logical_id, "Id"] = pool["IdentityPoolId"]
+
+    def _role_attachment(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        pool = self.deployment.identity_pools[p["IdentityPoolId"]]
+        pool.roles = dict(p.get("Roles", {}))
+        for mapping in p.get("RoleMappings", {}).values():
+            pool.role_mappings[mapping["IdentityProvider"]] = RoleMapping(
+                type=mapping["Type"],
+                ambiguous_role_resolution=mapping.get("AmbiguousRoleResolution"),
+                rules=tuple(mapping.get("RulesConfiguration", {}).get("Rules", [])),
+            )
+        self._resolver.refs[logical_id] = logical_id
+
+    def _principal_tag(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        pool = self.deployment.identity_pools[p["IdentityPoolId"]]
+        # UseDefaults maps aud and sub, as the Cognito developer guide's "Using attributes for
+        # access control" describes; explicit tags replace the defaults.
+        tags = p.get("PrincipalTags") or {}
+        if p.get("UseDefaults"):
+            tags = {"client": "aud", "username": "sub"}
+        pool.principal_tags[p["IdentityProviderName"]] = dict(tags)
+        self._resolver.refs[logical_id] = logical_id
+
+    # Recorded, not created -------------------------------------------------------------------
+
+    def _function(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        name = p.get("FunctionName") or self._name(logical_id, 64)
+        self.deployment.functions[logical_id] = FunctionSettings(
+            logical_id=logical_id,
+            handler=p["Handler"],
+            environment=dict(p.get("Environment", {}).get("Variables", {})),
+            role_arn=p["Role"],
+            code=self.template.asset_directory(logical_id),
+        )
+        self.deployment.stood_in[logical_id] = STAND_INS["AWS::Lambda::Function"]
+        self._resolver.refs[logical_id] = name
+        self._resolver.attributes[logical_id, "Arn"] = self._arn("lambda", f"function:{name}")
+
+    def _recorded(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        """A stand-in: names for what other resources reference (policies name log groups)."""
+        resource_type = self.template.resources[logical_id]["Type"]
+        self.deployment.stood_in[logical_id] = STAND_INS[resource_type]
+        name = logical_id.lower()
+        service = resource_type.split("::")[1].lower()
+        self._resolver.refs[logical_id] = name
+        self._resolver.attributes[logical_id, "Arn"] = self._arn(service, f"{name}:*")
+        self._resolver.attributes[logical_id, "RootResourceId"] = f"{name}-root"
+
+    def _stage(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        self._recorded(logical_id, p)
+        self._resolver.refs[logical_id] = p["StageName"]
+
+    def _routes(self) -> None:
+        """Every Lambda proxy method of the REST API, as ``/<stage>/<path>``."""
+        stages = [p["StageName"] for _, p in self.template.of_type("AWS::ApiGateway::Stage")]
+        paths = {
+            logical_id: (p["ParentId"], p["PathPart"])
+            for logical_id, p in self.template.of_type("AWS::ApiGateway::Resource")
+        }
+        for _, method in self.template.of_type("AWS::ApiGateway::Method"):
+            integration = method.get("Integration", {})
+            if integration.get("Type") != "AWS_PROXY":
+                continue
+            function = _function_in(integration["Uri"])
+            parts: list[str] = []
+            resource = method["ResourceId"].get("Ref")
+            while resource in paths:
+                parent, part = paths[resource]
+                parts.insert(0, part)
+                resource = parent.get("Ref")
+            for stage in stages:
+                path = "/" + "/".join([stage, *parts])
+                self.deployment.routes[method["HttpMethod"], path] = function
+
+
+def _function_in(value: Any) -> str:
+    """The function a Lambda integration URI (an ``Fn::Join`` with its ``GetAtt Arn``) names."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            target: str = value["Fn::GetAtt"][0]
+            return target
+        for item in value.values():
+            found = _function_in(item)
+            if found:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = _function_in(item)
+            if found:
+                return found
+    return ""
+
+
+def _logical_id_of_function(template: Template, pool_logical_id: str) -> str:
+    config = template.resources[pool_logical_id]["Properties"]["LambdaConfig"]
+    return _function_in(config["PreTokenGenerationConfig"]["LambdaArn"])
+
+
+def _location(region: str) -> dict[str, Any]:
+    if region == "us-east-1":
+        return {}
+    return {"CreateBucketConfiguration": {"LocationConstraint": region}}
+
+
+def _json(document: Any) -> str:
+    return json.dumps(document)

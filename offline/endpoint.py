@@ -1,0 +1,225 @@
+"""The offline endpoint: one HTTP address in front of moto, adding what moto lacks.
+
+Requests go to moto unchanged, except:
+
+- the identity pool operations ``offline.identity`` answers;
+- SRP sign-in, whose proof ``offline.srp`` checks before moto issues tokens;
+- refreshes, marked so the pre token hook sees ``TokenGeneration_RefreshTokens``;
+- the REST API's routes, served by the in-process function as API Gateway's Lambda proxy
+  integration would (a REST API proxy event in, ``statusCode``/``headers``/``body`` out).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from io import BytesIO
+from typing import Any
+
+from moto.core.exceptions import _RESTError as MotoError
+from moto.iam.access_control import IAMRequest
+from werkzeug.test import run_wsgi_app
+from werkzeug.wrappers import Request, Response
+
+from offline import tokens
+from offline.functions import Function
+from offline.identity import IdentityError, IdentityService
+from offline.srp import SrpVerifier
+
+IDENTITY_TARGET = "AWSCognitoIdentityService."
+USER_POOL_TARGET = "AWSCognitoIdentityProviderService."
+AMZ_JSON = "application/x-amz-json-1.1"
+REFRESH_FLOWS = {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class OfflineEndpoint:
+    def __init__(
+        self,
+        moto: WsgiApp,
+        identity: IdentityService,
+        find_user: Callable[[str, str], tuple[str, str, str]],
+        routes: Mapping[tuple[str, str], Function],
+        account: str,
+        region: str,
+    ) -> None:
+        self.moto = moto
+        self.identity = identity
+        # client id, user name -> (user pool id, user id for SRP, password)
+        self.find_user = find_user
+        self.routes = routes
+        self.account, self.region = account, region
+        self.srp = SrpVerifier()
+        self._moto_sessions: dict[str, str] = {}  # our SECRET_BLOCK -> moto's session
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        body = request.get_data()
+        environ["wsgi.input"] = BytesIO(body)
+        target = request.headers.get("X-Amz-Target", "")
+        route = self.routes.get((request.method, request.path))
+        if route is not None:
+            response = self._proxy(route, request, body)
+        elif target.startswith(IDENTITY_TARGET):
+            response = self._identity(target.removeprefix(IDENTITY_TARGET), request, body)
+        elif target == USER_POOL_TARGET + "InitiateAuth":
+            response = self._initiate_auth(environ, json.loads(body))
+        elif target == USER_POOL_TARGET + "RespondToAuthChallenge":
+            response = self._respond_to_auth_challenge(environ, json.loads(body))
+        else:
+            response = self._forward(environ)
+        return response(environ, start_response)
+
+    # moto --------------------------------------------------------------------------------------
+
+    def _forward(self, environ: dict[str, Any], body: Mapping[str, Any] | None = None) -> Response:
+        if body is not None:
+            data = json.dumps(body).encode()
+            environ["wsgi.input"] = BytesIO(data)
+            environ["CONTENT_LENGTH"] = str(len(data))
+        app_iter, status, headers = run_wsgi_app(self.moto, environ, buffered=True)
+        return Response(b"".join(app_iter), status=status, headers=headers)
+
+    # User pools ----------------------------------------------------------------------------------
+
+    def _initiate_auth(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
+        flow = body.get("AuthFlow")
+        if flow in REFRESH_FLOWS:
+            token = tokens.refreshing.set(True)
+            try:
+                return self._forward(environ)
+            finally:
+                tokens.refreshing.reset(token)
+        answer = self._forward(environ)
+        if flow != "USER_SRP_AUTH" or answer.status_code != 200:
+            return answer
+        # Cognito's PASSWORD_VERIFIER challenge with a real SALT and SRP_B (moto's are random).
+        document = json.loads(answer.get_data())
+        parameters = document["ChallengeParameters"]
+        pool_id, user_id, password = self.find_user(body["ClientId"], parameters["USERNAME"])
+        try:
+            challenge = self.srp.challenge(
+                pool_id, parameters["USER_ID_FOR_SRP"], password, body["AuthParameters"]["SRP_A"]
+            )
+        except ValueError as error:
+            return _error("InvalidParameterException", str(error))
+        self._moto_sessions[challenge.secret_block] = parameters["SECRET_BLOCK"]
+        parameters.update(
+            SALT=challenge.salt_hex,
+            SRP_B=format(challenge.big_b, "x"),
+            SECRET_BLOCK=challenge.secret_block,
+        )
+        return _json(document)
+
+    def _respond_to_auth_challenge(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
+        if body.get("ChallengeName") != "PASSWORD_VERIFIER":
+            return self._forward(environ)
+        answers = body.get("ChallengeResponses", {})
+        block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK", "")
+        moto_session = self._moto_sessions.pop(block, None)
+        proven = moto_session is not None and self.srp.verify(
+            block, answers.get("TIMESTAMP", ""), answers.get("PASSWORD_CLAIM_SIGNATURE", "")
+        )
+        if not proven:
+            # Developer guide, "Managing user existence error responses": one message for a
+            # wrong password and an unknown user.
+            return _error("NotAuthorizedException", "Incorrect username or password.")
+        answers["PASSWORD_CLAIM_SECRET_BLOCK"] = moto_session
+        return self._forward(environ, body)
+
+    # Identity pools ------------------------------------------------------------------------------
+
+    def _identity(self, operation: str, request: Request, body: bytes) -> Response:
+        handlers: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+            "GetId": self.identity.get_id,
+            "GetCredentialsForIdentity": self.identity.get_credentials_for_identity,
+            "GetOpenIdToken": self.identity.get_open_id_token,
+            "GetOpenIdTokenForDeveloperIdentity": self._developer_token(request, body),
+        }
+        if operation not in handlers:
+            return self._forward(request.environ)
+        try:
+            return _json(handlers[operation](json.loads(body or b"{}")))
+        except IdentityError as error:
+            return _error(error.code, error.message)
+        except MotoError as error:
+            return _error(error.error_type, error.message, error.code)
+
+    def _developer_token(
+        self, request: Request, body: bytes
+    ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        """Only a caller whose IAM policy allows it on this pool may mint developer tokens."""
+
+        def authorized(document: Mapping[str, Any]) -> dict[str, Any]:
+            if "Authorization" not in request.headers:
+                raise IdentityError("NotAuthorizedException", "This operation needs AWS credentials.")
+            pool_id = document.get("IdentityPoolId", "")
+            check = IAMRequest(
+                account_id=self.account,
+                method=request.method,
+                path=request.path,
+                data={},
+                body=body,
+                headers=dict(request.headers),
+                action="GetOpenIdTokenForDeveloperIdentity",
+            )
+            check.check_signature()
+            check.check_action_permitted(
+                f"arn:aws:cognito-identity:{self.region}:{self.account}:identitypool/{pool_id}"
+            )
+            return self.identity.get_open_id_token_for_developer_identity(document)
+
+        return authorized
+
+    # REST API ------------------------------------------------------------------------------------
+
+    def _proxy(self, function: Function, request: Request, body: bytes) -> Response:
+        stage, _, path = request.path.lstrip("/").partition("/")
+        headers = dict(request.headers)
+        event = {
+            "resource": f"/{path}",
+            "path": f"/{path}",
+            "httpMethod": request.method,
+            "headers": headers,
+            "multiValueHeaders": {key: [value] for key, value in headers.items()},
+            "queryStringParameters": dict(request.args) or None,
+            "multiValueQueryStringParameters": {k: request.args.getlist(k) for k in request.args}
+            or None,
+            "pathParameters": None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": f"/{path}",
+                "httpMethod": request.method,
+                "path": request.path,
+                "stage": stage,
+                "requestId": str(uuid.uuid4()),
+                "accountId": self.account,
+                "apiId": "offline",
+                "identity": {"sourceIp": request.remote_addr or "127.0.0.1"},
+            },
+            "body": body.decode() if body else None,
+            "isBase64Encoded": False,
+        }
+        answer = function.invoke(event)
+        response = Response(answer.get("body") or "", status=answer["statusCode"])
+        for key, value in (answer.get("headers") or {}).items():
+            response.headers[key] = value
+        for key, values in (answer.get("multiValueHeaders") or {}).items():
+            for value in values:
+                if response.headers.get(key) != value:
+                    response.headers.add(key, value)
+        return response
+
+
+def _json(document: Mapping[str, Any]) -> Response:
+    return Response(json.dumps(document), status=200, content_type=AMZ_JSON)
+
+
+def _error(code: str, message: str, status: int = 400) -> Response:
+    response = Response(
+        json.dumps({"__type": code, "message": message}), status=status, content_type=AMZ_JSON
+    )
+    response.headers["x-amzn-ErrorType"] = code
+    return response

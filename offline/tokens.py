@@ -1,0 +1,223 @@
+"""User pool tokens as Cognito issues them: group roles in the ID token and the pre token hook.
+
+moto issues ID tokens with ``cognito:groups`` only and never calls Lambda triggers. Offline,
+every ID and access token moto issues (sign-in and refresh alike) first gets
+``cognito:roles`` and ``cognito:preferred_role`` from the user's groups, then goes through the
+pool's pre token generation function, in-process, whose answer is applied as Cognito applies it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
+
+# Set by the offline endpoint while it serves a refresh, so the hook sees the right trigger.
+refreshing: contextvars.ContextVar[bool] = contextvars.ContextVar("refreshing", default=False)
+ACCESS_SCOPE = "aws.cognito.signin.user.admin"
+
+
+class UserLambdaValidationException(JsonRESTError):
+    """What Cognito answers when a trigger fails: the sign-in gets no token."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UserLambdaValidationException", message)
+
+
+@dataclass(frozen=True)
+class Hook:
+    invoke: Callable[[dict[str, Any]], dict[str, Any]]
+    version: str  # "V1_0" or "V2_0"
+
+
+@dataclass
+class GroupClaims:
+    groups: list[str]
+    roles: list[str]
+    preferred_role: str | None
+
+
+@dataclass
+class TokenIssuer:
+    hooks: Mapping[str, Hook]  # user pool id -> its pre token generation function
+    trigger_sources: list[str] = field(default_factory=list)  # every hook call, for the tests
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Route moto's token creation through this issuer while the offline endpoint runs."""
+        original_id = CognitoIdpUserPool.create_id_token
+        original_access = CognitoIdpUserPool.create_access_token
+        issuer = self
+
+        def create_id_token(
+            pool: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str
+        ) -> tuple[str, int]:
+            return issuer.id_token(pool, client_id, username, origin_jti)
+
+        def create_access_token(
+            pool: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str
+        ) -> tuple[str, int]:
+            return issuer.access_token(pool, client_id, username, origin_jti)
+
+        CognitoIdpUserPool.create_id_token = create_id_token  # type: ignore[method-assign]
+        CognitoIdpUserPool.create_access_token = create_access_token  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            CognitoIdpUserPool.create_id_token = original_id  # type: ignore[method-assign]
+            CognitoIdpUserPool.create_access_token = original_access  # type: ignore[method-assign]
+
+    def id_token(
+        self, pool: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str
+    ) -> tuple[str, int]:
+        user = pool._get_user(username)
+        # Only the attributes the app client may read reach the token (moto adds every custom
+        # attribute; Cognito does not).
+        claims: dict[str, Any] = pool.get_user_extra_data_by_client_id(client_id, username)
+        claims["origin_jti"] = origin_jti
+        claims = self._overridden(pool, client_id, user, "id", claims)
+        token, expires_in = pool.create_jwt(client_id, username, "id", extra_data=claims)
+        pool.id_tokens[token] = (client_id, username)
+        return token, expires_in
+
+    def access_token(
+        self, pool: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str
+    ) -> tuple[str, int]:
+        user = pool._get_user(username)
+        claims = self._overridden(
+            pool, client_id, user, "access", {"origin_jti": origin_jti, "scope": ACCESS_SCOPE}
+        )
+        claims.pop("cognito:roles", None)  # role claims belong to the ID token only
+        claims.pop("cognito:preferred_role", None)
+        token, expires_in = pool.create_jwt(client_id, username, "access", extra_data=claims)
+        pool.access_tokens[token] = (client_id, username)
+        return token, expires_in
+
+    def _overridden(
+        self,
+        pool: CognitoIdpUserPool,
+        client_id: str,
+        user: CognitoIdpUser,
+        token_use: str,
+        claims: dict[str, Any],
+    ) -> dict[str, Any]:
+        """``claims`` with the group claims, then with the hook's answer applied."""
+        group_claims = group_role_claims(user)
+        hook = self.hooks.get(pool.id)
+        # V1_0 customizes ID tokens only.
+        if hook is None or (token_use == "access" and hook.version == "V1_0"):
+            return {**claims, **_as_claims(group_claims)}
+        event = self._event(pool, client_id, user, group_claims, hook.version)
+        with self._lock:
+            self.trigger_sources.append(event["triggerSource"])
+        try:
+            answer = hook.invoke(event)
+        except Exception as error:
+            # Developer guide, "Pre token generation Lambda trigger": a failing function fails
+            # the sign-in with UserLambdaValidationException; no token is issued.
+            raise UserLambdaValidationException(
+                f"PreTokenGeneration failed with error {error}."
+            ) from error
+        return _apply(answer, hook.version, token_use, group_claims, claims)
+
+    def _event(
+        self,
+        pool: CognitoIdpUserPool,
+        client_id: str,
+        user: CognitoIdpUser,
+        group_claims: GroupClaims,
+        version: str,
+    ) -> dict[str, Any]:
+        trigger = "RefreshTokens" if refreshing.get() else "Authentication"
+        attributes = {item["Name"]: item["Value"] for item in user.attributes}
+        attributes.update({"sub": user.id, "cognito:user_status": str(user.status.value)})
+        request: dict[str, Any] = {
+            "userAttributes": attributes,
+            "groupConfiguration": {
+                "groupsToOverride": group_claims.groups,
+                "iamRolesToOverride": group_claims.roles,
+                "preferredRole": group_claims.preferred_role,
+            },
+            "clientMetadata": {},
+        }
+        v2 = version == "V2_0"
+        if v2:
+            request["scopes"] = [ACCESS_SCOPE]
+        return {
+            "version": "2" if v2 else "1",
+            "triggerSource": f"TokenGeneration_{trigger}",
+            "region": pool.region,
+            "userPoolId": pool.id,
+            "userName": user.username,
+            "callerContext": {"awsSdkVersion": "offline", "clientId": client_id},
+            "request": request,
+            "response": {"claimsAndScopeOverrideDetails" if v2 else "claimsOverrideDetails": None},
+        }
+
+
+def group_role_claims(user: CognitoIdpUser) -> GroupClaims:
+    """Developer guide, "Adding groups to a user pool": ``cognito:roles`` holds the role of each
+    group; ``cognito:preferred_role`` is the role of the group with the lowest precedence, and
+    absent when that precedence is shared or the group has no role."""
+    groups = sorted(user.groups, key=lambda g: (g.precedence is None, g.precedence, g.group_name))
+    roles = [group.role_arn for group in groups if group.role_arn]
+    ranked = [g for g in groups if g.precedence is not None]
+    preferred = None
+    if ranked:
+        best = [g for g in ranked if g.precedence == ranked[0].precedence]
+        if len(best) == 1 and best[0].role_arn:
+            preferred = best[0].role_arn
+    elif len(groups) == 1 and groups[0].role_arn:
+        preferred = groups[0].role_arn
+    return GroupClaims([g.group_name for g in groups], roles, preferred)
+
+
+def _as_claims(group_claims: GroupClaims) -> dict[str, Any]:
+    claims: dict[str, Any] = {}
+    if group_claims.groups:
+        claims["cognito:groups"] = group_claims.groups
+    if group_claims.roles:
+        claims["cognito:roles"] = group_claims.roles
+    if group_claims.preferred_role:
+        claims["cognito:preferred_role"] = group_claims.preferred_role
+    return claims
+
+
+def _apply(
+    answer: dict[str, Any],
+    version: str,
+    token_use: str,
+    group_claims: GroupClaims,
+    claims: dict[str, Any],
+) -> dict[str, Any]:
+    """Cognito's reading of the hook's response: group overrides, then claims added and
+    suppressed for this token."""
+    response = answer.get("response") or {}
+    if version == "V2_0":
+        details = response.get("claimsAndScopeOverrideDetails") or {}
+        token_details = details.get(f"{token_use}TokenGeneration") or {}
+    else:
+        details = response.get("claimsOverrideDetails") or {}
+        token_details = details
+    groups = details.get("groupOverrideDetails")
+    if groups is not None:
+        group_claims = GroupClaims(
+            list(groups.get("groupsToOverride") or []),
+            list(groups.get("iamRolesToOverride") or []),
+            groups.get("preferredRole"),
+        )
+    result = {**claims, **_as_claims(group_claims)}
+    for name in ("cognito:groups", "cognito:roles", "cognito:preferred_role"):
+        if name not in _as_claims(group_claims):
+            result.pop(name, None)
+    result.update(token_details.get("claimsToAddOrOverride") or {})
+    for name in token_details.get("claimsToSuppress") or []:
+        result.pop(name, None)
+    return result
