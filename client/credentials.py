@@ -30,8 +30,7 @@ import botocore.session
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.exceptions import ClientError
 
-from client import sign_in
-from client.aws import unsigned_client
+from client import aws, sign_in
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
 
@@ -102,7 +101,7 @@ def enhanced(
 
     ``custom_role_arn`` asks for one of the token's ``cognito:roles``; any other is refused.
     """
-    identity = unsigned_client("cognito-identity", outputs.region)
+    identity = aws.unsigned_client("cognito-identity", outputs.region)
     id_token = _IdToken(outputs, tokens, clock)
     identity_id = _get_id(identity, outputs, {outputs.user_pool_provider_name: id_token()})
 
@@ -116,7 +115,7 @@ def enhanced(
         answer = _call("GetCredentialsForIdentity", identity.get_credentials_for_identity, request)
         return _from_cognito(answer)
 
-    return _session(outputs.region, fetch, clock)
+    return refreshing_session(outputs.region, fetch, clock)
 
 
 def basic(
@@ -131,8 +130,8 @@ def basic(
     why this app's identity pool turns it off, and why the refusal is explained rather than
     passed on.
     """
-    identity = unsigned_client("cognito-identity", outputs.region)
-    sts = unsigned_client("sts", outputs.region)
+    identity = aws.unsigned_client("cognito-identity", outputs.region)
+    sts = aws.unsigned_client("sts", outputs.region)
     id_token = _IdToken(outputs, tokens, clock)
     identity_id = _get_id(identity, outputs, {outputs.user_pool_provider_name: id_token()})
 
@@ -165,7 +164,7 @@ def basic(
             credentials["Expiration"],
         )
 
-    return _session(outputs.region, fetch, clock)
+    return refreshing_session(outputs.region, fetch, clock)
 
 
 def developer(
@@ -176,7 +175,7 @@ def developer(
     The password stays in memory for the life of the session: a new login token (needed once
     the last one expires) can only come from signing in again.
     """
-    identity = unsigned_client("cognito-identity", outputs.region)
+    identity = aws.unsigned_client("cognito-identity", outputs.region)
     login = _DeveloperLogin(outputs.login_url, username, password, clock)
 
     def fetch() -> Issued:
@@ -185,12 +184,12 @@ def developer(
         answer = _call("GetCredentialsForIdentity", identity.get_credentials_for_identity, request)
         return _from_cognito(answer)
 
-    return _session(outputs.region, fetch, clock)
+    return refreshing_session(outputs.region, fetch, clock)
 
 
 def guest(outputs: StackOutputs, clock: Clock = utc_now) -> IdentitySession:
     """Credentials for a new unauthenticated identity, if the pool allows guests."""
-    identity = unsigned_client("cognito-identity", outputs.region)
+    identity = aws.unsigned_client("cognito-identity", outputs.region)
     identity_id = _get_id(identity, outputs, None)
 
     def fetch() -> Issued:
@@ -198,7 +197,7 @@ def guest(outputs: StackOutputs, clock: Clock = utc_now) -> IdentitySession:
         answer = _call("GetCredentialsForIdentity", identity.get_credentials_for_identity, request)
         return _from_cognito(answer)
 
-    return _session(outputs.region, fetch, clock)
+    return refreshing_session(outputs.region, fetch, clock)
 
 
 class _IdToken:
@@ -290,7 +289,10 @@ def _from_cognito(answer: dict[str, Any]) -> Issued:
     )
 
 
-def _session(region: str, fetch: Callable[[], Issued], clock: Clock) -> IdentitySession:
+def refreshing_session(
+    region: str, fetch: Callable[[], Issued], clock: Clock = utc_now
+) -> IdentitySession:
+    """A session whose credentials come from ``fetch`` now and again whenever they run low."""
     refresher = Refresher(fetch)
     first = refresher.latest
     credentials = RefreshableCredentials(

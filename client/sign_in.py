@@ -23,7 +23,7 @@ from pycognito.exceptions import (
     SoftwareTokenMFAChallengeException,
 )
 
-from client.aws import unsigned_client
+from client import aws
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
 
@@ -60,7 +60,7 @@ def sign_in(
     totp_code: Callable[[], str] | None = None,
 ) -> Tokens:
     """Sign in with SRP; ``totp_code`` is asked for a code only if Cognito wants one."""
-    idp = unsigned_client("cognito-idp", outputs.region)
+    idp = aws.unsigned_client("cognito-idp", outputs.region)
     srp = AWSSRP(
         username=username,
         password=password,
@@ -101,7 +101,7 @@ def refresh(outputs: StackOutputs, tokens: Tokens) -> Tokens:
     Cognito runs the pre token hook again, so group and role changes reach the new ID token.
     ``REFRESH_TOKEN_AUTH`` answers without a new refresh token, so the old one is kept.
     """
-    idp = unsigned_client("cognito-idp", outputs.region)
+    idp = aws.unsigned_client("cognito-idp", outputs.region)
     try:
         answer = idp.initiate_auth(
             ClientId=outputs.user_pool_client_id,
