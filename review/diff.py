@@ -165,8 +165,7 @@ def _loosened(old: list[Conditions], new: list[Conditions]) -> list[str]:
                 now = conditions.get(operator, {}).get(key)
                 if now is None:
                     found.append(f"condition {operator} {key} removed")
-                else:
-                    extra = sorted(set(now) - set(values))
+                elif extra := sorted(set(now) - set(values)):
                     found.append(f"condition {operator} {key} widened to also accept {extra}")
         if not found:
             found.append("conditions loosened")

@@ -1,0 +1,39 @@
+"""Reviews of the session's synthesized templates and of the small fixture templates."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from review.report import StackReview, review_template
+from review.template import Template
+from tests.support.template import Synth
+from tests.support.template import Template as TemplateJson
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def fixture(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((FIXTURES / f"{name}.template.json").read_text())
+    return body
+
+
+def review_of(body: TemplateJson, name: str = "stack") -> StackReview:
+    """The review of a template body (deep-copied: tests may modify what they pass)."""
+    return review_template(Template.from_json(name, copy.deepcopy(body)))
+
+
+@pytest.fixture(scope="session")
+def default_review(synth: Synth) -> StackReview:
+    """The review of the shipped config's synth, with the assembly's metadata."""
+    name = synth.default_config.stack_name
+    return review_template(Template.load(synth.outdir / f"{name}.template.json"), synth.outdir)
+
+
+@pytest.fixture(scope="session")
+def providers_review(all_providers: TemplateJson) -> StackReview:
+    return review_of(all_providers, "allproviders-sandbox")

@@ -1,0 +1,35 @@
+"""The Markdown report (with its Mermaid diagram) and the JSON."""
+
+from __future__ import annotations
+
+import json
+
+from review.render import to_json, to_markdown
+from review.report import Review, StackReview
+from review.scans import Scan
+
+
+def test_markdown_shows_paths_roles_acknowledgements_and_scans(
+    default_review: StackReview,
+) -> None:
+    review = Review([default_review], [Scan("checkov", "not run", ".venv-checkov missing")])
+    text = to_markdown(review)
+    assert "```mermaid\nflowchart LR" in text
+    assert '-- "group admins (10)" -->' in text
+    assert "| admins | 10 | `idpools-sandbox-admins` |" in text
+    assert "### Warnings\n\nNone." in text
+    # Policy variables stay visible, in code spans so Markdown leaves <...> alone.
+    assert "/tenants/${aws:PrincipalTag/tenant}/*" in text
+    assert "| checkov | not run | .venv-checkov missing |" in text
+    assert "AwsSolutions-COG2" in text
+
+
+def test_json_has_roles_with_who_reaches_them(default_review: StackReview) -> None:
+    data = json.loads(to_json(Review([default_review])))
+    [stack] = data["stacks"]
+    by_name = {role["name"]: role for role in stack["roles"].values()}
+    assert by_name["idpools-sandbox-viewers"]["reached_by"] == [
+        "user pool UsersPoolBFC35D3B (client UsersPoolAppClient6D1F6D8A) / group viewers"
+    ]
+    assert by_name["idpools-sandbox-viewers"]["tag_session"] is True
+    assert stack["risks"] == []

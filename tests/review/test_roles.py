@@ -1,0 +1,79 @@
+"""Effective permissions: inline, attached and managed policies, and bucket policies."""
+
+from __future__ import annotations
+
+from review.report import StackReview
+from review.roles import roles, wildcard_actions
+from review.template import Template
+from tests.review.conftest import fixture
+
+
+def test_default_roles_trust_and_permissions_keep_policy_variables(
+    default_review: StackReview,
+) -> None:
+    by_name = {role.name: role for role in default_review.roles.values()}
+    editors = by_name["idpools-sandbox-editors"]
+    assert editors.identity_pool_role and editors.tag_session
+    [trust] = editors.trust
+    assert trust.conditions["ForAnyValue:StringLike"] == {
+        "cognito-identity.amazonaws.com:amr": ["authenticated"]
+    }
+    assert list(trust.conditions["StringEquals"]) == ["cognito-identity.amazonaws.com:aud"]
+    resources = {r for s in editors.permissions for r in s.resources}
+    assert any(r.endswith("/tenants/${aws:PrincipalTag/tenant}/*") for r in resources)
+    assert any(r.endswith("/private/${cognito-identity.amazonaws.com:sub}/*") for r in resources)
+    # The sign-in function's grants come from an AWS::IAM::Policy attached through Roles.
+    [sign_in] = [r for r in default_review.roles.values() if "SignIn" in r.key]
+    assert "cognito-identity:GetOpenIdTokenForDeveloperIdentity" in {
+        a for s in sign_in.permissions for a in s.actions
+    }
+    assert not sign_in.identity_pool_role
+    assert all(not wildcard_actions(role) for role in default_review.roles.values())
+
+
+def test_managed_and_bucket_policies_count_and_outside_policies_are_named() -> None:
+    body = fixture("base")
+    resources = body["Resources"]
+    resources["Managed"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {
+            "PolicyDocument": {
+                "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]
+            }
+        },
+    }
+    resources["EditorsRole"]["Properties"]["ManagedPolicyArns"] = [
+        {"Ref": "Managed"},
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    ]
+    resources["BucketPolicy"] = {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": "Bucket"},
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::GetAtt": ["EditorsRole", "Arn"]}},
+                        "Action": "s3:DeleteObject",
+                        "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/x/*"]]},
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::111111111111:role/fixture-editors"},
+                        "Action": "s3:GetObjectVersion",
+                        "Resource": "*",
+                    },
+                ]
+            },
+        },
+    }
+    editors = roles(Template.from_json("stack", body))["EditorsRole"]
+    sources = {(a, s.source) for s in editors.permissions for a in s.actions}
+    assert ("sqs:SendMessage", "managed policy Managed") in sources
+    assert ("s3:DeleteObject", "bucket policy BucketPolicy") in sources
+    assert ("s3:GetObjectVersion", "bucket policy BucketPolicy") in sources
+    assert editors.outside_policies == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    # The default role is named by neither bucket policy statement.
+    default = roles(Template.from_json("stack", body))["DefaultRole"]
+    assert all(not s.source.startswith("bucket policy") for s in default.permissions)
