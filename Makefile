@@ -19,12 +19,14 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth test lint bench deploy diff destroy clean
+.PHONY: help setup synth test lint review bench deploy diff destroy clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
 	@echo "make test     run the test suite (sets itself up)"
 	@echo "make lint     ruff, mypy, cdk-nag (synth), cfn-lint, checkov"
+	@echo "make review   cdk.out/review.md and review.json: who gets which role and permissions (docs/review.md)"
+	@echo "              BASE=<git ref>: what this checkout widens against that ref; FAIL_ON_WIDEN=1 exits 1 if it does"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 
@@ -60,6 +62,12 @@ lint: synth $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/cfn-lint
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
 		-f cdk.out/*.template.json
+
+# Reads the synthesized templates as JSON (no jsii). BASE=<ref> synthesizes the ref in a temporary
+# git worktree and prints the permission diff; FAIL_ON_WIDEN=1 makes widening exit non-zero.
+review: synth
+	$(PY) -m review $(if $(BASE),--base $(BASE)) $(if $(CONFIG),--config $(CONFIG)) \
+		$(if $(FAIL_ON_WIDEN),--fail-on-widen)
 
 bench: synth
 	@rc=0; \
