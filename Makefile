@@ -78,7 +78,7 @@ bench: synth
 
 # These need AWS credentials for the target account (see README); nothing here can run them.
 deploy: synth
-	$(CDK) deploy --all --require-approval broadening $(CDK_CONFIG)
+	$(CDK) deploy --all --require-approval broadening --outputs-file stack-outputs.json $(CDK_CONFIG)
 
 diff: synth
 	$(CDK) diff --all $(CDK_CONFIG)
