@@ -79,7 +79,9 @@ def _pool(pool: Pool, stack: StackReview) -> list[str]:
 
 def _provider(provider: Provider, stack: StackReview) -> list[str]:
     lines = [
-        f"#### {provider.kind} `{provider.label}`",
+        f"#### `{provider.label}`"
+        if provider.kind == "user pool"
+        else f"#### {provider.kind} `{provider.label}`",
         "",
         f"Role mapping: **{provider.mapping}**"
         + (f", ambiguous: **{provider.ambiguous}**" if provider.ambiguous else "")
