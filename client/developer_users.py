@@ -75,18 +75,9 @@ def run(args: argparse.Namespace, table: Any, out: Any = sys.stdout) -> None:
     exists = "attribute_exists(username)"
     try:
         if args.command == "add":
-            user_id = str(uuid.uuid4())
-            item: dict[str, Any] = {
-                "username": name,
-                "userId": user_id,
-                "passwordHash": passwords.hash_password(read_password(args.password_stdin)),
-                "failedAttempts": 0,
-                "disabled": False,
-            }
-            if args.tag:
-                item["principalTags"] = parse_tags(args.tag)
+            item = new_user(name, read_password(args.password_stdin), parse_tags(args.tag))
             table.put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
-            print(f"added {name} (user id {user_id})", file=out)
+            print(f"added {name} (user id {item['userId']})", file=out)
         elif args.command == "set-password":
             table.update_item(
                 Key={"username": name},
@@ -122,6 +113,20 @@ def run(args: argparse.Namespace, table: Any, out: Any = sys.stdout) -> None:
             state = "already exists" if args.command == "add" else "does not exist"
             raise UsageError(f"user {name!r} {state}") from None
         raise
+
+
+def new_user(name: str, password: str, tags: dict[str, str]) -> dict[str, Any]:
+    """A user table item: a server-side user id, the password's hash, no failures yet."""
+    item: dict[str, Any] = {
+        "username": name,
+        "userId": str(uuid.uuid4()),
+        "passwordHash": passwords.hash_password(password),
+        "failedAttempts": 0,
+        "disabled": False,
+    }
+    if tags:
+        item["principalTags"] = tags
+    return item
 
 
 def list_users(table: Any, out: Any) -> None:

@@ -40,14 +40,14 @@ class OfflineEndpoint:
         self,
         moto: WsgiApp,
         identity: IdentityService,
-        find_user: Callable[[str, str], tuple[str, str, str]],
+        find_user: Callable[[str, str], tuple[str, str]],
         routes: Mapping[tuple[str, str], Function],
         account: str,
         region: str,
     ) -> None:
         self.moto = moto
         self.identity = identity
-        # client id, user name -> (user pool id, user id for SRP, password)
+        # client id, user name -> (user pool id, password)
         self.find_user = find_user
         self.routes = routes
         self.account, self.region = account, region
@@ -98,7 +98,7 @@ class OfflineEndpoint:
         # Cognito's PASSWORD_VERIFIER challenge with a real SALT and SRP_B (moto's are random).
         document = json.loads(answer.get_data())
         parameters = document["ChallengeParameters"]
-        pool_id, user_id, password = self.find_user(body["ClientId"], parameters["USERNAME"])
+        pool_id, password = self.find_user(body["ClientId"], parameters["USERNAME"])
         try:
             challenge = self.srp.challenge(
                 pool_id, parameters["USER_ID_FOR_SRP"], password, body["AuthParameters"]["SRP_A"]
@@ -154,7 +154,9 @@ class OfflineEndpoint:
 
         def authorized(document: Mapping[str, Any]) -> dict[str, Any]:
             if "Authorization" not in request.headers:
-                raise IdentityError("NotAuthorizedException", "This operation needs AWS credentials.")
+                raise IdentityError(
+                    "NotAuthorizedException", "This operation needs AWS credentials."
+                )
             pool_id = document.get("IdentityPoolId", "")
             check = IAMRequest(
                 account_id=self.account,

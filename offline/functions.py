@@ -70,7 +70,9 @@ class Function:
             "AWS_LAMBDA_FUNCTION_NAME": settings.logical_id,
         }
         with _environment(variables), _import_path(settings.code), contextlib.redirect_stdout(log):
-            self.module = _load(f"offline_function_{settings.logical_id}", settings.code, module_name)
+            self.module = _load(
+                f"offline_function_{settings.logical_id}", settings.code, module_name
+            )
 
     def invoke(self, event: dict[str, Any]) -> Any:
         context = LambdaContext(

@@ -22,9 +22,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 from moto.cognitoidp.models import CognitoIdpUserPool, cognitoidp_backends
-from moto.utilities.utils import load_resource
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
+from moto.utilities.utils import load_resource
 
 from offline import trust
 from offline.deploy import IdentityPoolSettings, RoleMapping
@@ -116,8 +116,9 @@ class IdentityService:
                 raise _not_authorized(
                     "Unauthenticated access is not supported for this identity pool."
                 )
-            return self._credentials(pool, identity_id, pool.roles["unauthenticated"],
-                                     ["unauthenticated"], {})
+            return self._credentials(
+                pool, identity_id, pool.roles["unauthenticated"], ["unauthenticated"], {}
+            )
         login = self._verify_logins(pool, logins)
         if self.identities.get((pool.id, login.provider, login.subject)) != identity_id:
             # "Logins don't match": the token belongs to another identity.
@@ -181,7 +182,7 @@ class IdentityService:
             raise IdentityError(
                 "InvalidParameterException", "The offline run takes exactly one login."
             )
-        (provider, token), = logins.items()
+        ((provider, token),) = logins.items()
         if provider == DEVELOPER_LOGIN:
             return self._verify_developer_token(pool, token)
         if provider in pool.user_pool_providers:
@@ -264,7 +265,7 @@ class IdentityService:
                 self.identities[key] = f"{self.region}:{uuid.uuid4()}"
             return self.identities[key]
 
-    # Roles -----------------------------------------------------------------------------------------
+    # Roles ---------------------------------------------------------------------------------------
 
     def _choose_role(
         self, pool: IdentityPoolSettings, login: Login, custom_role: str | None
@@ -400,4 +401,3 @@ def _rule_matches(rule: Mapping[str, str], claims: Mapping[str, Any]) -> bool:
         "Contains": lambda text: value in text,
     }
     return any(checks[match_type](text) for text in texts)
-

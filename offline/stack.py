@@ -6,16 +6,19 @@ the endpoint that adds what moto lacks. ``OfflineStack.start()`` gives a running
 from __future__ import annotations
 
 import json
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import boto3
+import pyotp
 from moto import settings
 from moto.backends import get_backend
+from moto.cognitoidp import models as cognitoidp_models
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.models import reset_model_data
@@ -24,7 +27,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from offline.deploy import Deployer, Deployment
 from offline.endpoint import OfflineEndpoint
@@ -38,6 +41,7 @@ HOST = "127.0.0.1"
 REGION = "us-east-1"
 ACCOUNT = DEFAULT_ACCOUNT_ID
 OPERATOR = "offline-operator"
+TOTP_SWITCH = "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"
 # Cognito user pool operations that take a user's token instead of AWS credentials (developer
 # guide, "Understanding API, OIDC, and managed login pages authentication": unauthenticated and
 # token-authorized operations). moto lists only some of them as public.
@@ -57,145 +61,172 @@ TOKEN_AUTHORIZED = [
 ] + ["AWSCognitoIdentityService.GetCredentialsForIdentity"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class OfflineStack:
+    """A running offline stack: its endpoint, what was deployed, and the emulated services."""
+
     template: Template
-    log: TextIO
-    deployment: Deployment | None = None
-    identity: IdentityService | None = None
-    tokens: TokenIssuer | None = None
-    endpoint_url: str = ""
-    operator: dict[str, str] = field(default_factory=dict)
-    _server: BaseWSGIServer | None = None
-    _exit: ExitStack = field(default_factory=ExitStack)
+    endpoint_url: str
+    operator: Mapping[str, str]
+    deployment: Deployment
+    identity: IdentityService
+    tokens: TokenIssuer
 
     @property
     def outputs(self) -> dict[str, str]:
-        assert self.deployment is not None
         return self.deployment.outputs(lambda method, path: self.endpoint_url + path)
 
     def outputs_file(self, path: Path) -> None:
         """The outputs in the format of `cdk deploy --outputs-file`, for the client."""
         path.write_text(json.dumps({self.template.stack_name: self.outputs}, indent=2) + "\n")
 
-    def session(self, **credentials: str) -> boto3.Session:
-        """A session for the offline endpoint: the operator's unless credentials are given."""
-        keys = credentials or self.operator
-        return boto3.Session(region_name=REGION, **keys)
-
-    def client(self, service: str, **credentials: str) -> Any:
-        return self.session(**credentials).client(service, endpoint_url=self.endpoint_url)
-
-    def start(self) -> OfflineStack:
-        reset_model_data()
-        moto = DomainDispatcherApplication(create_backend_app)
-        self._server = make_server(HOST, 0, self._app, threaded=True,
-                                   request_handler=MotoRequestHandler)
-        self.endpoint_url = f"http://{HOST}:{self._server.server_port}"
-        self._moto = moto
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        thread.start()
-        self._exit.callback(self._server.shutdown)
-        self._enforce_iam()
-        self.deployment = Deployer(
-            self.template, _EndpointSession(self), REGION, ACCOUNT
-        ).deploy()
-        self.identity = IdentityService(self.deployment.identity_pools, ACCOUNT, REGION)
-        functions = {
-            logical_id: Function(settings_, self._function_environment(), ACCOUNT, self.log)
-            for logical_id, settings_ in self.deployment.functions.items()
-        }
-        self.tokens = TokenIssuer(
-            {
-                pool_id: Hook(functions[function].invoke, version)
-                for pool_id, (function, version) in self.deployment.pre_token_hooks.items()
-            }
-        )
-        self._exit.enter_context(self.tokens.installed())
-        self._endpoint = OfflineEndpoint(
-            moto,
-            self.identity,
-            _find_user,
-            {route: functions[fn] for route, fn in self.deployment.routes.items()},
-            ACCOUNT,
-            REGION,
-        )
-        return self
-
-    def stop(self) -> None:
-        self._exit.close()
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
-
-    def _app(self, environ: dict[str, Any], start_response: Any) -> Any:
-        endpoint = getattr(self, "_endpoint", None)
-        if endpoint is None:  # while deploying: moto alone
-            return self._moto(environ, start_response)
-        return endpoint(environ, start_response)
-
-    def _enforce_iam(self) -> None:
-        """An operator user with full access does the deploying and seeding; from then on
-        moto checks every signed request against IAM, so issued credentials are limited to
-        their role's policies."""
-        iam = boto3.client(
-            "iam", region_name=REGION, endpoint_url=self.endpoint_url,
-            aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap",  # noqa: S106
-        )
-        iam.create_user(UserName=OPERATOR)
-        iam.put_user_policy(
-            UserName=OPERATOR,
-            PolicyName="deploy-and-seed",
-            PolicyDocument=json.dumps(
-                {"Version": "2012-10-17",
-                 "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-            ),
-        )
-        key = iam.create_access_key(UserName=OPERATOR)["AccessKey"]
-        self.operator = {
-            "aws_access_key_id": key["AccessKeyId"],
-            "aws_secret_access_key": key["SecretAccessKey"],
-        }
-        for operation in TOKEN_AUTHORIZED:
-            if operation not in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
-                ActionAuthenticatorMixin.PUBLIC_OPERATIONS.append(operation)
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-
-    def _function_environment(self) -> dict[str, str]:
-        return {
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            # Metrics are flushed to the log file; nothing reads them offline.
-            "POWERTOOLS_METRICS_NAMESPACE": "offline",
-        }
-
-
-class _EndpointSession(boto3.Session):
-    """The operator's session, whose clients talk to the offline endpoint."""
-
-    def __init__(self, stack: OfflineStack) -> None:
-        super().__init__(region_name=REGION, **stack.operator)
-        self._endpoint_url = stack.endpoint_url
-
-    def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return super().client(*args, endpoint_url=self._endpoint_url, **kwargs)
-
-
-def _find_user(client_id: str, username: str) -> tuple[str, str, str]:
-    """The user pool of an app client, and the user's SRP id and password (moto keeps it)."""
-    for region in (REGION,):
-        for pool in get_backend("cognito-idp")[ACCOUNT][region].user_pools.values():
-            if client_id in pool.clients:
-                user = pool._get_user(username)
-                if user is None:
-                    raise TemplateError(f"no user {username}")
-                return pool.id, user.id, user.password
-    raise TemplateError(f"no app client {client_id}")
+    def session(self) -> boto3.Session:
+        """The operator's session (full access), for seeding and administration."""
+        return _EndpointSession(self.endpoint_url, self.operator)
 
 
 @contextmanager
 def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
-    stack = OfflineStack(template, log)
+    """Start moto on a free port, deploy ``template`` into it, and serve the endpoint."""
+    with ExitStack() as cleanup:
+        reset_model_data()
+        moto = DomainDispatcherApplication(create_backend_app)
+        app = _SwitchableApp(moto)
+        server = make_server(HOST, 0, app, threaded=True, request_handler=_QuietHandler)
+        endpoint_url = f"http://{HOST}:{server.server_port}"
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        cleanup.callback(server.shutdown)
+        operator = _enforce_iam(endpoint_url, cleanup)
+        deployment = Deployer(
+            template, _EndpointSession(endpoint_url, operator), REGION, ACCOUNT
+        ).deploy()
+        identity = IdentityService(deployment.identity_pools, ACCOUNT, REGION)
+        environment = {
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": endpoint_url,
+        }
+        functions = {
+            logical_id: Function(settings_, environment, ACCOUNT, log)
+            for logical_id, settings_ in deployment.functions.items()
+        }
+        tokens = TokenIssuer(
+            {
+                pool_id: Hook(functions[function].invoke, version)
+                for pool_id, (function, version) in deployment.pre_token_hooks.items()
+            }
+        )
+        cleanup.enter_context(tokens.installed())
+        cleanup.enter_context(_real_totp())
+        app.serve = OfflineEndpoint(
+            moto,
+            identity,
+            _find_user,
+            {route: functions[fn] for route, fn in deployment.routes.items()},
+            ACCOUNT,
+            REGION,
+        )
+        yield OfflineStack(template, endpoint_url, operator, deployment, identity, tokens)
+
+
+class _SwitchableApp:
+    """moto alone while the template deploys, then the offline endpoint in front of it."""
+
+    def __init__(self, moto: Any) -> None:
+        self.serve = moto
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.serve(environ, start_response)
+
+
+class _QuietHandler(MotoRequestHandler):
+    """No access log line per request: the scenario table is the output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def _enforce_iam(endpoint_url: str, cleanup: ExitStack) -> dict[str, str]:
+    """An operator user with full access does the deploying and seeding; from then on moto
+    checks S3 requests against IAM, so issued credentials get their role's policies only."""
+    iam = boto3.client(
+        "iam",
+        region_name=REGION,
+        endpoint_url=endpoint_url,
+        aws_access_key_id="bootstrap",
+        aws_secret_access_key="bootstrap",  # noqa: S106 (moto accepts any key before enforcement)
+    )
+    iam.create_user(UserName=OPERATOR)
+    iam.put_user_policy(
+        UserName=OPERATOR,
+        PolicyName="deploy-and-seed",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName=OPERATOR)["AccessKey"]
+    public = ActionAuthenticatorMixin.PUBLIC_OPERATIONS
+    added = [operation for operation in TOKEN_AUTHORIZED if operation not in public]
+    public.extend(added)
+    # S3 only: for other services moto matches every policy against the resource "*", so
+    # grants on exact ARNs (the functions' table and identity pool grants) would be denied.
+    normal = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = (  # type: ignore[method-assign]
+        lambda self, resource="*": None
+    )
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+
+    def restore() -> None:
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+        ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal  # type: ignore[method-assign]
+        for operation in added:
+            public.remove(operation)
+
+    cleanup.callback(restore)
+    return {
+        "aws_access_key_id": key["AccessKeyId"],
+        "aws_secret_access_key": key["SecretAccessKey"],
+    }
+
+
+class _EndpointSession(boto3.Session):
+    """A session whose clients talk to the offline endpoint."""
+
+    def __init__(self, endpoint_url: str, credentials: Mapping[str, str]) -> None:
+        super().__init__(region_name=REGION, **credentials)
+        self._endpoint_url = endpoint_url
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().client(*args, endpoint_url=self._endpoint_url, **kwargs)
+
+    def resource(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().resource(*args, endpoint_url=self._endpoint_url, **kwargs)
+
+
+def _find_user(client_id: str, username: str) -> tuple[str, str]:
+    """The user pool of an app client, and the user's password (moto keeps it in clear)."""
+    for pool in get_backend("cognito-idp")[ACCOUNT][REGION].user_pools.values():
+        if client_id in pool.clients:
+            return pool.id, pool._get_user(username).password
+    raise TemplateError(f"no app client {client_id}")
+
+
+@contextmanager
+def _real_totp() -> Iterator[None]:
+    """moto hands every user the same 60-bit TOTP secret and checks no code unless told to.
+    Cognito's secrets are 160-bit base32 (developer guide, "TOTP software token MFA"); one per
+    offline run is enough here, and codes are checked."""
+    saved = cognitoidp_models.COGNITO_TOTP_MFA_SECRET, os.environ.get(TOTP_SWITCH)
+    cognitoidp_models.COGNITO_TOTP_MFA_SECRET = pyotp.random_base32()  # type: ignore[misc]
+    os.environ[TOTP_SWITCH] = "true"
     try:
-        yield stack.start()
+        yield
     finally:
-        stack.stop()
+        cognitoidp_models.COGNITO_TOTP_MFA_SECRET = saved[0]  # type: ignore[misc]
+        if saved[1] is None:
+            os.environ.pop(TOTP_SWITCH, None)
+        else:
+            os.environ[TOTP_SWITCH] = saved[1]

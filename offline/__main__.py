@@ -1,0 +1,72 @@
+"""``python -m offline run`` (``make offline``) and ``python -m offline serve``
+(``make offline-serve``): the synthesized stack in moto, the demo users, the scenario table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from client import outputs as stack_outputs
+from offline import scenarios
+from offline.seed import DEMO_PASSWORD, describe, seed
+from offline.stack import REGION, offline_stack
+from offline.template import Template, TemplateError
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m offline", description=__doc__)
+    root.add_argument("command", choices=("run", "serve"))
+    root.add_argument(
+        "--cdk-out",
+        type=Path,
+        default=Path("cdk.out"),
+        help="the cloud assembly to deploy (default %(default)s)",
+    )
+    root.add_argument(
+        "--outputs",
+        type=Path,
+        default=Path("stack-outputs.json"),
+        help="where `serve` writes the stack outputs for the client",
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        template = Template.find(args.cdk_out)
+    except TemplateError as error:
+        print(f"offline: {error}", file=sys.stderr)
+        return 2
+    log_path = args.cdk_out / "offline-functions.log"
+    with log_path.open("w") as log, offline_stack(template, log) as stack:
+        os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
+        outputs = stack_outputs.parse({template.stack_name: stack.outputs})
+        seeded = seed(outputs, stack.session())
+        if args.command == "run":
+            rows = scenarios.run(seeded, stack, sys.stdout)
+            print(f"\nFunction logs: {log_path}")
+            return 1 if any(row.deviations for row in rows) else 0
+        stack.outputs_file(args.outputs)
+        print(f"Offline stack {template.stack_name} at {stack.endpoint_url}\n")
+        print("In another shell:\n")
+        print(f"  export AWS_ENDPOINT_URL={stack.endpoint_url} AWS_REGION={REGION}")
+        print(f"  export IDPOOLS_OUTPUTS={args.outputs.resolve()}")
+        print("  python -m client whoami --username viewer@example.com\n")
+        print(f"Demo users (password {DEMO_PASSWORD}):")
+        print(json.dumps(describe(seeded), indent=2))
+        print("\nCtrl-C stops it.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""What a session may do in the sample bucket, as moto's IAM enforcement answers, and whether
+that answer can be trusted.
+
+moto evaluates identity policies with literal ``Action``/``Resource`` matching: it does not
+substitute policy variables (``${cognito-identity.amazonaws.com:sub}``,
+``${aws:PrincipalTag/...}``) and treats any ``Condition`` as failed. So when a statement that
+uses either could apply to the request (its variables filled in with what this session really
+carries), a denial from moto proves nothing and the result is "not evaluated offline".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+from moto.iam.models import iam_backends
+
+ALLOWED = "allowed"
+DENIED = "denied"
+NOT_EVALUATED = "not evaluated offline"
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    action: str  # s3:GetObject or s3:PutObject
+    key: str
+
+
+def probe(
+    s3: Any,
+    bucket: str,
+    check: Check,
+    policies: Iterable[Mapping[str, Any]],
+    variables: Mapping[str, str],
+) -> str:
+    try:
+        if check.action == "s3:GetObject":
+            s3.get_object(Bucket=bucket, Key=check.key)
+        else:
+            s3.put_object(Bucket=bucket, Key=check.key, Body=b"offline probe")
+        answer = ALLOWED
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        answer = ALLOWED if code in ("NoSuchKey", "404") else DENIED
+    if answer == DENIED and _unevaluated(policies, check.action, bucket, check.key, variables):
+        return NOT_EVALUATED
+    return answer
+
+
+def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
+    iam = iam_backends[account]["aws"]
+    name = role_arn.rsplit("/", 1)[1]
+    return [
+        json.loads(iam.get_role_policy(name, policy)[1]) for policy in iam.list_role_policies(name)
+    ]
+
+
+def _unevaluated(
+    policies: Iterable[Mapping[str, Any]],
+    action: str,
+    bucket: str,
+    key: str,
+    variables: Mapping[str, str],
+) -> bool:
+    resource = f"arn:aws:s3:::{bucket}/{key}"
+    for policy in policies:
+        for statement in _as_list(policy.get("Statement", [])):
+            if not any(_glob(a, action) for a in _as_list(statement.get("Action", []))):
+                continue
+            for pattern in _as_list(statement.get("Resource", [])):
+                uses_variables = bool(_VARIABLE.search(pattern))
+                if not (uses_variables or "Condition" in statement):
+                    continue
+                filled = _VARIABLE.sub(lambda m: variables.get(m.group(1), "\0"), pattern)
+                if _glob(filled, resource):
+                    return True
+    return False
+
+
+def _glob(pattern: str, value: str) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

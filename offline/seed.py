@@ -1,0 +1,128 @@
+"""The demo users the offline run signs in as, one per situation the scenario table shows.
+
+They are created the way an administrator would create them (the pool allows admin-created
+users only): ``AdminCreateUser`` with a permanent password, group membership, and for the
+administrator a TOTP authenticator enrolled through the user's own token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyotp
+
+from client import aws, sign_in
+from client.developer_users import new_user
+from client.outputs import StackOutputs
+
+# Meets the pool's password policy (14+ characters, all four character classes).
+DEMO_PASSWORD = "Offline-Demo-Passw0rd!"  # noqa: S105 (a published demo password, offline only)
+DEVELOPER_USER = "dev.user"
+DEVELOPER_TENANT = "acme"
+# A group an administrator adds outside the template with the same precedence as editors:
+# the template's config refuses duplicate precedence, so a tie can only come from outside.
+TIED_GROUP = "editors-tied"
+# What the scenarios read: a shared file, and a file in some other identity's private folder.
+OTHER_IDENTITY = "us-east-1:00000000-0000-0000-0000-000000000000"
+SAMPLE_OBJECTS = ("shared/readme.txt", f"private/{OTHER_IDENTITY}/note.txt")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    groups: tuple[str, ...]
+    tenant: str | None = None
+    totp: bool = False
+
+
+DEMO_USERS = (
+    DemoUser("admin@example.com", ("admins",), tenant="acme", totp=True),
+    DemoUser("editor@example.com", ("editors",), tenant=" ACME "),  # the hook normalizes it
+    DemoUser("viewer@example.com", ("viewers",), tenant="acme"),
+    DemoUser("editor-viewer@example.com", ("editors", "viewers")),
+    DemoUser("no-group@example.com", ()),
+    DemoUser("tied@example.com", ("editors", TIED_GROUP)),
+)
+
+
+@dataclass
+class Seeded:
+    outputs: StackOutputs
+    totp_secrets: dict[str, str] = field(default_factory=dict)
+
+    def totp_code(self, username: str) -> str:
+        return pyotp.TOTP(self.totp_secrets[username]).now()
+
+
+def seed(outputs: StackOutputs, session: Any) -> Seeded:
+    """Create the demo users with ``session`` (the operator's, pointed at the endpoint)."""
+    idp = session.client("cognito-idp")
+    pool = outputs.user_pool_id
+    editors = idp.get_group(UserPoolId=pool, GroupName="editors")["Group"]
+    viewers_role = next(group.role_arn for group in outputs.groups if group.name == "viewers")
+    idp.create_group(
+        UserPoolId=pool,
+        GroupName=TIED_GROUP,
+        Precedence=editors["Precedence"],
+        RoleArn=viewers_role,
+        Description="Added outside the template, tied with editors",
+    )
+    seeded = Seeded(outputs)
+    for user in DEMO_USERS:
+        attributes = [
+            {"Name": "email", "Value": user.username},
+            {"Name": "email_verified", "Value": "true"},
+        ]
+        if user.tenant is not None:
+            attributes.append({"Name": "custom:tenant", "Value": user.tenant})
+        idp.admin_create_user(
+            UserPoolId=pool,
+            Username=user.username,
+            UserAttributes=attributes,
+            MessageAction="SUPPRESS",
+        )
+        idp.admin_set_user_password(
+            UserPoolId=pool, Username=user.username, Password=DEMO_PASSWORD, Permanent=True
+        )
+        for group in user.groups:
+            idp.admin_add_user_to_group(UserPoolId=pool, Username=user.username, GroupName=group)
+        if user.totp:
+            seeded.totp_secrets[user.username] = _enroll_totp(outputs, user.username)
+    s3 = session.client("s3")
+    for key in SAMPLE_OBJECTS:
+        s3.put_object(Bucket=outputs.bucket_name, Key=key, Body=b"offline sample")
+    table = session.resource("dynamodb").Table(outputs.user_table_name)
+    table.put_item(
+        Item=new_user(DEVELOPER_USER, DEMO_PASSWORD, {"tenant": DEVELOPER_TENANT}),
+        ConditionExpression="attribute_not_exists(username)",
+    )
+    return seeded
+
+
+def _enroll_totp(outputs: StackOutputs, username: str) -> str:
+    """What the user's app does: associate an authenticator, prove a code, prefer TOTP."""
+    tokens = sign_in.sign_in(outputs, username, DEMO_PASSWORD)
+    idp = aws.unsigned_client("cognito-idp", outputs.region)
+    secret: str = idp.associate_software_token(AccessToken=tokens.access_token)["SecretCode"]
+    idp.verify_software_token(AccessToken=tokens.access_token, UserCode=pyotp.TOTP(secret).now())
+    idp.set_user_mfa_preference(
+        AccessToken=tokens.access_token,
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+    )
+    return secret
+
+
+def describe(seeded: Seeded) -> list[dict[str, Any]]:
+    """The demo users as `make offline-serve` lists them."""
+    users: list[dict[str, Any]] = [
+        {
+            "username": user.username,
+            "groups": list(user.groups),
+            "flow": "enhanced",
+            "totpSecret": seeded.totp_secrets.get(user.username),
+        }
+        for user in DEMO_USERS
+    ]
+    users.append({"username": DEVELOPER_USER, "groups": [], "flow": "developer"})
+    return users
