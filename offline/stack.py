@@ -200,10 +200,10 @@ class _EndpointSession(boto3.Session):
         self._endpoint_url = endpoint_url
 
     def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return super().client(*args, endpoint_url=self._endpoint_url, **kwargs)
-
-    def resource(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return super().resource(*args, endpoint_url=self._endpoint_url, **kwargs)
+        # boto3's resources pass endpoint_url=None through here: fill it in then too.
+        if kwargs.get("endpoint_url") is None:
+            kwargs["endpoint_url"] = self._endpoint_url
+        return super().client(*args, **kwargs)
 
 
 def _find_user(client_id: str, username: str) -> tuple[str, str]:
