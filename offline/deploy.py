@@ -38,6 +38,8 @@ STAND_INS = {
     "AWS::Logs::LogGroup": "log lines go to the offline process's output",
     "AWS::WAFv2::WebACL": "not emulated: no rate limiting offline",
     "AWS::WAFv2::WebACLAssociation": "not emulated: no rate limiting offline",
+    "AWS::CloudWatch::Alarm": "not emulated: no metrics offline",
+    "AWS::CloudWatch::Dashboard": "not emulated: no metrics offline",
     "AWS::CDK::Metadata": "synth metadata only",
 }
 

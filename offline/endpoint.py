@@ -41,6 +41,7 @@ class OfflineEndpoint:
         moto: WsgiApp,
         identity: IdentityService,
         find_user: Callable[[str, str], tuple[str, str]],
+        writable_attributes: Callable[[str], set[str] | None],
         routes: Mapping[tuple[str, str], Function],
         account: str,
         region: str,
@@ -49,6 +50,8 @@ class OfflineEndpoint:
         self.identity = identity
         # client id, user name -> (user pool id, password)
         self.find_user = find_user
+        # access token -> the write attributes of its app client (None: unknown token)
+        self.writable_attributes = writable_attributes
         self.routes = routes
         self.account, self.region = account, region
         self.srp = SrpVerifier()
@@ -68,6 +71,8 @@ class OfflineEndpoint:
             response = self._initiate_auth(environ, json.loads(body))
         elif target == USER_POOL_TARGET + "RespondToAuthChallenge":
             response = self._respond_to_auth_challenge(environ, json.loads(body))
+        elif target == USER_POOL_TARGET + "UpdateUserAttributes":
+            response = self._update_user_attributes(environ, json.loads(body))
         else:
             response = self._forward(environ)
         return response(environ, start_response)
@@ -128,6 +133,17 @@ class OfflineEndpoint:
             return _error("NotAuthorizedException", "Incorrect username or password.")
         answers["PASSWORD_CLAIM_SECRET_BLOCK"] = moto_session
         return self._forward(environ, body)
+
+    def _update_user_attributes(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
+        """Developer guide, "Working with user attributes" (attribute permissions and scopes):
+        an app client may write only its write attributes; anything else is refused whole."""
+        writable = self.writable_attributes(body.get("AccessToken", ""))
+        names = [attribute["Name"] for attribute in body.get("UserAttributes", [])]
+        if writable is not None and any(name not in writable for name in names):
+            return _error(
+                "NotAuthorizedException", "A client attempted to write unauthorized attribute"
+            )
+        return self._forward(environ)
 
     # Identity pools ------------------------------------------------------------------------------
 

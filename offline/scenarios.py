@@ -126,12 +126,12 @@ SCENARIOS: Sequence[Scenario] = (
 
 
 def run(seeded: Seeded, stack: OfflineStack, out: TextIO) -> list[Row]:
-    rows = [_run(scenario, seeded, stack) for scenario in SCENARIOS]
+    rows = [run_scenario(scenario, seeded, stack) for scenario in SCENARIOS]
     _print(rows, out)
     return rows
 
 
-def _run(scenario: Scenario, seeded: Seeded, stack: OfflineStack) -> Row:
+def run_scenario(scenario: Scenario, seeded: Seeded, stack: OfflineStack) -> Row:
     identity = stack.identity
     if scenario.without_hook:
         stack.tokens.hook_bypassed.add(scenario.user)

@@ -122,6 +122,7 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
             moto,
             identity,
             _find_user,
+            _writable_attributes,
             {route: functions[fn] for route, fn in deployment.routes.items()},
             ACCOUNT,
             REGION,
@@ -212,6 +213,18 @@ def _find_user(client_id: str, username: str) -> tuple[str, str]:
         if client_id in pool.clients:
             return pool.id, pool._get_user(username).password
     raise TemplateError(f"no app client {client_id}")
+
+
+def _writable_attributes(access_token: str) -> set[str] | None:
+    """The write attributes of the app client an access token was issued to (moto keeps the
+    list but does not enforce it). None: the token is unknown, or the client sets no list
+    (then every mutable attribute is writable)."""
+    for pool in get_backend("cognito-idp")[ACCOUNT][REGION].user_pools.values():
+        if access_token in pool.access_tokens:
+            client_id, _ = pool.access_tokens[access_token]
+            attributes = pool.clients[client_id].extended_config.get("WriteAttributes")
+            return set(attributes) if attributes else None
+    return None
 
 
 @contextmanager

@@ -62,11 +62,16 @@ class Template:
                 yield logical_id, resource.get("Properties", {})
 
     def asset_directory(self, logical_id: str) -> Path:
-        """Where the synth staged a function's code (the ``aws:asset:path`` metadata)."""
-        metadata = self.resources[logical_id].get("Metadata", {})
-        if "aws:asset:path" not in metadata:
-            raise TemplateError(f"{logical_id}: no aws:asset:path metadata; synth with assets")
-        return self.path.parent / metadata["aws:asset:path"]
+        """Where the synth staged a function's code: the asset manifest's source for the
+        object key the function's ``Code.S3Key`` names."""
+        key = self.resources[logical_id]["Properties"]["Code"].get("S3Key")
+        manifest = self.path.with_name(f"{self.stack_name}.assets.json")
+        files = json.loads(manifest.read_text())["files"] if manifest.exists() else {}
+        for asset in files.values():
+            keys = {d["objectKey"] for d in asset["destinations"].values()}
+            if key in keys and asset["source"].get("packaging") == "zip":
+                return self.path.parent / asset["source"]["path"]
+        raise TemplateError(f"{logical_id}: its code asset {key} is not in {manifest.name}")
 
     def deploy_order(self, logical_ids: set[str]) -> list[str]:
         """``logical_ids`` in an order where each comes after what it references."""

@@ -1,0 +1,238 @@
+"""Attacks on the offline stack, each refused the way Cognito refuses it: stolen, forged,
+expired and revoked tokens, role escalation by CustomRoleArn or by writing attributes, brute
+force on the developer sign-in, and the pre token hook on refresh."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from client import aws, credentials, sign_in
+from client.developer_users import new_user
+from client.errors import ClientProblem
+from client.outputs import StackOutputs
+from offline.seed import DEMO_PASSWORD, DEVELOPER_TENANT, DEVELOPER_USER, Seeded
+from offline.stack import OfflineStack
+
+VIEWER = "viewer@example.com"
+
+
+def role_of(offline: OfflineStack, session: credentials.IdentitySession) -> str:
+    key = session.session.get_credentials().get_frozen_credentials().access_key
+    return offline.identity.issued[key].role_arn
+
+
+def group_role(outputs: StackOutputs, name: str) -> str:
+    return next(group.role_arn for group in outputs.groups if group.name == name)
+
+
+def refusal(action: object) -> ClientProblem:
+    with pytest.raises(ClientProblem) as raised:
+        action()  # type: ignore[operator]
+    return raised.value
+
+
+def test_a_wrong_password_fails_srp_sign_in_and_the_right_one_passes(seeded: Seeded) -> None:
+    outputs = seeded.outputs
+
+    problem = refusal(lambda: sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD + "x"))
+
+    assert problem.code == "NotAuthorizedException"
+    assert sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD).id_token
+
+
+def test_a_token_from_another_app_client_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
+    idp = offline.session().client("cognito-idp")
+    other = idp.create_user_pool_client(
+        UserPoolId=seeded.outputs.user_pool_id,
+        ClientName="not-in-the-identity-pool",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    outputs = dataclasses.replace(seeded.outputs, user_pool_client_id=other)
+    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+
+    problem = refusal(lambda: credentials.enhanced(seeded.outputs, tokens))
+
+    assert problem.code == "NotAuthorizedException"
+    assert "audience" in str(problem)
+
+
+def forged(id_token: str, **claims: object) -> str:
+    """The token with claims changed and the original signature kept."""
+    header, payload, signature = id_token.split(".")
+    document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    document.update(claims)
+    encoded = base64.urlsafe_b64encode(json.dumps(document).encode()).rstrip(b"=").decode()
+    return f"{header}.{encoded}.{signature}"
+
+
+def test_a_tampered_token_is_refused(seeded: Seeded) -> None:
+    outputs = seeded.outputs
+    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    admin = group_role(outputs, "admins")
+    tampered = dataclasses.replace(
+        tokens, id_token=forged(tokens.id_token, **{"cognito:preferred_role": admin})
+    )
+
+    problem = refusal(lambda: credentials.enhanced(outputs, tampered))
+
+    assert problem.code == "NotAuthorizedException"
+
+
+@pytest.fixture
+def two_hours_later(offline: OfflineStack) -> Iterator[None]:
+    offline.identity.clock.offset = 2 * 60 * 60
+    yield
+    offline.identity.clock.offset = 0
+
+
+def test_an_expired_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
+    outputs = seeded.outputs
+    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    identity = aws.unsigned_client("cognito-identity", outputs.region)
+    logins = {outputs.user_pool_provider_name: tokens.id_token}
+    offline.identity.clock.offset = 2 * 60 * 60
+    try:
+        with pytest.raises(identity.exceptions.NotAuthorizedException, match="expired"):
+            identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)
+    finally:
+        offline.identity.clock.offset = 0
+    assert identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)["IdentityId"]
+
+
+def test_a_token_revoked_by_global_sign_out_is_refused(seeded: Seeded) -> None:
+    outputs = seeded.outputs
+    tokens = sign_in.sign_in(outputs, "editor@example.com", DEMO_PASSWORD)
+    assert credentials.enhanced(outputs, tokens).identity_id  # valid before
+    aws.unsigned_client("cognito-idp", outputs.region).global_sign_out(
+        AccessToken=tokens.access_token
+    )
+
+    problem = refusal(lambda: credentials.enhanced(outputs, tokens))
+
+    assert problem.code == "NotAuthorizedException"
+    assert "revoked" in str(problem)
+
+
+def test_the_identity_id_is_stable_per_user(seeded: Seeded) -> None:
+    outputs = seeded.outputs
+    first = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
+    second = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
+    other = credentials.enhanced(
+        outputs, sign_in.sign_in(outputs, "no-group@example.com", DEMO_PASSWORD)
+    )
+
+    assert first.identity_id == second.identity_id != other.identity_id
+
+
+def test_another_users_identity_id_is_refused(seeded: Seeded) -> None:
+    outputs = seeded.outputs
+    victim = credentials.enhanced(
+        outputs, sign_in.sign_in(outputs, "editor-viewer@example.com", DEMO_PASSWORD)
+    )
+    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    identity = aws.unsigned_client("cognito-identity", outputs.region)
+
+    with pytest.raises(identity.exceptions.NotAuthorizedException, match="Logins don't match"):
+        identity.get_credentials_for_identity(
+            IdentityId=victim.identity_id,
+            Logins={outputs.user_pool_provider_name: tokens.id_token},
+        )
+
+
+def test_a_developer_sign_in_gets_its_tenant_as_a_session_tag(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    session = credentials.developer(seeded.outputs, DEVELOPER_USER, DEMO_PASSWORD)
+    key = session.session.get_credentials().get_frozen_credentials().access_key
+
+    issued = offline.identity.issued[key]
+
+    assert issued.session_tags == {"tenant": DEVELOPER_TENANT}
+    assert issued.role_arn == seeded.outputs.authenticated_role_arn
+    assert issued.identity_id == session.identity_id
+
+
+def post_login(url: str, username: str, password: str) -> tuple[int, dict[str, object]]:
+    body = json.dumps({"username": username, "password": password}).encode()
+    request = urllib.request.Request(  # noqa: S310 (the offline endpoint's http URL)
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_brute_force_on_the_developer_sign_in_ends_in_the_lockout(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    table = offline.session().resource("dynamodb").Table(seeded.outputs.user_table_name)
+    table.put_item(Item=new_user("brute.target", DEMO_PASSWORD, {}))
+    url = seeded.outputs.login_url
+
+    answers = [post_login(url, "brute.target", f"Guess-{n:04d}-Passw0rd!")[0] for n in range(5)]
+    after, body = post_login(url, "brute.target", DEMO_PASSWORD)
+
+    assert answers == [401, 401, 401, 401, 429]
+    assert (after, body) == (429, {"error": "too many failed sign-ins; try again later"})
+
+
+def test_a_bad_login_request_gets_a_4xx_naming_the_field(seeded: Seeded) -> None:
+    status, body = post_login(seeded.outputs.login_url, "x", DEMO_PASSWORD)
+
+    assert status == 400
+    assert body["field"] == "username"
+
+
+def test_writing_an_attribute_named_like_a_role_keeps_the_role(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    outputs = seeded.outputs
+    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    idp = aws.unsigned_client("cognito-idp", outputs.region)
+    admin = group_role(outputs, "admins")
+    idp.update_user_attributes(
+        AccessToken=tokens.access_token,
+        UserAttributes=[{"Name": "given_name", "Value": admin}],
+    )
+    with pytest.raises(idp.exceptions.NotAuthorizedException, match="unauthorized attribute"):
+        idp.update_user_attributes(
+            AccessToken=tokens.access_token,
+            UserAttributes=[{"Name": "custom:tenant", "Value": "other-tenant"}],
+        )
+
+    refreshed = sign_in.refresh(outputs, tokens)
+    session = credentials.enhanced(outputs, refreshed)
+
+    assert role_of(offline, session) == group_role(outputs, "viewers")
+    key = session.session.get_credentials().get_frozen_credentials().access_key
+    assert offline.identity.issued[key].session_tags == {"tenant": "acme"}
+
+
+def claims_of(id_token: str) -> dict[str, object]:
+    payload = id_token.split(".")[1]
+    claims: dict[str, object] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return claims
+
+
+def test_the_hook_runs_on_refresh(seeded: Seeded, offline: OfflineStack) -> None:
+    outputs = seeded.outputs
+    tokens = sign_in.sign_in(outputs, "editor@example.com", DEMO_PASSWORD)
+    before = len(offline.tokens.trigger_sources)
+
+    refreshed = sign_in.refresh(outputs, tokens)
+
+    assert offline.tokens.trigger_sources[before:] == ["TokenGeneration_RefreshTokens"] * 2
+    claims = claims_of(refreshed.id_token)
+    assert claims["tenant"] == "acme"  # " ACME " in the user pool, normalized by the hook
+    assert claims["cognito:preferred_role"] == group_role(outputs, "editors")
