@@ -456,6 +456,37 @@ def _developer_auth(value: Any, key: str) -> DeveloperAuthConfig:
     return _parse_object(DeveloperAuthConfig, value, key)
 
 
+# An SNS topic ARN: partition, region, 12-digit account, topic name (standard topics only).
+_TOPIC_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sns:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:[A-Za-z0-9_-]{1,256}$"
+)
+
+
+def _topic_arn(value: Any, key: str) -> str | None:
+    if value is None:
+        return None
+    return _matching(
+        _TOPIC_ARN,
+        "the ARN of a standard SNS topic",
+        "arn:aws:sns:eu-west-1:123456789012:idpools-alarms",
+    )(value, key)
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    """Alarms and the dashboard (``infra/monitoring.py``): where alarms notify."""
+
+    # An existing topic, so no subscription (an e-mail address) lands in the template. Unset,
+    # the alarms have no actions: they show in the console and on the dashboard only.
+    alarm_topic_arn: str | None = field(
+        default=None, metadata=_meta("alarmTopicArn", _topic_arn)
+    )
+
+
+def _monitoring(value: Any, key: str) -> MonitoringConfig:
+    return _parse_object(MonitoringConfig, value, key)
+
+
 _TAG_KEY = re.compile(r"^[\w.:/=+@-]{1,128}$")
 
 
@@ -859,6 +890,9 @@ class AppConfig:
     providers: ProvidersConfig = field(
         default_factory=ProvidersConfig, metadata=_meta("providers", _providers)
     )
+    monitoring: MonitoringConfig = field(
+        default_factory=MonitoringConfig, metadata=_meta("monitoring", _monitoring)
+    )
     federation: FederationConfig | None = field(
         default=None, metadata=_meta("federation", _federation)
     )
@@ -899,6 +933,15 @@ class AppConfig:
                     f"principalTags.{tag}", f"{claim!r} is not a claim of this pool's tokens", hint
                 )
         self._check_providers(names)
+        topic = self.monitoring.alarm_topic_arn
+        topic_match = _TOPIC_ARN.fullmatch(topic) if topic else None
+        if topic_match and self.region and topic_match["region"] != self.region:
+            raise ConfigError(
+                "monitoring.alarmTopicArn",
+                f"the topic is in {topic_match['region']}, the stack in {self.region}; CloudWatch "
+                "alarms notify only a topic in their own region",
+                f"Create the topic in {self.region} and give its ARN",
+            )
         for idp_group, pool_group in hook.idp_group_map:
             if pool_group not in names:
                 raise ConfigError(

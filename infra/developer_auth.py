@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -124,6 +124,8 @@ class DeveloperAuth(Construct):
         self.api = apigateway.RestApi(
             self,
             "Api",
+            # Unique in the account: API Gateway's metrics are keyed by this name.
+            rest_api_name=f"{Stack.of(self).stack_name}-login",
             description="Developer-authenticated sign-in",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.config import AppConfig
@@ -14,6 +15,7 @@ from infra.federation import Federation
 from infra.group_roles import GroupRoles
 from infra.identity_pool import TokenMappedIdentityPool
 from infra.identity_pool_role import IdentityPoolIdSlot
+from infra.monitoring import Monitoring
 from infra.pre_token_hook import PreTokenHook
 from infra.sample_bucket import SampleBucket
 from infra.user_pool import SecureUserPool
@@ -77,7 +79,7 @@ class IdentityPoolsStack(Stack):
             external=external,
             federated_client=federation.client if federation else None,
         )
-        PreTokenHook(
+        hook = PreTokenHook(
             self,
             "TokenHook",
             config=config,
@@ -92,6 +94,21 @@ class IdentityPoolsStack(Stack):
             identity_pool_id=identities.identity_pool.identity_pool_id,
             identity_pool_arn=identities.identity_pool.identity_pool_arn,
             removal_policy=removal,
+        )
+        topic_arn = config.monitoring.alarm_topic_arn
+        Monitoring(
+            self,
+            "Monitoring",
+            hook=hook.function,
+            sign_in=developers.function,
+            api=developers.api,
+            user_pool=users.user_pool,
+            user_pool_client=users.client,
+            metrics_namespace=config.app_name,
+            dashboard_name=f"{config.stack_name}-sign-in",
+            alarm_topic=(
+                sns.Topic.from_topic_arn(self, "AlarmTopic", topic_arn) if topic_arn else None
+            ),
         )
 
         outputs = {

@@ -2,8 +2,9 @@
 
 The app is synthesized once with three stacks: the shipped cdk.json config, and a variant that
 flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
-Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user pool principal tags), plus
-docs/examples/all-providers.json (every external provider on). cdk-nag runs on all three.
+Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user pool principal tags, an
+alarm topic), plus docs/examples/all-providers.json (every external provider on). cdk-nag runs
+on all three.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from infra.config import (
     EventVersion,
     FeaturePlan,
     MfaMode,
+    MonitoringConfig,
     Stage,
     parse_config,
 )
@@ -27,6 +29,7 @@ from tests.support.template import Synth, Template
 
 ALL_PROVIDERS = CDK_JSON.parent / "docs" / "examples" / "all-providers.json"
 TWITTER_SECRET = "test-only-twitter-secret"
+ALARM_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:idpools-alarms"
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +48,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         developer_auth=dataclasses.replace(
             default.developer_auth, waf=True, cors_origins=("https://app.example.com",)
         ),
+        monitoring=MonitoringConfig(alarm_topic_arn=ALARM_TOPIC_ARN),
     )
     providers = parse_config(json.loads(ALL_PROVIDERS.read_text()))
     outdir = tmp_path_factory.mktemp("cdk.out")

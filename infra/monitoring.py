@@ -1,0 +1,363 @@
+"""Alarms and one dashboard for sign-ins, tokens and credentials (docs/operations.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+# The ``service`` dimension Powertools Metrics adds from POWERTOOLS_SERVICE_NAME
+# (infra/pre_token_hook.py, infra/developer_auth.py); the namespace is config.appName.
+HOOK_SERVICE = "pre-token-generation"
+SIGN_IN_SERVICE = "developer-auth"
+# The trigger sources of the pre token generation event (Cognito developer guide, "Pre token
+# generation Lambda trigger"); the hook adds each as the ``triggerSource`` dimension.
+TRIGGER_SOURCES = (
+    "TokenGeneration_Authentication",
+    "TokenGeneration_HostedAuth",
+    "TokenGeneration_NewPasswordChallenge",
+    "TokenGeneration_AuthenticateDevice",
+    "TokenGeneration_RefreshTokens",
+)
+# The developer-auth function's outcome metrics (lambdas/developer_auth/app.py).
+SIGN_IN_OUTCOMES = ("SignInSucceeded", "SignInFailed", "SignInLocked")
+# Identity pool calls, as AWS/Usage names them where it publishes them.
+IDENTITY_CALLS = ("GetId", "GetCredentialsForIdentity", "GetOpenIdTokenForDeveloperIdentity")
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """When each alarm fires. Every alarm looks at windows of ``period_minutes``.
+
+    - ``period_minutes``: 5.
+    - ``hook_duration_ratio``: 0.8; the hook's p99 duration over this share of its own timeout
+      (read from the function) in 2 of 3 periods. Cognito denies the token when the hook times
+      out, so this fires before users see failures.
+    - ``locked_sign_ins``: 10 answers of "locked" (429, ``SignInLocked``) in one period. One user
+      retrying a locked account makes a few; more is someone guessing passwords.
+    - ``client_error_percent``: 50; the share of ``POST /login`` answers that are 4xx. Wrong
+      passwords and lock-outs are 4xx, so only a flood of them counts.
+    - ``client_error_min_requests``: 20; below this many requests in a period the 4xx rate is
+      not judged (two requests, one typo, is not 50 % worth waking anyone).
+    - ``server_error_percent``: 1; the share of 5xx answers (any request counts).
+
+    Hook errors and throttles, and developer-auth function errors, alarm on the first one.
+    """
+
+    period_minutes: int = 5
+    hook_duration_ratio: float = 0.8
+    locked_sign_ins: int = 10
+    client_error_percent: float = 50
+    client_error_min_requests: int = 20
+    server_error_percent: float = 1
+
+    def validate(self) -> None:
+        if self.period_minutes < 1:
+            raise ValueError(
+                f"AlarmThresholds.period_minutes: {self.period_minutes} is too short. "
+                "Use a whole number of minutes, at least 1"
+            )
+        if not 0 < self.hook_duration_ratio < 1:
+            raise ValueError(
+                f"AlarmThresholds.hook_duration_ratio: {self.hook_duration_ratio} is not a share "
+                "of the timeout. Use a number between 0 and 1, such as 0.8"
+            )
+        for name in ("locked_sign_ins", "client_error_min_requests"):
+            if getattr(self, name) < 1:
+                raise ValueError(
+                    f"AlarmThresholds.{name}: {getattr(self, name)} would fire on no traffic. "
+                    "Use a whole number of at least 1"
+                )
+        for name in ("client_error_percent", "server_error_percent"):
+            if not 0 < getattr(self, name) < 100:
+                raise ValueError(
+                    f"AlarmThresholds.{name}: {getattr(self, name)} is not a percentage. "
+                    "Use a number between 0 and 100"
+                )
+
+
+class Monitoring(Construct):
+    """CloudWatch alarms on the pre token hook, the developer sign-in and its API, plus one
+    dashboard (``<stack>-sign-in``) for sign-ins, tokens and credentials.
+
+    - ``metrics_namespace``: where the functions publish their Powertools metrics
+      (``config.appName``).
+    - ``alarm_topic``: the SNS topic every alarm notifies, on alarm and on recovery. ``None``:
+      the alarms have no actions; they show in the console and on the dashboard only.
+    - ``thresholds``: :class:`AlarmThresholds`, defaults documented there.
+
+    Alarm names are left to CloudFormation (unique, within its limits); each alarm's
+    description says what it means and where the first response is (docs/operations.md).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        hook: lambda_.Function,
+        sign_in: lambda_.Function,
+        api: apigateway.RestApi,
+        user_pool: cognito.UserPool,
+        user_pool_client: cognito.UserPoolClient,
+        metrics_namespace: str,
+        dashboard_name: str,
+        alarm_topic: sns.ITopic | None = None,
+        thresholds: AlarmThresholds | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        limits = thresholds or AlarmThresholds()
+        limits.validate()
+        if hook.timeout is None:
+            raise ValueError(
+                f"{hook.node.path} has no timeout, so the duration alarm has nothing to compare "
+                "with. Give the function an explicit timeout (infra/pre_token_hook.py)"
+            )
+        period = Duration.minutes(limits.period_minutes)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        def alarm(
+            name: str,
+            metric: cloudwatch.IMetric,
+            threshold: float,
+            description: str,
+            evaluation_periods: int = 1,
+            datapoints: int = 1,
+        ) -> cloudwatch.Alarm:
+            created = cloudwatch.Alarm(
+                self,
+                name,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                # No traffic is no trouble: missing data never alarms.
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"{description} See docs/operations.md#{name.lower()}.",
+            )
+            if alarm_topic is not None:
+                created.add_alarm_action(actions.SnsAction(alarm_topic))
+                created.add_ok_action(actions.SnsAction(alarm_topic))
+            self.alarms.append(created)
+            return created
+
+        alarm(
+            "HookErrors",
+            hook.metric_errors(period=period, statistic="Sum"),
+            1,
+            "The pre token hook failed: Cognito issued no token to those sign-ins or refreshes.",
+        )
+        alarm(
+            "HookThrottles",
+            hook.metric_throttles(period=period, statistic="Sum"),
+            1,
+            "The pre token hook was throttled (account concurrency): sign-ins failed.",
+        )
+        timeout_ms = hook.timeout.to_milliseconds()
+        alarm(
+            "HookDuration",
+            hook.metric_duration(period=period, statistic="p99"),
+            round(timeout_ms * limits.hook_duration_ratio),
+            f"The pre token hook's p99 duration is near its {timeout_ms} ms timeout; past it, "
+            "Cognito denies the token.",
+            evaluation_periods=3,
+            datapoints=2,
+        )
+        alarm(
+            "SignInErrors",
+            sign_in.metric_errors(period=period, statistic="Sum"),
+            1,
+            "The developer sign-in function failed: POST /login answered 5xx.",
+        )
+        locked = cloudwatch.Metric(
+            namespace=metrics_namespace,
+            metric_name="SignInLocked",
+            dimensions_map={"service": SIGN_IN_SERVICE},
+            period=period,
+            statistic="Sum",
+        )
+        alarm(
+            "SignInLockouts",
+            locked,
+            limits.locked_sign_ins,
+            "Many developer sign-ins were refused as locked: someone may be guessing passwords.",
+        )
+        requests = api.metric_count(period=period, statistic="Sum")
+        alarm(
+            "ApiClientErrors",
+            cloudwatch.MathExpression(
+                expression=(
+                    f"IF(requests >= {limits.client_error_min_requests}, "
+                    "100 * errors / requests, 0)"
+                ),
+                using_metrics={
+                    "errors": api.metric_client_error(period=period, statistic="Sum"),
+                    "requests": requests,
+                },
+                label="POST /login 4xx %",
+                period=period,
+            ),
+            limits.client_error_percent,
+            "Most POST /login answers are 4xx: a client sends bad requests, or a guessing run.",
+        )
+        alarm(
+            "ApiServerErrors",
+            cloudwatch.MathExpression(
+                expression="IF(requests > 0, 100 * errors / requests, 0)",
+                using_metrics={
+                    "errors": api.metric_server_error(period=period, statistic="Sum"),
+                    "requests": requests,
+                },
+                label="POST /login 5xx %",
+                period=period,
+            ),
+            limits.server_error_percent,
+            "POST /login answers 5xx: the function or its integration fails.",
+        )
+
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=dashboard_name,
+            widgets=self._widgets(
+                hook, sign_in, api, user_pool, user_pool_client, metrics_namespace, period
+            ),
+        )
+
+    def _widgets(
+        self,
+        hook: lambda_.Function,
+        sign_in: lambda_.Function,
+        api: apigateway.RestApi,
+        user_pool: cognito.UserPool,
+        client: cognito.UserPoolClient,
+        namespace: str,
+        period: Duration,
+    ) -> list[list[cloudwatch.IWidget]]:
+        def cognito_metric(name: str, statistic: str, label: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace="AWS/Cognito",
+                metric_name=name,
+                dimensions_map={
+                    "UserPool": user_pool.user_pool_id,
+                    "UserPoolClient": client.user_pool_client_id,
+                },
+                statistic=statistic,
+                period=period,
+                label=label,
+            )
+
+        def own(name: str, dimensions: dict[str, str], label: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=namespace,
+                metric_name=name,
+                dimensions_map=dimensions,
+                statistic="Sum",
+                period=period,
+                label=label,
+            )
+
+        # Successes is 1 per success and 0 per failure: Sum counts successes, SampleCount tries.
+        user_pool_sign_ins = cloudwatch.GraphWidget(
+            title="User pool sign-ins and refreshes (AWS/Cognito)",
+            width=12,
+            left=[
+                cognito_metric("SignInSuccesses", "Sum", "sign-ins succeeded"),
+                cognito_metric("SignInSuccesses", "SampleCount", "sign-ins tried"),
+                cognito_metric("TokenRefreshSuccesses", "Sum", "refreshes succeeded"),
+                cognito_metric("TokenRefreshSuccesses", "SampleCount", "refreshes tried"),
+            ],
+            right=[
+                cognito_metric("SignInThrottles", "Sum", "sign-ins throttled"),
+                cognito_metric("TokenRefreshThrottles", "Sum", "refreshes throttled"),
+            ],
+        )
+        tokens = cloudwatch.GraphWidget(
+            title="Tokens shaped by the pre token hook (TokensIssued)",
+            width=12,
+            stacked=True,
+            left=[
+                own(
+                    "TokensIssued",
+                    {"service": HOOK_SERVICE, "triggerSource": source},
+                    source.removeprefix("TokenGeneration_"),
+                )
+                for source in TRIGGER_SOURCES
+            ],
+        )
+        hook_health = cloudwatch.GraphWidget(
+            title="Pre token hook: invocations, errors, duration",
+            width=12,
+            left=[
+                hook.metric_invocations(period=period, statistic="Sum"),
+                hook.metric_errors(period=period, statistic="Sum"),
+                hook.metric_throttles(period=period, statistic="Sum"),
+            ],
+            right=[
+                hook.metric_duration(period=period, statistic="p50", label="p50 ms"),
+                hook.metric_duration(period=period, statistic="p99", label="p99 ms"),
+            ],
+        )
+        developer = cloudwatch.GraphWidget(
+            title="Developer sign-ins (POST /login)",
+            width=12,
+            left=[
+                own(outcome, {"service": SIGN_IN_SERVICE}, outcome) for outcome in SIGN_IN_OUTCOMES
+            ],
+            right=[sign_in.metric_errors(period=period, statistic="Sum")],
+        )
+        api_traffic = cloudwatch.GraphWidget(
+            title="Login API: requests and errors",
+            width=12,
+            left=[
+                api.metric_count(period=period, statistic="Sum"),
+                api.metric_client_error(period=period, statistic="Sum"),
+                api.metric_server_error(period=period, statistic="Sum"),
+            ],
+        )
+        api_latency = cloudwatch.GraphWidget(
+            title="Login API: latency (ms)",
+            width=12,
+            left=[
+                api.metric_latency(period=period, statistic="p50", label="p50"),
+                api.metric_latency(period=period, statistic="p99", label="p99"),
+                api.metric_integration_latency(
+                    period=period, statistic="p99", label="integration p99"
+                ),
+            ],
+        )
+        # Identity pools publish no per-pool metrics; their calls show, account-wide, as
+        # AWS/Usage CallCount where Cognito publishes usage for them (docs/operations.md).
+        calls = " OR ".join(f'"{name}"' for name in IDENTITY_CALLS)
+        credentials = cloudwatch.GraphWidget(
+            title="Identity pool calls, whole account (AWS/Usage)",
+            width=24,
+            left=[
+                cloudwatch.MathExpression(
+                    expression=(
+                        "SEARCH('{AWS/Usage,Class,Resource,Service,Type} "
+                        f"MetricName=\"CallCount\" Resource=({calls})', 'Sum', "
+                        f"{int(period.to_seconds())})"
+                    ),
+                    using_metrics={},
+                    label="",
+                    period=period,
+                )
+            ],
+        )
+        status = cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)
+        return [
+            [status],
+            [user_pool_sign_ins, tokens],
+            [hook_health, developer],
+            [api_traffic, api_latency],
+            [credentials],
+        ]

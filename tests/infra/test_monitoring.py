@@ -1,0 +1,272 @@
+"""Alarms and the dashboard in the template: the right metrics, thresholds and actions."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError, parse_config
+from infra.monitoring import SIGN_IN_OUTCOMES, TRIGGER_SOURCES, AlarmThresholds
+from tests.conftest import ALARM_TOPIC_ARN
+from tests.support.template import Synth, Template, only, resources, under
+
+LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
+ALARMS = (
+    "HookErrors",
+    "HookThrottles",
+    "HookDuration",
+    "SignInErrors",
+    "SignInLockouts",
+    "ApiClientErrors",
+    "ApiServerErrors",
+)
+PERIOD = 300
+
+
+def shipped() -> dict[str, Any]:
+    from app import cdk_json_context
+
+    return copy.deepcopy(cdk_json_context()["config"])
+
+
+def alarm(template: Template, name: str) -> dict[str, Any]:
+    _, found = under(template, "AWS::CloudWatch::Alarm", f"Monitoring{name}")
+    properties: dict[str, Any] = found["Properties"]
+    return properties
+
+
+def function_id(template: Template, prefix: str) -> str:
+    logical_id, _ = under(template, "AWS::Lambda::Function", prefix)
+    return logical_id
+
+
+def environment(template: Template, prefix: str) -> dict[str, Any]:
+    _, function = under(template, "AWS::Lambda::Function", prefix)
+    variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+def dashboard_body(template: Template) -> str:
+    """The dashboard JSON with every reference replaced by ``<logical id>``."""
+    _, dashboard = only(template, "AWS::CloudWatch::Dashboard")
+    body = dashboard["Properties"]["DashboardBody"]
+    if isinstance(body, str):
+        return body
+    _, parts = body["Fn::Join"]
+    return "".join(
+        part if isinstance(part, str) else f"<{part.get('Ref') or part['Fn::GetAtt'][0]}>"
+        for part in parts
+    )
+
+
+def test_exactly_the_documented_alarms_exist(template: Template, variant: Template) -> None:
+    for stack in (template, variant):
+        found = resources(stack, "AWS::CloudWatch::Alarm")
+        assert len(found) == len(ALARMS)
+        for name in ALARMS:
+            assert alarm(stack, name)["TreatMissingData"] == "notBreaching"
+    # CloudFormation names the alarms: unique per stack, always within its length limit.
+    assert all("AlarmName" not in a["Properties"] for a in found.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "function", "metric", "statistic", "threshold"),
+    [
+        ("HookErrors", "TokenHook", "Errors", "Sum", 1),
+        ("HookThrottles", "TokenHook", "Throttles", "Sum", 1),
+        ("SignInErrors", "DeveloperAuthSignIn", "Errors", "Sum", 1),
+    ],
+)
+def test_function_alarms_fire_on_the_first_failure(
+    template: Template, name: str, function: str, metric: str, statistic: str, threshold: int
+) -> None:
+    properties = alarm(template, name)
+    assert properties["Namespace"] == "AWS/Lambda"
+    assert properties["MetricName"] == metric
+    assert properties["Statistic"] == statistic
+    assert properties["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": function_id(template, function)}}
+    ]
+    assert properties["Threshold"] == threshold
+    assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert properties["Period"] == PERIOD
+    assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (1, 1)
+
+
+def test_hook_duration_alarm_is_80_percent_of_the_hook_timeout(template: Template) -> None:
+    _, hook = under(template, "AWS::Lambda::Function", "TokenHook")
+    timeout_ms = hook["Properties"]["Timeout"] * 1000
+    properties = alarm(template, "HookDuration")
+    assert properties["MetricName"] == "Duration"
+    assert properties["ExtendedStatistic"] == "p99"
+    assert properties["Dimensions"][0]["Value"] == {"Ref": function_id(template, "TokenHook")}
+    assert properties["Threshold"] == 0.8 * timeout_ms
+    assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (3, 2)
+
+
+def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -> None:
+    template = synth.default
+    env = environment(template, "DeveloperAuthSignIn")
+    properties = alarm(template, "SignInLockouts")
+    # Powertools Metrics: namespace from the environment, a "service" dimension from the name.
+    assert (
+        properties["Namespace"]
+        == env["POWERTOOLS_METRICS_NAMESPACE"]
+        == synth.default_config.app_name
+    )
+    assert properties["Dimensions"] == [
+        {"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}
+    ]
+    assert properties["MetricName"] == "SignInLocked"
+    assert '"SignInLocked"' in (LAMBDAS / "developer_auth" / "app.py").read_text()
+    assert properties["Statistic"] == "Sum"
+    assert properties["Threshold"] == AlarmThresholds().locked_sign_ins
+    assert properties["Period"] == PERIOD
+
+
+@pytest.mark.parametrize(
+    ("name", "metric", "expression", "threshold"),
+    [
+        ("ApiClientErrors", "4XXError", "IF(requests >= 20, 100 * errors / requests, 0)", 50),
+        ("ApiServerErrors", "5XXError", "IF(requests > 0, 100 * errors / requests, 0)", 1),
+    ],
+)
+def test_api_error_rate_alarms(
+    template: Template, name: str, metric: str, expression: str, threshold: int
+) -> None:
+    _, api = only(template, "AWS::ApiGateway::RestApi")
+    properties = alarm(template, name)
+    queries = {query["Id"]: query for query in properties["Metrics"]}
+    [returned] = [query for query in properties["Metrics"] if query.get("ReturnData", True)]
+    assert returned["Expression"] == expression
+    api_dimension = [{"Name": "ApiName", "Value": api["Properties"]["Name"]}]
+    for query_id, metric_name in (("errors", metric), ("requests", "Count")):
+        stat = queries[query_id]["MetricStat"]
+        assert stat["Metric"] == {
+            "Namespace": "AWS/ApiGateway",
+            "MetricName": metric_name,
+            "Dimensions": api_dimension,
+        }
+        assert (stat["Stat"], stat["Period"]) == ("Sum", PERIOD)
+    assert properties["Threshold"] == threshold
+
+
+def test_api_metrics_are_keyed_by_a_name_unique_to_this_stack(synth: Synth) -> None:
+    for config, template in (
+        (synth.default_config, synth.default),
+        (synth.variant_config, synth.variant),
+    ):
+        _, api = only(template, "AWS::ApiGateway::RestApi")
+        assert api["Properties"]["Name"] == f"{config.stack_name}-login"
+
+
+def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
+    template = synth.default
+    _, dashboard = only(template, "AWS::CloudWatch::Dashboard")
+    name = dashboard["Properties"]["DashboardName"]
+    assert name == f"{synth.default_config.stack_name}-sign-in"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", name)
+    body = dashboard_body(template)
+    pool_id, _ = only(template, "AWS::Cognito::UserPool")
+    client_id, _ = under(template, "AWS::Cognito::UserPoolClient", "UsersPoolAppClient")
+    for metric in ("SignInSuccesses", "TokenRefreshSuccesses", "SignInThrottles"):
+        assert (
+            f'["AWS/Cognito","{metric}","UserPool","<{pool_id}>","UserPoolClient","<{client_id}>"'
+            in body
+        )
+    namespace = synth.default_config.app_name
+    hook_env = environment(template, "TokenHook")
+    hook_source = (LAMBDAS / "pre_token_generation" / "app.py").read_text()
+    assert 'add_dimension("triggerSource"' in hook_source
+    for source in TRIGGER_SOURCES:
+        assert (
+            f'["{namespace}","TokensIssued","service","{hook_env["POWERTOOLS_SERVICE_NAME"]}",'
+            f'"triggerSource","{source}"'
+        ) in body
+    for outcome in SIGN_IN_OUTCOMES:
+        assert f'["{namespace}","{outcome}","service","developer-auth"' in body
+    for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
+        assert f'"AWS/ApiGateway","{api_metric}"' in body
+    assert "GetCredentialsForIdentity" in body
+    # The alarm status widget lists every alarm.
+    for logical_id in resources(template, "AWS::CloudWatch::Alarm"):
+        assert f"<{logical_id}>" in body
+
+
+def test_alarms_have_no_actions_without_a_topic(synth: Synth) -> None:
+    assert synth.default_config.monitoring.alarm_topic_arn is None
+    for found in resources(synth.default, "AWS::CloudWatch::Alarm").values():
+        properties = found["Properties"]
+        assert not properties.get("AlarmActions") and not properties.get("OKActions")
+    # An existing topic is referenced, never created: no subscription lands in the template.
+    assert not resources(synth.variant, "AWS::SNS::Topic")
+    assert not resources(synth.variant, "AWS::SNS::Subscription")
+
+
+def test_alarms_notify_the_configured_topic_only(synth: Synth) -> None:
+    assert synth.variant_config.monitoring.alarm_topic_arn == ALARM_TOPIC_ARN
+    for found in resources(synth.variant, "AWS::CloudWatch::Alarm").values():
+        properties = found["Properties"]
+        assert properties["AlarmActions"] == [ALARM_TOPIC_ARN]
+        assert properties["OKActions"] == [ALARM_TOPIC_ARN]
+        assert properties.get("InsufficientDataActions") is None
+
+
+def test_topic_must_be_an_sns_topic_arn() -> None:
+    raw = shipped()
+    raw["monitoring"] = {"alarmTopicArn": "arn:aws:sqs:eu-west-1:123456789012:alarms"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    message = str(caught.value)
+    assert message.startswith("config.monitoring.alarmTopicArn: ")
+    assert "not the ARN of a standard SNS topic" in message
+    assert "arn:aws:sns:" in message
+
+
+def test_topic_must_be_in_the_stack_region() -> None:
+    raw = shipped()
+    raw["region"] = "us-east-1"
+    raw["monitoring"] = {"alarmTopicArn": ALARM_TOPIC_ARN}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    assert str(caught.value).startswith(
+        "config.monitoring.alarmTopicArn: the topic is in eu-west-1"
+    )
+    raw["region"] = "eu-west-1"
+    assert parse_config(raw).monitoring.alarm_topic_arn == ALARM_TOPIC_ARN
+
+
+def test_unknown_monitoring_key_is_refused() -> None:
+    raw = shipped()
+    raw["monitoring"] = {"alarmEmail": "ops@example.com"}
+    with pytest.raises(ConfigError, match=r"config\.monitoring\.alarmEmail: is not a known key"):
+        parse_config(raw)
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "message"),
+    [
+        (AlarmThresholds(hook_duration_ratio=1.2), "hook_duration_ratio: 1.2 is not a share"),
+        (AlarmThresholds(locked_sign_ins=0), "locked_sign_ins: 0 would fire on no traffic"),
+        (
+            AlarmThresholds(server_error_percent=100),
+            "server_error_percent: 100 is not a percentage",
+        ),
+        (AlarmThresholds(period_minutes=0), "period_minutes: 0 is too short"),
+    ],
+)
+def test_thresholds_refuse_values_that_cannot_work(
+    thresholds: AlarmThresholds, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        thresholds.validate()
+    AlarmThresholds().validate()
+
+
+def test_shipped_config_lists_the_monitoring_key() -> None:
+    assert json.dumps(shipped()["monitoring"]) == '{"alarmTopicArn": null}'
