@@ -19,7 +19,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth test lint review bench deploy diff destroy clean
+.PHONY: help setup synth test lint review offline offline-serve bench deploy diff destroy clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -27,6 +27,8 @@ help:
 	@echo "make lint     ruff, mypy, cdk-nag (synth), cfn-lint, checkov"
 	@echo "make review   cdk.out/review.md and review.json: who gets which role and permissions (docs/review.md)"
 	@echo "              BASE=<git ref>: what this checkout widens against that ref; FAIL_ON_WIDEN=1 exits 1 if it does"
+	@echo "make offline  deploy cdk.out into moto, sign in as the demo users, print the scenario table"
+	@echo "make offline-serve   the same stack, kept running for python -m client (docs/offline.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 
@@ -68,6 +70,13 @@ lint: synth $(CHECKOV_VENV)/.installed
 review: synth
 	$(PY) -m review $(if $(BASE),--base $(BASE)) $(if $(CONFIG),--config $(CONFIG)) \
 		$(if $(FAIL_ON_WIDEN),--fail-on-widen)
+
+# The synthesized template in moto, with what moto lacks added (docs/offline.md). No AWS account.
+offline: synth
+	$(PY) -m offline run
+
+offline-serve: synth
+	$(PY) -m offline serve
 
 bench: synth
 	@rc=0; \

@@ -9,7 +9,6 @@ import dataclasses
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 
@@ -83,13 +82,6 @@ def test_a_tampered_token_is_refused(seeded: Seeded) -> None:
     problem = refusal(lambda: credentials.enhanced(outputs, tampered))
 
     assert problem.code == "NotAuthorizedException"
-
-
-@pytest.fixture
-def two_hours_later(offline: OfflineStack) -> Iterator[None]:
-    offline.identity.clock.offset = 2 * 60 * 60
-    yield
-    offline.identity.clock.offset = 0
 
 
 def test_an_expired_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
