@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+import boto3
 from moto.sts.models import sts_backends
 
 from offline.deploy import FunctionSettings
@@ -69,7 +70,12 @@ class Function:
             "AWS_SESSION_TOKEN": role.session_token,
             "AWS_LAMBDA_FUNCTION_NAME": settings.logical_id,
         }
-        with _environment(variables), _import_path(settings.code), contextlib.redirect_stdout(log):
+        with (
+            _environment(variables),
+            _own_boto3_session(),
+            _import_path(settings.code),
+            contextlib.redirect_stdout(log),
+        ):
             self.module = _load(
                 f"offline_function_{settings.logical_id}", settings.code, module_name
             )
@@ -103,6 +109,18 @@ def _environment(variables: Mapping[str, str]) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _own_boto3_session() -> Iterator[None]:
+    """A function's module-level boto3 clients get their own default session, as in its own
+    Lambda process: the process's default session may hold other credentials already."""
+    saved = boto3.DEFAULT_SESSION
+    boto3.DEFAULT_SESSION = None
+    try:
+        yield
+    finally:
+        boto3.DEFAULT_SESSION = saved
 
 
 @contextlib.contextmanager
