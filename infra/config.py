@@ -478,9 +478,7 @@ class MonitoringConfig:
 
     # An existing topic, so no subscription (an e-mail address) lands in the template. Unset,
     # the alarms have no actions: they show in the console and on the dashboard only.
-    alarm_topic_arn: str | None = field(
-        default=None, metadata=_meta("alarmTopicArn", _topic_arn)
-    )
+    alarm_topic_arn: str | None = field(default=None, metadata=_meta("alarmTopicArn", _topic_arn))
 
 
 def _monitoring(value: Any, key: str) -> MonitoringConfig:
