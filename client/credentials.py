@@ -313,7 +313,7 @@ def refreshing_session(
     return IdentitySession(session, first.identity_id, refresher)
 
 
-class _Fixed(CredentialProvider):
+class _Fixed(CredentialProvider):  # type: ignore[misc]
     """Hands botocore the one set of credentials this session may use."""
 
     METHOD = CANONICAL_NAME = "cognito-identity"

@@ -38,7 +38,7 @@ def table_name_from_stack(stack: str, cloudformation: Any) -> str:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
     if "UserTableName" not in outputs:
         raise UsageError(f"stack {stack!r} has no UserTableName output; pass --table")
-    return outputs["UserTableName"]
+    return str(outputs["UserTableName"])
 
 
 def read_password(from_stdin: bool) -> str:

@@ -86,11 +86,11 @@ def sign_in(
         raise _refusal(error, f"sign-in of {username!r}") from None
     if "AuthenticationResult" not in answer:
         # MFA_SETUP (MFA required, none enrolled yet) or SMS_MFA: this client answers TOTP only.
-        challenge = answer.get("ChallengeName")
+        pending = answer.get("ChallengeName")
         raise ClientProblem(
-            f"sign-in of {username!r} needs the {challenge} challenge, which this client does not "
+            f"sign-in of {username!r} needs the {pending} challenge, which this client does not "
             "answer: enroll a TOTP authenticator for the user first",
-            code=challenge,
+            code=pending,
         )
     return _tokens(answer["AuthenticationResult"])
 

@@ -151,7 +151,7 @@ class Deployer:
         return self.deployment.resolver
 
     def _client(self, service: str) -> Any:
-        return self.session.client(service)  # type: ignore[call-overload]
+        return self.session.client(service)
 
     def _name(self, logical_id: str, limit: int, lower: bool = False) -> str:
         """A generated physical name, as CloudFormation makes one: stack, logical id, suffix."""

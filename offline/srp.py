@@ -106,4 +106,4 @@ class SrpVerifier:
 def _x(pool_id: str, user_id_for_srp: str, password: str, salt_hex: str) -> int:
     """x = H(salt | H(poolName | userId | ":" | password)), as Cognito derives it."""
     identity = f"{pool_id.split('_', 1)[1]}{user_id_for_srp}:{password}"
-    return hex_to_long(hex_hash(pad_hex(salt_hex) + hash_sha256(identity.encode())))
+    return int(hex_to_long(hex_hash(pad_hex(salt_hex) + hash_sha256(identity.encode()))))

@@ -19,9 +19,9 @@ import pyotp
 from moto import settings
 from moto.backends import get_backend
 from moto.cognitoidp import models as cognitoidp_models
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.models import reset_model_data
+from moto.core.model_instances import reset_model_data
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -193,14 +193,14 @@ def _enforce_iam(endpoint_url: str, cleanup: ExitStack) -> dict[str, str]:
     }
 
 
-class _EndpointSession(boto3.Session):
+class _EndpointSession(boto3.Session):  # type: ignore[misc]
     """A session whose clients talk to the offline endpoint."""
 
     def __init__(self, endpoint_url: str, credentials: Mapping[str, str]) -> None:
         super().__init__(region_name=REGION, **credentials)
         self._endpoint_url = endpoint_url
 
-    def client(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def client(self, *args: Any, **kwargs: Any) -> Any:
         # boto3's resources pass endpoint_url=None through here: fill it in then too.
         if kwargs.get("endpoint_url") is None:
             kwargs["endpoint_url"] = self._endpoint_url
@@ -211,7 +211,7 @@ def _find_user(client_id: str, username: str) -> tuple[str, str]:
     """The user pool of an app client, and the user's password (moto keeps it in clear)."""
     for pool in get_backend("cognito-idp")[ACCOUNT][REGION].user_pools.values():
         if client_id in pool.clients:
-            return pool.id, pool._get_user(username).password
+            return pool.id, str(pool._get_user(username).password)
     raise TemplateError(f"no app client {client_id}")
 
 

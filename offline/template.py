@@ -70,7 +70,7 @@ class Template:
         for asset in files.values():
             keys = {d["objectKey"] for d in asset["destinations"].values()}
             if key in keys and asset["source"].get("packaging") == "zip":
-                return self.path.parent / asset["source"]["path"]
+                return self.path.parent / str(asset["source"]["path"])
         raise TemplateError(f"{logical_id}: its code asset {key} is not in {manifest.name}")
 
     def deploy_order(self, logical_ids: set[str]) -> list[str]:

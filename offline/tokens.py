@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatus
 from moto.core.exceptions import JsonRESTError
 
 # Set by the offline endpoint while it serves a refresh, so the hook sees the right trigger.
@@ -71,8 +71,8 @@ class TokenIssuer:
         ) -> tuple[str, int]:
             return issuer.access_token(pool, client_id, username, origin_jti)
 
-        CognitoIdpUserPool.create_id_token = create_id_token  # type: ignore[method-assign]
-        CognitoIdpUserPool.create_access_token = create_access_token  # type: ignore[method-assign]
+        CognitoIdpUserPool.create_id_token = create_id_token  # type: ignore[method-assign,assignment]
+        CognitoIdpUserPool.create_access_token = create_access_token  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
@@ -144,7 +144,7 @@ class TokenIssuer:
     ) -> dict[str, Any]:
         trigger = "RefreshTokens" if refreshing.get() else "Authentication"
         attributes = {item["Name"]: item["Value"] for item in user.attributes}
-        attributes.update({"sub": user.id, "cognito:user_status": str(user.status.value)})
+        attributes.update({"sub": user.id, "cognito:user_status": UserStatus(user.status).value})
         request: dict[str, Any] = {
             "userAttributes": attributes,
             "groupConfiguration": {
