@@ -9,14 +9,32 @@ endpoint comes from boto3's usual configuration (``AWS_ENDPOINT_URL`` for the of
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 
 _UNSIGNED = Config(signature_version=UNSIGNED)
 
 
+@functools.cache
+def _data_loader() -> Any:
+    return botocore.loaders.create_loader()
+
+
+def botocore_session() -> Any:
+    """A new botocore session (no shared credentials or state) that shares one data loader:
+    otherwise every session parses the endpoint and service models again, which costs more
+    than the request it makes."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _data_loader())
+    return session
+
+
 def unsigned_client(service: str, region: str) -> Any:
-    return boto3.session.Session().client(service, region_name=region, config=_UNSIGNED)
+    session = boto3.session.Session(botocore_session=botocore_session())
+    return session.client(service, region_name=region, config=_UNSIGNED)

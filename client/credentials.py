@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import botocore.session
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.exceptions import ClientError
 
@@ -306,7 +305,7 @@ def refreshing_session(
         advisory_timeout=ADVISORY_REFRESH_SECONDS,
         mandatory_timeout=MANDATORY_REFRESH_SECONDS,
     )
-    core = botocore.session.get_session()
+    core = aws.botocore_session()
     # The session's only credential source: never the environment's or a profile's.
     core.register_component("credential_provider", CredentialResolver([_Fixed(credentials)]))
     session = boto3.Session(botocore_session=core, region_name=region)
