@@ -39,10 +39,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        template = Template.find(args.cdk_out)
+        return _run(args)
     except TemplateError as error:
         print(f"offline: {error}", file=sys.stderr)
         return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    template = Template.find(args.cdk_out)
     log_path = args.cdk_out / "offline-functions.log"
     with log_path.open("w") as log, offline_stack(template, log) as stack:
         os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
@@ -60,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("  python -m client whoami --username viewer@example.com\n")
         print(f"Demo users (password {DEMO_PASSWORD}):")
         print(json.dumps(describe(seeded), indent=2))
-        print("\nCtrl-C stops it.")
+        print("\nCtrl-C stops it.", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

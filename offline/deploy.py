@@ -41,6 +41,11 @@ STAND_INS = {
     "AWS::CloudWatch::Alarm": "not emulated: no metrics offline",
     "AWS::CloudWatch::Dashboard": "not emulated: no metrics offline",
     "AWS::CDK::Metadata": "synth metadata only",
+    # External identity providers: their tokens cannot be minted offline (docs/offline.md).
+    "AWS::Cognito::UserPoolIdentityProvider": "not emulated: no external IdP offline",
+    "AWS::Cognito::UserPoolDomain": "not emulated: no managed login offline",
+    "AWS::IAM::OIDCProvider": "not emulated: no external IdP offline",
+    "AWS::IAM::SAMLProvider": "not emulated: no external IdP offline",
 }
 
 
@@ -58,7 +63,9 @@ class IdentityPoolSettings:
     id: str
     allow_classic_flow: bool
     allow_unauthenticated: bool
-    user_pool_providers: dict[str, Mapping[str, Any]]  # provider name -> ClientId, check
+    # provider name -> client id -> its CognitoIdentityProviders entry (a pool may list several
+    # app clients of one user pool, such as a native and a federated client)
+    user_pool_providers: dict[str, dict[str, Mapping[str, Any]]]
     developer_provider_name: str | None
     supported_login_providers: Mapping[str, str]
     roles: dict[str, str] = field(default_factory=dict)
@@ -316,10 +323,7 @@ class Deployer:
             id=pool["IdentityPoolId"],
             allow_classic_flow=bool(p.get("AllowClassicFlow", False)),
             allow_unauthenticated=bool(p.get("AllowUnauthenticatedIdentities", False)),
-            user_pool_providers={
-                provider["ProviderName"]: provider
-                for provider in p.get("CognitoIdentityProviders", [])
-            },
+            user_pool_providers=_by_provider(p.get("CognitoIdentityProviders", [])),
             developer_provider_name=p.get("DeveloperProviderName"),
             supported_login_providers=p.get("SupportedLoginProviders", {}),
         )
@@ -421,6 +425,13 @@ def _function_in(value: Any) -> str:
 def _logical_id_of_function(template: Template, pool_logical_id: str) -> str:
     config = template.resources[pool_logical_id]["Properties"]["LambdaConfig"]
     return _function_in(config["PreTokenGenerationConfig"]["LambdaArn"])
+
+
+def _by_provider(entries: list[Mapping[str, Any]]) -> dict[str, dict[str, Mapping[str, Any]]]:
+    providers: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for entry in entries:
+        providers.setdefault(entry["ProviderName"], {})[entry["ClientId"]] = entry
+    return providers
 
 
 def _location(region: str) -> dict[str, Any]:

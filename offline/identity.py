@@ -205,11 +205,11 @@ class IdentityService:
         an ID token of the configured app client, issued by that pool, unexpired, and (with the
         server-side check) of a user the pool has not signed out or disabled since."""
         claims = self._decode(token, self._user_pool_key)
-        settings = pool.user_pool_providers[provider]
         if claims.get("iss") != f"https://{provider}" or claims.get("token_use") != "id":
             raise _not_authorized("Invalid login token. Issuer doesn't match providerName")
         user_pool = self._user_pool(provider)
-        if claims.get("aud") != settings["ClientId"] or claims.get("aud") not in user_pool.clients:
+        settings = pool.user_pool_providers[provider].get(str(claims.get("aud")))
+        if settings is None or claims.get("aud") not in user_pool.clients:
             raise _not_authorized("Invalid login token. Incorrect token audience.")
         if settings.get("ServerSideTokenCheck") and not _session_alive(user_pool, claims):
             raise _not_authorized("Invalid login token. Token has been revoked.")

@@ -32,6 +32,7 @@ S3_BY_ROLE = {
     "editors": (ALLOWED, ALLOWED, DENIED, UNEVALUATED),
     "viewers": (ALLOWED, DENIED, DENIED, UNEVALUATED),
     "default": (DENIED, DENIED, DENIED, UNEVALUATED),
+    "guest": (DENIED, DENIED, DENIED, DENIED),  # guests read the public folder only
 }
 
 
@@ -39,9 +40,14 @@ S3_BY_ROLE = {
 class Scenario:
     user: str
     flow: str
-    expected: str  # a role label (admins, editors, viewers, default) or an AWS error code
+    # A role label (admins, editors, viewers, default, guest) or an AWS error code; given the
+    # stack's outputs where the config decides it.
+    expected: str | Callable[[StackOutputs], str]
     start: Callable[[Seeded], IdentitySession]
     without_hook: bool = False  # sign in with Cognito's own group claims (see TokenIssuer)
+
+    def expectation(self, outputs: StackOutputs) -> str:
+        return self.expected if isinstance(self.expected, str) else self.expected(outputs)
 
 
 @dataclass
@@ -120,7 +126,12 @@ SCENARIOS: Sequence[Scenario] = (
         "InvalidParameterException",
         _basic("viewer@example.com"),
     ),
-    Scenario("(guest)", "guest", "NotAuthorizedException", lambda s: credentials.guest(s.outputs)),
+    Scenario(
+        "(guest)",
+        "guest",
+        lambda outputs: "guest" if outputs.guest_access else "NotAuthorizedException",
+        lambda s: credentials.guest(s.outputs),
+    ),
     Scenario(DEVELOPER_USER, "developer", "default", _developer()),
 )
 
@@ -135,20 +146,25 @@ def run_scenario(scenario: Scenario, seeded: Seeded, stack: OfflineStack) -> Row
     identity = stack.identity
     if scenario.without_hook:
         stack.tokens.hook_bypassed.add(scenario.user)
+    expected = scenario.expectation(seeded.outputs)
     try:
         session = scenario.start(seeded)
     except ClientProblem as problem:
         row = Row(scenario, problem.code or "error")
-        if row.got != scenario.expected:
-            row.deviations.append(f"expected {scenario.expected}, got {problem}")
+        if row.got != expected:
+            row.deviations.append(f"expected {expected}, got {problem}")
         return row
     finally:
         stack.tokens.hook_bypassed.discard(scenario.user)
     frozen = session.session.get_credentials().get_frozen_credentials()
     issued = identity.issued[frozen.access_key]
-    row = Row(scenario, role_label(seeded.outputs, issued.role_arn))
-    if row.got != scenario.expected:
-        row.deviations.append(f"expected role {scenario.expected}, got {row.got}")
+    guest_roles = {pool.roles.get("unauthenticated") for pool in identity.pools.values()}
+    label = (
+        "guest" if issued.role_arn in guest_roles else role_label(seeded.outputs, issued.role_arn)
+    )
+    row = Row(scenario, label)
+    if row.got != expected:
+        row.deviations.append(f"expected role {expected}, got {row.got}")
     s3 = session.session.client("s3")
     policies = probe.role_policies(ACCOUNT, issued.role_arn)
     variables = {

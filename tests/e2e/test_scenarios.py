@@ -14,7 +14,7 @@ from offline.stack import OfflineStack
 def test_scenario(scenario: Scenario, seeded: Seeded, offline: OfflineStack) -> None:
     row = run_scenario(scenario, seeded, offline)
 
-    assert row.got == scenario.expected
+    assert row.got == scenario.expectation(seeded.outputs)
     assert row.deviations == []
 
 
