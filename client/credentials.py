@@ -38,8 +38,8 @@ DEVELOPER_LOGINS_KEY = "cognito-identity.amazonaws.com"
 # A token this close to its expiry is renewed before use, so it cannot lapse in flight.
 TOKEN_MARGIN = timedelta(minutes=5)
 # botocore's defaults (refresh from 15 minutes before expiry, block from 10) assume long-lived
-# credentials and fail outright on anything shorter; Cognito's can be short (the offline run
-# issues 90-second ones). Refresh early, and block only in the last 30 seconds.
+# credentials and fail outright on credentials issued with less than ten minutes to live.
+# Refresh early, and block only in the last 30 seconds.
 ADVISORY_REFRESH_SECONDS = 5 * 60
 MANDATORY_REFRESH_SECONDS = 30
 

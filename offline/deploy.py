@@ -345,7 +345,7 @@ class Deployer:
     def _principal_tag(self, logical_id: str, p: Mapping[str, Any]) -> None:
         pool = self.deployment.identity_pools[p["IdentityPoolId"]]
         # UseDefaults maps aud and sub, as the Cognito developer guide's "Using attributes for
-        # access control" describes; explicit tags replace the defaults.
+        # access control" describes, in place of the explicit map.
         tags = p.get("PrincipalTags") or {}
         if p.get("UseDefaults"):
             tags = {"client": "aud", "username": "sub"}

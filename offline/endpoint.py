@@ -11,9 +11,12 @@ Requests go to moto unchanged, except:
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
@@ -25,12 +28,23 @@ from werkzeug.wrappers import Request, Response
 from offline import tokens
 from offline.functions import Function
 from offline.identity import IdentityError, IdentityService
-from offline.srp import SrpVerifier
+from offline.srp import MAX_PENDING, SrpVerifier
+from offline.user_pools import UserPools
 
 IDENTITY_TARGET = "AWSCognitoIdentityService."
 USER_POOL_TARGET = "AWSCognitoIdentityProviderService."
 AMZ_JSON = "application/x-amz-json-1.1"
 REFRESH_FLOWS = {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """An SRP challenge in flight: moto's session, and whom and which client it was for."""
+
+    moto_session: str
+    client_id: str
+    username: str
+
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -40,22 +54,18 @@ class OfflineEndpoint:
         self,
         moto: WsgiApp,
         identity: IdentityService,
-        find_user: Callable[[str, str], tuple[str, str]],
-        writable_attributes: Callable[[str], set[str] | None],
+        user_pools: UserPools,
         routes: Mapping[tuple[str, str], Function],
         account: str,
         region: str,
     ) -> None:
         self.moto = moto
         self.identity = identity
-        # client id, user name -> (user pool id, password)
-        self.find_user = find_user
-        # access token -> the write attributes of its app client (None: unknown token)
-        self.writable_attributes = writable_attributes
+        self.user_pools = user_pools
         self.routes = routes
         self.account, self.region = account, region
         self.srp = SrpVerifier()
-        self._moto_sessions: dict[str, str] = {}  # our SECRET_BLOCK -> moto's session
+        self._pending: dict[str, PendingSignIn] = {}  # by our SECRET_BLOCK
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -98,19 +108,28 @@ class OfflineEndpoint:
             finally:
                 tokens.refreshing.reset(token)
         answer = self._forward(environ)
-        if flow != "USER_SRP_AUTH" or answer.status_code != 200:
+        if flow != "USER_SRP_AUTH":
+            return answer
+        client_id = body.get("ClientId", "")
+        srp_a = body.get("AuthParameters", {}).get("SRP_A", "")
+        if answer.status_code != 200:
+            error = json.loads(answer.get_data() or b"{}").get("__type", "")
+            if error == "UserNotFoundException" and self.user_pools.hides_unknown_users(client_id):
+                return _json(self._decoy_challenge(body))
             return answer
         # Cognito's PASSWORD_VERIFIER challenge with a real SALT and SRP_B (moto's are random).
         document = json.loads(answer.get_data())
         parameters = document["ChallengeParameters"]
-        pool_id, password = self.find_user(body["ClientId"], parameters["USERNAME"])
+        pool_id, password = self.user_pools.password(client_id, parameters["USERNAME"])
         try:
-            challenge = self.srp.challenge(
-                pool_id, parameters["USER_ID_FOR_SRP"], password, body["AuthParameters"]["SRP_A"]
-            )
+            challenge = self.srp.challenge(pool_id, parameters["USER_ID_FOR_SRP"], password, srp_a)
         except ValueError as error:
             return _error("InvalidParameterException", str(error))
-        self._moto_sessions[challenge.secret_block] = parameters["SECRET_BLOCK"]
+        self._pending[challenge.secret_block] = PendingSignIn(
+            parameters["SECRET_BLOCK"], client_id, parameters["USERNAME"]
+        )
+        while len(self._pending) > MAX_PENDING:  # unanswered sign-ins: oldest go first
+            self._pending.pop(next(iter(self._pending)))
         parameters.update(
             SALT=challenge.salt_hex,
             SRP_B=format(challenge.big_b, "x"),
@@ -118,26 +137,49 @@ class OfflineEndpoint:
         )
         return _json(document)
 
+    @staticmethod
+    def _decoy_challenge(body: dict[str, Any]) -> dict[str, Any]:
+        """For an unknown user, a challenge no answer can meet, shaped like a real one."""
+        username = body.get("AuthParameters", {}).get("USERNAME", "")
+        return {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": secrets.token_urlsafe(32),
+            "ChallengeParameters": {
+                "SALT": secrets.token_hex(16),
+                "SRP_B": secrets.token_hex(384),
+                "SECRET_BLOCK": base64.standard_b64encode(secrets.token_bytes(64)).decode(),
+                "USERNAME": username,
+                "USER_ID_FOR_SRP": username,
+            },
+        }
+
     def _respond_to_auth_challenge(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
         if body.get("ChallengeName") != "PASSWORD_VERIFIER":
             return self._forward(environ)
         answers = body.get("ChallengeResponses", {})
         block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK", "")
-        moto_session = self._moto_sessions.pop(block, None)
-        proven = moto_session is not None and self.srp.verify(
-            block, answers.get("TIMESTAMP", ""), answers.get("PASSWORD_CLAIM_SIGNATURE", "")
+        pending = self._pending.pop(block, None)
+        # The proof counts only for the user and app client the challenge was issued to: moto
+        # would issue tokens for whatever USERNAME the answer names.
+        proven = (
+            pending is not None
+            and pending.client_id == body.get("ClientId")
+            and pending.username == answers.get("USERNAME")
+            and self.srp.verify(
+                block, answers.get("TIMESTAMP", ""), answers.get("PASSWORD_CLAIM_SIGNATURE", "")
+            )
         )
-        if not proven:
+        if pending is None or not proven:
             # Developer guide, "Managing user existence error responses": one message for a
             # wrong password and an unknown user.
             return _error("NotAuthorizedException", "Incorrect username or password.")
-        answers["PASSWORD_CLAIM_SECRET_BLOCK"] = moto_session
+        answers["PASSWORD_CLAIM_SECRET_BLOCK"] = pending.moto_session
         return self._forward(environ, body)
 
     def _update_user_attributes(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
         """Developer guide, "Working with user attributes" (attribute permissions and scopes):
         an app client may write only its write attributes; anything else is refused whole."""
-        writable = self.writable_attributes(body.get("AccessToken", ""))
+        writable = self.user_pools.writable_attributes(body.get("AccessToken", ""))
         names = [attribute["Name"] for attribute in body.get("UserAttributes", [])]
         if writable is not None and any(name not in writable for name in names):
             return _error(

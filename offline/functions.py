@@ -12,6 +12,7 @@ import contextlib
 import importlib.util
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from moto.sts.models import sts_backends
 from offline.deploy import FunctionSettings
 
 TIMEOUT_MILLIS = 30_000
+_INVOCATIONS = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,18 @@ class Function:
             )
 
     def invoke(self, event: dict[str, Any]) -> Any:
+        """One invocation at a time: the endpoint serves requests on several threads, and the
+        output redirection is process-wide."""
         context = LambdaContext(
             function_name=self.settings.logical_id,
             invoked_function_arn=f"arn:aws:lambda:offline:function:{self.settings.logical_id}",
             aws_request_id=str(uuid.uuid4()),
         )
-        with contextlib.redirect_stdout(self.log):
+        with _INVOCATIONS, contextlib.redirect_stdout(self.log):
             return getattr(self.module, self._handler_name)(event, context)
+
+    def unload(self) -> None:
+        sys.modules.pop(self.module.__name__, None)
 
 
 def _load(name: str, code: Path, module_name: str) -> ModuleType:

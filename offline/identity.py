@@ -61,7 +61,7 @@ class Login:
 
 
 @dataclass
-class Issued:
+class IssuedCredentials:
     """What the offline run records about credentials it issued (the tests read it)."""
 
     identity_id: str
@@ -89,7 +89,7 @@ class IdentityService:
     signing_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048))
     identities: dict[tuple[str, str, str], str] = field(default_factory=dict)
     guests: dict[str, str] = field(default_factory=dict)  # identity id -> pool id
-    issued: dict[str, Issued] = field(default_factory=dict)  # access key id -> what
+    issued: dict[str, IssuedCredentials] = field(default_factory=dict)  # access key id -> what
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -105,7 +105,9 @@ class IdentityService:
         if not logins:
             return {"IdentityId": self._guest(pool)}
         login = self._verify_logins(pool, logins)
-        return {"IdentityId": self._identity_for(pool, login)}
+        if login.provider == DEVELOPER_LOGIN:
+            return {"IdentityId": login.subject}
+        return {"IdentityId": self._stable_identity(pool, login.provider, login.subject)}
 
     def get_credentials_for_identity(self, request: Mapping[str, Any]) -> dict[str, Any]:
         identity_id = request.get("IdentityId") or ""
@@ -120,7 +122,12 @@ class IdentityService:
                 pool, identity_id, pool.roles["unauthenticated"], ["unauthenticated"], {}
             )
         login = self._verify_logins(pool, logins)
-        if self.identities.get((pool.id, login.provider, login.subject)) != identity_id:
+        owner = (
+            login.subject
+            if login.provider == DEVELOPER_LOGIN
+            else self.identities.get((pool.id, login.provider, login.subject))
+        )
+        if owner != identity_id:
             # "Logins don't match": the token belongs to another identity.
             raise _not_authorized(
                 "Logins don't match. Please include at least one valid login for this identity "
@@ -220,9 +227,8 @@ class IdentityService:
         claims = self._decode(token, self.signing_key)
         if claims.get("iss") != DEVELOPER_ISSUER or claims.get("aud") != pool.id:
             raise _not_authorized("Invalid login token. Wrong issuer or audience.")
-        provider, user = str(claims["amr"][1]), str(claims["amr"][2]).rsplit(":", 1)[1]
-        self._stable_identity(pool, provider, user)
-        return Login(provider, user, claims, tuple(claims["amr"][1:]))
+        # The subject is the identity id GetOpenIdTokenForDeveloperIdentity issued it for.
+        return Login(DEVELOPER_LOGIN, str(claims["sub"]), claims, tuple(claims["amr"][1:]))
 
     def _user_pool(self, provider: str) -> CognitoIdpUserPool:
         region, pool_id = provider.removeprefix("cognito-idp.").split("/", 1)
@@ -253,9 +259,6 @@ class IdentityService:
         identity_id = f"{self.region}:{uuid.uuid4()}"
         self.guests[identity_id] = pool.id
         return identity_id
-
-    def _identity_for(self, pool: IdentityPoolSettings, login: Login) -> str:
-        return self._stable_identity(pool, login.provider, login.subject)
 
     def _stable_identity(self, pool: IdentityPoolSettings, provider: str, subject: str) -> str:
         """One identity id per pool, provider and subject, for good."""
@@ -325,8 +328,11 @@ class IdentityService:
 
     def _session_tags(self, pool: IdentityPoolSettings, login: Login) -> dict[str, str]:
         """Developer guide, "Using attributes for access control": a provider's principal tag
-        map turns claims into session tags; developer identities bring theirs in the token."""
-        if TAGS_CLAIM in login.claims:
+        map turns claims into session tags; developer identities bring theirs in the token
+        (and only they: for other providers the claim is the provider's, not the pool's)."""
+        if login.provider == DEVELOPER_LOGIN:
+            if TAGS_CLAIM not in login.claims:
+                return {}
             tags = login.claims[TAGS_CLAIM]["principal_tags"]
             return {key: values[0] for key, values in tags.items()}
         mapping = pool.principal_tags.get(login.provider, {})
@@ -365,7 +371,7 @@ class IdentityService:
             duration=CREDENTIAL_SECONDS,
             external_id="",
         )
-        self.issued[assumed.access_key_id] = Issued(identity_id, role_arn, dict(tags))
+        self.issued[assumed.access_key_id] = IssuedCredentials(identity_id, role_arn, dict(tags))
         return {
             "IdentityId": identity_id,
             "Credentials": {
@@ -379,7 +385,7 @@ class IdentityService:
 
 def _session_alive(user_pool: CognitoIdpUserPool, claims: Mapping[str, Any]) -> bool:
     """The user still exists and is enabled, and the sign-in session (``origin_jti``) has not
-    been revoked by global sign-out or RevokeToken."""
+    been revoked by global sign-out."""
     user = next((u for u in user_pool.users.values() if u.id == claims.get("sub")), None)
     if user is None or not user.enabled:
         return False

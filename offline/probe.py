@@ -47,7 +47,9 @@ def probe(
         answer = ALLOWED
     except ClientError as error:
         code = error.response["Error"]["Code"]
-        answer = ALLOWED if code in ("NoSuchKey", "404") else DENIED
+        if code not in ("NoSuchKey", "404", "AccessDenied", "403"):
+            raise  # broken credentials or a server error: not an answer about permissions
+        answer = DENIED if code in ("AccessDenied", "403") else ALLOWED
     if answer == DENIED and _unevaluated(policies, check.action, bucket, check.key, variables):
         return NOT_EVALUATED
     return answer

@@ -29,6 +29,7 @@ from pycognito.aws_srp import (
     pad_hex,
 )
 
+MAX_PENDING = 10_000
 _N = hex_to_long(N_HEX)
 _G = hex_to_long(G_HEX)
 # SRP-6a's multiplier k = H(N | g), padded as Cognito pads it.
@@ -77,6 +78,8 @@ class SrpVerifier:
         )
         with self._lock:
             self._pending[challenge.secret_block] = challenge
+            while len(self._pending) > MAX_PENDING:  # unanswered challenges: oldest go first
+                self._pending.pop(next(iter(self._pending)))
         return challenge
 
     def verify(self, secret_block: str, timestamp: str, signature: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -17,7 +18,6 @@ from typing import Any, TextIO
 import boto3
 import pyotp
 from moto import settings
-from moto.backends import get_backend
 from moto.cognitoidp import models as cognitoidp_models
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.model_instances import reset_model_data
@@ -32,9 +32,10 @@ from werkzeug.serving import make_server
 from offline.deploy import Deployer, Deployment
 from offline.endpoint import OfflineEndpoint
 from offline.functions import Function
-from offline.identity import IdentityService
-from offline.template import Template, TemplateError
+from offline.identity import IdentityService, IssuedCredentials
+from offline.template import Template
 from offline.tokens import Hook, TokenIssuer
+from offline.user_pools import UserPools
 
 HOST = "127.0.0.1"
 # Not "sandbox": that name belongs to the stage that deploys into a sandbox AWS account.
@@ -42,6 +43,7 @@ REGION = "us-east-1"
 ACCOUNT = DEFAULT_ACCOUNT_ID
 OPERATOR = "offline-operator"
 TOTP_SWITCH = "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/")
 # Cognito user pool operations that take a user's token instead of AWS credentials (developer
 # guide, "Understanding API, OIDC, and managed login pages authentication": unauthenticated and
 # token-authorized operations). moto lists only some of them as public.
@@ -50,7 +52,6 @@ TOKEN_AUTHORIZED = [
     for operation in (
         "RespondToAuthChallenge",
         "GlobalSignOut",
-        "RevokeToken",
         "UpdateUserAttributes",
         "DeleteUserAttributes",
         "ChangePassword",
@@ -90,17 +91,22 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
     """Start moto on a free port, deploy ``template`` into it, and serve the endpoint."""
     with ExitStack() as cleanup:
         reset_model_data()
+        cleanup.callback(reset_model_data)
         moto = DomainDispatcherApplication(create_backend_app)
         app = _SwitchableApp(moto)
         server = make_server(HOST, 0, app, threaded=True, request_handler=_QuietHandler)
         endpoint_url = f"http://{HOST}:{server.server_port}"
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        serving = threading.Thread(target=server.serve_forever, daemon=True)
+        serving.start()
+        cleanup.callback(server.server_close)
+        cleanup.callback(serving.join)
         cleanup.callback(server.shutdown)
-        operator = _enforce_iam(endpoint_url, cleanup)
+        issued: dict[str, IssuedCredentials] = {}
+        operator = _enforce_iam(endpoint_url, issued, cleanup)
         deployment = Deployer(
             template, _EndpointSession(endpoint_url, operator), REGION, ACCOUNT
         ).deploy()
-        identity = IdentityService(deployment.identity_pools, ACCOUNT, REGION)
+        identity = IdentityService(deployment.identity_pools, ACCOUNT, REGION, issued=issued)
         environment = {
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
@@ -110,6 +116,8 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
             logical_id: Function(settings_, environment, ACCOUNT, log)
             for logical_id, settings_ in deployment.functions.items()
         }
+        for function in functions.values():
+            cleanup.callback(function.unload)
         tokens = TokenIssuer(
             {
                 pool_id: Hook(functions[function].invoke, version)
@@ -121,8 +129,7 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
         app.serve = OfflineEndpoint(
             moto,
             identity,
-            _find_user,
-            _writable_attributes,
+            UserPools(ACCOUNT, REGION),
             {route: functions[fn] for route, fn in deployment.routes.items()},
             ACCOUNT,
             REGION,
@@ -147,7 +154,9 @@ class _QuietHandler(MotoRequestHandler):
         pass
 
 
-def _enforce_iam(endpoint_url: str, cleanup: ExitStack) -> dict[str, str]:
+def _enforce_iam(
+    endpoint_url: str, issued: Mapping[str, IssuedCredentials], cleanup: ExitStack
+) -> dict[str, str]:
     """An operator user with full access does the deploying and seeding; from then on moto
     checks S3 requests against IAM, so issued credentials get their role's policies only."""
     iam = boto3.client(
@@ -172,16 +181,25 @@ def _enforce_iam(endpoint_url: str, cleanup: ExitStack) -> dict[str, str]:
     public = ActionAuthenticatorMixin.PUBLIC_OPERATIONS
     added = [operation for operation in TOKEN_AUTHORIZED if operation not in public]
     public.extend(added)
-    # S3 only: for other services moto matches every policy against the resource "*", so
-    # grants on exact ARNs (the functions' table and identity pool grants) would be denied.
+    # Other services than S3: moto matches every policy against the resource "*", which would
+    # deny the functions' grants on exact ARNs (their table, the identity pool). So there only
+    # identity pool credentials are checked: their roles grant nothing outside S3, and "*"
+    # cannot widen a grant they do not have.
     normal = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+
+    def identity_pool_callers_only(self: Any, resource: str = "*") -> None:
+        key = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        if key is not None and key.group(1) in issued:
+            normal(self, resource)
+
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = (  # type: ignore[method-assign]
-        lambda self, resource="*": None
+        identity_pool_callers_only
     )
+    saved_count = settings.INITIAL_NO_AUTH_ACTION_COUNT
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
 
     def restore() -> None:
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = saved_count
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal  # type: ignore[method-assign]
         for operation in added:
             public.remove(operation)
@@ -205,26 +223,6 @@ class _EndpointSession(boto3.Session):  # type: ignore[misc]
         if kwargs.get("endpoint_url") is None:
             kwargs["endpoint_url"] = self._endpoint_url
         return super().client(*args, **kwargs)
-
-
-def _find_user(client_id: str, username: str) -> tuple[str, str]:
-    """The user pool of an app client, and the user's password (moto keeps it in clear)."""
-    for pool in get_backend("cognito-idp")[ACCOUNT][REGION].user_pools.values():
-        if client_id in pool.clients:
-            return pool.id, str(pool._get_user(username).password)
-    raise TemplateError(f"no app client {client_id}")
-
-
-def _writable_attributes(access_token: str) -> set[str] | None:
-    """The write attributes of the app client an access token was issued to (moto keeps the
-    list but does not enforce it). None: the token is unknown, or the client sets no list
-    (then every mutable attribute is writable)."""
-    for pool in get_backend("cognito-idp")[ACCOUNT][REGION].user_pools.values():
-        if access_token in pool.access_tokens:
-            client_id, _ = pool.access_tokens[access_token]
-            attributes = pool.clients[client_id].extended_config.get("WriteAttributes")
-            return set(attributes) if attributes else None
-    return None
 
 
 @contextmanager

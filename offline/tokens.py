@@ -22,6 +22,12 @@ from moto.core.exceptions import JsonRESTError
 refreshing: contextvars.ContextVar[bool] = contextvars.ContextVar("refreshing", default=False)
 ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 ACCESS_TOKEN = "access"  # noqa: S105 (a token_use value, not a secret)
+# Claims that identify the token and its issuer. Cognito does not let the hook change them
+# (developer guide, "Pre token generation Lambda trigger"); offline, the hook's attempts are
+# ignored rather than written over what moto sets.
+ISSUER_CLAIMS = frozenset(
+    {"iss", "sub", "aud", "exp", "iat", "auth_time", "token_use", "jti", "origin_jti", "client_id"}
+)
 
 
 class UserLambdaValidationException(JsonRESTError):
@@ -52,6 +58,7 @@ class TokenIssuer:
     # template does not declare, and the config refuses tied precedence, so only this shows
     # the identity pool's answer to a tie.
     hook_bypassed: set[str] = field(default_factory=set)
+    _answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by origin_jti
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @contextlib.contextmanager
@@ -121,6 +128,28 @@ class TokenIssuer:
         # V1_0 customizes ID tokens only.
         if hook is None or (token_use == ACCESS_TOKEN and hook.version == "V1_0"):
             return {**claims, **_as_claims(group_claims)}
+        answer = self._answer(pool, client_id, user, group_claims, hook, token_use, claims)
+        return _apply(answer, hook.version, token_use, group_claims, claims)
+
+    def _answer(
+        self,
+        pool: CognitoIdpUserPool,
+        client_id: str,
+        user: CognitoIdpUser,
+        group_claims: GroupClaims,
+        hook: Hook,
+        token_use: str,
+        claims: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The hook's answer for this issuance. A V2_0 event is one request whose answer covers
+        both tokens (developer guide, "Pre token generation Lambda trigger"): moto makes the
+        access token first, so that call invokes the hook and the ID token reuses its answer."""
+        issuance = str(claims["origin_jti"])
+        if token_use != ACCESS_TOKEN:
+            with self._lock:
+                pending = self._answers.pop(issuance, None)
+            if pending is not None:
+                return pending
         event = self._event(pool, client_id, user, group_claims, hook.version)
         with self._lock:
             self.trigger_sources.append(event["triggerSource"])
@@ -132,7 +161,10 @@ class TokenIssuer:
             raise UserLambdaValidationException(
                 f"PreTokenGeneration failed with error {error}."
             ) from error
-        return _apply(answer, hook.version, token_use, group_claims, claims)
+        if token_use == ACCESS_TOKEN:
+            with self._lock:
+                self._answers[issuance] = answer
+        return answer
 
     def _event(
         self,
@@ -170,20 +202,23 @@ class TokenIssuer:
 
 
 def group_role_claims(user: CognitoIdpUser) -> GroupClaims:
-    """Developer guide, "Adding groups to a user pool": ``cognito:roles`` holds the role of each
-    group; ``cognito:preferred_role`` is the role of the group with the lowest precedence, and
-    absent when that precedence is shared or the group has no role."""
-    groups = sorted(user.groups, key=lambda g: (g.precedence is None, g.precedence, g.group_name))
-    roles = [group.role_arn for group in groups if group.role_arn]
-    ranked = [g for g in groups if g.precedence is not None]
+    """``AWS::Cognito::UserPoolGroup`` Precedence (CloudFormation reference, and the developer
+    guide's "Adding groups to a user pool"): ``cognito:roles`` holds every group's role; the
+    preferred role is that of the group with the lowest precedence among those with a role
+    (no precedence ranks last). Tied groups with the same role give that role; with different
+    roles, no preferred role."""
+    groups = sorted(user.groups, key=lambda g: (_rank(g.precedence), g.group_name))
+    with_roles = [g for g in groups if g.role_arn]
     preferred = None
-    if ranked:
-        best = [g for g in ranked if g.precedence == ranked[0].precedence]
-        if len(best) == 1 and best[0].role_arn:
-            preferred = best[0].role_arn
-    elif len(groups) == 1 and groups[0].role_arn:
-        preferred = groups[0].role_arn
-    return GroupClaims([g.group_name for g in groups], roles, preferred)
+    if with_roles:
+        best = _rank(with_roles[0].precedence)
+        top = {g.role_arn for g in with_roles if _rank(g.precedence) == best}
+        preferred = top.pop() if len(top) == 1 else None
+    return GroupClaims([g.group_name for g in groups], [g.role_arn for g in with_roles], preferred)
+
+
+def _rank(precedence: int | None) -> float:
+    return float("inf") if precedence is None else precedence
 
 
 def _as_claims(group_claims: GroupClaims) -> dict[str, Any]:
@@ -224,7 +259,9 @@ def _apply(
     for name in ("cognito:groups", "cognito:roles", "cognito:preferred_role"):
         if name not in _as_claims(group_claims):
             result.pop(name, None)
-    result.update(token_details.get("claimsToAddOrOverride") or {})
+    added = token_details.get("claimsToAddOrOverride") or {}
+    result.update({name: value for name, value in added.items() if name not in ISSUER_CLAIMS})
     for name in token_details.get("claimsToSuppress") or []:
-        result.pop(name, None)
+        if name not in ISSUER_CLAIMS:
+            result.pop(name, None)
     return result

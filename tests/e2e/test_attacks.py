@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from pycognito.aws_srp import AWSSRP
 
 from client import aws, credentials, sign_in
 from client.developer_users import new_user
@@ -82,6 +83,7 @@ def test_a_tampered_token_is_refused(seeded: Seeded) -> None:
     problem = refusal(lambda: credentials.enhanced(outputs, tampered))
 
     assert problem.code == "NotAuthorizedException"
+    assert "signature" in str(problem)
 
 
 def test_an_expired_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
@@ -224,7 +226,64 @@ def test_the_hook_runs_on_refresh(seeded: Seeded, offline: OfflineStack) -> None
 
     refreshed = sign_in.refresh(outputs, tokens)
 
-    assert offline.tokens.trigger_sources[before:] == ["TokenGeneration_RefreshTokens"] * 2
+    # One V2_0 event per issuance: its one answer covers the ID and the access token.
+    assert offline.tokens.trigger_sources[before:] == ["TokenGeneration_RefreshTokens"]
     claims = claims_of(refreshed.id_token)
     assert claims["tenant"] == "acme"  # " ACME " in the user pool, normalized by the hook
     assert claims["cognito:preferred_role"] == group_role(outputs, "editors")
+
+
+def test_a_password_proof_cannot_sign_in_another_user(seeded: Seeded) -> None:
+    """Prove the viewer's password, then name the admin in the answer."""
+    outputs = seeded.outputs
+    idp = aws.unsigned_client("cognito-idp", outputs.region)
+    srp = AWSSRP(
+        username=VIEWER,
+        password=DEMO_PASSWORD,
+        pool_id=outputs.user_pool_id,
+        client_id=outputs.user_pool_client_id,
+        client=idp,
+    )
+    started = idp.initiate_auth(
+        ClientId=outputs.user_pool_client_id,
+        AuthFlow="USER_SRP_AUTH",
+        AuthParameters=srp.get_auth_params(),
+    )
+    answers = srp.process_challenge(started["ChallengeParameters"], {"USERNAME": VIEWER})
+    answers["USERNAME"] = "admin@example.com"
+
+    with pytest.raises(idp.exceptions.NotAuthorizedException, match="Incorrect username"):
+        idp.respond_to_auth_challenge(
+            ClientId=outputs.user_pool_client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            ChallengeResponses=answers,
+        )
+
+
+def test_an_unknown_user_is_refused_like_a_wrong_password(seeded: Seeded) -> None:
+    problem = refusal(lambda: sign_in.sign_in(seeded.outputs, "nobody@example.com", DEMO_PASSWORD))
+
+    assert problem.code == "NotAuthorizedException"
+
+
+def test_identity_pool_credentials_cannot_call_other_services(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    """The viewer's credentials try to put the viewer in the admins group."""
+    outputs = seeded.outputs
+    session = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
+    idp = session.session.client("cognito-idp")
+
+    with pytest.raises(idp.exceptions.ClientError) as refused:
+        idp.admin_add_user_to_group(
+            UserPoolId=outputs.user_pool_id, Username=VIEWER, GroupName="admins"
+        )
+
+    # moto answers in its XML error shape, which the JSON client reads as a bare 403.
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    groups = (
+        offline.session()
+        .client("cognito-idp")
+        .admin_list_groups_for_user(UserPoolId=outputs.user_pool_id, Username=VIEWER)["Groups"]
+    )
+    assert [group["GroupName"] for group in groups] == ["viewers"]

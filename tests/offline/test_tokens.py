@@ -33,3 +33,18 @@ def test_no_group_no_roles() -> None:
     claims = group_role_claims(user())
 
     assert (claims.groups, claims.roles, claims.preferred_role) == ([], [], None)
+
+
+def test_tied_groups_with_the_same_role_prefer_it() -> None:
+    claims = group_role_claims(user(("a", 20, "arn:same"), ("b", 20, "arn:same")))
+
+    assert claims.preferred_role == "arn:same"
+
+
+def test_the_best_group_with_a_role_is_preferred() -> None:
+    claims = group_role_claims(
+        user(("top", 1, None), ("next", 5, "arn:next"), ("any", None, "arn:x"))
+    )
+
+    assert claims.preferred_role == "arn:next"
+    assert claims.roles == ["arn:next", "arn:x"]
