@@ -3,17 +3,24 @@
 Roles are matched by construct path (stable across synths), identities by their label
 (provider, then group or rule). A change *widens* access when:
 - an identity reaches a role it did not reach (a new role reachable, guest access turned on);
-- a role allows an (action, resource) it did not, or an allowed one under looser conditions;
-- a Deny statement goes away;
-- a trust policy admits a principal or action it did not, or drops or widens a condition;
-- the classic flow is turned on.
+- who reaches which role may change: a group's precedence, the order of rules, the server-side
+  token check turned off, the classic flow turned on;
+- a role allows a grant no old Allow covered (globs and conditions compared), or an allowed
+  one under conditions not provably as strict;
+- a Deny goes away or changes, unless a new Deny covers it whenever it applied;
+- a trust policy admits what the old one did not cover (the same comparison);
+- a managed policy from outside the template is attached, the permissions boundary is removed
+  or changed, or a role is new (whoever may assume it).
+What it cannot prove narrower counts as widening; docs/review.md lists what it does not read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from review.access import Pool, Provider, RulePath
 from review.report import Review, StackReview
 from review.roles import Conditions, Role, Statement
 
@@ -61,40 +68,107 @@ def diff_stack(old: StackReview, new: StackReview, name: str) -> StackDiff:
     changes: list[Change] = []
     old_pools = {p.key: p for p in old.pools}
     for pool in new.pools:
-        before = old_pools.get(pool.key)
-        if pool.guest and not (before and before.guest):
-            changes.append(Change(True, pool.key, "guest access turned on"))
-        if before and before.guest and not pool.guest:
-            changes.append(Change(False, pool.key, "guest access turned off"))
-        if pool.classic_flow and not (before and before.classic_flow):
-            changes.append(Change(True, pool.key, "classic (basic) flow turned on"))
-        if before and before.classic_flow and not pool.classic_flow:
-            changes.append(Change(False, pool.key, "classic (basic) flow turned off"))
+        changes += _pool_changes(old_pools.get(pool.key), pool)
     old_reach = _reach(old)
     new_reach = _reach(new)
     for label in sorted(set(old_reach) | set(new_reach)):
-        role_before, role_after = old_reach.get(label), new_reach.get(label)
-        if role_before == role_after:
-            continue
-        if role_after is not None:
-            changes.append(Change(True, label, f"now reaches role {_name(new, role_after)}"))
-        if role_before is not None:
-            changes.append(
-                Change(False, label, f"no longer reaches role {_name(old, role_before)}")
-            )
+        roles_before, roles_after = old_reach.get(label, set()), new_reach.get(label, set())
+        for role in sorted(roles_after - roles_before):
+            changes.append(Change(True, label, f"now reaches role {_name(new, role)}"))
+        for role in sorted(roles_before - roles_after):
+            changes.append(Change(False, label, f"no longer reaches role {_name(old, role)}"))
     for key in sorted(set(old.roles) | set(new.roles)):
         changes += _role_changes(old.roles.get(key), new.roles.get(key), key)
     reached_by = {key: new.reachers(key) or old.reachers(key) for key in new.roles | old.roles}
     return StackDiff(name, changes, reached_by)
 
 
-def _reach(stack: StackReview) -> dict[str, str]:
-    return {
-        f"{pool.key}: {identity.label}": identity.role
-        for pool in stack.pools
-        for identity in pool.identities
-        if identity.role is not None
-    }
+def _switch(
+    before: bool, after: bool, subject: str, what: str, widens_when_on: bool
+) -> list[Change]:
+    if before == after:
+        return []
+    on = after
+    return [Change(on == widens_when_on, subject, f"{what} turned {'on' if on else 'off'}")]
+
+
+def _pool_changes(before: Pool | None, pool: Pool) -> list[Change]:
+    """Pool and provider settings that change who reaches which role without changing any
+    identity's label: guest access, the classic flow, the server-side token check, group
+    precedence (the preferred role) and the order of rules (the first match wins)."""
+    changes = _switch(bool(before and before.guest), pool.guest, pool.key, "guest access", True)
+    changes += _switch(
+        bool(before and before.classic_flow),
+        pool.classic_flow,
+        pool.key,
+        "classic (basic) flow",
+        True,
+    )
+    if before is None:
+        return changes
+    old_providers = {p.label: p for p in before.providers}
+    for provider in pool.providers:
+        old = old_providers.get(provider.label)
+        if old is None:
+            continue
+        subject = f"{pool.key}: {provider.label}"
+        if old.server_side_token_check and provider.server_side_token_check is False:
+            changes.append(
+                Change(
+                    True,
+                    subject,
+                    "server-side token check turned off (tokens of signed-out or removed users "
+                    "still get credentials)",
+                )
+            )
+        if old.server_side_token_check is False and provider.server_side_token_check:
+            changes.append(Change(False, subject, "server-side token check turned on"))
+        old_precedence = {g.group: g.precedence for g in old.groups}
+        for group in provider.groups:
+            if group.group in old_precedence and old_precedence[group.group] != group.precedence:
+                changes.append(
+                    Change(
+                        True,
+                        subject,
+                        f"group {group.group} precedence {old_precedence[group.group]} -> "
+                        f"{group.precedence}: changes which role is preferred for users in "
+                        "several groups",
+                    )
+                )
+        changes += _rule_order(old, provider, subject)
+    return changes
+
+
+def _rule_order(old: Provider, new: Provider, subject: str) -> list[Change]:
+    """Rules run in order and the first match wins: only appending rules at the end leaves
+    every earlier match as it was (what the appended rules reach shows as "now reaches")."""
+
+    def key(rule: RulePath) -> tuple[str, str, str, str | None]:
+        return (rule.claim, rule.match_type, rule.value, rule.role)
+
+    before, after = [key(r) for r in old.rules], [key(r) for r in new.rules]
+    if before == after or after[: len(before)] == before:
+        return []
+
+    def show(rules: list[tuple[str, str, str, str | None]]) -> str:
+        return "; ".join(f"{i}. {c} {m} {v!r}" for i, (c, m, v, _) in enumerate(rules, 1)) or "none"
+
+    narrows = before[: len(after)] == after and new.ambiguous == old.ambiguous == "Deny"
+    what = (
+        "rules removed from the end (their matches are now denied)"
+        if narrows
+        else "rules reordered or removed (first match wins: users may now match another rule)"
+    )
+    return [Change(not narrows, subject, f"{what}: {show(before)} -> {show(after)}")]
+
+
+def _reach(stack: StackReview) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for pool in stack.pools:
+        for identity in pool.identities:
+            if identity.role is not None:
+                found.setdefault(f"{pool.key}: {identity.label}", set()).add(identity.role)
+    return found
 
 
 def _name(stack: StackReview, key: str) -> str:
@@ -108,7 +182,14 @@ def _role_changes(old: Role | None, new: Role | None, key: str) -> list[Change]:
     if new is None:
         return [Change(False, subject, "removed", key)]
     if old is None:
-        changes = [Change(new.identity_pool_role, subject, "new role")]
+        # A new role is new permissions in the account whoever may assume it: the role line
+        # widens like its grants do.
+        trusted = (
+            "an identity pool may assume it"
+            if new.identity_pool_role
+            else "no identity pool trusts it; its trust policy says who may assume it"
+        )
+        changes = [Change(True, subject, f"new role ({trusted})")]
         old = Role(key, "", key, "", [], [], [])
     else:
         changes = []
@@ -118,83 +199,271 @@ def _role_changes(old: Role | None, new: Role | None, key: str) -> list[Change]:
         changes.append(Change(True, subject, f"attaches managed policy {arn}"))
     for arn in sorted(set(old.outside_policies) - set(new.outside_policies)):
         changes.append(Change(False, subject, f"detaches managed policy {arn}"))
+    if old.permissions_boundary != new.permissions_boundary:
+        if new.permissions_boundary is None:
+            changes.append(
+                Change(True, subject, f"permissions boundary {old.permissions_boundary} removed")
+            )
+        elif old.permissions_boundary is None:
+            changes.append(
+                Change(False, subject, f"permissions boundary {new.permissions_boundary} added")
+            )
+        else:
+            changes.append(
+                Change(
+                    True,
+                    subject,
+                    f"permissions boundary {old.permissions_boundary} -> "
+                    f"{new.permissions_boundary} (its contents are not compared)",
+                )
+            )
     return [Change(c.widens, c.subject, c.what, key) for c in changes]
 
 
-Grants = dict[tuple[str, str, str, str], list[Conditions]]
+Part = tuple[bool, tuple[str, ...]]  # (negated, patterns): "s3:Get*" or NotAction [a, b]
+Grant = tuple[str, Part, Part, Part]  # effect, principal, action, resource
+Grants = dict[Grant, list[Conditions]]
+NONE: Part = (False, ("-",))
+
+
+def _parts(plain: list[str], negated: list[str]) -> list[Part]:
+    parts: list[Part] = [(False, (p,)) for p in plain]
+    if negated:
+        parts.append((True, tuple(negated)))
+    return parts or [NONE]
 
 
 def _grants(statements: Iterable[Statement]) -> Grants:
-    """(effect, principal, action, resource) -> the conditions of each statement granting it."""
+    """(effect, principal, action, resource) -> the conditions of each statement granting it.
+
+    A ``NotAction``/``NotResource``/``NotPrincipal`` list is one part of its own, so a change
+    to that list is a different grant."""
     grants: Grants = {}
     for s in statements:
-        for principal in s.principals or ["-"]:
-            for action in s.actions or ["-"]:
-                for resource in s.resources or ["-"]:
+        for principal in _parts(s.principals, s.not_principals):
+            for action in _parts(s.actions, s.not_actions):
+                for resource in _parts(s.resources, s.not_resources):
                     grants.setdefault((s.effect, principal, action, resource), []).append(
                         s.conditions
                     )
     return grants
 
 
-def _at_least_as_strict(new: Conditions, old: Conditions) -> bool:
-    """Every condition of ``old`` is in ``new`` with the same or fewer accepted values."""
+def _glob(pattern: str, fold: bool) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if fold else re.DOTALL)
+
+
+def _glob_covers(pattern: str, value: str, fold: bool = False) -> bool:
+    """Every string ``value`` (itself a pattern) matches is matched by ``pattern``."""
+    return _glob(pattern, fold).fullmatch(value) is not None
+
+
+def _wild(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def _may_overlap(a: str, b: str, fold: bool) -> bool:
+    """Some string may match both patterns (an over-approximation: it never misses one)."""
+    if _glob_covers(a, b, fold) or _glob_covers(b, a, fold):
+        return True
+    if not _wild(a) and not _wild(b):
+        return False
+    if fold:
+        a, b = a.lower(), b.lower()
+    head_a, head_b = re.split(r"[*?]", a)[0], re.split(r"[*?]", b)[0]
+    tail_a, tail_b = re.split(r"[*?]", a)[-1], re.split(r"[*?]", b)[-1]
+    return (head_a.startswith(head_b) or head_b.startswith(head_a)) and (
+        tail_a.endswith(tail_b) or tail_b.endswith(tail_a)
+    )
+
+
+def _part_covers(old: Part, new: Part, fold: bool = False) -> bool:
+    """Everything ``new`` matches, ``old`` matches too."""
+    (old_negated, old_patterns), (new_negated, new_patterns) = old, new
+    if not old_negated and not new_negated:
+        return _glob_covers(old_patterns[0], new_patterns[0], fold)
+    if old_negated and not new_negated:  # all but old_patterns covers p if p avoids them all
+        return not any(_may_overlap(x, new_patterns[0], fold) for x in old_patterns)
+    if not old_negated:  # only a full wildcard covers "all but ..."
+        return old_patterns[0] == "*"
+    # Both "all but": new must leave out at least what old leaves out.
+    return all(any(_glob_covers(y, x, fold) for y in new_patterns) for x in old_patterns)
+
+
+def _grant_covers(old: Grant, new: Grant) -> bool:
+    return (
+        old[0] == new[0]
+        and _part_covers(old[1], new[1])
+        and _part_covers(old[2], new[2], fold=True)
+        and _part_covers(old[3], new[3])
+    )
+
+
+_QUALIFIERS = re.compile(r"^(ForAnyValue:|ForAllValues:)?(.*?)(IfExists)?$")
+_LIKE = {"StringLike": "StringEquals", "StringNotLike": "StringNotEquals"}
+_GLOB_OPERATORS = {
+    "StringLike",
+    "StringNotLike",
+    "ArnLike",
+    "ArnNotLike",
+    "ArnEquals",
+    "ArnNotEquals",
+}
+
+
+def _operator(operator: str) -> tuple[str, str, bool]:
+    """(set qualifier, base operator, IfExists) of a condition operator."""
+    match = _QUALIFIERS.match(operator)
+    assert match is not None  # noqa: S101 - the pattern matches every string
+    return match.group(1) or "", match.group(2), bool(match.group(3))
+
+
+def _negated(base: str) -> bool:
+    return "Not" in base
+
+
+def _values_imply(base: str, new: list[str], old: list[str]) -> bool:
+    """Under the same operator ``base``, the new values accept no more than the old ones."""
+    fold = base.endswith("IgnoreCase")
+    if base.startswith(("Numeric", "Date")) and not base.endswith(("Equals", "NotEquals")):
+        return set(new) == set(old)  # bounds: not compared, only kept
+
+    def covers(a: str, b: str, fold: bool = fold) -> bool:
+        if base in _GLOB_OPERATORS:
+            return _glob_covers(a, b, fold)
+        return a.lower() == b.lower() if fold else a == b
+
+    if _negated(base):  # accepts everything but the values: more values accept less
+        return all(any(covers(n, o, fold) for n in new) for o in old)
+    return all(any(covers(o, n, fold) for o in old) for n in new)
+
+
+def _condition_implies(new_op: str, new: list[str], old_op: str, old: list[str]) -> bool:
+    """Whenever ``new_op new`` holds, ``old_op old`` holds."""
+    new_set, new_base, new_if_exists = _operator(new_op)
+    old_set, old_base, old_if_exists = _operator(old_op)
+    if new_set != old_set or (new_if_exists and not old_if_exists):
+        return False
+    if new_base in _LIKE and not any("*" in v or "?" in v for v in new):
+        new_base = _LIKE[new_base]  # StringLike without wildcards is StringEquals
+    if new_base == old_base:
+        return _values_imply(old_base, new, old)
+    if _LIKE.get(old_base) == new_base:  # StringEquals x implies StringLike patterns matching x
+        if _negated(old_base):  # StringNotEquals v implies StringNotLike p only when p == v
+            return all(any(o == n for n in new) for o in old)
+        return all(any(_glob_covers(o, n) for o in old) for n in new)
+    return False
+
+
+def _implies(new: Conditions, old: Conditions) -> bool:
+    """Whenever the ``new`` conditions hold, the ``old`` ones hold too (so far as comparing
+    operators and value sets can show; anything it cannot show counts as not implied)."""
     return all(
-        key in new.get(operator, {}) and set(new[operator][key]) <= set(values)
+        any(
+            _condition_implies(new_op, new_values, operator, values)
+            for new_op, new_keys in new.items()
+            for new_key, new_values in new_keys.items()
+            if new_key.lower() == key.lower()
+        )
         for operator, keys in old.items()
         for key, values in keys.items()
     )
 
 
-def _describe(grant: tuple[str, str, str, str], trust: str) -> str:
+def _allowed_before(grant: Grant, conditions: Conditions, old: Grants) -> bool:
+    """An old Allow grant matched this one's principal, action and resource, under conditions
+    at least as loose."""
+    return any(
+        _grant_covers(before, grant) and any(_implies(conditions, c) for c in old_conditions)
+        for before, old_conditions in old.items()
+    )
+
+
+def _still_denied(grant: Grant, conditions: Conditions, new: Grants) -> bool:
+    """A new Deny covers this old Deny's principal, action and resource whenever it applied."""
+    return any(
+        _grant_covers(after, grant) and any(_implies(conditions, c) for c in new_conditions)
+        for after, new_conditions in new.items()
+    )
+
+
+def _label(part: Part, kind: str) -> str:
+    negated, patterns = part
+    return f"{kind} [{', '.join(patterns)}]" if negated else patterns[0]
+
+
+def _describe(grant: Grant, trust: str) -> str:
     effect, principal, action, resource = grant
-    who = f"{principal} " if trust else ""
-    where = f" on {resource}" if resource != "-" else ""
-    return f"{trust}{effect} {who}{action}{where}"
+    who = f"{_label(principal, 'NotPrincipal')} " if trust else ""
+    where = f" on {_label(resource, 'NotResource')}" if resource != NONE else ""
+    return f"{trust}{effect} {who}{_label(action, 'NotAction')}{where}"
 
 
 def _loosened(old: list[Conditions], new: list[Conditions]) -> list[str]:
-    """How the new conditions accept more than the old ones did (empty: they do not)."""
+    """How the new conditions accept more than the old ones did."""
     found = []
     for conditions in new:
-        if any(_at_least_as_strict(conditions, before) for before in old):
+        if any(_implies(conditions, before) for before in old):
             continue
         closest = old[0] if old else {}
         for operator, keys in closest.items():
             for key, values in keys.items():
                 now = conditions.get(operator, {}).get(key)
                 if now is None:
-                    found.append(f"condition {operator} {key} removed")
+                    others = [op for op, ks in conditions.items() if key in ks]
+                    if others:
+                        found.append(f"condition {operator} {key} now {', '.join(others)}")
+                    else:
+                        found.append(f"condition {operator} {key} removed")
+                elif _negated(_operator(operator)[1]):
+                    if dropped := sorted(set(values) - set(now)):
+                        found.append(f"condition {operator} {key} no longer excludes {dropped}")
                 elif extra := sorted(set(now) - set(values)):
                     found.append(f"condition {operator} {key} widened to also accept {extra}")
         if not found:
-            found.append("conditions loosened")
+            found.append("conditions changed, not provably narrower")
     return found
 
 
 def _grant_changes(
     old_statements: list[Statement], new_statements: list[Statement], subject: str, trust: str
 ) -> list[Change]:
+    """Grant by grant. An Allow widens unless an old Allow covered it (its action and resource
+    globs match, under conditions at least as loose); a Deny that goes away or changes widens
+    unless a new Deny covers it whenever it applied."""
     old, new = _grants(old_statements), _grants(new_statements)
     changes = []
     for grant in sorted(set(new) - set(old)):
-        allow = grant[0] == "Allow"
-        conditions = _conditions(new[grant])
-        changes.append(Change(allow, subject, f"+ {_describe(grant, trust)}{conditions}"))
+        text = f"+ {_describe(grant, trust)}{_conditions(new[grant])}"
+        if grant[0] == "Allow":
+            widens = not all(_allowed_before(grant, c, old) for c in new[grant])
+            changes.append(Change(widens, subject, text if widens else f"{text} (already allowed)"))
+        else:
+            changes.append(Change(False, subject, text))
     for grant in sorted(set(old) - set(new)):
-        deny = grant[0] == "Deny"
-        changes.append(Change(deny, subject, f"- {_describe(grant, trust)}"))
+        text = f"- {_describe(grant, trust)}"
+        if grant[0] == "Allow":
+            changes.append(Change(False, subject, text))
+        else:
+            widens = not all(_still_denied(grant, c, new) for c in old[grant])
+            changes.append(Change(widens, subject, text if widens else f"{text} (still denied)"))
     for grant in sorted(set(old) & set(new)):
         if old[grant] == new[grant]:
             continue
         if grant[0] == "Allow":
-            loosened = _loosened(old[grant], new[grant])
-            what = "; ".join(loosened) if loosened else "conditions tightened"
-            changes.append(Change(bool(loosened), subject, f"~ {_describe(grant, trust)}: {what}"))
-        else:
-            changes.append(
-                Change(False, subject, f"~ {_describe(grant, trust)}: conditions changed")
+            widens = not all(_allowed_before(grant, c, old) for c in new[grant])
+            what = (
+                "; ".join(_loosened(old[grant], new[grant])) if widens else "conditions no looser"
             )
+        else:
+            widens = not all(_still_denied(grant, c, new) for c in old[grant])
+            what = (
+                "conditions changed: the Deny may apply less often"
+                if widens
+                else "conditions loosened: the Deny applies at least as often"
+            )
+        changes.append(Change(widens, subject, f"~ {_describe(grant, trust)}: {what}"))
     return changes
 
 

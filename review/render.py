@@ -146,8 +146,8 @@ def _role(role: Role, stack: StackReview) -> list[str]:
     ]
     for statement in role.trust:
         lines.append(
-            f"  - {statement.effect} `{', '.join(statement.principals)}` "
-            f"`{', '.join(statement.actions)}`"
+            f"  - {statement.effect} `{', '.join(statement.principal_labels)}` "
+            f"`{', '.join(statement.action_labels)}`"
             + (
                 f" when `{_conditions(statement).removeprefix(' when ')}`"
                 if statement.conditions
@@ -157,12 +157,15 @@ def _role(role: Role, stack: StackReview) -> list[str]:
     lines += ["", "| effect | actions | resources | conditions | from |", "|---|---|---|---|---|"]
     for s in role.permissions:
         lines.append(
-            f"| {s.effect} | {_code(', '.join(s.actions))} | {_code(', '.join(s.resources))} | "
+            f"| {s.effect} | {_code(', '.join(s.action_labels))} | "
+            f"{_code(', '.join(s.resource_labels))} | "
             f"{_code(_conditions(s).removeprefix(' when ') or '-')} | {_cell(s.source)} |"
         )
     if not role.permissions:
         lines.append("| - | nothing | - | - | - |")
     lines += [f"- Managed policy outside the template: `{arn}`" for arn in role.outside_policies]
+    if role.permissions_boundary:
+        lines.append(f"- Permissions boundary: `{role.permissions_boundary}`")
     lines.append("")
     return lines
 

@@ -2,9 +2,13 @@
 
 Permissions come from everything the template attaches to a role: its inline ``Policies``,
 ``AWS::IAM::Policy`` and ``AWS::IAM::ManagedPolicy`` resources that list it in ``Roles``,
-managed policies of the template named in its ``ManagedPolicyArns``, and S3 bucket policy
-statements whose principal is the role. Managed policies from outside the template (AWS
-managed ones) are listed by ARN: their contents are not in the template.
+``AWS::IAM::RolePolicy`` resources naming it in ``RoleName``, managed policies of the template
+named in its ``ManagedPolicyArns``, and S3 bucket policy statements whose principal is the role.
+Managed policies from outside the template (AWS managed ones) are listed by ARN: their contents
+are not in the template. A ``PermissionsBoundary`` is kept as its (resolved) ARN.
+
+``NotAction``, ``NotResource`` and ``NotPrincipal`` are kept apart from ``Action``,
+``Resource`` and ``Principal``: an Allow with ``NotAction`` grants every action but those.
 """
 
 from __future__ import annotations
@@ -27,6 +31,28 @@ class Statement:
     conditions: Conditions
     source: str
     principals: list[str] = field(default_factory=list)
+    not_actions: list[str] = field(default_factory=list)
+    not_resources: list[str] = field(default_factory=list)
+    not_principals: list[str] = field(default_factory=list)
+
+    @property
+    def action_labels(self) -> list[str]:
+        """What the statement's action part matches: its actions, or ``NotAction [...]``."""
+        return _labels(self.actions, self.not_actions, "NotAction")
+
+    @property
+    def resource_labels(self) -> list[str]:
+        return _labels(self.resources, self.not_resources, "NotResource")
+
+    @property
+    def principal_labels(self) -> list[str]:
+        return _labels(self.principals, self.not_principals, "NotPrincipal")
+
+
+def _labels(plain: list[str], negated: list[str], kind: str) -> list[str]:
+    if negated:
+        return [*plain, f"{kind} [{', '.join(negated)}]"]
+    return plain
 
 
 @dataclass(frozen=True)
@@ -38,6 +64,7 @@ class Role:
     trust: list[Statement]
     permissions: list[Statement]
     outside_policies: list[str]  # managed policy ARNs whose contents are not in the template
+    permissions_boundary: str | None = None
 
     @property
     def identity_pool_role(self) -> bool:
@@ -65,19 +92,21 @@ def conditions(template: Template, value: Json) -> Conditions:
     }
 
 
+def _principals(template: Template, principal: Json) -> list[str]:
+    if principal in (None, {}):
+        return []
+    if not isinstance(principal, dict):
+        return ["*"] if principal == "*" else [template.text(principal)]
+    return [
+        f"{kind}:{template.text(p)}"
+        for kind, values in sorted(principal.items())
+        for p in as_list(values)
+    ]
+
+
 def statements(template: Template, document: Json, source: str) -> list[Statement]:
     found = []
     for raw in as_list((document or {}).get("Statement")):
-        principal = raw.get("Principal", {})
-        principals = (
-            ["*"]
-            if principal == "*"
-            else [
-                f"{kind}:{template.text(p)}"
-                for kind, values in sorted(principal.items())
-                for p in as_list(values)
-            ]
-        )
         found.append(
             Statement(
                 effect=str(raw.get("Effect", "Allow")),
@@ -85,7 +114,10 @@ def statements(template: Template, document: Json, source: str) -> list[Statemen
                 resources=sorted(template.text(r) for r in as_list(raw.get("Resource"))),
                 conditions=conditions(template, raw.get("Condition")),
                 source=source,
-                principals=principals,
+                principals=_principals(template, raw.get("Principal")),
+                not_actions=sorted(template.text(a) for a in as_list(raw.get("NotAction"))),
+                not_resources=sorted(template.text(r) for r in as_list(raw.get("NotResource"))),
+                not_principals=_principals(template, raw.get("NotPrincipal")),
             )
         )
     return found
@@ -107,6 +139,7 @@ def roles(template: Template) -> dict[str, Role]:
             )
         ]
         permissions += _attached_policies(template, logical_id)
+        permissions += _role_policies(template, logical_id, props)
         outside = []
         for arn in as_list(props.get("ManagedPolicyArns")):
             [*local] = template.references(arn) & set(template.of_type("AWS::IAM::ManagedPolicy"))
@@ -121,6 +154,7 @@ def roles(template: Template) -> dict[str, Role]:
                 outside.append(template.text(arn))
         permissions += _bucket_policies(template, logical_id, props)
         role_name = props.get("RoleName")
+        boundary = props.get("PermissionsBoundary")
         found[key] = Role(
             key=key,
             logical_id=logical_id,
@@ -129,6 +163,7 @@ def roles(template: Template) -> dict[str, Role]:
             trust=statements(template, props.get("AssumeRolePolicyDocument"), "trust policy"),
             permissions=permissions,
             outside_policies=outside,
+            permissions_boundary=template.text(boundary) if boundary else None,
         )
     return found
 
@@ -159,6 +194,24 @@ def _attached_policies(template: Template, role_id: str) -> list[Statement]:
     return found
 
 
+def _role_policies(template: Template, role_id: str, props: dict[str, Json]) -> list[Statement]:
+    """``AWS::IAM::RolePolicy`` resources whose ``RoleName`` is this role (``Ref``) or its name."""
+    role_name = props.get("RoleName")
+    found = []
+    for policy_id, policy in template.of_type("AWS::IAM::RolePolicy").items():
+        policy_props = policy.get("Properties", {})
+        target = policy_props.get("RoleName")
+        if role_id in template.references(target) or (
+            isinstance(role_name, str) and target == role_name
+        ):
+            found += statements(
+                template,
+                policy_props.get("PolicyDocument"),
+                f"role policy {template.name_of(policy_id)}",
+            )
+    return found
+
+
 def _bucket_policies(template: Template, role_id: str, props: dict[str, Json]) -> list[Statement]:
     """Bucket policy statements whose principal is this role (by reference or by name)."""
     role_name = props.get("RoleName")
@@ -186,7 +239,15 @@ def _bucket_policies(template: Template, role_id: str, props: dict[str, Json]) -
 
 
 def wildcard_actions(role: Role) -> list[str]:
-    """Allowed actions with a wildcard (``*``, ``s3:*``, ``s3:Get*``)."""
-    return sorted(
-        {a for s in role.permissions if s.effect == "Allow" for a in s.actions if "*" in a}
-    )
+    """Allowed actions with a wildcard (``*``, ``s3:*``, ``s3:Get*``), and every ``NotAction``
+    or ``NotResource`` of an Allow (all actions but some, or on all resources but some)."""
+    found = {a for s in role.permissions if s.effect == "Allow" for a in s.actions if "*" in a}
+    for s in role.permissions:
+        if s.effect == "Allow" and s.not_actions:
+            found.add(f"NotAction [{', '.join(s.not_actions)}] (every other action)")
+        if s.effect == "Allow" and s.not_resources:
+            found.add(
+                f"{', '.join(s.action_labels)} on NotResource [{', '.join(s.not_resources)}] "
+                "(every other resource)"
+            )
+    return sorted(found)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import io
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,7 +43,7 @@ def test_the_reverse_only_narrows() -> None:
     assert {c.what for c in result.stacks[0].changes} == {
         "- Allow s3:PutObject on <Bucket.Arn>/shared/*",
         "~ trust: Allow Federated:cognito-identity.amazonaws.com "
-        "sts:AssumeRoleWithWebIdentity: conditions tightened",
+        "sts:AssumeRoleWithWebIdentity: conditions no looser",
     }
 
 
@@ -82,3 +88,282 @@ def test_fail_on_widen_exit_code(
 
 def test_without_the_flag_widening_still_exits_zero() -> None:
     assert main(["diff", str(BASE), str(WIDENED)]) == 0
+
+
+# The reviewer's edits (tmp scripts mut.py, mut2.py, mut3.py): each one, applied to the base
+# fixture (old, new), must make `diff --fail-on-widen` exit 1, and the narrowing must exit 0.
+Body = dict[str, Any]
+Edit = Callable[[Body], None]
+
+
+def editors_statements(body: Body) -> list[Body]:
+    role = body["Resources"]["EditorsRole"]["Properties"]
+    statements: list[Body] = role["Policies"][0]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def editors_trust(body: Body) -> Body:
+    role = body["Resources"]["EditorsRole"]["Properties"]
+    trust: Body = role["AssumeRolePolicyDocument"]["Statement"][0]
+    return trust
+
+
+def add_statement(statement: Body) -> Edit:
+    return lambda body: editors_statements(body).append(copy.deepcopy(statement))
+
+
+def set_on_last(key: str, value: Any) -> Edit:
+    return lambda body: editors_statements(body)[-1].__setitem__(key, value)
+
+
+def chain(*edits: Edit) -> Edit:
+    def apply(body: Body) -> None:
+        for edit in edits:
+            edit(body)
+
+    return apply
+
+
+def no_edit(body: Body) -> None:
+    pass
+
+
+def first_to(key: str, old_key: str) -> Edit:
+    def apply(body: Body) -> None:
+        statement = editors_statements(body)[0]
+        statement[key] = statement.pop(old_key)
+
+    return apply
+
+
+def first_condition(condition: Body) -> Edit:
+    return lambda body: editors_statements(body)[0].__setitem__("Condition", condition)
+
+
+def google_rules(body: Body) -> None:
+    resources = body["Resources"]
+    resources["Pool"]["Properties"]["SupportedLoginProviders"] = {"accounts.google.com": "cid"}
+    resources["Attachment"]["Properties"]["RoleMappings"]["google"] = {
+        "Type": "Rules",
+        "AmbiguousRoleResolution": "Deny",
+        "IdentityProvider": "accounts.google.com",
+        "RulesConfiguration": {
+            "Rules": [
+                {
+                    "Claim": "hd",
+                    "MatchType": "Equals",
+                    "Value": "corp.com",
+                    "RoleARN": {"Fn::GetAtt": ["EditorsRole", "Arn"]},
+                },
+                {
+                    "Claim": "email_verified",
+                    "MatchType": "Equals",
+                    "Value": "true",
+                    "RoleARN": {"Fn::GetAtt": ["DefaultRole", "Arn"]},
+                },
+            ]
+        },
+    }
+
+
+def reverse_rules(body: Body) -> None:
+    body["Resources"]["Attachment"]["Properties"]["RoleMappings"]["google"]["RulesConfiguration"][
+        "Rules"
+    ].reverse()
+
+
+def editors_property(key: str, value: Any) -> Edit:
+    return lambda body: body["Resources"]["EditorsRole"]["Properties"].__setitem__(key, value)
+
+
+def resource(name: str, value: Body) -> Edit:
+    return lambda body: body["Resources"].__setitem__(name, value)
+
+
+def token_check_off(body: Body) -> None:
+    body["Resources"]["Pool"]["Properties"]["CognitoIdentityProviders"][0][
+        "ServerSideTokenCheck"
+    ] = False
+
+
+def precedence(value: int) -> Edit:
+    return lambda body: body["Resources"]["EditorsGroup"]["Properties"].__setitem__(
+        "Precedence", value
+    )
+
+
+BUCKET_OBJECTS = {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/*"]]}
+ROLE_POLICY = {
+    "Type": "AWS::IAM::RolePolicy",
+    "Properties": {
+        "RoleName": {"Ref": "EditorsRole"},
+        "PolicyName": "extra",
+        "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    },
+}
+WIDENING: dict[str, tuple[Edit, Edit]] = {
+    # 1. NotAction / NotResource
+    "NotAction list shrinks": (
+        add_statement(
+            {"Effect": "Allow", "NotAction": ["iam:*", "s3:DeleteObject"], "Resource": "*"}
+        ),
+        add_statement({"Effect": "Allow", "NotAction": ["s3:DeleteObject"], "Resource": "*"}),
+    ),
+    "new Allow NotAction iam:* on *": (
+        no_edit,
+        add_statement({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+    ),
+    "Action becomes NotAction": (no_edit, first_to("NotAction", "Action")),
+    "Resource becomes NotResource": (no_edit, first_to("NotResource", "Resource")),
+    # 2. conditions
+    "StringNotEquals loses a value": (
+        first_condition({"StringNotEquals": {"aws:PrincipalTag/tier": ["free", "trial"]}}),
+        first_condition({"StringNotEquals": {"aws:PrincipalTag/tier": ["free"]}}),
+    ),
+    "a Deny gains a condition": (
+        add_statement({"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}),
+        chain(
+            add_statement({"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}),
+            set_on_last("Condition", {"Bool": {"aws:SecureTransport": "false"}}),
+        ),
+    ),
+    "a Deny narrows its action": (
+        add_statement({"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
+        add_statement({"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}),
+    ),
+    "trust aud StringEquals -> StringLike *": (
+        no_edit,
+        lambda body: editors_trust(body)["Condition"].update(
+            {"StringLike": {"cognito-identity.amazonaws.com:aud": "*"}},
+            StringEquals={},
+        ),
+    ),
+    "trust aud StringEquals -> StringEqualsIfExists": (
+        no_edit,
+        lambda body: editors_trust(body)["Condition"].__setitem__(
+            "StringEqualsIfExists", editors_trust(body)["Condition"].pop("StringEquals")
+        ),
+    ),
+    # 3. who reaches which role
+    "rules reordered": (google_rules, chain(google_rules, reverse_rules)),
+    "group precedence 20 -> 1": (no_edit, precedence(1)),
+    "server-side token check off": (no_edit, token_check_off),
+    # 4. policy sources
+    "RolePolicy grants * on *": (no_edit, resource("Extra", ROLE_POLICY)),
+    "permissions boundary removed": (
+        editors_property("PermissionsBoundary", "arn:aws:iam::123456789012:policy/boundary"),
+        no_edit,
+    ),
+    "permissions boundary changed": (
+        editors_property("PermissionsBoundary", "arn:aws:iam::123456789012:policy/boundary"),
+        editors_property("PermissionsBoundary", "arn:aws:iam::123456789012:policy/other"),
+    ),
+    # 5. a new role nobody federates still brings new permissions
+    "new Lambda execution role": (
+        no_edit,
+        resource(
+            "FunctionRole",
+            {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ]
+                    },
+                    "Policies": [
+                        {
+                            "PolicyName": "p",
+                            "PolicyDocument": {
+                                "Statement": [
+                                    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+                                ]
+                            },
+                        }
+                    ],
+                },
+            },
+        ),
+    ),
+}
+NARROWING: dict[str, tuple[Edit, Edit]] = {
+    "s3:* on Bucket/* -> s3:GetObject on Bucket/shared/*": (
+        chain(
+            lambda body: editors_statements(body)[0].update(Action="s3:*", Resource=BUCKET_OBJECTS),
+        ),
+        no_edit,
+    ),
+    "StringLike -> StringEquals, same value": (
+        first_condition({"StringLike": {"s3:prefix": ["a*"]}}),
+        first_condition({"StringEquals": {"s3:prefix": ["a*"]}}),
+    ),
+    "StringNotEquals gains a value": (
+        first_condition({"StringNotEquals": {"aws:PrincipalTag/tier": ["free"]}}),
+        first_condition({"StringNotEquals": {"aws:PrincipalTag/tier": ["free", "trial"]}}),
+    ),
+    "NotAction list grows": (
+        add_statement({"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}),
+        add_statement(
+            {"Effect": "Allow", "NotAction": ["iam:*", "s3:DeleteObject"], "Resource": "*"}
+        ),
+    ),
+    "a Deny widens its action": (
+        add_statement({"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}),
+        add_statement({"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
+    ),
+    "permissions boundary added": (
+        no_edit,
+        editors_property("PermissionsBoundary", "arn:aws:iam::123456789012:policy/boundary"),
+    ),
+}
+
+
+def run_diff(tmp_path: Path, old_edit: Edit, new_edit: Edit) -> tuple[int, str]:
+    paths = []
+    for name, edit in (("old", old_edit), ("new", new_edit)):
+        body = fixture("base")
+        edit(body)
+        path = tmp_path / f"{name}.template.json"
+        path.write_text(json.dumps(body))
+        paths.append(str(path))
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = main(["diff", *paths, "--fail-on-widen"])
+    return code, out.getvalue()
+
+
+@pytest.mark.parametrize("case", sorted(WIDENING))
+def test_widening_edits_fail_the_check(case: str, tmp_path: Path) -> None:
+    code, output = run_diff(tmp_path, *WIDENING[case])
+    assert code == 1, output
+    assert "WIDENS" in output
+
+
+@pytest.mark.parametrize("case", sorted(NARROWING))
+def test_narrowing_edits_pass_the_check(case: str, tmp_path: Path) -> None:
+    code, output = run_diff(tmp_path, *NARROWING[case])
+    assert code == 0, output
+    assert "WIDENS" not in output
+
+
+def test_an_allow_with_not_action_reads_as_every_other_action(tmp_path: Path) -> None:
+    _, output = run_diff(
+        tmp_path, no_edit, add_statement({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
+    )
+    assert "WIDENS  + Allow NotAction [iam:*] on *" in output
+
+
+def test_a_covered_grant_says_so(tmp_path: Path) -> None:
+    old, new = NARROWING["s3:* on Bucket/* -> s3:GetObject on Bucket/shared/*"]
+    _, output = run_diff(tmp_path, old, new)
+    assert "narrows + Allow s3:GetObject on <Bucket.Arn>/shared/* (already allowed)" in output
+
+
+def test_a_new_role_no_identity_pool_trusts_widens_like_its_grants(tmp_path: Path) -> None:
+    _, output = run_diff(tmp_path, *WIDENING["new Lambda execution role"])
+    assert "WIDENS  new role (no identity pool trusts it" in output
+    assert "WIDENS  + Allow s3:* on *" in output
+    assert "narrows" not in output

@@ -77,3 +77,42 @@ def test_managed_and_bucket_policies_count_and_outside_policies_are_named() -> N
     # The default role is named by neither bucket policy statement.
     default = roles(Template.from_json("stack", body))["DefaultRole"]
     assert all(not s.source.startswith("bucket policy") for s in default.permissions)
+
+
+def test_role_policies_boundaries_and_not_action_are_read() -> None:
+    body = fixture("base")
+    resources = body["Resources"]
+    resources["ByRef"] = {
+        "Type": "AWS::IAM::RolePolicy",
+        "Properties": {
+            "RoleName": {"Ref": "EditorsRole"},
+            "PolicyName": "a",
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+        },
+    }
+    resources["ByName"] = {
+        "Type": "AWS::IAM::RolePolicy",
+        "Properties": {
+            "RoleName": "fixture-editors",
+            "PolicyName": "b",
+            "PolicyDocument": {
+                "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "NotResource": "x"}]
+            },
+        },
+    }
+    editors = resources["EditorsRole"]["Properties"]
+    editors["PermissionsBoundary"] = {"Ref": "Boundary"}
+    found = roles(Template.from_json("stack", body))
+    role = found["EditorsRole"]
+    assert role.permissions_boundary == "${Boundary}"
+    by_source = {s.source: s for s in role.permissions}
+    assert by_source["role policy ByRef"].actions == ["*"]
+    negated = by_source["role policy ByName"]
+    assert (negated.actions, negated.not_actions, negated.not_resources) == ([], ["iam:*"], ["x"])
+    assert negated.action_labels == ["NotAction [iam:*]"]
+    assert wildcard_actions(role) == [
+        "*",
+        "NotAction [iam:*] (every other action)",
+        "NotAction [iam:*] on NotResource [x] (every other resource)",
+    ]
+    assert all(not s.source.startswith("role policy") for s in found["DefaultRole"].permissions)
