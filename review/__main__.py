@@ -33,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _review(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m review", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m review",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--outdir", type=Path, default=Path("cdk.out"))
     parser.add_argument("--no-scan", action="store_true", help="skip cfn-lint and checkov")
     parser.add_argument("--base", help="git ref to diff against (synthesized in a worktree)")

@@ -133,19 +133,17 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 "login provider",
                 domain,
                 None,
-                _mapping_named(template, mappings, domain),
-                tags=_tags_named(template, tags, domain),
+                _mapping_named(mappings, domain),
+                tags=_tags_named(tags, domain),
             )
         )
     for arn in as_list(props.get("OpenIdConnectProviderARNs")):
         refs = template.references(arn)
         url = next((template.text(template.properties(r).get("Url")) for r in refs), None)
         name = url.removeprefix("https://") if url else template.text(arn)
-        mapping = _mapping_named(template, mappings, name) or _mapping_refs(
-            template, mappings, refs
-        )
+        mapping = _mapping_named(mappings, name) or _mapping_refs(template, mappings, refs)
         providers.append(
-            _provider(template, "OIDC", name, None, mapping, tags=_tags_named(template, tags, name))
+            _provider(template, "OIDC", name, None, mapping, tags=_tags_named(tags, name))
         )
     for arn in as_list(props.get("SamlProviderARNs")):
         refs = template.references(arn)
@@ -222,12 +220,12 @@ def _principal_tags(
 
 
 def _tags_named(
-    template: Template, tags: list[tuple[set[str], tuple[str, dict[str, str], bool]]], name: str
+    tags: list[tuple[set[str], tuple[str, dict[str, str], bool]]], name: str
 ) -> tuple[str, dict[str, str], bool] | None:
     return next((t for refs, t in tags if not refs and t[0] == name), None)
 
 
-def _mapping_named(template: Template, mappings: list[Json], name: str) -> Json:
+def _mapping_named(mappings: list[Json], name: str) -> Json:
     return next((m for m in mappings if m.get("IdentityProvider") == name), None)
 
 
@@ -311,6 +309,9 @@ def _identities(
     found = []
     for provider in providers:
         tags = provider.principal_tags
+        if not tags and provider.tags_use_defaults:
+            # UseDefaults: Cognito maps its default claims to the tags (username and client id).
+            tags = {"username": "(default mapping)", "client": "(default mapping)"}
         ambiguous = default_role if provider.ambiguous == "AuthenticatedRole" else None
         if provider.mapping == "Token":
             for group in provider.groups:

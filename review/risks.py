@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from review.access import Pool
 from review.claims import PARTIAL_MATCHES, TWITTER
 from review.roles import Role, wildcard_actions
-from review.template import Template
+from review.template import Json, Template
+
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]*\}\}")
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,16 @@ def risks(template: Template, pools: list[Pool], roles: dict[str, Role]) -> list
         twitter = (template.properties(pool.logical_id).get("SupportedLoginProviders") or {}).get(
             TWITTER
         )
-        if isinstance(twitter, str) and ";" in twitter and twitter.split(";", 1)[1]:
+        leak = twitter_secret_leak(template, twitter)
+        if leak:
             found.append(
                 Risk(
                     TWITTER_SECRET,
                     pool.key,
-                    "Twitter's consumer secret is in the template in plain text "
-                    "(CloudFormation requires it there): anyone who can read the template or "
-                    "the stack can read it.",
+                    f"Twitter's consumer secret {leak} (CloudFormation takes it in "
+                    "SupportedLoginProviders): anyone who can read the template or the stack "
+                    "can read it. Reference it with {{resolve:secretsmanager:...}} or a NoEcho "
+                    "parameter without a default.",
                 )
             )
     for role in roles.values():
@@ -112,3 +117,35 @@ def risks(template: Template, pools: list[Pool], roles: dict[str, Role]) -> list
                 )
             )
     return found
+
+
+def twitter_secret_leak(template: Template, value: Json) -> str | None:
+    """How Twitter's ``key;secret`` value puts the secret in the template, or None.
+
+    The value is resolved first (``Fn::Join``, ``Fn::Sub``, ``Ref``). Dynamic references
+    (``{{resolve:...}}``) are not in the template; a parameter is, unless it is ``NoEcho``
+    without a ``Default``."""
+    if value is None:
+        return None
+    text = template.text(value)
+    parameters = template.body.get("Parameters") or {}
+    used = [name for name in parameters if f"${{{name}}}" in text]
+    _key, separator, secret = text.partition(";")
+    if not separator:
+        if not used:
+            return None  # the consumer key alone
+        secret = text  # a parameter holding "key;secret"
+    secret = _DYNAMIC_REFERENCE.sub("", secret)
+    reasons = []
+    for name in used:
+        if f"${{{name}}}" not in secret:
+            continue
+        parameter = parameters[name] or {}
+        if str(parameter.get("NoEcho", "false")).lower() != "true":
+            reasons.append(f"comes from parameter {name}, which is not NoEcho")
+        elif "Default" in parameter:
+            reasons.append(f"is the Default of parameter {name}")
+        secret = secret.replace(f"${{{name}}}", "")
+    if secret.strip():
+        reasons.append("is in the template in plain text")
+    return "; ".join(reasons) or None

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from review.__main__ import main
 from tests.support.template import Synth
 
@@ -42,3 +44,11 @@ def test_runs_without_jsii_and_reports_a_missing_synth(tmp_path: Path) -> None:
     )
     assert result.returncode == 2, result.stderr
     assert "run make synth first" in result.stderr
+
+
+def test_help_keeps_the_usage_paragraphs(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    assert "\n    python -m review diff OLD.template.json NEW.template.json" in help_text
+    assert "\nExit codes: 0 done;" in help_text

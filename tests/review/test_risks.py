@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from review import risks
 from review.report import StackReview
 from tests.review.conftest import fixture, review_of
@@ -95,3 +97,80 @@ def test_principal_tags_on_a_role_without_tag_session() -> None:
     statement["Statement"][0]["Action"].append("sts:TagSession")
     review = review_of(body)
     assert [r.where for r in review.risks if r.kind == risks.UNTAGGABLE] == ["DefaultRole"]
+
+
+def with_principal_tags(**props: Any) -> dict[str, Any]:
+    body = fixture("base")
+    body["Resources"]["Tags"] = {
+        "Type": "AWS::Cognito::IdentityPoolPrincipalTag",
+        "Properties": {
+            "IdentityPoolId": {"Ref": "Pool"},
+            "IdentityProviderName": {"Fn::GetAtt": ["UserPool", "ProviderName"]},
+            **props,
+        },
+    }
+    return body
+
+
+@pytest.mark.parametrize(
+    "props", [{"UseDefaults": True}, {"PrincipalTags": {"dept": "custom:dept"}}]
+)
+def test_tags_reaching_a_role_without_tag_session_warn(props: dict[str, Any]) -> None:
+    review = review_of(with_principal_tags(**props))
+    assert kinds(review) == [risks.UNTAGGABLE, risks.UNTAGGABLE]
+    assert {r.where for r in review.risks} == {"DefaultRole", "EditorsRole"}
+
+
+def test_use_defaults_false_without_tags_is_no_tags() -> None:
+    assert kinds(review_of(with_principal_tags(UseDefaults=False))) == []
+
+
+def with_twitter(value: Any, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = fixture("base")
+    body["Resources"]["Pool"]["Properties"]["SupportedLoginProviders"] = {"api.twitter.com": value}
+    if parameters is not None:
+        body["Parameters"] = parameters
+    return body
+
+
+SECRET_PARAMETER = {"Fn::Join": ["", ["key;", {"Ref": "TwitterSecret"}]]}
+
+
+@pytest.mark.parametrize(
+    ("value", "parameters", "leaks"),
+    [
+        ("key;plain-secret", None, "in plain text"),
+        ({"Fn::Join": [";", ["key", "secret"]]}, None, "in plain text"),
+        ({"Fn::Sub": "key;${AWS::Region}-secret"}, None, "in plain text"),
+        (SECRET_PARAMETER, {"TwitterSecret": {"Type": "String"}}, "not NoEcho"),
+        (
+            SECRET_PARAMETER,
+            {"TwitterSecret": {"Type": "String", "NoEcho": True, "Default": "s"}},
+            "Default",
+        ),
+        ({"Ref": "Both"}, {"Both": {"Type": "String"}}, "not NoEcho"),
+        ("key;{{resolve:secretsmanager:tw:SecretString:secret}}", None, None),
+        (SECRET_PARAMETER, {"TwitterSecret": {"Type": "String", "NoEcho": "true"}}, None),
+        ("consumer-key-only", None, None),
+    ],
+)
+def test_twitter_secret_is_flagged_only_when_the_template_carries_it(
+    value: Any, parameters: dict[str, Any] | None, leaks: str | None
+) -> None:
+    review = review_of(with_twitter(value, parameters))
+    found = [r for r in review.risks if r.kind == risks.TWITTER_SECRET]
+    if leaks is None:
+        assert found == []
+    else:
+        [risk] = found
+        assert leaks in risk.message
+
+
+def test_an_allow_with_not_action_is_a_wildcard() -> None:
+    body = fixture("base")
+    body["Resources"]["EditorsRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ].append({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.WILDCARD, "EditorsRole")
+    assert "NotAction [iam:*]" in risk.message
