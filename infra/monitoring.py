@@ -28,8 +28,10 @@ TRIGGER_SOURCES = (
 )
 # The developer-auth function's outcome metrics (lambdas/developer_auth/app.py).
 SIGN_IN_OUTCOMES = ("SignInSucceeded", "SignInFailed", "SignInLocked")
-# Identity pool calls, as AWS/Usage names them where it publishes them.
-IDENTITY_CALLS = ("GetId", "GetCredentialsForIdentity", "GetOpenIdTokenForDeveloperIdentity")
+# The developer-auth function calls GetOpenIdTokenForDeveloperIdentity once per
+# SignInSucceeded (lambdas/developer_auth/app.py); identity pools publish no per-pool metric of
+# their own for GetId, GetCredentialsForIdentity or that call (CloudTrail records them).
+DEVELOPER_TOKENS = "SignInSucceeded"
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,10 @@ class AlarmThresholds:
       passwords and lock-outs are 4xx, so only a flood of them counts.
     - ``client_error_min_requests``: 20; below this many requests in a period the 4xx rate is
       not judged (two requests, one typo, is not 50 % worth waking anyone).
-    - ``server_error_percent``: 1; the share of 5xx answers (any request counts).
+    - ``server_error_percent``: 1; the share of 5xx answers.
+    - ``server_error_min_requests``: 20; below this many requests in a period the 5xx rate is
+      not judged. A failing function already pages through ``SignInErrors`` on its first
+      error, so at low traffic the 5xx rate would only page a second time for the same fault.
 
     Hook errors and throttles, and developer-auth function errors, alarm on the first one.
     """
@@ -57,6 +62,7 @@ class AlarmThresholds:
     client_error_percent: float = 50
     client_error_min_requests: int = 20
     server_error_percent: float = 1
+    server_error_min_requests: int = 20
 
     def validate(self) -> None:
         if self.period_minutes < 1:
@@ -69,7 +75,7 @@ class AlarmThresholds:
                 f"AlarmThresholds.hook_duration_ratio: {self.hook_duration_ratio} is not a share "
                 "of the timeout. Use a number between 0 and 1, such as 0.8"
             )
-        for name in ("locked_sign_ins", "client_error_min_requests"):
+        for name in ("locked_sign_ins", "client_error_min_requests", "server_error_min_requests"):
             if getattr(self, name) < 1:
                 raise ValueError(
                     f"AlarmThresholds.{name}: {getattr(self, name)} would fire on no traffic. "
@@ -211,7 +217,10 @@ class Monitoring(Construct):
         alarm(
             "ApiServerErrors",
             cloudwatch.MathExpression(
-                expression="IF(requests > 0, 100 * errors / requests, 0)",
+                expression=(
+                    f"IF(requests >= {limits.server_error_min_requests}, "
+                    "100 * errors / requests, 0)"
+                ),
                 using_metrics={
                     "errors": api.metric_server_error(period=period, statistic="Sum"),
                     "requests": requests,
@@ -334,24 +343,30 @@ class Monitoring(Construct):
                 ),
             ],
         )
-        # Identity pools publish no per-pool metrics; their calls show, account-wide, as
-        # AWS/Usage CallCount where Cognito publishes usage for them (docs/operations.md).
-        calls = " OR ".join(f'"{name}"' for name in IDENTITY_CALLS)
+        # Identity pools publish no per-pool metric for GetId or GetCredentialsForIdentity:
+        # what this stack can show is the developer tokens its own function obtains.
         credentials = cloudwatch.GraphWidget(
-            title="Identity pool calls, whole account (AWS/Usage)",
-            width=24,
+            title="Developer identity tokens issued (GetOpenIdTokenForDeveloperIdentity)",
+            width=12,
             left=[
-                cloudwatch.MathExpression(
-                    expression=(
-                        "SEARCH('{AWS/Usage,Class,Resource,Service,Type} "
-                        f"MetricName=\"CallCount\" Resource=({calls})', 'Sum', "
-                        f"{int(period.to_seconds())})"
-                    ),
-                    using_metrics={},
-                    label="",
-                    period=period,
+                own(
+                    DEVELOPER_TOKENS,
+                    {"service": SIGN_IN_SERVICE},
+                    "developer tokens (one per successful POST /login)",
                 )
             ],
+        )
+        no_metric = cloudwatch.TextWidget(
+            width=12,
+            height=6,
+            markdown=(
+                "### Identity pool credentials\n"
+                "Cognito identity pools publish no per-pool CloudWatch metric for `GetId` or "
+                "`GetCredentialsForIdentity`. Those calls are in CloudTrail "
+                "(`eventsource = cognito-identity.amazonaws.com`); see docs/operations.md. "
+                "The graph on the left counts the developer tokens the sign-in function "
+                "obtained, which the app then exchanges for credentials."
+            ),
         )
         status = cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)
         return [
@@ -359,5 +374,5 @@ class Monitoring(Construct):
             [user_pool_sign_ins, tokens],
             [hook_health, developer],
             [api_traffic, api_latency],
-            [credentials],
+            [credentials, no_metric],
         ]

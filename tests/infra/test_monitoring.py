@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ from infra.monitoring import SIGN_IN_OUTCOMES, TRIGGER_SOURCES, AlarmThresholds
 from tests.conftest import ALARM_TOPIC_ARN
 from tests.support.template import Synth, Template, only, resources, under
 
-LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
+ROOT = Path(__file__).resolve().parents[2]
 ALARMS = (
     "HookErrors",
     "HookThrottles",
@@ -70,8 +73,8 @@ def test_exactly_the_documented_alarms_exist(template: Template, variant: Templa
         assert len(found) == len(ALARMS)
         for name in ALARMS:
             assert alarm(stack, name)["TreatMissingData"] == "notBreaching"
-    # CloudFormation names the alarms: unique per stack, always within its length limit.
-    assert all("AlarmName" not in a["Properties"] for a in found.values())
+        # CloudFormation names the alarms: unique per stack, always within its length limit.
+        assert all("AlarmName" not in a["Properties"] for a in found.values())
 
 
 @pytest.mark.parametrize(
@@ -109,21 +112,81 @@ def test_hook_duration_alarm_is_80_percent_of_the_hook_timeout(template: Templat
     assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (3, 2)
 
 
+# Values for the environment entries the template fills in at deploy time.
+DEPLOY_TIME = {
+    "USER_TABLE": "emf-users",
+    "IDENTITY_POOL_ID": "eu-west-1:00000000-0000-4000-8000-000000000000",
+}
+PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1"}
+
+
+def deploy_time_value(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(deploy_time_value(name, part) for part in parts)
+    if isinstance(value, dict) and value.get("Ref") in PSEUDO:
+        return PSEUDO[value["Ref"]]
+    return DEPLOY_TIME[name]
+
+
+def emf_lines(template: Template, function: str, *args: str) -> list[dict[str, Any]]:
+    """Run the function's handler with the environment its template gives it (in a process
+    of its own: the handlers read their settings at import) and return the EMF it prints."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_"))},
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        **{
+            name: deploy_time_value(name, value)
+            for name, value in environment(template, function).items()
+        },
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.infra.emf", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [
+        json.loads(line)
+        for line in result.stdout.splitlines()
+        if line.startswith("{") and '"_aws"' in line
+    ]
+
+
+def published(emf: dict[str, Any], metric: str) -> dict[str, Any]:
+    """Namespace and dimensions under which one EMF line publishes ``metric``."""
+    [directive] = [
+        d
+        for d in emf["_aws"]["CloudWatchMetrics"]
+        if any(m["Name"] == metric for m in d["Metrics"])
+    ]
+    [dimension_names] = directive["Dimensions"]
+    return {
+        "Namespace": directive["Namespace"],
+        "Dimensions": sorted(
+            ({"Name": name, "Value": emf[name]} for name in dimension_names),
+            key=lambda d: d["Name"],
+        ),
+    }
+
+
 def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -> None:
     template = synth.default
-    env = environment(template, "DeveloperAuthSignIn")
     properties = alarm(template, "SignInLockouts")
-    # Powertools Metrics: namespace from the environment, a "service" dimension from the name.
-    assert (
-        properties["Namespace"]
-        == env["POWERTOOLS_METRICS_NAMESPACE"]
-        == synth.default_config.app_name
-    )
-    assert properties["Dimensions"] == [
-        {"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}
-    ]
+    [emf] = emf_lines(template, "DeveloperAuthSignIn", "locked")
+    assert published(emf, "SignInLocked") == {
+        "Namespace": properties["Namespace"],
+        "Dimensions": sorted(properties["Dimensions"], key=lambda d: d["Name"]),
+    }
+    assert properties["Namespace"] == synth.default_config.app_name
     assert properties["MetricName"] == "SignInLocked"
-    assert '"SignInLocked"' in (LAMBDAS / "developer_auth" / "app.py").read_text()
     assert properties["Statistic"] == "Sum"
     assert properties["Threshold"] == AlarmThresholds().locked_sign_ins
     assert properties["Period"] == PERIOD
@@ -133,7 +196,7 @@ def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -
     ("name", "metric", "expression", "threshold"),
     [
         ("ApiClientErrors", "4XXError", "IF(requests >= 20, 100 * errors / requests, 0)", 50),
-        ("ApiServerErrors", "5XXError", "IF(requests > 0, 100 * errors / requests, 0)", 1),
+        ("ApiServerErrors", "5XXError", "IF(requests >= 20, 100 * errors / requests, 0)", 1),
     ],
 )
 def test_api_error_rate_alarms(
@@ -180,22 +243,44 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
             in body
         )
     namespace = synth.default_config.app_name
-    hook_env = environment(template, "TokenHook")
-    hook_source = (LAMBDAS / "pre_token_generation" / "app.py").read_text()
-    assert 'add_dimension("triggerSource"' in hook_source
-    for source in TRIGGER_SOURCES:
+    # What the hook prints when it runs, once per trigger source, is what the widget graphs.
+    emf = emf_lines(template, "TokenHook", "token", *TRIGGER_SOURCES)
+    assert len(emf) == len(TRIGGER_SOURCES)
+    for source, line in zip(TRIGGER_SOURCES, emf, strict=True):
+        metric = published(line, "TokensIssued")
+        dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+        assert dimensions["triggerSource"] == source
         assert (
-            f'["{namespace}","TokensIssued","service","{hook_env["POWERTOOLS_SERVICE_NAME"]}",'
+            f'["{metric["Namespace"]}","TokensIssued","service","{dimensions["service"]}",'
             f'"triggerSource","{source}"'
         ) in body
     for outcome in SIGN_IN_OUTCOMES:
         assert f'["{namespace}","{outcome}","service","developer-auth"' in body
     for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
         assert f'"AWS/ApiGateway","{api_metric}"' in body
-    assert "GetCredentialsForIdentity" in body
     # The alarm status widget lists every alarm.
     for logical_id in resources(template, "AWS::CloudWatch::Alarm"):
         assert f"<{logical_id}>" in body
+
+
+def test_credentials_widget_shows_what_is_published(synth: Synth) -> None:
+    """Identity pools publish no per-pool GetId/GetCredentialsForIdentity metric: the widget
+    graphs the developer tokens the sign-in function obtains (one per SignInSucceeded)."""
+    body = json.loads(dashboard_body(synth.default))
+    widgets = {w["properties"].get("title"): w for w in body["widgets"]}
+    assert "AWS/Usage" not in json.dumps(body)
+    widget = widgets["Developer identity tokens issued (GetOpenIdTokenForDeveloperIdentity)"]
+    [metric] = widget["properties"]["metrics"]
+    assert metric[:4] == [
+        synth.default_config.app_name,
+        "SignInSucceeded",
+        "service",
+        "developer-auth",
+    ]
+    assert metric[4]["label"] == "developer tokens (one per successful POST /login)"
+    [text] = [w for w in body["widgets"] if w["type"] == "text"]
+    assert "no per-pool CloudWatch metric" in text["properties"]["markdown"]
+    assert "CloudTrail" in text["properties"]["markdown"]
 
 
 def test_alarms_have_no_actions_without_a_topic(synth: Synth) -> None:
@@ -258,6 +343,10 @@ def test_unknown_monitoring_key_is_refused() -> None:
             "server_error_percent: 100 is not a percentage",
         ),
         (AlarmThresholds(period_minutes=0), "period_minutes: 0 is too short"),
+        (
+            AlarmThresholds(server_error_min_requests=0),
+            "server_error_min_requests: 0 would fire on no traffic",
+        ),
     ],
 )
 def test_thresholds_refuse_values_that_cannot_work(

@@ -1,0 +1,44 @@
+"""Run a function's handler once, as its template configures it, and print what it printed.
+
+``python -m tests.infra.emf locked`` or ``... token SOURCE...``, with the function's
+environment from the template. The developer-auth function answers a locked user under moto
+(``SignInLocked``); the pre token hook shapes one token per trigger source (``TokensIssued``).
+Powertools prints each invocation's metrics as one CloudWatch embedded metric format (EMF)
+JSON line on stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tests.lambdas.context import FakeContext
+
+
+def locked() -> None:
+    from moto import mock_aws
+
+    from lambdas.developer_auth import app
+    from tests.lambdas.developer_auth.test_app import request
+    from tests.lambdas.developer_auth.world import PASSWORD, World
+
+    with mock_aws():
+        world = World()
+        world.add_user(failedAttempts=99, lockedUntil=int(world.now + 600))
+        app.SIGN_IN = world.sign_in
+        response = app.handler(request({"username": "alice", "password": PASSWORD}), FakeContext())
+        assert response["statusCode"] == 429, response
+
+
+def token(*sources: str) -> None:
+    from lambdas.pre_token_generation import app
+    from tests.lambdas.pre_token_generation.events import event
+
+    for source in sources:
+        app.handler(event(trigger_source=source, groups=["viewers"]), FakeContext())
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "locked":
+        locked()
+    else:
+        token(*sys.argv[2:])
