@@ -91,6 +91,10 @@ class PreTokenHook(Construct):
             description="Cognito pre token generation: groups, roles and claims from server facts",
             timeout=TIMEOUT,
             removal_policy=removal_policy,
+            no_vpc_reason=(
+                "It makes no network calls: it decides claims from the event and its "
+                "environment alone (its metrics go to its log), so a VPC has nothing to reach."
+            ),
             environment={
                 "HOOK_CONFIG": Stack.of(self).to_json_string(settings),
                 "POWERTOOLS_SERVICE_NAME": "pre-token-generation",

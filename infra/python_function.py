@@ -42,6 +42,7 @@ class PythonFunction(Construct):
         environment: Mapping[str, str],
         removal_policy: RemovalPolicy,
         memory_size: int = 256,
+        no_vpc_reason: str = "It calls only AWS APIs over their public endpoints; no VPC needed.",
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -100,6 +101,6 @@ class PythonFunction(Construct):
                 "A concurrency cap would throttle sign-ins; the caller bounds the rate.",
             ),
             ("CKV_AWS_116", "Invoked synchronously (Cognito, API Gateway); a DLQ never receives."),
-            ("CKV_AWS_117", "It calls only AWS APIs over their public endpoints; no VPC needed."),
+            ("CKV_AWS_117", no_vpc_reason),
             ("CKV_AWS_173", "The environment holds names and ids, no secret."),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,37 @@ def test_the_checker_catches_a_missing_test() -> None:
     row = ["threat", "control", "`tests/test_docs.py::test_that_was_renamed`"]
     with pytest.raises(AssertionError, match="has no test_that_was_renamed"):
         test_every_threat_names_tests_that_exist(row)
+
+
+def logical_id_prefix(construct_path: str) -> str:
+    """What a logical id starts with for a construct path: CDK drops ``Default`` and
+    ``Resource``, a component the previous one ends with, and every character that is not a
+    letter or a digit."""
+    parts: list[str] = []
+    for part in construct_path.split("/"):
+        if part not in ("Default", "Resource") and not (parts and parts[-1].endswith(part)):
+            parts.append(part)
+    return "".join(c for c in "".join(parts) if c.isalnum())
+
+
+def test_the_checkov_skips_listed_are_the_templates(template: dict[str, Any]) -> None:
+    lines = [line.strip() for line in SECURITY.read_text().splitlines()]
+    start = lines.index("| resource | check | reason |")
+    listed = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        path, check, reason = (cell.strip() for cell in line.strip("|").split(" | "))
+        listed.append((path.strip("`"), check.strip("`"), reason))
+    skipped = {
+        (logical_id, skip["id"], skip["comment"])
+        for logical_id, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    }
+    matched = set()
+    for path, check, reason in listed:
+        [found] = [s for s in skipped if s[0].startswith(logical_id_prefix(path)) and s[1] == check]
+        assert found[2] == reason, (path, check)
+        matched.add(found)
+    assert matched == skipped
+    assert len(listed) == len(skipped)
