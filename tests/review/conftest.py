@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from review.baseline import synthesized
 from review.report import StackReview, review_template
 from review.template import Template
 from tests.support.template import Synth
@@ -37,3 +39,15 @@ def default_review(synth: Synth) -> StackReview:
 @pytest.fixture(scope="session")
 def providers_review(all_providers: TemplateJson) -> StackReview:
     return review_of(all_providers, "allproviders-sandbox")
+
+
+@pytest.fixture(scope="session")
+def path_review(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> StackReview:
+    """The review of HEAD's shipped config as ``make review BASE=HEAD`` synthesizes it: the
+    baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths."""
+    name = synth.default_config.stack_name
+    kept = tmp_path_factory.mktemp("with-paths")
+    with synthesized("HEAD") as outdir:
+        for path in outdir.glob(f"{name}.*"):
+            shutil.copy(path, kept)
+    return review_template(Template.load(kept / f"{name}.template.json"), kept)

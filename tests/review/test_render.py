@@ -33,3 +33,15 @@ def test_json_has_roles_with_who_reaches_them(default_review: StackReview) -> No
     ]
     assert by_name["idpools-sandbox-viewers"]["tag_session"] is True
     assert stack["risks"] == []
+
+
+def test_a_synth_with_path_metadata_names_construct_paths(path_review: StackReview) -> None:
+    text = to_markdown(Review([path_review]))
+    client = "user pool Users/Pool (client Users/Pool/AppClient)"
+    assert f"| `{client} / group admins` |" in text
+    assert "#### `idpools-sandbox-admins` (Groups/adminsRole)" in text
+    assert "UsersPoolBFC35D3B" not in text
+    data = json.loads(to_json(Review([path_review])))
+    by_name = {role["name"]: role for role in data["stacks"][0]["roles"].values()}
+    assert by_name["idpools-sandbox-viewers"]["reached_by"] == [f"{client} / group viewers"]
+    assert by_name["idpools-sandbox-viewers"]["key"] == "Groups/viewersRole"
