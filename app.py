@@ -6,15 +6,19 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import CONTEXT_KEY, AppConfig, ConfigError, parse_config
-from infra.stack import IdentityPoolsStack
+
+if TYPE_CHECKING:
+    from infra.stack import IdentityPoolsStack
 
 CDK_JSON = Path(__file__).with_name("cdk.json")
 # `cdk synth -c configFile=path` (`make synth CONFIG=path`): a whole config from a JSON file
@@ -62,6 +66,8 @@ def context_config(app: App) -> Any:
 
 
 def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
+    from infra.stack import IdentityPoolsStack  # see main(): imported while Node warms up
+
     # Only config pins the environment, never the CLI's CDK_DEFAULT_* (which falls back to
     # us-east-1 without credentials): the same config always gives the same template.
     env = Environment(account=config.account, region=config.region)
@@ -75,6 +81,17 @@ def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        # Every app's first synth starts the built-in CloudFormation validation, a WebAssembly
+        # engine (about 1.4 s in Node). An empty app's synth starts it in the background while
+        # Python imports the stack's modules; the real synth then reuses the engine. Those
+        # imports make no jsii call (tests/test_app.py holds them to that), so the two threads
+        # never share the jsii kernel.
+        warming = threading.Thread(target=App(outdir=scratch).synth)
+        warming.start()
+        import infra.stack  # noqa: F401
+
+        warming.join()
     try:
         app = build_app()
     except ConfigError as error:

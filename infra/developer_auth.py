@@ -18,7 +18,7 @@ from infra.python_function import PythonFunction
 STAGE = "v1"
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$"
 # API Gateway allows 29 s; scrypt takes a fraction of a second at 512 MB.
-TIMEOUT = Duration.seconds(10)
+TIMEOUT_SECONDS = 10
 APIGATEWAY = "apigateway.amazonaws.com"
 
 
@@ -72,7 +72,7 @@ class DeveloperAuth(Construct):
             "SignIn",
             folder="developer_auth",
             description="Developer-authenticated sign-in: user store check, identity pool token",
-            timeout=TIMEOUT,
+            timeout=Duration.seconds(TIMEOUT_SECONDS),
             memory_size=512,
             removal_policy=removal_policy,
             environment={

@@ -14,13 +14,14 @@ from constructs import Construct
 from infra.config import AUTHENTICATED, AmbiguousResolution, ConfigError, ProvidersConfig
 from infra.config import RoleSelection as Selection
 
-# The name each provider goes by in Logins, role mappings and principal tag maps.
+# The name each provider goes by in Logins, role mappings and principal tag maps, and its
+# IdentityPoolProviderUrl constant (looked up when used: a jsii call, kept out of import time).
 SOCIAL = {
-    "google": ("accounts.google.com", identitypool.IdentityPoolProviderUrl.GOOGLE),
-    "facebook": ("graph.facebook.com", identitypool.IdentityPoolProviderUrl.FACEBOOK),
-    "amazon": ("www.amazon.com", identitypool.IdentityPoolProviderUrl.AMAZON),
-    "apple": ("appleid.apple.com", identitypool.IdentityPoolProviderUrl.APPLE),
-    "twitter": ("api.twitter.com", identitypool.IdentityPoolProviderUrl.TWITTER),
+    "google": ("accounts.google.com", "GOOGLE"),
+    "facebook": ("graph.facebook.com", "FACEBOOK"),
+    "amazon": ("www.amazon.com", "AMAZON"),
+    "apple": ("appleid.apple.com", "APPLE"),
+    "twitter": ("api.twitter.com", "TWITTER"),
 }
 # Login provider class and its id field, alike in the config and the L2's props.
 LOGINS: dict[str, tuple[Callable[..., object], str]] = {
@@ -83,9 +84,10 @@ class ExternalProviders(Construct):
             logins["twitter"] = identitypool.IdentityPoolTwitterLoginProvider(
                 consumer_key=config.twitter.consumer_key, consumer_secret=twitter_secret
             )
-        for kind, (name, url) in SOCIAL.items():
+        for kind, (name, constant) in SOCIAL.items():
             provider = getattr(config, kind)
             if provider is not None:
+                url = getattr(identitypool.IdentityPoolProviderUrl, constant)
                 self._select(kind, name, url, provider, roles, mapping_key=None)
 
         self.oidc_providers: list[iam.OidcProviderNative] = []

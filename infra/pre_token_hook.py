@@ -11,7 +11,7 @@ from infra.config import IDP_GROUPS_ATTRIBUTE, AppConfig, ConfigError, EventVers
 from infra.python_function import PythonFunction
 
 # Cognito waits 5 s for a trigger and retries; the hook needs milliseconds.
-TIMEOUT = Duration.seconds(2)
+TIMEOUT_SECONDS = 2
 COGNITO_IDP = "cognito-idp.amazonaws.com"
 
 
@@ -89,7 +89,7 @@ class PreTokenHook(Construct):
             "Hook",
             folder="pre_token_generation",
             description="Cognito pre token generation: groups, roles and claims from server facts",
-            timeout=TIMEOUT,
+            timeout=Duration.seconds(TIMEOUT_SECONDS),
             removal_policy=removal_policy,
             no_vpc_reason=(
                 "It makes no network calls: it decides claims from the event and its "

@@ -16,12 +16,17 @@ from infra.acknowledgements import skip_checkov
 LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
 # Must equal the aws-lambda-powertools pin in pyproject.toml (a test holds them equal).
 POWERTOOLS_VERSION = "3.37.0"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
-def powertools_layer_parameter(runtime: lambda_.Runtime = RUNTIME) -> str:
+def runtime() -> lambda_.Runtime:
+    """The newest Python runtime with a Powertools layer. A function, not a constant: reading
+    it is a jsii call, and importing infra/ makes none (app.py imports it while Node is busy)."""
+    return lambda_.Runtime.PYTHON_3_14
+
+
+def powertools_layer_parameter() -> str:
     """The public SSM parameter holding the Powertools layer ARN for this version and runtime."""
-    return f"/aws/service/powertools/python/arm64/{runtime.name}/{POWERTOOLS_VERSION}"
+    return f"/aws/service/powertools/python/arm64/{runtime().name}/{POWERTOOLS_VERSION}"
 
 
 class PythonFunction(Construct):
@@ -83,7 +88,7 @@ class PythonFunction(Construct):
             self,
             "Function",
             description=description,
-            runtime=RUNTIME,
+            runtime=runtime(),
             architecture=lambda_.Architecture.ARM_64,
             handler="app.handler",
             code=lambda_.Code.from_asset(str(LAMBDAS / folder), exclude=["__pycache__", "*.pyc"]),
