@@ -42,10 +42,14 @@ def build_app(
     Tests pass ``configs`` to synthesize several variants in one go.
     """
     app = App(context=dict(context) if context is not None else None, outdir=outdir)
-    for config in configs or [parse_config(context_config(app))]:
+    add_stacks(app, configs or [parse_config(context_config(app))])
+    return app
+
+
+def add_stacks(app: App, configs: Sequence[AppConfig]) -> None:
+    for config in configs:
         add_stack(app, config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    return app
 
 
 def context_config(app: App) -> Any:
@@ -81,19 +85,11 @@ def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        # Every app's first synth starts the built-in CloudFormation validation, a WebAssembly
-        # engine (about 1.4 s in Node). An empty app's synth starts it in the background while
-        # Python imports the stack's modules; the real synth then reuses the engine. Those
-        # imports make no jsii call (tests/test_app.py holds them to that), so the two threads
-        # never share the jsii kernel.
-        warming = threading.Thread(target=App(outdir=scratch).synth)
-        warming.start()
-        import infra.stack  # noqa: F401
-
-        warming.join()
+    app = App()
     try:
-        app = build_app()
+        config = parse_config(context_config(app))  # a mistake stops here, before any work
+        import_stack_while_validation_warms_up()
+        add_stacks(app, [config])
     except ConfigError as error:
         sys.exit(f"Configuration error: {error}")
     app.synth()
@@ -102,6 +98,20 @@ def main() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def import_stack_while_validation_warms_up() -> None:
+    """Every app's first synth starts the built-in CloudFormation validation, a WebAssembly
+    engine (about 1.4 s in Node). An empty app's synth starts it in the background while Python
+    imports the stack's modules; the real synth then reuses the engine. Those imports make no
+    jsii call (tests/test_app.py holds them to that), so the two threads never share the jsii
+    kernel."""
+    with tempfile.TemporaryDirectory() as scratch:
+        warming = threading.Thread(target=App(outdir=scratch).synth)
+        warming.start()
+        import infra.stack  # noqa: F401
+
+        warming.join()
 
 
 if __name__ == "__main__":
