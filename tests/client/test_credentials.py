@@ -177,7 +177,7 @@ class LoginApi:
 @pytest.fixture
 def login_api() -> Iterator[LoginApi]:
     api = LoginApi()
-    thread = threading.Thread(target=api.server.serve_forever, daemon=True)
+    thread = threading.Thread(target=api.server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield api
     api.server.shutdown()

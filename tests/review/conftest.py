@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from review.baseline import synthesized
+from review.baseline import ROOT, synthesized
 from review.report import StackReview, review_template
 from review.template import Template
 from tests.support.template import Synth
@@ -41,13 +43,45 @@ def providers_review(all_providers: TemplateJson) -> StackReview:
     return review_of(all_providers, "allproviders-sandbox")
 
 
+def worktrees() -> set[str]:
+    listing = subprocess.run(
+        ["git", "worktree", "list", "--porcelain"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line.split(" ", 1)[1] for line in listing.splitlines() if line.startswith("worktree ")}
+
+
+@dataclass(frozen=True)
+class HeadSynth:
+    """One synth of HEAD in a temporary worktree (a few seconds), shared by the tests that
+    need one: the assembly's files kept, and the worktrees before, during and after."""
+
+    kept: Path
+    scratch: Path
+    worktrees_before: set[str]
+    worktree_during: bool
+    worktrees_after: set[str]
+
+
 @pytest.fixture(scope="session")
-def path_review(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> StackReview:
+def head_synth(tmp_path_factory: pytest.TempPathFactory) -> HeadSynth:
+    before = worktrees()
+    kept = tmp_path_factory.mktemp("with-paths")
+    with synthesized("HEAD") as outdir:
+        for path in outdir.glob("*.json"):
+            shutil.copy(path, kept)
+        scratch = outdir.parent
+        during = str(scratch / "src") in worktrees()
+    return HeadSynth(kept, scratch, before, during, worktrees())
+
+
+@pytest.fixture(scope="session")
+def path_review(synth: Synth, head_synth: HeadSynth) -> StackReview:
     """The review of HEAD's shipped config as ``make review BASE=HEAD`` synthesizes it: the
     baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths."""
     name = synth.default_config.stack_name
-    kept = tmp_path_factory.mktemp("with-paths")
-    with synthesized("HEAD") as outdir:
-        for path in outdir.glob(f"{name}.*"):
-            shutil.copy(path, kept)
+    kept = head_synth.kept
     return review_template(Template.load(kept / f"{name}.template.json"), kept)

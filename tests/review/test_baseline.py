@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from review import baseline
-from review.baseline import ROOT, BaselineError, synthesized
+from review.baseline import BaselineError, synthesized
+from tests.review.conftest import HeadSynth, worktrees
 
 
-def worktrees() -> set[str]:
-    listing = subprocess.run(
-        ["git", "worktree", "list", "--porcelain"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return {line.split(" ", 1)[1] for line in listing.splitlines() if line.startswith("worktree ")}
-
-
-def test_head_synthesizes_and_the_worktree_goes_away() -> None:
-    before = worktrees()
-    with synthesized("HEAD") as outdir:
-        templates = list(outdir.glob("*.template.json"))
-        assert templates
-        # The CLI's path metadata is on, so roles get the same names as in `make synth`.
-        assert '"aws:cdk:path"' in templates[0].read_text()
-        scratch = outdir.parent
-        assert str(scratch / "src") in worktrees()
-    assert not scratch.exists()
-    assert worktrees() == before
+def test_head_synthesizes_and_the_worktree_goes_away(head_synth: HeadSynth) -> None:
+    templates = list(head_synth.kept.glob("*.template.json"))
+    assert templates
+    # The CLI's path metadata is on, so roles get the same names as in `make synth`.
+    assert '"aws:cdk:path"' in templates[0].read_text()
+    assert head_synth.worktree_during
+    assert not head_synth.scratch.exists()
+    assert head_synth.worktrees_after == head_synth.worktrees_before
 
 
 def test_the_worktree_goes_away_when_the_synth_fails(monkeypatch: pytest.MonkeyPatch) -> None:

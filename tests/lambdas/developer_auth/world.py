@@ -12,6 +12,8 @@ from lambdas.developer_auth import app, passwords
 PASSWORD = "correct horse battery staple"
 WRONG = "Tr0ub4dor&3-but-wrong"
 USER_ID = "u-6f1c7e0e-2a51-4c1e-9a57-3c1c2b3f9d10"
+# One scrypt hash for every test's user: a fresh salt per test would only cost time.
+PASSWORD_HASH = passwords.hash_password(PASSWORD)
 
 
 class Recorder:
@@ -60,7 +62,7 @@ class World:
             Item={
                 "username": username,
                 "userId": USER_ID,
-                "passwordHash": passwords.hash_password(PASSWORD),
+                "passwordHash": PASSWORD_HASH,
                 "principalTags": {"tenant": "acme"},
                 **extra,
             }
