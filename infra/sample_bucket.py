@@ -5,6 +5,10 @@
 - ``public/`` (``storage.publicPrefix``): read by group members and, when guest access is on,
   by guests; written by admins only.
 - ``shared/`` (``storage.sharedPrefix``): the group presets' folder.
+- ``tenants/<tenant>/``: a tenant's folder, named by the caller's ``tenant`` session tag.
+
+Admins write every folder of this layout, but no other identity's ``private/`` folder: private
+means that identity only, for admins too.
 
 Grants name exact prefixes. The per-identity ones use the policy variable
 ``${cognito-identity.amazonaws.com:sub}``, which IAM replaces with the caller's identity id, so
@@ -29,7 +33,8 @@ PROTECTED = "protected/"
 OWN_PROTECTED = f"protected/{IDENTITY_ID}/"
 # ABAC: the folder of the caller's tenant, named by the session tag the identity pool sets.
 TENANT_TAG = "tenant"
-TENANT = f"tenants/${{aws:PrincipalTag/{TENANT_TAG}}}/"
+TENANTS = "tenants/"
+TENANT = f"{TENANTS}${{aws:PrincipalTag/{TENANT_TAG}}}/"
 READ = ("s3:GetObject",)
 WRITE = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 
@@ -107,7 +112,16 @@ class SampleBucket(Construct):
         ]
         shared = self._storage.shared_prefix
         if preset is Preset.ADMIN:
-            return self._grant([("", WRITE)])
+            every_tenant = [(TENANTS, WRITE)] if tenant else []
+            return self._grant(
+                [
+                    (PRIVATE, WRITE),
+                    (PROTECTED, WRITE),
+                    (self._storage.public_prefix, WRITE),
+                    (shared, WRITE),
+                    *every_tenant,
+                ]
+            )
         access = WRITE if preset is Preset.EDITOR else READ
         folders.append((shared, access))
         if tenant:
@@ -130,13 +144,11 @@ class SampleBucket(Construct):
                 (
                     _wildcard_finding(logical_id(self.bucket), prefix),
                     f"Object actions ({', '.join(actions)}) need an object wildcard; it is "
-                    f"bounded to the folder '{prefix or '(whole bucket)'}' of this one bucket.",
+                    f"bounded to the folder '{prefix}' of this one bucket.",
                 )
             )
         listing = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
-        prefixes = [f"{prefix}*" for prefix, _ in folders if prefix]
-        if prefixes:
-            listing.add_condition("StringLike", {"s3:prefix": prefixes})
+        listing.add_condition("StringLike", {"s3:prefix": [f"{prefix}*" for prefix, _ in folders]})
         statements.append(listing)
         return Grant(iam.PolicyDocument(statements=statements), tuple(acknowledgements))
 

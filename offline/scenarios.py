@@ -26,9 +26,10 @@ CHECKS = (
     probe.Check("read another's private/", "s3:GetObject", f"private/{OTHER_IDENTITY}/note.txt"),
     probe.Check("write own private/", "s3:PutObject", "private/{identity}/note.txt"),
 )
-# Expected S3 answers per role, in CHECKS order. Admins have the whole bucket (issue 2's preset).
+# Expected S3 answers per role, in CHECKS order. Admins write every folder but other
+# identities' private ones.
 S3_BY_ROLE = {
-    "admins": (ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+    "admins": (ALLOWED, ALLOWED, DENIED, UNEVALUATED),
     "editors": (ALLOWED, ALLOWED, DENIED, UNEVALUATED),
     "viewers": (ALLOWED, DENIED, DENIED, UNEVALUATED),
     "default": (DENIED, DENIED, DENIED, UNEVALUATED),

@@ -29,13 +29,17 @@ def test_viewer_reads_but_cannot_write_the_shared_prefix(
     assert row.s3["write shared/"] == "denied"
 
 
+SIGNED_IN_FLOWS = ("enhanced", "enhanced + TOTP")
+
+
 @pytest.mark.parametrize(
-    "user", ["editor@example.com", "viewer@example.com", "no-group@example.com"]
+    "user",
+    ["admin@example.com", "editor@example.com", "viewer@example.com", "no-group@example.com"],
 )
-def test_nobody_below_admins_reads_another_identitys_private_prefix(
+def test_nobody_reads_another_identitys_private_prefix(
     user: str, seeded: Seeded, offline: OfflineStack
 ) -> None:
-    scenario = next(s for s in SCENARIOS if s.user == user and s.flow == "enhanced")
+    scenario = next(s for s in SCENARIOS if s.user == user and s.flow in SIGNED_IN_FLOWS)
 
     row = run_scenario(scenario, seeded, offline)
 

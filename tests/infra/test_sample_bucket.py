@@ -65,7 +65,7 @@ def test_own_private_folder_is_readable_and_writable(template: Template, who: st
     assert can_list(template, who, f"private/{ME}/")
 
 
-@pytest.mark.parametrize("who", ["editors", "viewers", "default"])
+@pytest.mark.parametrize("who", [*MEMBERS, "default"])
 def test_another_identitys_private_folder_is_refused(template: Template, who: str) -> None:
     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
         assert not can(template, who, action, f"private/{OTHER}/notes.txt")
@@ -106,11 +106,12 @@ def test_editors_write_shared_but_not_public(template: Template) -> None:
     assert not can(template, "editors", "s3:PutObject", "other/file")
 
 
-def test_admins_have_every_object_but_not_the_bucket_configuration(template: Template) -> None:
-    for key in ("shared/a", "public/a", f"private/{OTHER}/a", "anything/else"):
-        assert can(template, "admins", "s3:PutObject", key)
-        assert can(template, "admins", "s3:DeleteObject", key)
-    assert can_list(template, "admins", "")
+def test_admins_write_every_folder_but_not_the_bucket_configuration(template: Template) -> None:
+    for key in ("shared/a", "public/a", f"protected/{OTHER}/a", "tenants/globex/a"):
+        assert can(template, "admins", "s3:PutObject", key), key
+        assert can(template, "admins", "s3:DeleteObject", key), key
+    assert can_list(template, "admins", "protected/")
+    assert not can(template, "admins", "s3:PutObject", "outside/the/layout")
     policies = role_policies(template, role_of(template, "admins"))
     for action in ("s3:PutBucketPolicy", "s3:DeleteBucket", "s3:PutBucketAcl", "iam:PassRole"):
         assert not is_allowed(policies, action, BUCKET, identity_id=ME), action
