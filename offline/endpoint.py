@@ -159,8 +159,9 @@ class OfflineEndpoint:
         answers = body.get("ChallengeResponses", {})
         block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK", "")
         pending = self._pending.pop(block, None)
-        # The proof counts only for the user and app client the challenge was issued to: moto
-        # would issue tokens for whatever USERNAME the answer names.
+        # Developer guide, "Authentication flows" (USER_SRP_AUTH): the PASSWORD_VERIFIER answer
+        # proves the password of the user the challenge was issued to, through that app client.
+        # moto would issue tokens for whatever USERNAME the answer names.
         proven = (
             pending is not None
             and pending.client_id == body.get("ClientId")
@@ -208,7 +209,9 @@ class OfflineEndpoint:
     def _developer_token(
         self, request: Request, body: bytes
     ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-        """Only a caller whose IAM policy allows it on this pool may mint developer tokens."""
+        """Only a caller whose IAM policy allows it on this pool may mint developer tokens
+        (developer guide, "Developer-authenticated identities": the backend calls it with AWS
+        credentials; Cognito Identity API reference: an authenticated, signed call)."""
 
         def authorized(document: Mapping[str, Any]) -> dict[str, Any]:
             if "Authorization" not in request.headers:

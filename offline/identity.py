@@ -31,7 +31,8 @@ from offline.deploy import IdentityPoolSettings, RoleMapping
 
 DEVELOPER_LOGIN = "cognito-identity.amazonaws.com"
 DEVELOPER_ISSUER = "https://cognito-identity.amazonaws.com"
-# GetOpenIdTokenForDeveloperIdentity: TokenDuration defaults to 15 minutes, at most 24 hours.
+# Cognito Identity API reference, GetOpenIdTokenForDeveloperIdentity: TokenDuration defaults to
+# 15 minutes and may be at most 24 hours.
 DEFAULT_TOKEN_SECONDS = 15 * 60
 MAX_TOKEN_SECONDS = 24 * 60 * 60
 CREDENTIAL_SECONDS = 60 * 60
@@ -128,7 +129,8 @@ class IdentityService:
             else self.identities.get((pool.id, login.provider, login.subject))
         )
         if owner != identity_id:
-            # "Logins don't match": the token belongs to another identity.
+            # Cognito Identity API reference, GetCredentialsForIdentity (NotAuthorizedException):
+            # the logins must belong to the identity asked for.
             raise _not_authorized(
                 "Logins don't match. Please include at least one valid login for this identity "
                 "or identity pool."
@@ -223,7 +225,9 @@ class IdentityService:
         return Login(provider, str(claims["sub"]), claims, (provider,))
 
     def _verify_developer_token(self, pool: IdentityPoolSettings, token: str) -> Login:
-        """An OpenID token this pool issued by GetOpenIdTokenForDeveloperIdentity."""
+        """An OpenID token this pool issued by GetOpenIdTokenForDeveloperIdentity, which the
+        app passes as ``Logins["cognito-identity.amazonaws.com"]`` (developer guide,
+        "Developer-authenticated identities", "Understanding the authentication flow")."""
         claims = self._decode(token, self.signing_key)
         if claims.get("iss") != DEVELOPER_ISSUER or claims.get("aud") != pool.id:
             raise _not_authorized("Invalid login token. Wrong issuer or audience.")
@@ -261,7 +265,8 @@ class IdentityService:
         return identity_id
 
     def _stable_identity(self, pool: IdentityPoolSettings, provider: str, subject: str) -> str:
-        """One identity id per pool, provider and subject, for good."""
+        """One identity id per pool, provider and subject, for good (developer guide, "Identity
+        pools concepts": an identity id stays the same for a user's logins)."""
         with self._lock:
             key = (pool.id, provider, subject)
             if key not in self.identities:
@@ -319,12 +324,12 @@ class IdentityService:
         return matching[0] if matching else self._ambiguous(pool, mapping)
 
     def _ambiguous(self, pool: IdentityPoolSettings, mapping: RoleMapping) -> str:
+        """Developer guide, "Role-based access control": an ambiguous token or no matching
+        rule gets the default role with ``AuthenticatedRole`` and is refused with ``Deny``.
+        The message is the one Cognito sends (quoted in aws-amplify/amplify-js issue 8644)."""
         if mapping.ambiguous_role_resolution == "AuthenticatedRole":
             return self._default_role(pool, None)
-        raise IdentityError(
-            "InvalidIdentityPoolConfigurationException",
-            "Ambiguous role mapping: the pool's AmbiguousRoleResolution is Deny.",
-        )
+        raise _not_authorized("The ambiguous role mapping rules denied this request.")
 
     def _session_tags(self, pool: IdentityPoolSettings, login: Login) -> dict[str, str]:
         """Developer guide, "Using attributes for access control": a provider's principal tag

@@ -46,6 +46,7 @@ class Scenario:
     expected: str | Callable[[StackOutputs], str]
     start: Callable[[Seeded], IdentitySession]
     without_hook: bool = False  # sign in with Cognito's own group claims (see TokenIssuer)
+    refusal: str = ""  # for an expected error: a phrase its message must hold (the exact reason)
 
     def expectation(self, outputs: StackOutputs) -> str:
         return self.expected if isinstance(self.expected, str) else self.expected(outputs)
@@ -93,6 +94,7 @@ SCENARIOS: Sequence[Scenario] = (
         "enhanced, wrong password",
         "NotAuthorizedException",
         _enhanced("viewer@example.com", password=WRONG_PASSWORD),
+        refusal="wrong username or password",  # the client's words for it
     ),
     Scenario("admin@example.com", "enhanced + TOTP", "admins", _enhanced("admin@example.com")),
     Scenario("editor@example.com", "enhanced", "editors", _enhanced("editor@example.com")),
@@ -111,27 +113,31 @@ SCENARIOS: Sequence[Scenario] = (
         "enhanced, CustomRoleArn admins",
         "NotAuthorizedException",
         _enhanced("editor-viewer@example.com", group_role="admins"),
+        refusal="is not one of the token's cognito:roles",
     ),
     Scenario("no-group@example.com", "enhanced", "default", _enhanced("no-group@example.com")),
     Scenario("tied@example.com", "enhanced", "editors", _enhanced("tied@example.com")),
     Scenario(
         "tied@example.com",
         "enhanced, hook bypassed",
-        "InvalidIdentityPoolConfigurationException",
+        "NotAuthorizedException",
         _enhanced("tied@example.com"),
         without_hook=True,
+        refusal="ambiguous role mapping rules denied this request",
     ),
     Scenario(
         "viewer@example.com",
         "basic (classic)",
         "InvalidParameterException",
         _basic("viewer@example.com"),
+        refusal="basic (classic) flow",
     ),
     Scenario(
         "(guest)",
         "guest",
         lambda outputs: "guest" if outputs.guest_access else "NotAuthorizedException",
         lambda s: credentials.guest(s.outputs),
+        refusal="refuses guests",
     ),
     Scenario(DEVELOPER_USER, "developer", "default", _developer()),
 )
@@ -152,8 +158,9 @@ def run_scenario(scenario: Scenario, seeded: Seeded, stack: OfflineStack) -> Row
         session = scenario.start(seeded)
     except ClientProblem as problem:
         row = Row(scenario, problem.code or "error")
-        if row.got != expected:
-            row.deviations.append(f"expected {expected}, got {problem}")
+        if row.got != expected or scenario.refusal not in str(problem):
+            reason = f" ({scenario.refusal})" if scenario.refusal else ""
+            row.deviations.append(f"expected {expected}{reason}, got {problem}")
         return row
     finally:
         stack.tokens.hook_bypassed.discard(scenario.user)

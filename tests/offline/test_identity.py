@@ -54,5 +54,6 @@ def test_not_equal_on_a_missing_claim_is_skipped_and_no_match_is_denied() -> Non
     with pytest.raises(IdentityError) as refused:
         choose({"email": "a@other.org"})
 
-    assert refused.value.code == "InvalidIdentityPoolConfigurationException"
+    assert refused.value.code == "NotAuthorizedException"
+    assert "ambiguous role mapping" in refused.value.message
     assert choose({"email": "a@other.org"}, ambiguous="AuthenticatedRole") == "arn:default"
