@@ -9,6 +9,7 @@ import dataclasses
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 from pycognito.aws_srp import AWSSRP
@@ -32,9 +33,9 @@ def group_role(outputs: StackOutputs, name: str) -> str:
     return next(group.role_arn for group in outputs.groups if group.name == name)
 
 
-def refusal(action: object) -> ClientProblem:
+def refusal(action: Callable[[], object]) -> ClientProblem:
     with pytest.raises(ClientProblem) as raised:
-        action()  # type: ignore[operator]
+        action()
     return raised.value
 
 
@@ -155,11 +156,13 @@ def test_a_developer_sign_in_gets_its_tenant_as_a_session_tag(
 
 def post_login(url: str, username: str, password: str) -> tuple[int, dict[str, object]]:
     body = json.dumps({"username": username, "password": password}).encode()
-    request = urllib.request.Request(  # noqa: S310 (the offline endpoint's http URL)
+    # S310 asks that the URL's scheme be checked: it is the stack's LoginUrl output, which the
+    # offline stack serves over http on 127.0.0.1.
+    request = urllib.request.Request(  # noqa: S310 (the LoginUrl output, see above)
         url, data=body, headers={"Content-Type": "application/json"}, method="POST"
     )
     try:
-        with urllib.request.urlopen(request) as answer:  # noqa: S310
+        with urllib.request.urlopen(request) as answer:  # noqa: S310 (the LoginUrl output)
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())

@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from review.baseline import ROOT, synthesized
+from review import baseline
+from review.baseline import synthesized
 from review.report import StackReview, review_template
 from review.template import Template
 from tests.support.template import Synth
@@ -44,13 +44,7 @@ def providers_review(all_providers: TemplateJson) -> StackReview:
 
 
 def worktrees() -> set[str]:
-    listing = subprocess.run(
-        ["git", "worktree", "list", "--porcelain"],  # noqa: S607
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    listing = baseline._git("worktree", "list", "--porcelain")
     return {line.split(" ", 1)[1] for line in listing.splitlines() if line.startswith("worktree ")}
 
 
