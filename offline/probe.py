@@ -19,6 +19,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from moto.iam.models import iam_backends
 
+from offline.policy import as_list, glob_matches
+
 ALLOWED = "allowed"
 DENIED = "denied"
 NOT_EVALUATED = "not evaluated offline"
@@ -72,23 +74,14 @@ def _unevaluated(
 ) -> bool:
     resource = f"arn:aws:s3:::{bucket}/{key}"
     for policy in policies:
-        for statement in _as_list(policy.get("Statement", [])):
-            if not any(_glob(a, action) for a in _as_list(statement.get("Action", []))):
+        for statement in as_list(policy.get("Statement", [])):
+            if not any(glob_matches(a, action) for a in as_list(statement.get("Action", []))):
                 continue
-            for pattern in _as_list(statement.get("Resource", [])):
+            for pattern in as_list(statement.get("Resource", [])):
                 uses_variables = bool(_VARIABLE.search(pattern))
                 if not (uses_variables or "Condition" in statement):
                     continue
                 filled = _VARIABLE.sub(lambda m: variables.get(m.group(1), "\0"), pattern)
-                if _glob(filled, resource):
+                if glob_matches(filled, resource):
                     return True
     return False
-
-
-def _glob(pattern: str, value: str) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.DOTALL) is not None
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

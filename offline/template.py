@@ -15,6 +15,8 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
+from offline.policy import as_list
+
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -79,7 +81,7 @@ class Template:
         for logical_id in logical_ids:
             resource = self.resources[logical_id]
             depends = set(_references(resource.get("Properties", {})))
-            depends.update(_as_list(resource.get("DependsOn", [])))
+            depends.update(as_list(resource.get("DependsOn", [])))
             graph.add(logical_id, *(d for d in depends if d in logical_ids))
         return list(graph.static_order())
 
@@ -173,7 +175,3 @@ def _references(value: Any) -> Iterator[str]:
                 yield name.split(".", 1)[0]
         for item in value.values():
             yield from _references(item)
-
-
-def _as_list(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)

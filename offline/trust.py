@@ -10,9 +10,10 @@ instead of being guessed.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from offline.policy import as_list, glob_matches
 
 FEDERATED_PRINCIPAL = "cognito-identity.amazonaws.com"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
@@ -22,7 +23,7 @@ TAG_SESSION = "sts:TagSession"
 def allows(document: Mapping[str, Any], action: str, context: Mapping[str, Sequence[str]]) -> bool:
     """Allowed when an Allow statement for the Cognito principal matches and no Deny does."""
     allowed = False
-    for statement in _as_list(document.get("Statement", [])):
+    for statement in as_list(document.get("Statement", [])):
         if not _names(statement, action):
             continue
         if not _conditions_hold(statement.get("Condition", {}), context):
@@ -34,10 +35,10 @@ def allows(document: Mapping[str, Any], action: str, context: Mapping[str, Seque
 
 
 def _names(statement: Mapping[str, Any], action: str) -> bool:
-    federated = _as_list(statement.get("Principal", {}).get("Federated", []))
-    actions = _as_list(statement.get("Action", []))
+    federated = as_list(statement.get("Principal", {}).get("Federated", []))
+    actions = as_list(statement.get("Action", []))
     return FEDERATED_PRINCIPAL in federated and any(
-        fnmatch.fnmatchcase(action, pattern) for pattern in actions
+        glob_matches(pattern, action) for pattern in actions
     )
 
 
@@ -49,8 +50,8 @@ def _conditions_hold(condition: Mapping[str, Any], context: Mapping[str, Sequenc
             raise NotImplementedError(f"trust condition operator {operator} is not evaluated")
         for key, expected in tests.items():
             values = context.get(key, ())
-            patterns = _as_list(expected)
-            hits = [any(match(value, pattern) for pattern in patterns) for value in values]
+            patterns = as_list(expected)
+            hits = [any(match(pattern, value) for pattern in patterns) for value in values]
             if qualifier == "ForAllValues":
                 if not all(hits):
                     return False
@@ -60,10 +61,6 @@ def _conditions_hold(condition: Mapping[str, Any], context: Mapping[str, Sequenc
 
 
 _OPERATORS = {
-    "StringEquals": lambda value, pattern: value == pattern,
-    "StringLike": fnmatch.fnmatchcase,
+    "StringEquals": lambda pattern, value: value == pattern,
+    "StringLike": glob_matches,
 }
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

@@ -13,13 +13,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from offline.policy import glob_matches
+
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
 TAG_VARIABLE = re.compile(r"\$\{aws:PrincipalTag/([^}]+)\}")
-
-
-def _pattern(glob: str) -> re.Pattern[str]:
-    parts = (".*" if char == "*" else "." if char == "?" else re.escape(char) for char in glob)
-    return re.compile("".join(parts), re.DOTALL)
 
 
 def _substitute(glob: str, identity_id: str, tags: Mapping[str, str]) -> str | None:
@@ -44,7 +41,7 @@ def _matches(
             continue
         if ignore_case:
             glob, value = glob.lower(), value.lower()
-        if _pattern(glob).fullmatch(value):
+        if glob_matches(glob, value):
             return True
     return False
 
