@@ -46,6 +46,14 @@ class StackOutputs:
     user_table_name: str
     groups: tuple[Group, ...]
 
+    def group_role_arn(self, name: str) -> str:
+        """The role of the user pool group ``name`` (for a ``CustomRoleArn``, for example)."""
+        for group in self.groups:
+            if group.name == name:
+                return group.role_arn
+        known = ", ".join(group.name for group in self.groups)
+        raise ClientProblem(f"no group {name!r} in the stack's Groups output (it has {known})")
+
 
 # Output key -> field name.
 _KEYS = {

@@ -61,19 +61,15 @@ class Row:
 
 
 def _enhanced(
-    user: str, password: str = DEMO_PASSWORD, role: str | None = None, group_role: str | None = None
+    user: str, password: str = DEMO_PASSWORD, group_role: str | None = None
 ) -> Callable[[Seeded], IdentitySession]:
     def start(seeded: Seeded) -> IdentitySession:
         totp = (lambda: seeded.totp_code(user)) if user in seeded.totp_secrets else None
         tokens = sign_in.sign_in(seeded.outputs, user, password, totp)
-        custom = role or (_group_role(seeded.outputs, group_role) if group_role else None)
+        custom = seeded.outputs.group_role_arn(group_role) if group_role else None
         return credentials.enhanced(seeded.outputs, tokens, custom_role_arn=custom)
 
     return start
-
-
-def _group_role(outputs: StackOutputs, group: str) -> str:
-    return next(g.role_arn for g in outputs.groups if g.name == group)
 
 
 def _basic(user: str) -> Callable[[Seeded], IdentitySession]:

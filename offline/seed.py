@@ -60,7 +60,7 @@ def seed(outputs: StackOutputs, session: Any) -> Seeded:
     idp = session.client("cognito-idp")
     pool = outputs.user_pool_id
     editors = idp.get_group(UserPoolId=pool, GroupName="editors")["Group"]
-    viewers_role = next(group.role_arn for group in outputs.groups if group.name == "viewers")
+    viewers_role = outputs.group_role_arn("viewers")
     idp.create_group(
         UserPoolId=pool,
         GroupName=TIED_GROUP,

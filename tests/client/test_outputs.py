@@ -81,3 +81,11 @@ def test_malformed_files_are_refused_clearly(tmp_path, document, message) -> Non
     path.write_text(document if isinstance(document, str) else json.dumps(document))
     with pytest.raises(ClientProblem, match=message):
         outputs.load(path)
+
+
+def test_a_group_role_is_found_by_name_and_an_unknown_group_is_named(tmp_path) -> None:
+    loaded = outputs.load(write(tmp_path, outputs_document()))
+
+    assert loaded.group_role_arn("admins") == "arn:aws:iam::123456789012:role/admins"
+    with pytest.raises(ClientProblem, match=r"no group 'owners'.*admins, editors, viewers"):
+        loaded.group_role_arn("owners")

@@ -17,7 +17,6 @@ from pycognito.aws_srp import AWSSRP
 from client import aws, credentials, sign_in
 from client.developer_users import new_user
 from client.errors import ClientProblem
-from client.outputs import StackOutputs
 from offline.seed import DEMO_PASSWORD, DEVELOPER_TENANT, DEVELOPER_USER, Seeded
 from offline.stack import OfflineStack
 
@@ -27,10 +26,6 @@ VIEWER = "viewer@example.com"
 def role_of(offline: OfflineStack, session: credentials.IdentitySession) -> str:
     key = session.session.get_credentials().get_frozen_credentials().access_key
     return offline.identity.issued[key].role_arn
-
-
-def group_role(outputs: StackOutputs, name: str) -> str:
-    return next(group.role_arn for group in outputs.groups if group.name == name)
 
 
 def refusal(action: Callable[[], object]) -> ClientProblem:
@@ -76,7 +71,7 @@ def forged(id_token: str, **claims: object) -> str:
 def test_a_tampered_token_is_refused(seeded: Seeded) -> None:
     outputs = seeded.outputs
     tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
-    admin = group_role(outputs, "admins")
+    admin = outputs.group_role_arn("admins")
     tampered = dataclasses.replace(
         tokens, id_token=forged(tokens.id_token, **{"cognito:preferred_role": admin})
     )
@@ -195,7 +190,7 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(
     outputs = seeded.outputs
     tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
     idp = aws.unsigned_client("cognito-idp", outputs.region)
-    admin = group_role(outputs, "admins")
+    admin = outputs.group_role_arn("admins")
     idp.update_user_attributes(
         AccessToken=tokens.access_token,
         UserAttributes=[{"Name": "given_name", "Value": admin}],
@@ -209,7 +204,7 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(
     refreshed = sign_in.refresh(outputs, tokens)
     session = credentials.enhanced(outputs, refreshed)
 
-    assert role_of(offline, session) == group_role(outputs, "viewers")
+    assert role_of(offline, session) == outputs.group_role_arn("viewers")
     key = session.session.get_credentials().get_frozen_credentials().access_key
     assert offline.identity.issued[key].session_tags == {"tenant": "acme"}
 
@@ -233,7 +228,7 @@ def test_the_hook_runs_on_refresh(seeded: Seeded, offline: OfflineStack) -> None
     assert offline.tokens.trigger_sources[before:] == ["TokenGeneration_RefreshTokens"]
     claims = claims_of(refreshed.id_token)
     assert claims["tenant"] == "acme"  # " ACME " in the user pool, normalized by the hook
-    assert claims["cognito:preferred_role"] == group_role(outputs, "editors")
+    assert claims["cognito:preferred_role"] == outputs.group_role_arn("editors")
 
 
 def test_a_password_proof_cannot_sign_in_another_user(seeded: Seeded) -> None:
