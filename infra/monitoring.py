@@ -197,36 +197,32 @@ class Monitoring(Construct):
             "Many developer sign-ins were refused as locked: someone may be guessing passwords.",
         )
         requests = api.metric_count(period=period, statistic="Sum")
+
+        def error_rate(errors: cloudwatch.Metric, minimum: int, label: str) -> cloudwatch.IMetric:
+            """The share of answers that were errors, counted only from ``minimum`` requests."""
+            return cloudwatch.MathExpression(
+                expression=f"IF(requests >= {minimum}, 100 * errors / requests, 0)",
+                using_metrics={"errors": errors, "requests": requests},
+                label=label,
+                period=period,
+            )
+
         alarm(
             "ApiClientErrors",
-            cloudwatch.MathExpression(
-                expression=(
-                    f"IF(requests >= {limits.client_error_min_requests}, "
-                    "100 * errors / requests, 0)"
-                ),
-                using_metrics={
-                    "errors": api.metric_client_error(period=period, statistic="Sum"),
-                    "requests": requests,
-                },
-                label="POST /login 4xx %",
-                period=period,
+            error_rate(
+                api.metric_client_error(period=period, statistic="Sum"),
+                limits.client_error_min_requests,
+                "POST /login 4xx %",
             ),
             limits.client_error_percent,
             "Most POST /login answers are 4xx: a client sends bad requests, or a guessing run.",
         )
         alarm(
             "ApiServerErrors",
-            cloudwatch.MathExpression(
-                expression=(
-                    f"IF(requests >= {limits.server_error_min_requests}, "
-                    "100 * errors / requests, 0)"
-                ),
-                using_metrics={
-                    "errors": api.metric_server_error(period=period, statistic="Sum"),
-                    "requests": requests,
-                },
-                label="POST /login 5xx %",
-                period=period,
+            error_rate(
+                api.metric_server_error(period=period, statistic="Sum"),
+                limits.server_error_min_requests,
+                "POST /login 5xx %",
             ),
             limits.server_error_percent,
             "POST /login answers 5xx: the function or its integration fails.",
