@@ -519,6 +519,15 @@ AUTHENTICATED = "authenticated"
 # Claims only the provider can set (Cognito developer guide, "Role-based access control": Login
 # with Amazon and Facebook offer iss, aud, sub; Google and Apple their OpenID Connect ID token
 # claims). Twitter offers none to rules. OIDC and SAML providers name theirs in trustedClaims.
+# Each social provider's login name: its Logins key and the entry its identities get in a token's
+# amr (Cognito developer guide, "Role trust and permissions": amr names every provider used).
+SOCIAL_LOGIN_NAMES = {
+    "google": "accounts.google.com",
+    "facebook": "graph.facebook.com",
+    "amazon": "www.amazon.com",
+    "apple": "appleid.apple.com",
+    "twitter": "api.twitter.com",
+}
 PROVIDER_CLAIMS: dict[str, frozenset[str]] = {
     "google": frozenset({"iss", "aud", "sub", "hd", "email_verified"}),
     "facebook": frozenset({"iss", "aud", "sub"}),
@@ -906,6 +915,13 @@ class AppConfig:
             )
         names = [group.name for group in self.groups]
         for index, group in enumerate(self.groups):
+            if group.name == AUTHENTICATED:
+                raise ConfigError(
+                    f"groups[{index}].name",
+                    f"{AUTHENTICATED!r} names the identity pool's default authenticated role "
+                    "(its role is <appName>-<stage>-authenticated, and rules use the word for it)",
+                    "Give the group another name",
+                )
             if group.scopes and hook.event_version is EventVersion.V1_0:
                 raise ConfigError(
                     f"groups[{index}].scopes",
@@ -931,6 +947,7 @@ class AppConfig:
                     f"principalTags.{tag}", f"{claim!r} is not a claim of this pool's tokens", hint
                 )
         self._check_providers(names)
+        self._check_developer_provider_name()
         topic = self.monitoring.alarm_topic_arn
         topic_match = _TOPIC_ARN.fullmatch(topic) if topic else None
         if topic_match and self.region and topic_match["region"] != self.region:
@@ -947,6 +964,26 @@ class AppConfig:
                     f"{pool_group!r} is not a configured group",
                     f"Map it to one of {', '.join(names)}",
                 )
+
+    def _check_developer_provider_name(self) -> None:
+        """Group roles trust providers by their amr names; a developer provider sharing one
+        would let developer identities assume that provider's roles through STS."""
+        name = self.developer_auth.provider_name
+        taken = [
+            *(
+                SOCIAL_LOGIN_NAMES[kind]
+                for kind in SOCIAL_LOGIN_NAMES
+                if getattr(self.providers, kind)
+            ),
+            *(oidc.provider_name for oidc in self.providers.oidc),
+        ]
+        if name in taken:
+            raise ConfigError(
+                "developerAuth.providerName",
+                f"{name!r} is also the login name of an external provider, so developer "
+                "identities would carry that provider's name in their tokens",
+                "Choose a name of your own, such as login.<your domain>",
+            )
 
     def _check_providers(self, groups: list[str]) -> None:
         """Rules and tags may use only claims the provider alone sets (escalation otherwise)."""
@@ -966,6 +1003,11 @@ class AppConfig:
     def group_role_name(self, group: str) -> str:
         """The deterministic role name the hook turns into an ARN without Ref or GetAtt."""
         return f"{self.stack_name}-{group}"
+
+    @property
+    def default_role_name(self) -> str:
+        """The default authenticated role's name: the hook names it for users in no group."""
+        return self.group_role_name(AUTHENTICATED)
 
     @property
     def stack_name(self) -> str:

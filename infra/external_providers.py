@@ -5,23 +5,35 @@ in with Apple, Twitter, OIDC and SAML (direct federation), with their role selec
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import AUTHENTICATED, AmbiguousResolution, ConfigError, ProvidersConfig
+from infra.config import (
+    AUTHENTICATED,
+    SOCIAL_LOGIN_NAMES,
+    AmbiguousResolution,
+    ConfigError,
+    ProvidersConfig,
+)
 from infra.config import RoleSelection as Selection
 
-# The name each provider goes by in Logins, role mappings and principal tag maps, and its
-# IdentityPoolProviderUrl constant (looked up when used: a jsii call, kept out of import time).
+# The name each provider goes by in Logins, role mappings, principal tag maps and the ``amr`` of
+# its identities' tokens (Cognito developer guide, "Logins" keys in "Getting credentials" and
+# "Role trust and permissions"), and its IdentityPoolProviderUrl constant (looked up when used:
+# a jsii call, kept out of import time).
 SOCIAL = {
-    "google": ("accounts.google.com", "GOOGLE"),
-    "facebook": ("graph.facebook.com", "FACEBOOK"),
-    "amazon": ("www.amazon.com", "AMAZON"),
-    "apple": ("appleid.apple.com", "APPLE"),
-    "twitter": ("api.twitter.com", "TWITTER"),
+    kind: (SOCIAL_LOGIN_NAMES[kind], constant)
+    for kind, constant in (
+        ("google", "GOOGLE"),
+        ("facebook", "FACEBOOK"),
+        ("amazon", "AMAZON"),
+        ("apple", "APPLE"),
+        ("twitter", "TWITTER"),
+    )
 }
 # Login provider class and its id field, alike in the config and the L2's props.
 LOGINS: dict[str, tuple[Callable[..., object], str]] = {
@@ -49,10 +61,24 @@ def groups_receiving_tags(config: ProvidersConfig) -> set[str]:
     }
 
 
+@dataclass(frozen=True)
+class _Selection:
+    """A provider that is on: its login name (also its ``amr`` entry), mapping URL and config."""
+
+    kind: str
+    login_name: str
+    url: identitypool.IdentityPoolProviderUrl
+    provider: Selection
+    mapping_key: str | None
+
+
 class ExternalProviders(Construct):
     """The providers' IAM OIDC and SAML provider resources (native CloudFormation), the identity
     pool's login providers, a rules mapping for each provider that has rules, and the principal
     tag maps. A provider without rules uses the default authenticated role.
+
+    The roles come after the providers: a group role's trust names the providers whose rules
+    map to it (``login_names_reaching``), and the mappings name the roles (``role_mappings``).
     """
 
     def __init__(
@@ -61,13 +87,11 @@ class ExternalProviders(Construct):
         construct_id: str,
         *,
         config: ProvidersConfig,
-        roles: Mapping[str, iam.IRole],
         twitter_secret: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
-        self.role_mappings: list[identitypool.IdentityPoolRoleMapping] = []
-        self._tags: list[tuple[str, str, tuple[tuple[str, str], ...]]] = []
+        self._selections: list[_Selection] = []
         logins: dict[str, object] = {}
         for kind, (login_class, id_field) in LOGINS.items():
             provider = getattr(config, kind)
@@ -88,7 +112,7 @@ class ExternalProviders(Construct):
             provider = getattr(config, kind)
             if provider is not None:
                 url = getattr(identitypool.IdentityPoolProviderUrl, constant)
-                self._select(kind, name, url, provider, roles, mapping_key=None)
+                self._selections.append(_Selection(kind, name, url, provider, None))
 
         self.oidc_providers: list[iam.OidcProviderNative] = []
         for oidc in config.oidc:
@@ -102,7 +126,7 @@ class ExternalProviders(Construct):
             self.oidc_providers.append(oidc_resource)
             name = oidc.provider_name
             url = identitypool.IdentityPoolProviderUrl.open_id(name)
-            self._select("oidc", name, url, oidc, roles, mapping_key=None)
+            self._selections.append(_Selection("oidc", name, url, oidc, None))
 
         self.saml_providers: list[iam.SamlProvider] = []
         for saml in config.saml:
@@ -115,7 +139,7 @@ class ExternalProviders(Construct):
             self.saml_providers.append(resource)
             arn = resource.saml_provider_arn
             url = identitypool.IdentityPoolProviderUrl.saml(arn)
-            self._select("saml", arn, url, saml, roles, mapping_key=f"Saml{saml.name}")
+            self._selections.append(_Selection("saml", arn, url, saml, f"Saml{saml.name}"))
 
         self.authentication_providers: dict[str, object] = {
             **logins,
@@ -123,25 +147,25 @@ class ExternalProviders(Construct):
             "saml_providers": self.saml_providers or None,
         }
 
-    def _select(
-        self,
-        kind: str,
-        name: str,
-        url: identitypool.IdentityPoolProviderUrl,
-        provider: Selection,
-        roles: Mapping[str, iam.IRole],
-        mapping_key: str | None,
-    ) -> None:
-        if provider.principal_tags:
-            self._tags.append((kind, name, provider.principal_tags))
-        if not provider.rules:
-            return
-        self.role_mappings.append(
+    def login_names_reaching(self, group: str) -> list[str]:
+        """The providers whose rules may hand out ``group``'s role, by their ``amr`` names."""
+        return [
+            selection.login_name
+            for selection in self._selections
+            if any(rule.role == group for rule in selection.provider.rules)
+        ]
+
+    def role_mappings(
+        self, roles: Mapping[str, iam.IRole]
+    ) -> list[identitypool.IdentityPoolRoleMapping]:
+        """A rules mapping per provider with rules; ``roles`` maps each rule's role name."""
+        return [
             identitypool.IdentityPoolRoleMapping(
-                provider_url=url,
-                mapping_key=mapping_key,
+                provider_url=selection.url,
+                mapping_key=selection.mapping_key,
                 resolve_ambiguous_roles=(
-                    provider.ambiguous_role_resolution is AmbiguousResolution.AUTHENTICATED_ROLE
+                    selection.provider.ambiguous_role_resolution
+                    is AmbiguousResolution.AUTHENTICATED_ROLE
                 ),
                 rules=[
                     identitypool.RoleMappingRule(
@@ -150,19 +174,22 @@ class ExternalProviders(Construct):
                         mapped_role=roles[rule.role],
                         match_type=MATCH[rule.match_type.value],
                     )
-                    for rule in provider.rules
+                    for rule in selection.provider.rules
                 ],
             )
-        )
+            for selection in self._selections
+            if selection.provider.rules
+        ]
 
     def add_principal_tags(self, identity_pool_id: str) -> None:
         """Tag maps need the pool, which needs the providers first."""
-        for index, (kind, name, tags) in enumerate(self._tags):
+        tagged = [selection for selection in self._selections if selection.provider.principal_tags]
+        for index, selection in enumerate(tagged):
             cognito.CfnIdentityPoolPrincipalTag(
                 self,
-                f"PrincipalTags{kind}{index}",
+                f"PrincipalTags{selection.kind}{index}",
                 identity_pool_id=identity_pool_id,
-                identity_provider_name=name,
-                principal_tags=dict(tags),
+                identity_provider_name=selection.login_name,
+                principal_tags=dict(selection.provider.principal_tags),
                 use_defaults=False,
             )

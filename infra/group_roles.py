@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.config import AppConfig
-from infra.identity_pool_role import Amr, identity_pool_role
+from infra.identity_pool_role import identity_pool_role
 from infra.sample_bucket import TENANT_TAG, SampleBucket
 
 
@@ -16,7 +16,10 @@ class GroupRoles(Construct):
 
     Cognito puts the roles of a user's groups into the ID token as ``cognito:roles`` and the
     role of the group with the lowest precedence as ``cognito:preferred_role``; the identity
-    pool's token mapping then hands out exactly that role.
+    pool's token mapping then hands out exactly that role. Each role trusts only the providers
+    that reach it: the user pool (``user_pool.user_pool_provider_name``) and the external
+    providers in ``external_logins_by_group``, so a developer identity's token, for one, cannot
+    assume it through STS.
     """
 
     def __init__(
@@ -29,6 +32,7 @@ class GroupRoles(Construct):
         identity_pool_id: str,
         bucket: SampleBucket,
         tagged_groups: set[str],
+        external_logins_by_group: dict[str, list[str]],
     ) -> None:
         super().__init__(scope, construct_id)
         self.roles: dict[str, iam.Role] = {}
@@ -42,7 +46,10 @@ class GroupRoles(Construct):
                 self,
                 f"{group.name}Role",
                 identity_pool_id=identity_pool_id,
-                amr=Amr.AUTHENTICATED,
+                amr=[
+                    user_pool.user_pool_provider_name,
+                    *external_logins_by_group.get(group.name, ()),
+                ],
                 description=f"Role of user pool group '{group.name}' (preset {group.preset})",
                 # A fixed name: the pre token hook builds the ARN from it (no Ref, no cycle).
                 role_name=config.group_role_name(group.name),

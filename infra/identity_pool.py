@@ -3,13 +3,22 @@ providers with their own role selection."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge
+from infra.config import AUTHENTICATED
 from infra.external_providers import ExternalProviders
-from infra.identity_pool_role import Amr, IdentityPoolIdSlot, identity_pool_role
+from infra.identity_pool_role import (
+    ANY_AUTHENTICATED,
+    GUESTS,
+    IdentityPoolIdSlot,
+    identity_pool_role,
+)
 from infra.sample_bucket import Grant
 
 # The RoleMappings key. The L2 needs one because the provider name is only known at deploy time.
@@ -30,7 +39,8 @@ class TokenMappedIdentityPool(Construct):
       (the L2 attaches one), but without a grant it may do nothing.
     - ``authenticated_grant`` is the default authenticated role's policy: for users in no group,
       the developer provider (``developer_provider``), whose identities carry principal tags,
-      and providers without a mapping of their own.
+      and providers without a mapping of their own. ``authenticated_role_name`` is its fixed
+      name: the pre token hook names the role for users in no group without a reference.
     """
 
     def __init__(
@@ -41,11 +51,13 @@ class TokenMappedIdentityPool(Construct):
         user_pool: cognito.UserPool,
         user_pool_client: cognito.UserPoolClient,
         authenticated_grant: Grant,
+        authenticated_role_name: str,
         guest_grant: Grant | None,
         developer_provider: str,
         principal_tags: tuple[tuple[str, str], ...],
         pool_id_slot: IdentityPoolIdSlot,
         external: ExternalProviders,
+        group_roles: Mapping[str, iam.IRole],
         federated_client: cognito.UserPoolClient | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -54,8 +66,9 @@ class TokenMappedIdentityPool(Construct):
             self,
             "AuthenticatedRole",
             identity_pool_id=pool_id,
-            amr=Amr.AUTHENTICATED,
+            amr=ANY_AUTHENTICATED,
             description="Default authenticated role: the caller's own private folder only",
+            role_name=authenticated_role_name,
             # Developer identities arrive with principal tags (their user record's).
             tag_session=True,
             policy=authenticated_grant.policy,
@@ -65,7 +78,7 @@ class TokenMappedIdentityPool(Construct):
             self,
             "GuestRole",
             identity_pool_id=pool_id,
-            amr=Amr.UNAUTHENTICATED,
+            amr=GUESTS,
             description=(
                 "Guest role: read the public folder"
                 if guest_grant
@@ -109,7 +122,8 @@ class TokenMappedIdentityPool(Construct):
                     )
                     for key, client in clients.items()
                 ),
-                *external.role_mappings,
+                # Rules name a group's role, or the default one by the word "authenticated".
+                *external.role_mappings({**group_roles, AUTHENTICATED: self.authenticated_role}),
             ],
         )
         pool_id_slot.fill(self.identity_pool)

@@ -1,14 +1,26 @@
-"""The one way to make a role that Cognito Identity may assume (DESIGN.md invariant 1).
+"""The one way to make a role that Cognito Identity may assume (docs/security.md, "Trust").
 
 STS checks the trust policy on every ``AssumeRoleWithWebIdentity``: ``aud`` pins the role to
-this identity pool, so a token from any other pool is refused, and ``amr`` keeps guest
-identities off authenticated roles and the other way round.
+this identity pool, so a token from any other pool is refused, and ``amr`` names who may assume
+it. Any holder of an identity pool token may call STS directly with any role ARN (developer
+guide, "Identity pools authentication flow": the basic flow; ``AllowClassicFlow: false`` makes
+Cognito refuse ``GetOpenIdToken`` but STS never sees the pool's settings), so the trust policy,
+not the role mapping, is what keeps a role from the identities that must not have it.
+
+The token's ``amr`` holds ``authenticated`` (or ``unauthenticated``) and, when authenticated,
+every provider used to sign in, by its login name (developer guide, "Role trust and
+permissions": a role can trust only Facebook users with ``amr`` ``graph.facebook.com``). So:
+
+- a group role names the providers that reach it: the user pool's provider name, and the
+  external providers whose rules map to it;
+- only the pool's default authenticated role trusts any authenticated identity
+  (``ANY_AUTHENTICATED``: users in no group, developer identities), and only the guest role
+  ``unauthenticated`` (``GUESTS``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 
 import jsii
 from aws_cdk import IStableStringProducer, Lazy
@@ -21,11 +33,9 @@ from infra.acknowledgements import acknowledge
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 
 
-class Amr(StrEnum):
-    """The authentication method reference Cognito puts in the web identity token."""
-
-    AUTHENTICATED = "authenticated"
-    UNAUTHENTICATED = "unauthenticated"
+# The amr values of the pool's two default roles; every other role names providers.
+ANY_AUTHENTICATED = ("authenticated",)
+GUESTS = ("unauthenticated",)
 
 
 @jsii.implements(IStableStringProducer)
@@ -50,14 +60,19 @@ class IdentityPoolIdSlot:
 
 
 def identity_pool_principal(
-    identity_pool_id: str, amr: Amr, *, tag_session: bool = False
+    identity_pool_id: str, amr: Sequence[str], *, tag_session: bool = False
 ) -> iam.IPrincipal:
     """``tag_session`` adds ``sts:TagSession``, which principal tags need, and only then."""
+    if not amr:
+        raise ValueError("a role Cognito Identity may assume must name who: amr is empty")
+    values = list(dict.fromkeys(amr))
     principal = iam.FederatedPrincipal(
         COGNITO_IDENTITY,
         {
             "StringEquals": {f"{COGNITO_IDENTITY}:aud": identity_pool_id},
-            "ForAnyValue:StringLike": {f"{COGNITO_IDENTITY}:amr": amr.value},
+            "ForAnyValue:StringLike": {
+                f"{COGNITO_IDENTITY}:amr": values[0] if len(values) == 1 else values
+            },
         },
         "sts:AssumeRoleWithWebIdentity",
     )
@@ -69,14 +84,16 @@ def identity_pool_role(
     construct_id: str,
     *,
     identity_pool_id: str,
-    amr: Amr,
+    amr: Sequence[str],
     description: str,
     role_name: str | None = None,
     tag_session: bool = False,
     policy: iam.PolicyDocument | None = None,
     acknowledgements: Sequence[tuple[str, str]] = (),
 ) -> iam.Role:
-    """A role trusted only by ``identity_pool_id`` for identities with ``amr``.
+    """A role trusted only by ``identity_pool_id`` for identities whose token's ``amr`` holds one
+    of ``amr``: provider login names, or ``ANY_AUTHENTICATED`` / ``GUESTS`` for the pool's two
+    default roles.
 
     ``policy`` becomes the role's one inline policy, so a reviewer sees role and permissions in
     one template resource. ``acknowledgements`` are ``(cdk-nag finding, reason)`` pairs for that

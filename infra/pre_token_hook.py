@@ -76,6 +76,7 @@ class PreTokenHook(Construct):
                 }
                 for group in config.groups
             ],
+            "defaultRoleName": config.default_role_name,
             "idpGroupMap": dict(hook.idp_group_map),
             "claims": [
                 {"claim": c.claim, "source": c.source, "transforms": list(c.transforms)}

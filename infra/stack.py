@@ -35,8 +35,12 @@ class IdentityPoolsStack(Stack):
         removal = RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN
         storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
         users = SecureUserPool(self, "Users", config=config, removal_policy=removal)
-        # Group roles come first: rules of external providers map to them, and the pool's one
-        # role attachment must name them. Their trust gets the pool id at synth.
+        # Providers, then group roles, then the pool: a group role trusts the providers whose
+        # rules map to it, and the pool's one role attachment names the roles. Their trust gets
+        # the pool id at synth.
+        external = ExternalProviders(
+            self, "Providers", config=config.providers, twitter_secret=twitter_secret
+        )
         pool_id = IdentityPoolIdSlot()
         group_roles = GroupRoles(
             self,
@@ -46,13 +50,9 @@ class IdentityPoolsStack(Stack):
             identity_pool_id=pool_id.token,
             bucket=storage,
             tagged_groups=groups_receiving_tags(config.providers),
-        )
-        external = ExternalProviders(
-            self,
-            "Providers",
-            config=config.providers,
-            roles=group_roles.roles,
-            twitter_secret=twitter_secret,
+            external_logins_by_group={
+                group.name: external.login_names_reaching(group.name) for group in config.groups
+            },
         )
         federation = (
             Federation(
@@ -72,11 +72,13 @@ class IdentityPoolsStack(Stack):
             user_pool_client=users.client,
             # Developer identities carry their user record's tags, tenant among them.
             authenticated_grant=storage.identity_grant(tenant=True),
+            authenticated_role_name=config.default_role_name,
             guest_grant=storage.guest_grant() if config.guest_access else None,
             developer_provider=config.developer_auth.provider_name,
             principal_tags=config.principal_tags,
             pool_id_slot=pool_id,
             external=external,
+            group_roles=group_roles.roles,
             federated_client=federation.client if federation else None,
         )
         hook = PreTokenHook(

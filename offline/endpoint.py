@@ -2,7 +2,8 @@
 
 Requests go to moto unchanged, except:
 
-- the identity pool operations ``offline.identity`` answers;
+- the identity pool operations ``offline.identity`` answers, and STS's
+  ``AssumeRoleWithWebIdentity``, which it judges as STS does (moto's answers any token);
 - SRP sign-in, whose proof ``offline.srp`` checks before moto issues tokens;
 - refreshes, marked so the pre token hook sees ``TokenGeneration_RefreshTokens``;
 - the REST API's routes, served by the in-process function as API Gateway's Lambda proxy
@@ -19,6 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from moto.core.exceptions import _RESTError as MotoError
 from moto.iam.access_control import IAMRequest
@@ -27,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from offline import tokens
 from offline.functions import Function
-from offline.identity import IdentityError, IdentityService
+from offline.identity import IdentityError, IdentityService, StsError
 from offline.srp import MAX_PENDING, SrpVerifier
 from offline.user_pools import UserPools
 
@@ -35,6 +38,8 @@ IDENTITY_TARGET = "AWSCognitoIdentityService."
 USER_POOL_TARGET = "AWSCognitoIdentityProviderService."
 AMZ_JSON = "application/x-amz-json-1.1"
 REFRESH_FLOWS = {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+FORM = "application/x-www-form-urlencoded"
+STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class OfflineEndpoint:
             response = self._proxy(route, request, body)
         elif target.startswith(IDENTITY_TARGET):
             response = self._identity(target.removeprefix(IDENTITY_TARGET), request, body)
+        elif _query_action(request, body) == "AssumeRoleWithWebIdentity":
+            response = self._assume_role_with_web_identity(body)
         elif target == USER_POOL_TARGET + "InitiateAuth":
             response = self._initiate_auth(environ, json.loads(body))
         elif target == USER_POOL_TARGET + "RespondToAuthChallenge":
@@ -236,6 +243,42 @@ class OfflineEndpoint:
 
         return authorized
 
+    # STS -----------------------------------------------------------------------------------------
+
+    def _assume_role_with_web_identity(self, body: bytes) -> Response:
+        """STS's query protocol: form parameters in, XML out (STS API reference,
+        AssumeRoleWithWebIdentity: response elements and errors)."""
+        form = {key: values[0] for key, values in parse_qs(body.decode()).items()}
+        request_id = str(uuid.uuid4())
+        try:
+            answer = self.identity.assume_role_with_web_identity(form)
+        except StsError as error:
+            document = (
+                f'<ErrorResponse xmlns="{STS_NAMESPACE}"><Error><Type>Sender</Type>'
+                f"<Code>{error.code}</Code><Message>{escape(error.message)}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+            )
+            return Response(document, status=error.status, content_type="text/xml")
+        role = answer.role
+        document = (
+            f'<AssumeRoleWithWebIdentityResponse xmlns="{STS_NAMESPACE}">'
+            "<AssumeRoleWithWebIdentityResult>"
+            f"<SubjectFromWebIdentityToken>{escape(answer.subject)}</SubjectFromWebIdentityToken>"
+            f"<Audience>{escape(answer.audience)}</Audience>"
+            f"<AssumedRoleUser><Arn>{escape(role.arn)}</Arn>"
+            f"<AssumedRoleId>{escape(role.user_id)}</AssumedRoleId></AssumedRoleUser>"
+            f"<Credentials><AccessKeyId>{role.access_key_id}</AccessKeyId>"
+            f"<SecretAccessKey>{role.secret_access_key}</SecretAccessKey>"
+            f"<SessionToken>{role.session_token}</SessionToken>"
+            f"<Expiration>{role.expiration.strftime('%Y-%m-%dT%H:%M:%SZ')}</Expiration>"
+            "</Credentials>"
+            "<Provider>cognito-identity.amazonaws.com</Provider>"
+            "</AssumeRoleWithWebIdentityResult>"
+            f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
+            "</AssumeRoleWithWebIdentityResponse>"
+        )
+        return Response(document, status=200, content_type="text/xml")
+
     # REST API ------------------------------------------------------------------------------------
 
     def _proxy(self, function: Function, request: Request, body: bytes) -> Response:
@@ -274,6 +317,13 @@ class OfflineEndpoint:
                 if response.headers.get(key) != value:
                     response.headers.add(key, value)
         return response
+
+
+def _query_action(request: Request, body: bytes) -> str | None:
+    """The ``Action`` of a query-protocol request (STS), if this is one."""
+    if request.method != "POST" or not request.content_type.startswith(FORM):
+        return None
+    return parse_qs(body.decode(errors="replace")).get("Action", [None])[0]
 
 
 def _json(document: Mapping[str, Any]) -> Response:

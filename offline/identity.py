@@ -1,11 +1,13 @@
 """The identity pool API as Cognito answers it, for what moto does not do.
 
 moto's ``cognito-identity`` creates pools but checks no token, keeps no role mappings and hands
-out credentials that no IAM policy governs. This module answers ``GetId``,
-``GetCredentialsForIdentity``, ``GetOpenIdToken`` and ``GetOpenIdTokenForDeveloperIdentity``
-itself, from the deployed template's settings (``offline.deploy``), and gets credentials from
-moto's STS so that moto's IAM enforcement governs what they may do. Each rule cites the Cognito
-developer guide section it follows.
+out credentials that no IAM policy governs; moto's STS answers ``AssumeRoleWithWebIdentity`` for
+any token and any role. This module answers ``GetId``, ``GetCredentialsForIdentity``,
+``GetOpenIdToken`` and ``GetOpenIdTokenForDeveloperIdentity`` itself, from the deployed
+template's settings (``offline.deploy``), judges every ``AssumeRoleWithWebIdentity`` (the ones
+Cognito makes for ``GetCredentialsForIdentity`` and the ones a token holder makes directly) as
+STS does, and gets credentials from moto's STS so that moto's IAM enforcement governs what they
+may do. Each rule cites the AWS documentation it follows.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 from moto.cognitoidp.models import CognitoIdpUserPool, cognitoidp_backends
+from moto.iam.exceptions import NotFoundException as NoSuchRole
 from moto.iam.models import iam_backends
-from moto.sts.models import sts_backends
+from moto.sts.models import AssumedRole, sts_backends
 from moto.utilities.utils import load_resource
 
 from offline import trust
@@ -34,9 +37,15 @@ DEVELOPER_ISSUER = "https://cognito-identity.amazonaws.com"
 # Cognito Identity API reference, GetOpenIdTokenForDeveloperIdentity: TokenDuration defaults to
 # 15 minutes and may be at most 24 hours.
 DEFAULT_TOKEN_SECONDS = 15 * 60
+OPEN_ID_TOKEN_SECONDS = 10 * 60
 MAX_TOKEN_SECONDS = 24 * 60 * 60
 CREDENTIAL_SECONDS = 60 * 60
 TAGS_CLAIM = "https://aws.amazon.com/tags"
+# Undocumented: token mapping with a token that has no cognito:roles at all (the RoleMapping
+# reference defines ambiguity only for several roles and no preferred one). Emulated as the
+# default role, and recorded, so a run can show it never relied on it: the pre token hook names
+# the default role itself for users in no group.
+UNVERIFIED_NO_ROLES = "token mapping of a token without cognito:roles (undocumented)"
 
 
 class IdentityError(Exception):
@@ -49,6 +58,20 @@ class IdentityError(Exception):
 
 def _not_authorized(message: str) -> IdentityError:
     return IdentityError("NotAuthorizedException", message)
+
+
+class StsError(Exception):
+    """An error answer of STS: its code, message and HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+# STS API reference, AssumeRoleWithWebIdentity, Errors; the AccessDenied wording is the one the
+# Cognito developer guide quotes ("Role trust and permissions").
+def _trust_refused() -> StsError:
+    return StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403)
 
 
 @dataclass(frozen=True)
@@ -68,6 +91,15 @@ class IssuedCredentials:
     identity_id: str
     role_arn: str
     session_tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class AssumedWebIdentity:
+    """What STS answers a direct ``AssumeRoleWithWebIdentity``: the credentials and whose."""
+
+    role: AssumedRole
+    subject: str
+    audience: str
 
 
 @dataclass
@@ -91,6 +123,8 @@ class IdentityService:
     identities: dict[tuple[str, str, str], str] = field(default_factory=dict)
     guests: dict[str, str] = field(default_factory=dict)  # identity id -> pool id
     issued: dict[str, IssuedCredentials] = field(default_factory=dict)  # access key id -> what
+    # Which undocumented branches of Cognito's behaviour a run took (UNVERIFIED_*).
+    unverified: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -115,40 +149,39 @@ class IdentityService:
         pool = self._pool(self._pool_of(identity_id))
         logins = request.get("Logins") or {}
         if not logins:
-            if self.guests.get(identity_id) != pool.id or not pool.allow_unauthenticated:
-                raise _not_authorized(
-                    "Unauthenticated access is not supported for this identity pool."
-                )
+            self._check_guest(pool, identity_id)
             return self._credentials(
                 pool, identity_id, pool.roles["unauthenticated"], ["unauthenticated"], {}
             )
         login = self._verify_logins(pool, logins)
-        owner = (
-            login.subject
-            if login.provider == DEVELOPER_LOGIN
-            else self.identities.get((pool.id, login.provider, login.subject))
-        )
-        if owner != identity_id:
-            # Cognito Identity API reference, GetCredentialsForIdentity (NotAuthorizedException):
-            # the logins must belong to the identity asked for.
-            raise _not_authorized(
-                "Logins don't match. Please include at least one valid login for this identity "
-                "or identity pool."
-            )
+        self._check_owner(pool, login, identity_id)
         role = self._choose_role(pool, login, request.get("CustomRoleArn"))
         tags = self._session_tags(pool, login)
         return self._credentials(pool, identity_id, role, ["authenticated", *login.amr], tags)
 
     def get_open_id_token(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        pool = self._pool(self._pool_of(request.get("IdentityId") or ""))
-        # Developer guide, "Identity pools (federated identities) authentication flow": the
-        # basic (classic) flow works only when the pool allows it (AllowClassicFlow).
+        """The basic (classic) flow's first step: the identity's OpenID token, which the app then
+        takes to ``sts:AssumeRoleWithWebIdentity`` with a role of its choosing (developer guide,
+        "Identity pools (federated identities) authentication flow", basic flow). Cognito
+        Identity API reference, GetOpenIdToken: the token is valid for 10 minutes."""
+        identity_id = request.get("IdentityId") or ""
+        pool = self._pool(self._pool_of(identity_id))
+        # Same guide: the basic flow works only when the pool allows it (AllowClassicFlow).
         if not pool.allow_classic_flow:
             raise IdentityError(
                 "InvalidParameterException",
                 "Basic (classic) flow is not enabled, please use enhanced flow.",
             )
-        raise IdentityError("InvalidParameterException", "The basic flow is not emulated offline.")
+        logins = request.get("Logins") or {}
+        if not logins:
+            self._check_guest(pool, identity_id)
+            amr = ["unauthenticated"]
+        else:
+            login = self._verify_logins(pool, logins)
+            self._check_owner(pool, login, identity_id)
+            amr = ["authenticated", *login.amr]
+        token = self._sign(pool, identity_id, amr, OPEN_ID_TOKEN_SECONDS, tags={})
+        return {"IdentityId": identity_id, "Token": token}
 
     def get_open_id_token_for_developer_identity(
         self, request: Mapping[str, Any]
@@ -168,21 +201,105 @@ class IdentityService:
         provider = pool.developer_provider_name
         user_id = str(logins[provider])
         identity_id = self._stable_identity(pool, provider, user_id)
+        # Developer guide, "Role trust and permissions": amr names every provider used; for a
+        # developer identity that is the developer provider (and its user-scoped form).
+        amr = ["authenticated", provider, f"{provider}:{pool.id}:{user_id}"]
+        tags = request.get("PrincipalTags") or {}
+        token = self._sign(pool, identity_id, amr, duration, tags=tags)
+        return {"IdentityId": identity_id, "Token": token}
+
+    def _sign(
+        self,
+        pool: IdentityPoolSettings,
+        identity_id: str,
+        amr: list[str],
+        seconds: int,
+        tags: Mapping[str, str],
+    ) -> str:
+        """An identity pool OpenID token: issuer Cognito Identity, audience the pool, subject the
+        identity id, amr as the caller signed in (developer guide, "Role trust and
+        permissions"); principal tags in the claim STS reads session tags from (IAM user guide,
+        "Passing session tags using AssumeRoleWithWebIdentity")."""
         now = int(self.clock.now())
         claims: dict[str, Any] = {
             "iss": DEVELOPER_ISSUER,
             "sub": identity_id,
             "aud": pool.id,
-            "amr": ["authenticated", provider, f"{provider}:{pool.id}:{user_id}"],
+            "amr": amr,
             "iat": now,
-            "exp": now + duration,
+            "exp": now + seconds,
             "jti": str(uuid.uuid4()),
         }
-        tags = request.get("PrincipalTags") or {}
         if tags:
             claims[TAGS_CLAIM] = {"principal_tags": {key: [value] for key, value in tags.items()}}
-        token = jwt.encode({"alg": "RS256", "kid": "offline"}, claims, self.signing_key)
-        return {"IdentityId": identity_id, "Token": token}
+        return jwt.encode({"alg": "RS256", "kid": "offline"}, claims, self.signing_key)
+
+    # STS -----------------------------------------------------------------------------------------
+
+    def assume_role_with_web_identity(self, request: Mapping[str, str]) -> AssumedWebIdentity:
+        """``sts:AssumeRoleWithWebIdentity`` with an identity pool token, as STS judges it (STS
+        API reference, AssumeRoleWithWebIdentity): a token this offline identity pool signed
+        and not expired, then the role's trust policy over the token's ``aud``, ``amr`` and
+        ``sub``. moto would answer any token for any role."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                request.get("WebIdentityToken", ""), self.signing_key, algorithms=["RS256"]
+            ).claims
+        except (JoseError, ValueError):
+            raise StsError("InvalidIdentityToken", "Couldn't verify signed token.", 400) from None
+        if claims.get("iss") != DEVELOPER_ISSUER:
+            raise StsError("InvalidIdentityToken", "Token is not from a trusted issuer.", 400)
+        if float(claims.get("exp", 0)) <= self.clock.now():
+            raise StsError("ExpiredTokenException", "Token expired.", 400)
+        tags = {k: v[0] for k, v in claims.get(TAGS_CLAIM, {}).get("principal_tags", {}).items()}
+        assumed = self._assume(
+            str(request.get("RoleArn", "")),
+            str(claims["aud"]),
+            str(claims["sub"]),
+            list(claims["amr"]),
+            tags,
+            session_name=request.get("RoleSessionName") or "web-identity",
+            seconds=int(request.get("DurationSeconds") or CREDENTIAL_SECONDS),
+        )
+        return AssumedWebIdentity(assumed, str(claims["sub"]), str(claims["aud"]))
+
+    def _assume(
+        self,
+        role_arn: str,
+        audience: str,
+        identity_id: str,
+        amr: list[str],
+        tags: Mapping[str, str],
+        *,
+        session_name: str,
+        seconds: int,
+    ) -> AssumedRole:
+        """STS checks the role's trust policy: ``sts:AssumeRoleWithWebIdentity``, and
+        ``sts:TagSession`` too when the token carries tags (IAM user guide, "Passing session tags
+        in AWS STS"). A role that does not exist is refused alike."""
+        try:
+            role = iam_backends[self.account]["aws"].get_role_by_arn(role_arn)
+        except NoSuchRole:
+            raise _trust_refused() from None
+        document = json.loads(role.assume_role_policy_document)
+        context = {
+            "cognito-identity.amazonaws.com:aud": [audience],
+            "cognito-identity.amazonaws.com:amr": amr,
+            "cognito-identity.amazonaws.com:sub": [identity_id],
+        }
+        actions = [trust.WEB_IDENTITY, *([trust.TAG_SESSION] if tags else [])]
+        if not all(trust.allows(document, action, context) for action in actions):
+            raise _trust_refused()
+        assumed = sts_backends[self.account]["aws"].assume_role(
+            region_name=self.region,
+            role_session_name=session_name,
+            role_arn=role_arn,
+            policy="",
+            duration=seconds,
+            external_id="",
+        )
+        self.issued[assumed.access_key_id] = IssuedCredentials(identity_id, role_arn, dict(tags))
+        return assumed
 
     # Logins --------------------------------------------------------------------------------------
 
@@ -240,6 +357,24 @@ class IdentityService:
         return cognitoidp_backends[self.account][region].user_pools[pool_id]
 
     # Identities ----------------------------------------------------------------------------------
+
+    def _check_owner(self, pool: IdentityPoolSettings, login: Login, identity_id: str) -> None:
+        """Cognito Identity API reference, GetCredentialsForIdentity (NotAuthorizedException):
+        the logins must belong to the identity asked for."""
+        owner = (
+            login.subject
+            if login.provider == DEVELOPER_LOGIN
+            else self.identities.get((pool.id, login.provider, login.subject))
+        )
+        if owner != identity_id:
+            raise _not_authorized(
+                "Logins don't match. Please include at least one valid login for this identity "
+                "or identity pool."
+            )
+
+    def _check_guest(self, pool: IdentityPoolSettings, identity_id: str) -> None:
+        if self.guests.get(identity_id) != pool.id or not pool.allow_unauthenticated:
+            raise _not_authorized("Unauthenticated access is not supported for this identity pool.")
 
     def _pool(self, pool_id: str | None) -> IdentityPoolSettings:
         if not pool_id or pool_id not in self.pools:
@@ -309,7 +444,7 @@ class IdentityService:
         if preferred:
             return str(preferred)
         if not roles:
-            # No group role at all: nothing is ambiguous, the default authenticated role applies.
+            self.unverified.append(UNVERIFIED_NO_ROLES)
             return self._default_role(pool, None)
         return self._ambiguous(pool, mapping)
 
@@ -353,30 +488,23 @@ class IdentityService:
         amr: list[str],
         tags: Mapping[str, str],
     ) -> dict[str, Any]:
-        """STS checks the chosen role's trust policy before it issues credentials."""
-        iam = iam_backends[self.account]["aws"]
-        role = iam.get_role_by_arn(role_arn)
-        document = json.loads(role.assume_role_policy_document)
-        context = {
-            "cognito-identity.amazonaws.com:aud": [pool.id],
-            "cognito-identity.amazonaws.com:amr": amr,
-            "cognito-identity.amazonaws.com:sub": [identity_id],
-        }
-        actions = [trust.WEB_IDENTITY, *([trust.TAG_SESSION] if tags else [])]
-        if not all(trust.allows(document, action, context) for action in actions):
+        """Cognito assumes the chosen role with the identity's token, so STS judges the trust
+        exactly as for a direct call; Cognito reports a refusal as a configuration error."""
+        try:
+            assumed = self._assume(
+                role_arn,
+                pool.id,
+                identity_id,
+                amr,
+                tags,
+                session_name="CognitoIdentityCredentials",
+                seconds=CREDENTIAL_SECONDS,
+            )
+        except StsError:
             raise IdentityError(
                 "InvalidIdentityPoolConfigurationException",
                 "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
-            )
-        assumed = sts_backends[self.account]["aws"].assume_role(
-            region_name=self.region,
-            role_session_name="CognitoIdentityCredentials",
-            role_arn=role_arn,
-            policy="",
-            duration=CREDENTIAL_SECONDS,
-            external_id="",
-        )
-        self.issued[assumed.access_key_id] = IssuedCredentials(identity_id, role_arn, dict(tags))
+            ) from None
         return {
             "IdentityId": identity_id,
             "Credentials": {

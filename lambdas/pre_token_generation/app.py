@@ -9,6 +9,9 @@ What it may trust:
   sign-in, mapped through a configured table;
 - attributes the synth proved no user can write (the configured claim sources).
 
+A user in no configured group gets the identity pool's default authenticated role as their only
+and preferred role, so the identity pool never sees a token without ``cognito:roles``.
+
 ``clientMetadata`` and every other attribute are never read. Role ARNs are built from
 deterministic role names (``HOOK_CONFIG.roleArnPrefix`` + name): passing them through ``Ref`` would
 make the stack cyclic (pool -> hook -> roles -> identity pool -> pool).
@@ -74,6 +77,8 @@ class Claim:
 @dataclass(frozen=True)
 class HookConfig:
     groups: dict[str, Group]
+    # The identity pool's default authenticated role, for users in no configured group.
+    default_role_arn: str
     idp_group_map: dict[str, str]
     claims: tuple[Claim, ...]
     suppress: tuple[str, ...]
@@ -101,7 +106,8 @@ class HookConfig:
         )
         suppress = tuple(name for name in raw["suppressClaims"] if not _reserved(name))
         tagged = frozenset(raw.get("taggedClaims", ()))
-        return cls(groups, dict(raw["idpGroupMap"]), claims, suppress, tagged)
+        default_role_arn = prefix + raw["defaultRoleName"]
+        return cls(groups, default_role_arn, dict(raw["idpGroupMap"]), claims, suppress, tagged)
 
 
 class Decision(NamedTuple):
@@ -194,9 +200,16 @@ def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str,
     known = sorted([groups[name] for name in names if name in groups], key=_by_precedence)
     # Groups made outside this app keep their place in cognito:groups but carry no role here.
     unknown = sorted([name for name in names if name not in groups])
-    preferred = None
-    if known and (len(known) == 1 or known[0].precedence != known[1].precedence):
-        preferred = known[0].role_arn
+    if known:
+        roles = tuple({group.role_arn: None for group in known})
+        tied = len(known) > 1 and known[0].precedence == known[1].precedence
+        preferred = None if tied else known[0].role_arn
+    else:
+        # What token mapping does with a token that has no cognito:roles is undocumented (it may
+        # give the default role or apply AmbiguousRoleResolution). Naming the default role as the
+        # only and preferred role gives the same outcome under either reading.
+        roles = (config.default_role_arn,)
+        preferred = config.default_role_arn
     claims: dict[str, str | list[str]] = {}
     for claim in config.claims:
         value = attributes.get(claim.source)
@@ -207,7 +220,7 @@ def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str,
     scopes = {scope: None for group in known for scope in group.scopes if scope != USER_ADMIN_SCOPE}
     return Decision(
         (*[group.name for group in known], *unknown),
-        tuple({group.role_arn: None for group in known}),
+        roles,
         preferred,
         claims,
         config.suppress,

@@ -18,6 +18,19 @@ def test_scenario(scenario: Scenario, seeded: Seeded, offline: OfflineStack) -> 
     assert row.deviations == []
 
 
+def test_no_scenario_rests_on_undocumented_token_mapping(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    """What token mapping does with a token without cognito:roles is undocumented; with the
+    hook naming the default role for users in no group, no sign-in takes that branch."""
+    offline.identity.unverified.clear()
+
+    for scenario in SCENARIOS:
+        run_scenario(scenario, seeded, offline)
+
+    assert offline.identity.unverified == []
+
+
 def test_viewer_reads_but_cannot_write_the_shared_prefix(
     seeded: Seeded, offline: OfflineStack
 ) -> None:

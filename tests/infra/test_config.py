@@ -85,6 +85,37 @@ def test_duplicate_group_name() -> None:
     assert error_for(raw).startswith("config.groups[2].name: 'admins' is already used")
 
 
+def test_a_group_may_not_take_the_default_roles_name() -> None:
+    raw = shipped()
+    raw["groups"][1]["name"] = "authenticated"
+    message = error_for(raw)
+    assert message.startswith("config.groups[1].name: 'authenticated' names the identity pool's")
+    assert "Give the group another name" in message
+
+
+@pytest.mark.parametrize(
+    ("providers", "name"),
+    [
+        ({"google": {"clientId": "x.apps.googleusercontent.com"}}, "accounts.google.com"),
+        (
+            {"oidc": [{"issuerUrl": "https://idp.example.com", "clientIds": ["c"]}]},
+            "idp.example.com",
+        ),
+    ],
+)
+def test_a_developer_provider_may_not_take_another_providers_name(
+    providers: dict[str, Any], name: str
+) -> None:
+    # Group roles trust providers by the name amr carries; developer tokens carry theirs.
+    raw = shipped()
+    raw["providers"] = providers
+    raw["developerAuth"]["providerName"] = name
+    message = error_for(raw)
+    assert message.startswith(f"config.developerAuth.providerName: {name!r} is also the login")
+    raw["developerAuth"]["providerName"] = "login.example.test"
+    parse_config(raw)
+
+
 def test_unknown_preset_lists_the_known_ones() -> None:
     raw = shipped()
     raw["groups"][0]["preset"] = "superuser"

@@ -17,6 +17,7 @@ HOOK_SETTINGS = {
             ("viewers", 30, "storage/read"),
         )
     ],
+    "defaultRoleName": f"{STACK}-authenticated",
     "idpGroupMap": {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"},
     "claims": [
         {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},

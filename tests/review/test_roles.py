@@ -15,9 +15,9 @@ def test_default_roles_trust_and_permissions_keep_policy_variables(
     editors = by_name["idpools-sandbox-editors"]
     assert editors.identity_pool_role and editors.tag_session
     [trust] = editors.trust
-    assert trust.conditions["ForAnyValue:StringLike"] == {
-        "cognito-identity.amazonaws.com:amr": ["authenticated"]
-    }
+    # A group role trusts its user pool's identities only (the pool's provider name, readable).
+    [amr] = trust.conditions["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"]
+    assert amr.endswith(".ProviderName>") and amr.startswith("<UsersPool")
     assert list(trust.conditions["StringEquals"]) == ["cognito-identity.amazonaws.com:aud"]
     resources = {r for s in editors.permissions for r in s.resources}
     assert any(r.endswith("/tenants/${aws:PrincipalTag/tenant}/*") for r in resources)

@@ -1,4 +1,4 @@
-"""DESIGN.md security invariants as checks over a synthesized template.
+"""The security invariants of docs/security.md as checks over a synthesized template.
 
 Each check returns the list of violations, so a test can assert that the shipped template has
 none and that a template loosened on purpose has exactly the expected one.
@@ -6,26 +6,79 @@ none and that a template loosened on purpose has exactly the expected one.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.support.template import Template, resources
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
-AMR_VALUES = {"authenticated", "unauthenticated"}
+AMR = f"{COGNITO_IDENTITY}:amr"
+AUD = f"{COGNITO_IDENTITY}:aud"
+WILDCARDS = ("*", "?")
 
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def trust_violations(template: Template) -> list[str]:
-    """Invariant 1: every role Cognito Identity may assume pins ``aud`` and ``amr``.
+def _arn_of(value: Any) -> str | None:
+    """The logical id of a role named by ``Fn::GetAtt [id, Arn]``."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return str(logical_id) if attribute == "Arn" else None
+    return None
 
-    ``aud`` must be exactly this template's identity pool (``StringEquals``, a ``Ref`` to the
-    ``AWS::Cognito::IdentityPool``); ``amr`` must be one of authenticated/unauthenticated under
-    ``ForAnyValue:StringLike``. Any other condition operator or value is a loosening.
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def default_roles(template: Template) -> dict[str, str]:
+    """Each identity pool's default roles: role logical id -> the only amr it may trust."""
+    defaults = {}
+    for attachment in resources(template, "AWS::Cognito::IdentityPoolRoleAttachment").values():
+        for kind, arn in attachment["Properties"].get("Roles", {}).items():
+            logical_id = _arn_of(arn)
+            if logical_id is not None:
+                defaults[logical_id] = kind
+    return defaults
+
+
+def providers_reaching(template: Template) -> dict[str, set[str]]:
+    """Role logical id -> the providers (their amr names, as template JSON) that may hand it out:
+    the user pool of a group that carries the role (token mapping), and each provider whose
+    rules mapping names it."""
+    reaching: dict[str, set[str]] = {}
+    for group in resources(template, "AWS::Cognito::UserPoolGroup").values():
+        logical_id = _arn_of(group["Properties"].get("RoleArn"))
+        if logical_id is not None:
+            pool = {"Fn::GetAtt": [group["Properties"]["UserPoolId"]["Ref"], "ProviderName"]}
+            reaching.setdefault(logical_id, set()).add(_key(pool))
+    for attachment in resources(template, "AWS::Cognito::IdentityPoolRoleAttachment").values():
+        for mapping in attachment["Properties"].get("RoleMappings", {}).values():
+            rules = mapping.get("RulesConfiguration", {}).get("Rules", [])
+            for rule in rules:
+                logical_id = _arn_of(rule["RoleARN"])
+                if logical_id is not None:
+                    reaching.setdefault(logical_id, set()).add(_key(mapping["IdentityProvider"]))
+    return reaching
+
+
+def trust_violations(template: Template) -> list[str]:
+    """Every role Cognito Identity may assume pins ``aud`` to this template's identity pool and
+    names in ``amr`` only who may have it (docs/security.md, "Trust"):
+
+    - the pool's default authenticated role: ``authenticated``; its guest role:
+      ``unauthenticated``;
+    - any other role: only the providers that reach it (``providers_reaching``), by name, with
+      no wildcard, so that no identity of another provider (a developer identity's token called
+      straight into STS, in particular) satisfies the trust.
+
+    Any other condition operator, key or value is a loosening.
     """
     pools = set(resources(template, "AWS::Cognito::IdentityPool"))
+    defaults = default_roles(template)
+    reaching = providers_reaching(template)
     violations = []
     for logical_id, role in resources(template, "AWS::IAM::Role").items():
         for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
@@ -33,15 +86,31 @@ def trust_violations(template: Template) -> list[str]:
             if COGNITO_IDENTITY not in federated or statement.get("Effect") != "Allow":
                 continue
             condition = statement.get("Condition", {})
-            aud = condition.get("StringEquals", {}).get(f"{COGNITO_IDENTITY}:aud")
-            amr = condition.get("ForAnyValue:StringLike", {}).get(f"{COGNITO_IDENTITY}:amr")
+            aud = condition.get("StringEquals", {}).get(AUD)
+            amr = condition.get("ForAnyValue:StringLike", {}).get(AMR)
             if not (isinstance(aud, dict) and aud.get("Ref") in pools):
                 violations.append(f"{logical_id}: aud is {aud!r}, not this identity pool")
-            if amr not in AMR_VALUES:
-                violations.append(f"{logical_id}: amr is {amr!r}, not one of {sorted(AMR_VALUES)}")
+            values = [] if amr is None else _as_list(amr)
+            if logical_id in defaults:
+                if values != [defaults[logical_id]]:
+                    violations.append(
+                        f"{logical_id}: the pool's {defaults[logical_id]} role trusts amr "
+                        f"{amr!r}, not {defaults[logical_id]!r}"
+                    )
+            elif not values:
+                violations.append(f"{logical_id}: no amr condition, so any identity may assume it")
+            else:
+                allowed = reaching.get(logical_id, set())
+                for value in values:
+                    wild = isinstance(value, str) and any(w in value for w in WILDCARDS)
+                    if wild or _key(value) not in allowed:
+                        violations.append(
+                            f"{logical_id}: amr {value!r} is not a provider that reaches this "
+                            "role, so identities of other providers could assume it"
+                        )
             extra = set(condition) - {"StringEquals", "ForAnyValue:StringLike"}
-            extra |= set(condition.get("StringEquals", {})) - {f"{COGNITO_IDENTITY}:aud"}
-            extra |= set(condition.get("ForAnyValue:StringLike", {})) - {f"{COGNITO_IDENTITY}:amr"}
+            extra |= set(condition.get("StringEquals", {})) - {AUD}
+            extra |= set(condition.get("ForAnyValue:StringLike", {})) - {AMR}
             if extra:
                 violations.append(f"{logical_id}: unexpected trust conditions {sorted(extra)}")
             actions = set(_as_list(statement.get("Action", [])))

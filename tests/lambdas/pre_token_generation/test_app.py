@@ -136,7 +136,8 @@ def test_social_identity_cannot_carry_idp_groups() -> None:
     result = run(event(groups=[], attributes=attributes))
     assert details(result)["groupOverrideDetails"] == {
         "groupsToOverride": [],
-        "iamRolesToOverride": [],
+        "iamRolesToOverride": [role("authenticated")],
+        "preferredRole": role("authenticated"),
     }
 
 
@@ -156,16 +157,32 @@ def test_idp_group_formats(raw: str, expected: list[str]) -> None:
     assert app.parse_idp_groups(raw) == expected
 
 
-def test_empty_group_configuration_gives_no_role() -> None:
+def test_empty_group_configuration_gives_the_default_role_as_only_and_preferred_role() -> None:
     raw = event()
     raw["request"]["groupConfiguration"] = {}
     group_details = details(run(raw))["groupOverrideDetails"]
-    assert group_details == {"groupsToOverride": [], "iamRolesToOverride": []}
+    # Never a token without cognito:roles: what token mapping does with one is undocumented.
+    assert group_details == {
+        "groupsToOverride": [],
+        "iamRolesToOverride": [role("authenticated")],
+        "preferredRole": role("authenticated"),
+    }
     assert details(run(raw))["accessTokenGeneration"]["scopesToAdd"] == []
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_only_unmapped_groups_give_the_default_role(version: str) -> None:
+    result = run(event(version=version, groups=["made-in-console"]))
+    assert details(result)["groupOverrideDetails"] == {
+        "groupsToOverride": ["made-in-console"],
+        "iamRolesToOverride": [role("authenticated")],
+        "preferredRole": role("authenticated"),
+    }
 
 
 def test_tied_top_precedence_emits_no_preferred_role() -> None:
     config = app.HookConfig(
+        default_role_arn=role("authenticated"),
         groups={
             "red": app.Group("red", 5, role("red"), ()),
             "blue": app.Group("blue", 5, role("blue"), ()),
@@ -215,6 +232,7 @@ def test_reserved_claims_in_the_table_are_never_emitted() -> None:
     settings = {
         "roleArnPrefix": "arn:aws:iam::111122223333:role/",
         "groups": [],
+        "defaultRoleName": "app-stage-authenticated",
         "idpGroupMap": {},
         "claims": [
             {"claim": "sub", "source": "custom:tenant", "transforms": []},
@@ -231,6 +249,7 @@ def test_reserved_claims_in_the_table_are_never_emitted() -> None:
 
 def test_split_transform_gives_a_list_in_v2_and_a_string_in_v1() -> None:
     config = app.HookConfig(
+        default_role_arn=role("authenticated"),
         groups={},
         idp_group_map={},
         claims=(app.Claim("teams", "custom:tenant", ("split", "lower")),),
@@ -244,6 +263,7 @@ def test_split_transform_gives_a_list_in_v2_and_a_string_in_v1() -> None:
 
 def test_user_admin_scope_is_never_added() -> None:
     config = app.HookConfig(
+        default_role_arn=role("authenticated"),
         groups={"g": app.Group("g", 1, role("g"), (app.USER_ADMIN_SCOPE, "storage/read"))},
         idp_group_map={},
         claims=(),

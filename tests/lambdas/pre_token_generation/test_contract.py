@@ -26,6 +26,18 @@ def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
         assert name in role_names
         assert settings.groups[group.name].role_arn == f"arn:aws:iam::111122223333:role/{name}"
         assert settings.groups[group.name].precedence == group.precedence
+    # The default authenticated role the hook names for users in no group is the pool's.
+    (attachment,) = (
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Cognito::IdentityPoolRoleAttachment"
+    )
+    default_role = template["Resources"][
+        attachment["Properties"]["Roles"]["authenticated"]["Fn::GetAtt"][0]
+    ]
+    default_name = default_role["Properties"]["RoleName"]
+    assert default_name == synth.default_config.default_role_name
+    assert settings.default_role_arn == f"arn:aws:iam::111122223333:role/{default_name}"
     assert settings.idp_group_map == dict(synth.default_config.token_hook.idp_group_map)
     assert settings.tagged == {claim for _, claim in synth.default_config.principal_tags}
 

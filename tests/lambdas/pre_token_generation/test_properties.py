@@ -71,7 +71,8 @@ def server_side_roles(raw: dict[str, Any]) -> set[str]:
         groups |= {
             IDP_MAP[n] for n in app.parse_idp_groups(attrs["custom:idp_groups"]) if n in IDP_MAP
         }
-    return {role(group) for group in groups if group in CONFIGURED}
+    # A user in no configured group gets the default authenticated role, and only then.
+    return {role(group) for group in groups if group in CONFIGURED} or {role("authenticated")}
 
 
 @settings(max_examples=200, deadline=None)

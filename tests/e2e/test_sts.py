@@ -1,0 +1,158 @@
+"""Direct ``sts:AssumeRoleWithWebIdentity`` with identity pool tokens, judged as STS judges it.
+
+Any holder of an identity pool OpenID token may call STS with any role ARN: the developer guide
+documents it as the basic flow ("Identity pools authentication flow"), and ``AllowClassicFlow``
+does not stop it (STS never sees the pool's settings). The developer sign-in hands such a token
+to every developer user, and role names are in the stack outputs, so only the roles' trust
+policies stand between a developer user and the group roles. These tests take that path for
+every group of the stack's outputs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from client import sign_in
+from offline.identity import DEVELOPER_ISSUER
+from offline.seed import DEMO_PASSWORD, DEVELOPER_TENANT, DEVELOPER_USER, Seeded
+from offline.stack import OfflineStack
+from tests.e2e.test_attacks import VIEWER, post_login
+
+# The Cognito developer guide quotes STS's refusal ("Role trust and permissions").
+TRUST_REFUSED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+
+
+def developer_token(seeded: Seeded) -> str:
+    status, body = post_login(seeded.outputs.login_url, DEVELOPER_USER, DEMO_PASSWORD)
+    assert status == 200, body
+    return str(body["token"])
+
+
+def assume(offline: OfflineStack, role_arn: str, token: str) -> dict[str, Any]:
+    sts = offline.session().client("sts")
+    answer: dict[str, Any] = sts.assume_role_with_web_identity(
+        RoleArn=role_arn, RoleSessionName="attacker", WebIdentityToken=token
+    )
+    return answer
+
+
+def refused(offline: OfflineStack, role_arn: str, token: str) -> ClientError:
+    with pytest.raises(ClientError) as raised:
+        assume(offline, role_arn, token)
+    return raised.value
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def test_a_developer_token_cannot_assume_any_group_role(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    token = developer_token(seeded)
+    assert seeded.outputs.groups, "the stack has groups to attack"
+    for group in seeded.outputs.groups:
+        error = refused(offline, group.role_arn, token)
+        assert error.response["Error"]["Code"] == "AccessDenied", group.name
+        assert error.response["Error"]["Message"] == TRUST_REFUSED
+
+
+def test_a_developer_token_assumes_the_default_role_the_documented_basic_flow(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    token = developer_token(seeded)
+
+    answer = assume(offline, seeded.outputs.authenticated_role_arn, token)
+
+    key = answer["Credentials"]["AccessKeyId"]
+    issued = offline.identity.issued[key]
+    assert issued.role_arn == seeded.outputs.authenticated_role_arn
+    assert issued.identity_id == answer["SubjectFromWebIdentityToken"] == claims_of(token)["sub"]
+    # The token's principal tags become session tags: the default role trusts sts:TagSession.
+    assert issued.session_tags == {"tenant": DEVELOPER_TENANT}
+
+
+def test_user_pool_and_guest_identities_get_no_token_for_sts(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    outputs = seeded.outputs
+    identity = offline.session().client("cognito-identity")
+    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    logins = {outputs.user_pool_provider_name: tokens.id_token}
+    identity_id = identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)[
+        "IdentityId"
+    ]
+
+    with pytest.raises(ClientError) as basic:
+        identity.get_open_id_token(IdentityId=identity_id, Logins=logins)
+    with pytest.raises(ClientError) as guest:
+        identity.get_id(IdentityPoolId=outputs.identity_pool_id)
+
+    # Classic flow off: Cognito refuses GetOpenIdToken (developer guide, authentication flow).
+    assert basic.value.response["Error"]["Code"] == "InvalidParameterException"
+    if outputs.guest_access:
+        guest_id = identity.get_id(IdentityPoolId=outputs.identity_pool_id)["IdentityId"]
+        with pytest.raises(ClientError) as guest:
+            identity.get_open_id_token(IdentityId=guest_id)
+        assert guest.value.response["Error"]["Code"] == "InvalidParameterException"
+    else:
+        assert guest.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_a_forged_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
+    token = developer_token(seeded)
+    header, _, signature = token.split(".")
+    document = claims_of(token)
+    document["amr"] = ["authenticated", seeded.outputs.user_pool_provider_name]
+    encoded = base64.urlsafe_b64encode(json.dumps(document).encode()).rstrip(b"=").decode()
+    tampered = f"{header}.{encoded}.{signature}"
+    self_signed = jwt.encode(
+        {"alg": "RS256", "kid": "offline"}, document, RSAKey.generate_key(2048)
+    )
+
+    for forged in (tampered, self_signed, "not-a-token"):
+        error = refused(
+            offline, seeded.outputs.group_role_arn(seeded.outputs.groups[0].name), forged
+        )
+        assert error.response["Error"]["Code"] == "InvalidIdentityToken"
+
+
+def test_a_token_for_another_identity_pool_is_refused(
+    seeded: Seeded, offline: OfflineStack
+) -> None:
+    """As Cognito would sign it for another identity pool that trusts the same user pool."""
+    now = int(time.time())
+    claims = {
+        "iss": DEVELOPER_ISSUER,
+        "sub": f"{seeded.outputs.region}:00000000-0000-0000-0000-000000000000",
+        "aud": f"{seeded.outputs.region}:another-pool",
+        "amr": ["authenticated", seeded.outputs.user_pool_provider_name],
+        "iat": now,
+        "exp": now + 600,
+    }
+    foreign = jwt.encode({"alg": "RS256", "kid": "offline"}, claims, offline.identity.signing_key)
+
+    for group in seeded.outputs.groups:
+        error = refused(offline, group.role_arn, foreign)
+        assert error.response["Error"]["Code"] == "AccessDenied", group.name
+
+
+def test_an_expired_developer_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
+    token = developer_token(seeded)
+    lifetime = claims_of(token)["exp"] - claims_of(token)["iat"]
+    offline.identity.clock.offset += lifetime + 1
+    try:
+        error = refused(offline, seeded.outputs.authenticated_role_arn, token)
+    finally:
+        offline.identity.clock.offset -= lifetime + 1
+
+    assert error.response["Error"]["Code"] == "ExpiredTokenException"
