@@ -26,7 +26,6 @@ def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
         assert name in role_names
         assert settings.groups[group.name].role_arn == f"arn:aws:iam::111122223333:role/{name}"
         assert settings.groups[group.name].precedence == group.precedence
-    assert settings.idp_group_map == dict(synth.default_config.token_hook.idp_group_map)
     assert settings.tagged == {claim for _, claim in synth.default_config.principal_tags}
 
 
