@@ -1,8 +1,8 @@
 """The per-event baseline: a minimal hand-written pre token handler, plain dicts, no Powertools.
 
 It produces the same response as lambdas/pre_token_generation for the benchmark's event (a
-V2 event of a federated user in one pool group whose IdP groups add another): bench/pre_token_hook.py
-checks that before timing either.
+V2 event of a federated user in one pool group whose IdP groups add another):
+bench/pre_token_hook.py checks that before timing either.
 """
 
 from __future__ import annotations

@@ -973,7 +973,9 @@ class AppConfig:
                 f"Create the topic in {self.region} and give its ARN",
             )
         if self.federation:
-            idps = [("saml", i, idp) for i, idp in enumerate(self.federation.saml)]
+            idps: list[tuple[str, int, FederatedSamlConfig | FederatedOidcConfig]] = [
+                ("saml", i, idp) for i, idp in enumerate(self.federation.saml)
+            ]
             idps += [("oidc", i, idp) for i, idp in enumerate(self.federation.oidc)]
             for kind, i, idp in idps:
                 for idp_group, pool_group in idp.group_map:

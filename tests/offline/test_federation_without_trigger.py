@@ -12,8 +12,13 @@ import pytest
 from offline.stack import OfflineStack
 from offline.template import Template
 from offline.tokens import UserLambdaValidationException
-from tests.offline.federated import SAML, providers_template, running, saml_assertion
-from tests.offline.federated import user_attribute
+from tests.offline.federated import (
+    SAML,
+    providers_template,
+    running,
+    saml_assertion,
+    user_attribute,
+)
 from tests.support.template import Synth
 
 IDP_GROUPS = "custom:idp_groups"

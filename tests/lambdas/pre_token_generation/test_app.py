@@ -20,7 +20,6 @@ from tests.lambdas.pre_token_generation.events import (
     saml_identity,
 )
 
-
 IDP = "custom:idp_groups"
 
 
