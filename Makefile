@@ -29,7 +29,7 @@ help:
 	@echo "              BASE=<git ref>: what this checkout widens against that ref; FAIL_ON_WIDEN=1 exits 1 if it does"
 	@echo "make offline  deploy cdk.out into moto, sign in as the demo users, print the scenario table"
 	@echo "make offline-serve   the same stack, kept running for python -m client (docs/offline.md)"
-	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook import and per-event cost"
+	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook and inbound federation trigger import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 
 $(VENV)/.installed: pyproject.toml
@@ -82,6 +82,7 @@ bench: synth
 	@rc=0; \
 	$(PY) bench/synth.py || rc=1; \
 	$(PY) bench/pre_token_hook.py || rc=1; \
+	$(PY) bench/inbound_federation.py || rc=1; \
 	$(PY) bench/developer_auth.py || rc=1; \
 	exit $$rc
 

@@ -1,25 +1,25 @@
 """The per-event baseline: a minimal hand-written pre token handler, plain dicts, no Powertools.
 
 It produces the same response as lambdas/pre_token_generation for the benchmark's event (a
-V2 event of a federated user in one pool group, mapped into another): bench/pre_token_hook.py
-checks that before timing either.
+V2 event of a federated user in one pool group whose IdP groups add another):
+bench/pre_token_hook.py checks that before timing either.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 PRECEDENCE = {"admins": 10, "editors": 20, "viewers": 30}
-IDP_MAP = {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"}
 SCOPES = {"admins": ["storage/admin"], "editors": ["storage/write"], "viewers": ["storage/read"]}
 
 
 def handler(event: dict[str, Any], role_prefix: str) -> dict[str, Any]:
     attributes = event["request"]["userAttributes"]
     groups = list(event["request"]["groupConfiguration"]["groupsToOverride"])
-    for name in attributes.get("custom:idp_groups", "").split(","):
-        if name.strip() in IDP_MAP and IDP_MAP[name.strip()] not in groups:
-            groups.append(IDP_MAP[name.strip()])
+    for name in json.loads(attributes.get("custom:idp_groups", "[]")):
+        if name in PRECEDENCE and name not in groups:
+            groups.append(name)
     groups.sort(key=PRECEDENCE.__getitem__)
     roles = [role_prefix + group for group in groups]
     claims = {

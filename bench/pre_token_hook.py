@@ -47,7 +47,7 @@ def hook_environment() -> dict[str, str]:
     }
 
 
-def time_import(statement: str) -> float:
+def time_import(statement: str, environment: dict[str, str] | None = None) -> float:
     probe = (
         "import sys, time; start = time.perf_counter()\n"
         f"{statement}\n"
@@ -57,14 +57,14 @@ def time_import(statement: str) -> float:
     )
     output = subprocess.run(
         [sys.executable, "-c", probe],
-        env=hook_environment(),
+        env=environment or hook_environment(),
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
     if len(output) > 1:
-        raise SystemExit(f"the hook's import pulled in {output[1]}")
+        raise SystemExit(f"{statement!r} pulled in {output[1]}")
     return float(output[0])
 
 
@@ -83,7 +83,7 @@ def bench_event() -> dict:
                 "email": " JDoe@Corp.Example ",
                 "custom:tenant": " Acme ",
                 "identities": identities,
-                "custom:idp_groups": "Admins",
+                "custom:idp_groups": '["admins"]',
             },
             "groupConfiguration": {
                 "groupsToOverride": ["viewers"],

@@ -365,23 +365,12 @@ def _suppressed(value: Any, key: str) -> tuple[str, ...]:
     return names
 
 
-def _group_map(value: Any, key: str) -> tuple[tuple[str, str], ...]:
-    mapping = _expect(value, dict, key, '{"Domain Admins": "admins"}')
-    for idp_group, pool_group in mapping.items():
-        _expect(pool_group, str, f"{key}.{idp_group}", '"admins"')
-    return tuple(mapping.items())
-
-
 @dataclass(frozen=True)
 class TokenHookConfig:
     """The pre token generation hook (``lambdas/pre_token_generation``)."""
 
     event_version: EventVersion = field(
         default=EventVersion.V2_0, metadata=_meta("eventVersion", _enum(EventVersion))
-    )
-    # IdP group name -> pool group, for users federated through SAML or OIDC.
-    idp_group_map: tuple[tuple[str, str], ...] = field(
-        default=(), metadata=_meta("idpGroupMap", _group_map)
     )
     claims: tuple[ClaimConfig, ...] = field(default=(), metadata=_meta("claims", _claims))
     suppress_claims: tuple[str, ...] = field(
@@ -399,6 +388,15 @@ class TokenHookConfig:
 
 
 def _token_hook(value: Any, key: str) -> TokenHookConfig:
+    if isinstance(value, Mapping) and "idpGroupMap" in value:
+        raise ConfigError(
+            f"{key}.idpGroupMap",
+            "has moved: one table for every IdP let any IdP that asserts a mapped group name "
+            "(a partner's 'Admins') grant that pool group",
+            "Move each entry to the groupMap of the IdP that asserts it "
+            "(federation.saml[i].groupMap or federation.oidc[i].groupMap, docs/configuration.md) "
+            "and delete tokenHook.idpGroupMap",
+        )
     return _parse_object(TokenHookConfig, value, key)
 
 
@@ -734,6 +732,27 @@ _IDP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$")
 _CALLBACK = re.compile(r"^https://[^\s#]+$|^http://localhost(:\d{1,5})?(/[^\s#]*)?$")
 _SECRET_NAME = re.compile(r"^[\w/+=.@-]{1,512}$")
 SAML_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+# Cognito keeps a mapped attribute value to 2048 characters (developer guide, "Mapping IdP
+# attributes to profiles and tokens"); an IdP group name is one item of such a value.
+MAX_IDP_GROUP = 2048
+# Cognito's bounds for refresh token validity: "between 60 minutes and 10 years" (developer
+# guide, "Refresh tokens"); this app caps it at 30 days.
+MAX_REFRESH_HOURS = 30 * 24
+
+
+def _group_map(value: Any, key: str) -> tuple[tuple[str, str], ...]:
+    """IdP group name, exactly as the IdP sends it (decoded), -> pool group name."""
+    mapping = _expect(value, dict, key, '{"Domain Admins": "admins"}')
+    for idp_group, pool_group in mapping.items():
+        if not idp_group or len(idp_group) > MAX_IDP_GROUP or idp_group != idp_group.strip():
+            raise ConfigError(
+                f"{key}.{idp_group}",
+                "is not an IdP group name: names match exactly, so an empty name or one with "
+                "surrounding spaces never matches",
+                f"Write the group name as the IdP sends it, 1-{MAX_IDP_GROUP} characters",
+            )
+        _matching(_GROUP_NAME, "a group name", "admins")(pool_group, f"{key}.{idp_group}")
+    return tuple(mapping.items())
 
 
 @dataclass(frozen=True)
@@ -750,6 +769,10 @@ class FederatedSamlConfig:
     email_attribute: str = field(
         default=SAML_EMAIL,
         metadata=_meta("emailAttribute", _matching(_TRUSTED_CLAIM, "an attribute name", "email")),
+    )
+    # This IdP's group name -> pool group. Another IdP's groups never reach this table.
+    group_map: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_meta("groupMap", _group_map)
     )
 
 
@@ -774,6 +797,9 @@ class FederatedOidcConfig:
     groups_claim: str = field(
         default="groups",
         metadata=_meta("groupsClaim", _matching(_TRUSTED_CLAIM, "a claim name", "groups")),
+    )
+    group_map: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=_meta("groupMap", _group_map)
     )
 
 
@@ -817,6 +843,12 @@ class FederationConfig:
                 for i, item in enumerate(_expect(v, list, k, "[{...}]"))
             ),
         ),
+    )
+
+    # The federated client's refresh tokens: how long the groups of the last federated sign-in
+    # keep being issued without the IdP being asked again (docs/providers.md).
+    refresh_token_hours: int = field(
+        default=1, metadata=_meta("refreshTokenHours", _bounded(1, MAX_REFRESH_HOURS, 1))
     )
 
     def __post_init__(self) -> None:
@@ -957,13 +989,19 @@ class AppConfig:
                 "alarms notify only a topic in their own region",
                 f"Create the topic in {self.region} and give its ARN",
             )
-        for idp_group, pool_group in hook.idp_group_map:
-            if pool_group not in names:
-                raise ConfigError(
-                    f"tokenHook.idpGroupMap.{idp_group}",
-                    f"{pool_group!r} is not a configured group",
-                    f"Map it to one of {', '.join(names)}",
-                )
+        if self.federation:
+            idps: list[tuple[str, int, FederatedSamlConfig | FederatedOidcConfig]] = [
+                ("saml", i, idp) for i, idp in enumerate(self.federation.saml)
+            ]
+            idps += [("oidc", i, idp) for i, idp in enumerate(self.federation.oidc)]
+            for kind, i, idp in idps:
+                for idp_group, pool_group in idp.group_map:
+                    if pool_group not in names:
+                        raise ConfigError(
+                            f"federation.{kind}[{i}].groupMap.{idp_group}",
+                            f"{pool_group!r} is not a configured group",
+                            f"Map it to one of {', '.join(names)}",
+                        )
 
     def _check_developer_provider_name(self) -> None:
         """Group roles trust providers by their amr names; a developer provider sharing one

@@ -12,7 +12,9 @@ from constructs import Construct
 from infra.config import IDP_GROUPS_ATTRIBUTE, ConfigError, FederationConfig
 
 # Attributes every IdP maps, so the federated client must be able to write them (Cognito
-# requires it) and no client whose tokens can update attributes may.
+# requires it: developer guide, "Mapping IdP attributes to profiles and tokens") and no client
+# whose tokens can update attributes may. The inbound federation trigger does not change this:
+# its answer (userAttributesToMap) is what the IdP's attribute mapping then writes.
 MAPPED_ATTRIBUTES = frozenset({"email", IDP_GROUPS_ATTRIBUTE})
 
 
@@ -122,7 +124,9 @@ class Federation(Construct):
             .with_custom_attributes(groups_key),
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
-            refresh_token_validity=Duration.days(1),
+            # A refresh reissues the groups of the last federated sign-in without asking the
+            # IdP; this bounds how long a group the IdP removed can still be issued.
+            refresh_token_validity=Duration.hours(config.refresh_token_hours),
         )
         for provider in providers:
             self.client.node.add_dependency(provider)

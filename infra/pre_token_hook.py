@@ -39,7 +39,7 @@ def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]
             )
     if IDP_GROUPS_ATTRIBUTE in user_writable:
         raise ConfigError(
-            "tokenHook.idpGroupMap",
+            "federation",
             f"{IDP_GROUPS_ATTRIBUTE} is writable by the app client, so users could pick groups",
             "Only the federated client may write it; take it off the native client's write list",
         )
@@ -77,7 +77,6 @@ class PreTokenHook(Construct):
                 for group in config.groups
             ],
             "defaultRoleName": config.default_role_name,
-            "idpGroupMap": dict(hook.idp_group_map),
             "claims": [
                 {"claim": c.claim, "source": c.source, "transforms": list(c.transforms)}
                 for c in hook.claims

@@ -15,6 +15,7 @@ from infra.federation import Federation
 from infra.group_roles import GroupRoles
 from infra.identity_pool import TokenMappedIdentityPool
 from infra.identity_pool_role import IdentityPoolIdSlot
+from infra.inbound_federation import InboundFederation
 from infra.monitoring import Monitoring
 from infra.pre_token_hook import PreTokenHook
 from infra.sample_bucket import SampleBucket
@@ -65,6 +66,14 @@ class IdentityPoolsStack(Stack):
             if config.federation
             else None
         )
+        if config.federation:
+            InboundFederation(
+                self,
+                "InboundFederation",
+                config=config.federation,
+                user_pool=users.user_pool,
+                removal_policy=removal,
+            )
         identities = TokenMappedIdentityPool(
             self,
             "Identities",

@@ -42,7 +42,8 @@ STAND_INS = {
     "AWS::CloudWatch::Dashboard": "not emulated: no metrics offline",
     "AWS::CDK::Metadata": "synth metadata only",
     # External identity providers: their tokens cannot be minted offline (docs/offline.md).
-    "AWS::Cognito::UserPoolIdentityProvider": "not emulated: no external IdP offline",
+    # User pool IdPs are recorded: offline.federation plays what they assert at sign-in.
+    "AWS::Cognito::UserPoolIdentityProvider": "recorded: offline.federation plays its sign-ins",
     "AWS::Cognito::UserPoolDomain": "not emulated: no managed login offline",
     "AWS::IAM::OIDCProvider": "not emulated: no external IdP offline",
     "AWS::IAM::SAMLProvider": "not emulated: no external IdP offline",
@@ -82,6 +83,14 @@ class FunctionSettings:
     code: Path
 
 
+@dataclass(frozen=True)
+class IdentityProvider:
+    """A user pool IdP: what offline.federation needs to play a sign-in through it."""
+
+    type: str  # "SAML" or "OIDC"
+    attribute_mapping: Mapping[str, str]  # pool attribute -> IdP attribute
+
+
 @dataclass
 class Deployment:
     template: Template
@@ -89,6 +98,8 @@ class Deployment:
     identity_pools: dict[str, IdentityPoolSettings] = field(default_factory=dict)
     functions: dict[str, FunctionSettings] = field(default_factory=dict)
     pre_token_hooks: dict[str, tuple[str, str]] = field(default_factory=dict)  # pool -> fn, ver
+    inbound_federation: dict[str, str] = field(default_factory=dict)  # pool -> function
+    identity_providers: dict[tuple[str, str], IdentityProvider] = field(default_factory=dict)
     routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, path) -> fn
     stood_in: dict[str, str] = field(default_factory=dict)  # logical id -> how
 
@@ -122,6 +133,7 @@ class Deployer:
             "AWS::Cognito::UserPool": self._user_pool,
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::Cognito::UserPoolGroup": self._group,
+            "AWS::Cognito::UserPoolIdentityProvider": self._identity_provider,
             "AWS::Cognito::IdentityPool": self._identity_pool,
             "AWS::Cognito::IdentityPoolRoleAttachment": self._role_attachment,
             "AWS::Cognito::IdentityPoolPrincipalTag": self._principal_tag,
@@ -288,8 +300,11 @@ class Deployer:
             )
         hook = p.get("LambdaConfig", {}).get("PreTokenGenerationConfig")
         if hook:
-            function = _logical_id_of_function(self.template, logical_id)
+            function = _trigger_function(self.template, logical_id, "PreTokenGenerationConfig")
             self.deployment.pre_token_hooks[pool["Id"]] = (function, hook["LambdaVersion"])
+        if p.get("LambdaConfig", {}).get("InboundFederation"):
+            function = _trigger_function(self.template, logical_id, "InboundFederation")
+            self.deployment.inbound_federation[pool["Id"]] = function
         self._resolver.refs[logical_id] = pool["Id"]
         self._resolver.attributes[logical_id, "Arn"] = pool["Arn"]
         provider = f"cognito-idp.{self._resolver.region}.amazonaws.com/{pool['Id']}"
@@ -304,6 +319,13 @@ class Deployer:
         client = idp.create_user_pool_client(**arguments)["UserPoolClient"]
         self._resolver.refs[logical_id] = client["ClientId"]
         self._resolver.attributes[logical_id, "ClientId"] = client["ClientId"]
+
+    def _identity_provider(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        self.deployment.identity_providers[p["UserPoolId"], p["ProviderName"]] = IdentityProvider(
+            p["ProviderType"], dict(p.get("AttributeMapping", {}))
+        )
+        self.deployment.stood_in[logical_id] = STAND_INS["AWS::Cognito::UserPoolIdentityProvider"]
+        self._resolver.refs[logical_id] = p["ProviderName"]
 
     def _group(self, logical_id: str, p: Mapping[str, Any]) -> None:
         idp = self._client("cognito-idp")
@@ -422,9 +444,9 @@ def _function_in(value: Any) -> str:
     return ""
 
 
-def _logical_id_of_function(template: Template, pool_logical_id: str) -> str:
+def _trigger_function(template: Template, pool_logical_id: str, trigger: str) -> str:
     config = template.resources[pool_logical_id]["Properties"]["LambdaConfig"]
-    return _function_in(config["PreTokenGenerationConfig"]["LambdaArn"])
+    return _function_in(config[trigger]["LambdaArn"])
 
 
 def _by_provider(entries: list[Mapping[str, Any]]) -> dict[str, dict[str, Mapping[str, Any]]]:

@@ -20,6 +20,7 @@ import pyotp
 from moto import settings
 from moto.cognitoidp import models as cognitoidp_models
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.base_backend import BackendDict
 from moto.core.model_instances import reset_model_data
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import (
@@ -31,6 +32,7 @@ from werkzeug.serving import make_server
 
 from offline.deploy import Deployer, Deployment
 from offline.endpoint import OfflineEndpoint
+from offline.federation import FederatedSignIn
 from offline.functions import Function
 from offline.identity import IdentityService, IssuedCredentials
 from offline.template import Template
@@ -72,6 +74,7 @@ class OfflineStack:
     deployment: Deployment
     identity: IdentityService
     tokens: TokenIssuer
+    federation: FederatedSignIn
 
     @property
     def outputs(self) -> dict[str, str]:
@@ -90,8 +93,12 @@ class OfflineStack:
 def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
     """Start moto on a free port, deploy ``template`` into it, and serve the endpoint."""
     with ExitStack() as cleanup:
+        # Every backend, not only the model registry: a second stack in one process (the tests
+        # run several) starts from an empty moto, as a fresh deployment does.
+        BackendDict.reset()
         reset_model_data()
         cleanup.callback(reset_model_data)
+        cleanup.callback(BackendDict.reset)
         moto = DomainDispatcherApplication(create_backend_app)
         app = _SwitchableApp(moto)
         server = make_server(HOST, 0, app, threaded=True, request_handler=_QuietHandler)
@@ -134,7 +141,15 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
             ACCOUNT,
             REGION,
         )
-        yield OfflineStack(template, endpoint_url, operator, deployment, identity, tokens)
+        federation = FederatedSignIn(
+            ACCOUNT,
+            REGION,
+            deployment.identity_providers,
+            {pool: functions[fn].invoke for pool, fn in deployment.inbound_federation.items()},
+        )
+        yield OfflineStack(
+            template, endpoint_url, operator, deployment, identity, tokens, federation
+        )
 
 
 class _SwitchableApp:

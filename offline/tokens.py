@@ -22,6 +22,8 @@ from moto.core.exceptions import JsonRESTError
 refreshing: contextvars.ContextVar[bool] = contextvars.ContextVar("refreshing", default=False)
 ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 ACCESS_TOKEN = "access"  # noqa: S105 (a token_use value, not a secret)
+# The status of users who signed in through an IdP (API reference, UserType: UserStatus).
+FEDERATED_STATUS = "EXTERNAL_PROVIDER"
 # Claims that identify the token and its issuer. Cognito does not let the hook change them
 # (developer guide, "Pre token generation Lambda trigger"); offline, the hook's attempts are
 # ignored rather than written over what moto sets.
@@ -176,7 +178,9 @@ class TokenIssuer:
     ) -> dict[str, Any]:
         trigger = "RefreshTokens" if refreshing.get() else "Authentication"
         attributes = {item["Name"]: item["Value"] for item in user.attributes}
-        attributes.update({"sub": user.id, "cognito:user_status": UserStatus(user.status).value})
+        # Federated users are EXTERNAL_PROVIDER, a status moto's enum does not list.
+        status = user.status if user.status == FEDERATED_STATUS else UserStatus(user.status).value
+        attributes.update({"sub": user.id, "cognito:user_status": status})
         request: dict[str, Any] = {
             "userAttributes": attributes,
             "groupConfiguration": {

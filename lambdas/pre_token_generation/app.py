@@ -5,8 +5,9 @@ What it may trust:
 
 - ``groupConfiguration.groupsToOverride``: the user's pool groups, kept by Cognito;
 - for users federated through SAML or OIDC (the ``identities`` attribute, which Cognito sets),
-  the IdP group claim that Cognito rewrites into ``custom:idp_groups`` at every federated
-  sign-in, mapped through a configured table;
+  ``custom:idp_groups``: the pool groups that the inbound federation trigger
+  (``lambdas/inbound_federation``) mapped from that IdP's own assertion at the last federated
+  sign-in, as a JSON list;
 - attributes the synth proved no user can write (the configured claim sources).
 
 A user in no configured group gets the identity pool's default authenticated role as their only
@@ -79,7 +80,6 @@ class HookConfig:
     groups: dict[str, Group]
     # The identity pool's default authenticated role, for users in no configured group.
     default_role_arn: str
-    idp_group_map: dict[str, str]
     claims: tuple[Claim, ...]
     suppress: tuple[str, ...]
     # Claims the identity pool turns into session tags: their values land in IAM policy
@@ -106,8 +106,7 @@ class HookConfig:
         )
         suppress = tuple(name for name in raw["suppressClaims"] if not _reserved(name))
         tagged = frozenset(raw.get("taggedClaims", ()))
-        default_role_arn = prefix + raw["defaultRoleName"]
-        return cls(groups, default_role_arn, dict(raw["idpGroupMap"]), claims, suppress, tagged)
+        return cls(groups, prefix + raw["defaultRoleName"], claims, suppress, tagged)
 
 
 class Decision(NamedTuple):
@@ -130,19 +129,13 @@ def _reserved(claim: str) -> bool:
     return claim in RESERVED_CLAIMS or claim.startswith(RESERVED_PREFIXES)
 
 
-def parse_idp_groups(raw: str) -> list[str]:
-    """A JSON list, SAML's ``[a, b]`` rendering, or comma- or space-separated names."""
-    text = raw.strip()
-    if text.startswith("[") and text.endswith("]"):
-        try:
-            value = json.loads(text)
-        except ValueError:
-            text = text[1:-1]
-        else:
-            if not isinstance(value, list):
-                raise ValueError("IdP group list is not a list")
-            return [str(item).strip() for item in value if str(item).strip()]
-    return [name for name in _SEPARATORS.split(text) if name]
+def read_idp_groups(raw: str) -> list[str]:
+    """The pool group names the inbound federation trigger wrote: a JSON list of strings.
+    Anything else (a raw IdP value from before the trigger, say) raises: no token."""
+    value = json.loads(raw)
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValueError("custom:idp_groups is not a JSON list of group names")
+    return value
 
 
 def is_federated(user_attributes: dict[str, str]) -> bool:
@@ -191,9 +184,9 @@ def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str,
     mapped = 0
     raw_idp_groups = attributes.get(IDP_GROUPS_ATTRIBUTE)
     if is_federated(attributes) and raw_idp_groups is not None:
-        for idp_group in parse_idp_groups(raw_idp_groups):
-            group = config.idp_group_map.get(idp_group)
-            if group is not None and group not in names:
+        for group in read_idp_groups(raw_idp_groups):
+            # Only groups this app declares: the trigger maps to nothing else.
+            if group in config.groups and group not in names:
                 names[group] = None
                 mapped += 1
     groups = config.groups

@@ -11,6 +11,7 @@ from infra.config import ConfigError, parse_config
 from infra.federation import refuse_mapped_attributes_writable_by_users
 from infra.user_pool import WRITABLE
 from tests.conftest import ALL_PROVIDERS
+from tests.support.invariants import lambda_permission_violations
 from tests.support.template import Template, only, resources
 
 
@@ -104,6 +105,8 @@ def test_native_client_writing_a_mapped_attribute_fails_the_synth() -> None:
             r"federation\.callbackUrls\[0\]: .* is not",
         ),
         ({"callbackUrls": []}, r"federation\.callbackUrls: is empty"),
+        ({"refreshTokenHours": 0}, r"federation\.refreshTokenHours: 0 is out of range"),
+        ({"refreshTokenHours": 721}, r"federation\.refreshTokenHours: 721 is out of range"),
     ],
 )
 def test_federation_config_errors(change: dict, expected: str) -> None:
@@ -111,3 +114,100 @@ def test_federation_config_errors(change: dict, expected: str) -> None:
     raw["federation"] = {**raw["federation"], **change}
     with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
         parse_config(raw)
+
+
+def idp_maps(raw: dict, kind: str) -> dict:
+    return raw["federation"][kind][0].setdefault("groupMap", {})
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda raw: idp_maps(raw, "saml").update({"Domain Admins": "root"}),
+            r"federation\.saml\[0\]\.groupMap\.Domain Admins: 'root' is not a configured group",
+        ),
+        (
+            lambda raw: idp_maps(raw, "oidc").update({"Admins": "root"}),
+            r"federation\.oidc\[0\]\.groupMap\.Admins: 'root' is not a configured group",
+        ),
+        (
+            lambda raw: idp_maps(raw, "saml").update({" Admins": "admins"}),
+            r"federation\.saml\[0\]\.groupMap\. Admins: is not an IdP group name",
+        ),
+        (
+            lambda raw: raw["tokenHook"].update(idpGroupMap={"Admins": "admins"}),
+            r"tokenHook\.idpGroupMap: has moved.*groupMap of the IdP that asserts it",
+        ),
+    ],
+)
+def test_group_map_errors_name_the_key_and_the_fix(change, expected: str) -> None:
+    raw = copy.deepcopy(json.loads(ALL_PROVIDERS.read_text()))
+    change(raw)
+    with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
+        parse_config(raw)
+
+
+def test_the_pool_runs_both_triggers(all_providers: Template) -> None:
+    """The trigger is set on the L1 beside the hook the L2 writes: both must survive."""
+    _, pool = only(all_providers, "AWS::Cognito::UserPool")
+    config = pool["Properties"]["LambdaConfig"]
+    functions = resources(all_providers, "AWS::Lambda::Function")
+    [trigger] = [k for k in functions if k.startswith("InboundFederationTrigger")]
+    [hook] = [k for k in functions if k.startswith("TokenHook")]
+    assert config["InboundFederation"] == {
+        "LambdaArn": {"Fn::GetAtt": [trigger, "Arn"]},
+        "LambdaVersion": "V1_0",
+    }
+    assert config["PreTokenGenerationConfig"]["LambdaArn"] == {"Fn::GetAtt": [hook, "Arn"]}
+
+
+def test_no_trigger_without_federation(template: Template) -> None:
+    _, pool = only(template, "AWS::Cognito::UserPool")
+    assert "InboundFederation" not in pool["Properties"]["LambdaConfig"]
+
+
+def test_only_this_pool_in_this_account_invokes_the_trigger(all_providers: Template) -> None:
+    [(pool_id, _)] = resources(all_providers, "AWS::Cognito::UserPool").items()
+    permissions = [
+        p["Properties"]
+        for p in resources(all_providers, "AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"]["Fn::GetAtt"][0].startswith("InboundFederation")
+    ]
+    assert permissions == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": permissions[0]["FunctionName"],
+            "Principal": "cognito-idp.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
+            "SourceAccount": {"Ref": "AWS::AccountId"},
+        }
+    ]
+    assert lambda_permission_violations(all_providers) == []
+
+
+def test_the_trigger_gets_each_idps_own_table(all_providers: Template) -> None:
+    [trigger] = [
+        f["Properties"]
+        for k, f in resources(all_providers, "AWS::Lambda::Function").items()
+        if k.startswith("InboundFederationTrigger")
+    ]
+    settings = json.loads(trigger["Environment"]["Variables"]["TRIGGER_CONFIG"])
+    assert settings["providers"]["CorpSaml"]["groupMap"] == {
+        "Domain Admins": "admins",
+        "App Editors": "editors",
+        "App Viewers": "viewers",
+    }
+    assert settings["providers"]["CorpOidc"] == {
+        "type": "OIDC",
+        "groupsAttribute": "groups",
+        "emailAttribute": "email",
+        "groupMap": {"viewers": "viewers"},
+    }
+
+
+def test_federated_refresh_tokens_live_as_long_as_configured(all_providers: Template) -> None:
+    """A refresh reissues the last federated sign-in's groups: this bounds how long."""
+    _, client = federated(all_providers)
+    assert client["RefreshTokenValidity"] == 60
+    assert client["TokenValidityUnits"]["RefreshToken"] == "minutes"

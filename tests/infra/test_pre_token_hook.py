@@ -163,7 +163,7 @@ def test_claim_from_a_user_writable_attribute_fails_the_synth() -> None:
 
 def test_idp_group_attribute_writable_by_the_native_client_fails_the_synth() -> None:
     config = parse_config(shipped())
-    with pytest.raises(ConfigError, match=r"^config\.tokenHook\.idpGroupMap: custom:idp_groups"):
+    with pytest.raises(ConfigError, match=r"^config\.federation: custom:idp_groups"):
         refuse_user_writable_inputs(config, frozenset({*WRITABLE, "custom:idp_groups"}))
 
 
@@ -187,8 +187,8 @@ def test_idp_group_attribute_writable_by_the_native_client_fails_the_synth() -> 
             r"tokenHook\.claims\[0\]\.transforms\[0\]: unknown value 'upper'",
         ),
         (
-            lambda raw: raw["tokenHook"]["idpGroupMap"].update(Root="root"),
-            r"tokenHook\.idpGroupMap\.Root: 'root' is not a configured group",
+            lambda raw: raw["tokenHook"].update(idpGroupMap={"Admins": "admins"}),
+            r"tokenHook\.idpGroupMap: has moved.*federation\.saml\[i\]\.groupMap",
         ),
         (
             lambda raw: raw["tokenHook"]["suppressClaims"].append("aud"),

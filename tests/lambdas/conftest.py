@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 
-from tests.lambdas.settings import DEVELOPER_PROVIDER, HOOK_SETTINGS
+from tests.lambdas.settings import DEVELOPER_PROVIDER, HOOK_SETTINGS, TRIGGER_SETTINGS
 
 os.environ["HOOK_CONFIG"] = json.dumps(HOOK_SETTINGS)
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "idpools"
+os.environ["TRIGGER_CONFIG"] = json.dumps(TRIGGER_SETTINGS)
 
 # lambdas/developer_auth, as infra/developer_auth.py configures it (moto stands in for AWS).
 os.environ["USER_TABLE"] = "idpools-test-users"

@@ -18,7 +18,6 @@ HOOK_SETTINGS = {
         )
     ],
     "defaultRoleName": f"{STACK}-authenticated",
-    "idpGroupMap": {"Admins": "admins", "Editors": "editors", "Viewers": "viewers"},
     "claims": [
         {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
         {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
@@ -28,3 +27,23 @@ HOOK_SETTINGS = {
 }
 
 DEVELOPER_PROVIDER = "login.example.test"
+
+# lambdas/inbound_federation: two IdPs, each with its own table (docs/examples/all-providers.json).
+SAML_GROUPS = "http://schemas.xmlsoap.org/claims/Group"
+SAML_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+TRIGGER_SETTINGS = {
+    "providers": {
+        "CorpSaml": {
+            "type": "SAML",
+            "groupsAttribute": SAML_GROUPS,
+            "emailAttribute": SAML_EMAIL,
+            "groupMap": {"Domain Admins": "admins", "Admins": "admins", "App Editors": "editors"},
+        },
+        "PartnerOidc": {
+            "type": "OIDC",
+            "groupsAttribute": "groups",
+            "emailAttribute": "email",
+            "groupMap": {"staff": "viewers"},
+        },
+    }
+}

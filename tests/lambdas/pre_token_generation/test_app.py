@@ -20,6 +20,8 @@ from tests.lambdas.pre_token_generation.events import (
     saml_identity,
 )
 
+IDP = "custom:idp_groups"
+
 
 def run(raw: dict) -> dict:
     return app.handler(raw, FakeContext())
@@ -88,7 +90,7 @@ def test_client_metadata_asking_for_admin_changes_nothing() -> None:
                 "preferredRole": role("admins"),
                 "groups": "admins",
                 "cognito:groups": "admins",
-                "custom:idp_groups": "Admins",
+                "custom:idp_groups": '["admins"]',
             },
         )
     )
@@ -107,7 +109,7 @@ def test_attributes_named_like_roles_or_groups_are_ignored() -> None:
                 "custom:role": role("admins"),
                 "given_name": "admins",
                 # Not federated: an IdP group attribute is ignored, whoever wrote it.
-                "custom:idp_groups": "Admins",
+                "custom:idp_groups": '["admins"]',
             },
         )
     )
@@ -117,11 +119,11 @@ def test_attributes_named_like_roles_or_groups_are_ignored() -> None:
     assert role("admins") not in json.dumps(details(result))
 
 
-def test_federated_saml_user_gets_mapped_idp_groups_in_precedence_order() -> None:
+def test_federated_saml_user_gets_the_triggers_pool_groups_in_precedence_order() -> None:
     result = run(
         event(
             groups=["viewers"],
-            attributes={"identities": saml_identity(), "custom:idp_groups": "[Admins, Unknown]"},
+            attributes={"identities": saml_identity(), "custom:idp_groups": '["admins"]'},
         )
     )
     assert details(result)["groupOverrideDetails"] == {
@@ -131,8 +133,16 @@ def test_federated_saml_user_gets_mapped_idp_groups_in_precedence_order() -> Non
     }
 
 
+def test_idp_groups_are_pool_group_names_only_no_idp_names_no_undeclared_groups() -> None:
+    # The trigger writes pool group names; an IdP's own name (the old table's key) or a group
+    # this app does not declare grants nothing, whatever else wrote the attribute.
+    raw = '["Admins", "Domain Admins", "made-in-console", "viewers"]'
+    result = run(event(groups=[], attributes={"identities": saml_identity(), IDP: raw}))
+    assert details(result)["groupOverrideDetails"]["groupsToOverride"] == ["viewers"]
+
+
 def test_social_identity_cannot_carry_idp_groups() -> None:
-    attributes = {"identities": saml_identity("Google", "Google"), "custom:idp_groups": "Admins"}
+    attributes = {"identities": saml_identity("Google", "Google"), IDP: '["admins"]'}
     result = run(event(groups=[], attributes=attributes))
     assert details(result)["groupOverrideDetails"] == {
         "groupsToOverride": [],
@@ -142,19 +152,19 @@ def test_social_identity_cannot_carry_idp_groups() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
+    "raw",
     [
-        ('["Admins", "Viewers"]', ["Admins", "Viewers"]),
-        ("[Admins, Viewers]", ["Admins", "Viewers"]),
-        ("Admins,Viewers", ["Admins", "Viewers"]),
-        ("Admins Viewers", ["Admins", "Viewers"]),
-        (" Admins ,  Viewers ", ["Admins", "Viewers"]),
-        ("", []),
-        ("[]", []),
+        "Admins",  # a raw IdP value, as attribute mapping wrote it before the trigger existed
+        "[Admins, Viewers]",
+        "admins,viewers",
+        '{"admins": true}',
+        '["admins", 1]',
+        "",
     ],
 )
-def test_idp_group_formats(raw: str, expected: list[str]) -> None:
-    assert app.parse_idp_groups(raw) == expected
+def test_an_idp_groups_value_the_trigger_did_not_write_refuses_the_token(raw: str) -> None:
+    with pytest.raises(ValueError):
+        run(event(groups=["viewers"], attributes={"identities": saml_identity(), IDP: raw}))
 
 
 def test_empty_group_configuration_gives_the_default_role_as_only_and_preferred_role() -> None:
@@ -188,7 +198,6 @@ def test_tied_top_precedence_emits_no_preferred_role() -> None:
             "blue": app.Group("blue", 5, role("blue"), ()),
             "grey": app.Group("grey", 9, role("grey"), ()),
         },
-        idp_group_map={},
         claims=(),
         suppress=(),
     )
@@ -233,7 +242,6 @@ def test_reserved_claims_in_the_table_are_never_emitted() -> None:
         "roleArnPrefix": "arn:aws:iam::111122223333:role/",
         "groups": [],
         "defaultRoleName": "app-stage-authenticated",
-        "idpGroupMap": {},
         "claims": [
             {"claim": "sub", "source": "custom:tenant", "transforms": []},
             {"claim": "cognito:groups", "source": "custom:tenant", "transforms": []},
@@ -251,7 +259,6 @@ def test_split_transform_gives_a_list_in_v2_and_a_string_in_v1() -> None:
     config = app.HookConfig(
         default_role_arn=role("authenticated"),
         groups={},
-        idp_group_map={},
         claims=(app.Claim("teams", "custom:tenant", ("split", "lower")),),
         suppress=(),
     )
@@ -265,7 +272,6 @@ def test_user_admin_scope_is_never_added() -> None:
     config = app.HookConfig(
         default_role_arn=role("authenticated"),
         groups={"g": app.Group("g", 1, role("g"), (app.USER_ADMIN_SCOPE, "storage/read"))},
-        idp_group_map={},
         claims=(),
         suppress=(),
     )
@@ -278,7 +284,7 @@ def test_logs_never_carry_attributes_or_addresses(caplog: pytest.LogCaptureFixtu
     run(
         event(
             groups=["viewers"],
-            attributes={"identities": saml_identity(), "custom:idp_groups": "Admins"},
+            attributes={"identities": saml_identity(), IDP: '["admins"]'},
         )
     )
     [record] = caplog.records
@@ -297,7 +303,7 @@ def test_metrics_count_tokens_by_trigger_source_and_idp_groups(
         event(
             trigger_source="TokenGeneration_RefreshTokens",
             groups=["viewers"],
-            attributes={"identities": saml_identity(), "custom:idp_groups": "Admins,Editors"},
+            attributes={"identities": saml_identity(), IDP: '["admins", "editors"]'},
         )
     )
     [emf] = [

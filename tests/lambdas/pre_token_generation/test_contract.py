@@ -38,7 +38,6 @@ def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
     default_name = default_role["Properties"]["RoleName"]
     assert default_name == synth.default_config.default_role_name
     assert settings.default_role_arn == f"arn:aws:iam::111122223333:role/{default_name}"
-    assert settings.idp_group_map == dict(synth.default_config.token_hook.idp_group_map)
     assert settings.tagged == {claim for _, claim in synth.default_config.principal_tags}
 
 

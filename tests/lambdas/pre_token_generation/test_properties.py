@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from hypothesis import given, settings
@@ -14,7 +15,6 @@ from tests.lambdas.pre_token_generation.events import event, role, saml_identity
 from tests.lambdas.settings import HOOK_SETTINGS
 
 CONFIGURED = [group["name"] for group in HOOK_SETTINGS["groups"]]
-IDP_MAP: dict[str, str] = HOOK_SETTINGS["idpGroupMap"]
 CLAIM_SOURCES = {claim["source"] for claim in HOOK_SETTINGS["claims"]}
 # Attribute names an attacker would try, plus anything else.
 TRICKY_KEYS = [
@@ -30,7 +30,10 @@ attributes = st.dictionaries(attribute_keys, text, max_size=8)
 identities = st.sampled_from(
     [None, saml_identity(), saml_identity("Okta", "OIDC"), saml_identity("Google", "Google")]
 )
-idp_values = st.lists(st.sampled_from([*IDP_MAP, "Other"]) | text, max_size=4).map(",".join)
+# What the inbound federation trigger writes: a JSON list of pool group names.
+idp_values = st.lists(st.sampled_from([*CONFIGURED, "Admins", "Other"]) | text, max_size=4).map(
+    json.dumps
+)
 metadata = st.none() | st.dictionaries(st.sampled_from(TRICKY_KEYS) | text, text, max_size=5)
 
 
@@ -68,9 +71,7 @@ def server_side_roles(raw: dict[str, Any]) -> set[str]:
     attrs = raw["request"]["userAttributes"]
     groups = set(raw["request"]["groupConfiguration"]["groupsToOverride"])
     if app.is_federated(attrs) and "custom:idp_groups" in attrs:
-        groups |= {
-            IDP_MAP[n] for n in app.parse_idp_groups(attrs["custom:idp_groups"]) if n in IDP_MAP
-        }
+        groups |= set(json.loads(attrs["custom:idp_groups"]))
     # A user in no configured group gets the default authenticated role, and only then.
     return {role(group) for group in groups if group in CONFIGURED} or {role("authenticated")}
 
@@ -111,7 +112,8 @@ def user_controlled_variant(raw: dict[str, Any], attrs: dict[str, str], meta: An
     if app.is_federated(original):
         trusted |= {"custom:idp_groups"}
     server_side = {key: value for key, value in original.items() if key in trusted}
-    writable = {k: v for k, v in attrs.items() if k not in server_side and k not in RESERVED_KEYS}
+    # A trusted attribute the user lacks stays absent: no user can write it either.
+    writable = {k: v for k, v in attrs.items() if k not in trusted and k not in RESERVED_KEYS}
     changed["request"]["userAttributes"] = {**writable, **server_side}
     changed["request"].pop("clientMetadata", None)
     if meta is not None:

@@ -1,0 +1,135 @@
+"""The inbound federation trigger's two budgets, each a ratio measured in this one run.
+
+1. Cold import: importing the trigger module, against importing only the Powertools pieces it
+   uses (fresh interpreter each time, medians). Budget 1.25x; boto3 and the X-Ray SDK must stay
+   out.
+2. Warm per-event cost: the real handler (Powertools' logger context included) against
+   bench/inbound_federation_baseline.py, a minimal hand-written dict handler giving the same
+   answer. Budget 20x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pre_token_hook import time_import  # noqa: E402 - needs ROOT on the path
+from tests.lambdas.settings import TRIGGER_SETTINGS  # noqa: E402
+
+IMPORT_BUDGET = 1.25
+EVENT_BUDGET = 20.0
+POWERTOOLS_PIECES = """
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+"""
+TRIGGER = "from lambdas.inbound_federation import app"
+
+
+def environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRIGGER_CONFIG": json.dumps(TRIGGER_SETTINGS),
+        "POWERTOOLS_SERVICE_NAME": "inbound-federation",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def bench_event() -> dict:
+    from bench.inbound_federation_baseline import EMAIL, GROUPS
+
+    return {
+        "version": "1",
+        "triggerSource": "InboundFederation_ExternalProvider",
+        "region": "eu-west-1",
+        "userPoolId": "eu-west-1_EXAMPLE1",
+        "userName": "CorpSaml_jdoe",
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown", "clientId": "1example23456789"},
+        "request": {
+            "providerName": "CorpSaml",
+            "providerType": "SAML",
+            "attributes": {
+                "samlResponse": {EMAIL: "jdoe@corp.example", GROUPS: "[Domain+Admins, Staff]"}
+            },
+        },
+        "response": {"userAttributesToMap": {}},
+    }
+
+
+def per_event(rounds: int) -> None:
+    """In a child process whose stdout (Powertools' logs) goes to /dev/null; result on stderr."""
+    from bench.inbound_federation_baseline import handler as baseline
+    from lambdas.inbound_federation import app
+    from tests.lambdas.context import FakeContext
+
+    context, event = FakeContext(), bench_event()
+    expected = app.handler(copy.deepcopy(event), context)["response"]
+    if baseline(copy.deepcopy(event))["response"] != expected:
+        raise SystemExit("the baseline does not give the trigger's answer")
+    # Alternate short batches and keep each side's fastest (a noisy moment spoils one batch).
+    batch, trigger_best, base_best = 500, float("inf"), float("inf")
+    for _ in range(max(1, rounds // batch)):
+        copies = [copy.deepcopy(event) for _ in range(batch)]
+        start = time.perf_counter()
+        for item in copies:
+            app.handler(item, context)
+        trigger_best = min(trigger_best, (time.perf_counter() - start) / batch)
+        copies = [copy.deepcopy(event) for _ in range(batch)]
+        start = time.perf_counter()
+        for item in copies:
+            baseline(item)
+        base_best = min(base_best, (time.perf_counter() - start) / batch)
+    print(json.dumps({"trigger": trigger_best, "baseline": base_best}), file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--events", type=int, default=10000)
+    parser.add_argument("--per-event-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.per_event_child:
+        per_event(args.events)
+        return 0
+
+    pieces, trigger = [], []
+    for _ in range(args.rounds):
+        pieces.append(time_import(POWERTOOLS_PIECES, environment()))
+        trigger.append(time_import(TRIGGER, environment()))
+    import_ratio = statistics.median(trigger) / statistics.median(pieces)
+    result = subprocess.run(
+        [sys.executable, __file__, "--per-event-child", "--events", str(args.events)],
+        env=environment(),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    times = json.loads(result.stderr.strip().splitlines()[-1])
+    event_ratio = times["trigger"] / times["baseline"]
+
+    ok = import_ratio <= IMPORT_BUDGET and event_ratio <= EVENT_BUDGET
+    print(
+        f"inbound federation import:  {statistics.median(trigger) * 1000:.1f} ms, Powertools "
+        f"pieces {statistics.median(pieces) * 1000:.1f} ms: ratio {import_ratio:.2f} "
+        f"(budget {IMPORT_BUDGET}); no boto3, no X-Ray SDK"
+    )
+    print(
+        f"inbound federation per event: {times['trigger'] * 1e6:.1f} us, hand-written baseline "
+        f"{times['baseline'] * 1e6:.2f} us: ratio {event_ratio:.1f} (budget {EVENT_BUDGET})"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

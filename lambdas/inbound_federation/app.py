@@ -1,0 +1,165 @@
+"""Inbound federation trigger: the groups attribute, computed afresh from the IdP's own answer.
+
+Cognito calls it at every federated sign-in, first and returning, after it has verified the
+IdP's response and before it writes the user profile (developer guide, "Inbound federation
+Lambda trigger"). Without it, Cognito's attribute mapping keeps a group claim the IdP stopped
+sending ("If a previously mapped claim no longer exists in the incoming token, it won't be
+deleted or changed": developer guide, "Mapping IdP attributes to profiles and tokens"), so a
+user the IdP removed from ``Admins`` would stay an app admin.
+
+For the signing-in IdP (``request.providerName``, set by Cognito) it reads the configured
+groups attribute from what the IdP asserted (``samlResponse`` for SAML; ``idToken``, then
+``userInfo``, for OIDC), decodes the names exactly as the IdP sent them, maps them through
+*that IdP's* table only, and answers with the pool group names as a JSON list, ``[]`` when the
+IdP sent none. ``userAttributesToMap`` replaces the IdP's attributes before the IdP's attribute
+mapping writes them, so the answer repeats every mapped attribute (email) and is never empty
+(``{}`` keeps the raw attributes: the stale case again).
+
+Anything unexpected raises: Cognito then fails the sign-in rather than keep old groups.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+TRIGGER_SOURCE = "InboundFederation_ExternalProvider"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One IdP on the user pool, as infra/inbound_federation.py describes it."""
+
+    type: str  # "SAML" or "OIDC"
+    groups_attribute: str
+    email_attribute: str
+    group_map: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class TriggerConfig:
+    providers: Mapping[str, Provider]
+
+    @classmethod
+    def from_json(cls, text: str) -> TriggerConfig:
+        raw = json.loads(text)
+        return cls(
+            {
+                name: Provider(
+                    p["type"], p["groupsAttribute"], p["emailAttribute"], dict(p["groupMap"])
+                )
+                for name, p in raw["providers"].items()
+            }
+        )
+
+
+@dataclass(frozen=True)
+class InboundFederationEvent:
+    """The fields this trigger reads (Powertools has no data class for it)."""
+
+    raw: dict[str, Any]
+
+    @property
+    def trigger_source(self) -> str:
+        return str(self.raw["triggerSource"])
+
+    @property
+    def provider_name(self) -> str:
+        return str(self.raw["request"]["providerName"])
+
+    @property
+    def provider_type(self) -> str:
+        return str(self.raw["request"]["providerType"])
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        attributes = self.raw["request"]["attributes"]
+        if not isinstance(attributes, dict):
+            raise ValueError("request.attributes is not an object")
+        return attributes
+
+
+def decode_groups(value: Any) -> list[str]:
+    """Group names exactly as the IdP sent them.
+
+    A list (an OIDC array claim) or a JSON list is taken item by item. ``[a, b]`` is how Cognito
+    renders a multi-valued attribute, each value URL form encoded when it holds characters other
+    than letters, digits and ``.-*_`` (developer guide, "Mapping IdP attributes to profiles and
+    tokens"): ``Domain+Admins`` is ``Domain Admins``, and the separators cannot occur inside an
+    encoded value. Any other string is one group name, unchanged: nothing is split on spaces
+    or commas, so ``Former Admins`` never reads as ``Admins``.
+    """
+    if isinstance(value, list):
+        items: list[Any] = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not (text.startswith("[") and text.endswith("]")):
+            return [text] if text else []
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            inner = text[1:-1]
+            return [unquote_plus(part.strip()) for part in inner.split(",") if part.strip()]
+        if not isinstance(parsed, list):
+            raise ValueError("the groups attribute is not a list")
+        items = parsed
+    else:
+        raise ValueError("the groups attribute is neither a string nor a list")
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError("the groups attribute holds something other than names")
+    return [item for item in items if item]
+
+
+def pool_groups(provider: Provider, asserted: Any) -> list[str]:
+    """The pool groups this IdP's asserted groups map to, in the table's order, no repeats."""
+    names = set(decode_groups(asserted)) if asserted is not None else set()
+    return list(dict.fromkeys(pool for idp, pool in provider.group_map.items() if idp in names))
+
+
+def asserted_attributes(provider: Provider, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """What the IdP itself asserted: the SAML assertion's attributes, or the OIDC ID token's
+    claims over the userInfo response's (developer guide, "Inbound federation Lambda trigger":
+    request parameters per provider type)."""
+    if provider.type == "SAML":
+        return dict(attributes.get("samlResponse") or {})
+    return {**(attributes.get("userInfo") or {}), **(attributes.get("idToken") or {})}
+
+
+def attributes_to_map(
+    config: TriggerConfig, provider_name: str, provider_type: str, attributes: Mapping[str, Any]
+) -> dict[str, str]:
+    """``userAttributesToMap`` for one sign-in: the IdP's email and its mapped pool groups."""
+    provider = config.providers.get(provider_name)
+    if provider is None or provider.type != provider_type:
+        raise ValueError("sign-in through an IdP this pool's configuration does not describe")
+    asserted = asserted_attributes(provider, attributes)
+    groups = pool_groups(provider, asserted.get(provider.groups_attribute))
+    answer = {provider.groups_attribute: json.dumps(groups)}
+    email = asserted.get(provider.email_attribute)
+    if isinstance(email, str):
+        answer[provider.email_attribute] = email
+    return answer
+
+
+CONFIG = TriggerConfig.from_json(os.environ["TRIGGER_CONFIG"])
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    trigger = InboundFederationEvent(event)
+    if trigger.trigger_source != TRIGGER_SOURCE:
+        raise ValueError("not an inbound federation event")
+    answer = attributes_to_map(
+        CONFIG, trigger.provider_name, trigger.provider_type, trigger.attributes
+    )
+    event.setdefault("response", {})
+    event["response"]["userAttributesToMap"] = answer
+    return event

@@ -1,0 +1,83 @@
+"""Helpers for the federated sign-in tests: an offline stack of the all-providers template, the
+role the identity pool gives a federated ID token, and a token's claims."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from offline.stack import OfflineStack, offline_stack
+from offline.template import Template
+from tests.support.template import Synth
+
+SAML = "CorpSaml"
+OIDC = "CorpOidc"
+SAML_GROUPS = "http://schemas.xmlsoap.org/claims/Group"
+SAML_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+
+
+def providers_template(synth: Synth) -> Template:
+    return Template.load(Path(synth.outdir) / f"{synth.providers_config.stack_name}.template.json")
+
+
+@contextmanager
+def running(template: Template, log_dir: Path) -> Iterator[OfflineStack]:
+    saved = os.environ.get("AWS_ENDPOINT_URL")
+    with (log_dir / "functions.log").open("w") as log, offline_stack(template, log) as stack:
+        os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
+        try:
+            yield stack
+        finally:
+            if saved is None:
+                os.environ.pop("AWS_ENDPOINT_URL", None)
+            else:
+                os.environ["AWS_ENDPOINT_URL"] = saved
+
+
+def saml_assertion(groups: Any = None) -> dict[str, Any]:
+    asserted: dict[str, Any] = {SAML_EMAIL: "jdoe@corp.example"}
+    if groups is not None:
+        asserted[SAML_GROUPS] = groups
+    return asserted
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return claims
+
+
+def role_of(stack: OfflineStack, id_token: str) -> str:
+    """The role the identity pool hands this ID token (enhanced flow)."""
+    outputs: Mapping[str, str] = stack.outputs
+    identity = stack.session().client("cognito-identity")
+    logins = {outputs["UserPoolProviderName"]: id_token}
+    identity_id = identity.get_id(IdentityPoolId=outputs["IdentityPoolId"], Logins=logins)[
+        "IdentityId"
+    ]
+    public = boto3.client(
+        "cognito-identity",
+        endpoint_url=stack.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="anonymous",
+        aws_secret_access_key="anonymous",  # noqa: S106 (GetCredentialsForIdentity is unsigned)
+    )
+    credentials = public.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
+    return stack.identity.issued[credentials["Credentials"]["AccessKeyId"]].role_arn
+
+
+def user_attribute(stack: OfflineStack, username: str, name: str) -> str | None:
+    pool_id = stack.outputs["UserPoolId"]
+    user = (
+        stack.session().client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username=username)
+    )
+    return next((a["Value"] for a in user["UserAttributes"] if a["Name"] == name), None)
