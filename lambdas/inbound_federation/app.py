@@ -31,6 +31,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 TRIGGER_SOURCE = "InboundFederation_ExternalProvider"
+# The pool attributes the answer also names (infra keeps the same names; a test holds them equal).
+IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
+EMAIL_ATTRIBUTE = "email"
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,18 @@ def attributes_to_map(
         raise ValueError("sign-in through an IdP this pool's configuration does not describe")
     asserted = asserted_attributes(provider, attributes)
     groups = pool_groups(provider, asserted.get(provider.groups_attribute))
-    answer = {provider.groups_attribute: json.dumps(groups)}
+    # The guide does not say whether the answer's keys are the IdP's attribute names (which the
+    # IdP's attribute mapping then writes) or the pool's. The answer names both, so the groups
+    # are rewritten under either reading; a key Cognito does not expect can only fail the
+    # sign-in, never keep old groups.
+    answer = {
+        provider.groups_attribute: json.dumps(groups),
+        IDP_GROUPS_ATTRIBUTE: json.dumps(groups),
+    }
     email = asserted.get(provider.email_attribute)
     if isinstance(email, str):
         answer[provider.email_attribute] = email
+        answer[EMAIL_ATTRIBUTE] = email
     return answer
 
 

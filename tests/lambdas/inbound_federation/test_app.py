@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from infra import config as infra_config
 from lambdas.inbound_federation import app
 from tests.lambdas.context import FakeContext
 from tests.lambdas.settings import SAML_EMAIL, SAML_GROUPS, TRIGGER_SETTINGS
@@ -57,9 +58,12 @@ def groups_written(raw: dict[str, Any], attribute: str = SAML_GROUPS) -> list[st
 
 def test_mapped_groups_are_written_as_a_json_list_of_pool_groups() -> None:
     answer = app.handler(saml_event("[Domain+Admins, App+Editors]"), FakeContext())
+    # Under both names (the IdP's and the pool's): the guide leaves open which Cognito reads.
     assert answer["response"]["userAttributesToMap"] == {
         SAML_GROUPS: '["admins", "editors"]',
+        "custom:idp_groups": '["admins", "editors"]',
         SAML_EMAIL: "jdoe@corp.example",
+        "email": "jdoe@corp.example",
     }
 
 
@@ -68,7 +72,12 @@ def test_removal_at_the_idp_writes_an_empty_list_never_an_empty_answer() -> None
     # group claim writes [] over the last sign-in's groups.
     assert groups_written(saml_event(None)) == []
     answer = app.handler(saml_event(None), FakeContext())["response"]["userAttributesToMap"]
-    assert answer == {SAML_GROUPS: "[]", SAML_EMAIL: "jdoe@corp.example"}
+    assert answer == {
+        SAML_GROUPS: "[]",
+        "custom:idp_groups": "[]",
+        SAML_EMAIL: "jdoe@corp.example",
+        "email": "jdoe@corp.example",
+    }
 
 
 @pytest.mark.parametrize(
@@ -110,7 +119,11 @@ def test_another_idp_asserting_admins_gets_nothing() -> None:
 def test_oidc_reads_the_id_token_over_user_info() -> None:
     raw = oidc_event({"sub": "p1", "groups": ["staff"]}, {"groups": ["Admins"], "email": "x@p"})
     answer = app.handler(raw, FakeContext())["response"]["userAttributesToMap"]
-    assert answer == {"groups": '["viewers"]', "email": "x@p"}
+    assert answer == {
+        "groups": '["viewers"]',
+        "custom:idp_groups": '["viewers"]',
+        "email": "x@p",
+    }
 
 
 @pytest.mark.parametrize(
@@ -145,3 +158,7 @@ def test_importing_the_trigger_loads_neither_boto3_nor_the_xray_sdk() -> None:
         env={"TRIGGER_CONFIG": json.dumps(TRIGGER_SETTINGS), "PATH": ""},
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_run_time_copies_of_the_attribute_names_match_the_config() -> None:
+    assert app.IDP_GROUPS_ATTRIBUTE == infra_config.IDP_GROUPS_ATTRIBUTE
