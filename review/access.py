@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from review.claims import allowed_claims
 from review.roles import role_key_for_arn
-from review.template import Json, Template, as_list
+from review.template import Json, Template, as_list, flag
 
 DEFAULT = "the default authenticated role"
 DENIED = "denied"
@@ -123,7 +123,8 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 mapping,
                 groups=_groups(template, pool_refs),
                 tags=next((t for refs_, t in tags if refs_ and refs_ <= pool_refs), None),
-                token_check=bool(entry.get("ServerSideTokenCheck", False)),
+                # A value the template does not fix reads as off: the riskier setting.
+                token_check=flag(entry.get("ServerSideTokenCheck")),
             )
         )
     for domain in props.get("SupportedLoginProviders", {}) or {}:
@@ -159,8 +160,9 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 tags=next((t for refs_, t in tags if refs_ and refs_ == refs), None),
             )
         )
-    classic = bool(props.get("AllowClassicFlow", False))
-    guest = bool(props.get("AllowUnauthenticatedIdentities", False))
+    # A value the template does not fix reads as on: the riskier setting.
+    classic = flag(props.get("AllowClassicFlow"), unknown=True)
+    guest = flag(props.get("AllowUnauthenticatedIdentities"), unknown=True)
     developer = props.get("DeveloperProviderName")
     developer_name = template.text(developer) if developer else None
     return Pool(

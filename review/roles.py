@@ -13,6 +13,7 @@ are not in the template. A ``PermissionsBoundary`` is kept as its (resolved) ARN
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from review.template import Json, Template, as_list
@@ -80,6 +81,14 @@ class Role:
             and any(a in ("sts:TagSession", "sts:*", "*") for a in s.actions)
             for s in self.trust
         )
+
+
+def glob_covers(pattern: str, value: str, fold: bool = False) -> bool:
+    """IAM's wildcards (``*`` any run, ``?`` one character; nothing else is special): every
+    string ``value`` (itself possibly a pattern) matches is matched by ``pattern``."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    flags = re.IGNORECASE | re.DOTALL if fold else re.DOTALL
+    return re.compile(body, flags).fullmatch(value) is not None
 
 
 def conditions(template: Template, value: Json) -> Conditions:

@@ -148,6 +148,17 @@ def load_templates(outdir: Path) -> list[Template]:
     return [Template.load(path) for path in sorted(outdir.glob("*.template.json"))]
 
 
+def flag(value: Json, *, unknown: bool = False) -> bool:
+    """A CloudFormation Boolean (``true``, ``"True"``...; absent is false). A value the
+    template does not fix (a ``Ref`` to a parameter, an ``Fn::If``) reads as ``unknown``:
+    callers pass the riskier setting."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return unknown
+
+
 def as_list(value: Json) -> list[Json]:
     if value is None:
         return []

@@ -1,22 +1,34 @@
-"""Warnings: none for the shipped config; exactly the risks a template has."""
+"""Warnings: exactly the risks a template has, the shipped config's included."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from review import risks
 from review.report import StackReview
-from tests.review.conftest import fixture, review_of
+from tests.review.conftest import fixture, review_of, roles_open_to_any_identity
+from tests.support.template import Synth
 
 
 def kinds(review: StackReview) -> list[str]:
     return sorted(r.kind for r in review.risks)
 
 
-def test_the_shipped_config_gives_no_warnings(default_review: StackReview) -> None:
-    assert default_review.risks == []
+def test_the_shipped_config_warns_only_of_roles_open_to_any_identity(
+    synth: Synth, default_review: StackReview
+) -> None:
+    """No warning but one per role whose trust admits any signed-in identity (none once the
+    group roles pin their providers; expected from the template, not assumed)."""
+    body = json.loads(
+        (synth.outdir / f"{synth.default_config.stack_name}.template.json").read_text()
+    )
+    expected = roles_open_to_any_identity(body, default_review.stack)
+    assert [(r.kind, r.where) for r in default_review.risks] == [
+        (risks.OPEN_TRUST, name) for name in expected
+    ]
 
 
 def test_guest_a_contains_rule_and_a_wildcard_action_give_exactly_those_warnings() -> None:
@@ -29,11 +41,14 @@ def test_guest_a_contains_rule_and_a_wildcard_action_give_exactly_those_warnings
 
 
 def test_all_providers_example_warns_of_partial_matches_and_the_twitter_secret(
-    providers_review: StackReview,
+    all_providers: dict[str, Any], providers_review: StackReview
 ) -> None:
+    open_roles = roles_open_to_any_identity(all_providers, providers_review.stack)
     assert kinds(providers_review) == sorted(
         [risks.PARTIAL, risks.PARTIAL, risks.PARTIAL, risks.TWITTER_SECRET]
+        + [risks.OPEN_TRUST] * len(open_roles)
     )
+    assert [r.where for r in providers_review.risks if r.kind == risks.OPEN_TRUST] == open_roles
 
 
 def with_rule(claim: str, match_type: str = "Equals") -> dict[str, Any]:
