@@ -189,3 +189,150 @@ def test_an_allow_with_not_action_is_a_wildcard() -> None:
     [risk] = review_of(body).risks
     assert (risk.kind, risk.where) == (risks.WILDCARD, "EditorsRole")
     assert "NotAction [iam:*]" in risk.message
+
+
+def test_every_rule_has_its_own_kind() -> None:
+    kinds_ = [r.kind for r in risks.RULES]
+    assert len(set(kinds_)) == len(kinds_)
+
+
+AMR = "cognito-identity.amazonaws.com:amr"
+AUD = "cognito-identity.amazonaws.com:aud"
+
+
+def trust_condition(body: dict[str, Any], role: str = "EditorsRole") -> dict[str, Any]:
+    condition: dict[str, Any] = body["Resources"][role]["Properties"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ][0]["Condition"]
+    return condition
+
+
+def with_amr(condition: dict[str, Any]) -> dict[str, Any]:
+    body = fixture("base")
+    trust = trust_condition(body)
+    del trust["ForAnyValue:StringLike"]
+    trust.update(condition)
+    return body
+
+
+@pytest.mark.parametrize(
+    "amr",
+    [
+        {"ForAnyValue:StringLike": {AMR: "authenticated"}},
+        {"ForAnyValue:StringLike": {AMR: "*"}},
+        {"ForAnyValue:StringLike": {AMR: ["graph.facebook.com", "auth*"]}},
+        {"ForAnyValue:StringEquals": {AMR: "authenticated"}},
+        {"ForAnyValue:StringNotLike": {AMR: "unauthenticated"}},
+        {},  # no amr condition at all
+    ],
+)
+def test_a_role_any_identity_of_the_pool_may_assume_is_named_with_every_provider(
+    amr: dict[str, Any],
+) -> None:
+    body = with_amr(amr)
+    props = body["Resources"]["Pool"]["Properties"]
+    props["SupportedLoginProviders"] = {"accounts.google.com": "cid"}
+    props["DeveloperProviderName"] = "login.example.app"
+    [risk] = [r for r in review_of(body).risks if r.kind == risks.OPEN_TRUST]
+    assert risk.where == "EditorsRole"
+    for provider in (
+        "user pool UserPool (client Client)",
+        "accounts.google.com",
+        "developer provider login.example.app",
+    ):
+        assert provider in risk.message
+
+
+@pytest.mark.parametrize(
+    "amr",
+    [
+        {"ForAnyValue:StringLike": {AMR: {"Fn::GetAtt": ["UserPool", "ProviderName"]}}},
+        {"ForAnyValue:StringLike": {AMR: ["graph.facebook.com", "accounts.google.com"]}},
+        {"ForAnyValue:StringEquals": {AMR: "*"}},  # Equals: a literal star, no wildcard
+        {"ForAllValues:StringLike": {AMR: ["authenticated", "graph.facebook.com"]}},
+        {"ForAnyValue:StringLike": {AMR: "unauthenticated"}},
+    ],
+)
+def test_a_role_pinned_to_providers_is_not_open(amr: dict[str, Any]) -> None:
+    assert [r for r in review_of(with_amr(amr)).risks if r.kind == risks.OPEN_TRUST] == []
+
+
+def test_the_default_roles_and_another_pools_roles_may_trust_any_identity() -> None:
+    body = fixture("base")  # DefaultRole trusts amr authenticated: it is the default
+    assert kinds(review_of(body)) == []
+    trust = trust_condition(body)
+    trust["ForAnyValue:StringLike"][AMR] = "authenticated"
+    trust["StringEquals"][AUD] = "us-east-1:11111111-2222-3333-4444-555555555555"
+    assert kinds(review_of(body)) == []
+
+
+@pytest.mark.parametrize(
+    ("aud", "gap"),
+    [
+        (None, "no aud condition"),
+        ({"StringLike": {AUD: "*"}}, "aud only under StringLike *"),
+        ({"StringLike": {AUD: "us-east-1:*"}}, "aud only under StringLike us-east-1:*"),
+        ({"StringNotEquals": {AUD: "us-east-1:x"}}, "aud only under StringNotEquals"),
+    ],
+)
+def test_a_trust_without_a_pinned_aud_is_flagged(aud: dict[str, Any] | None, gap: str) -> None:
+    body = fixture("base")
+    trust = trust_condition(body, "GuestRole")  # a default role: flagged all the same
+    del trust["StringEquals"]
+    trust.update(aud or {})
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.UNPINNED_TRUST, "GuestRole")
+    assert gap in risk.message
+
+
+def test_an_exact_string_like_aud_is_pinned_and_a_missing_amr_is_not() -> None:
+    body = fixture("base")
+    trust = trust_condition(body, "DefaultRole")
+    trust["StringLike"] = {AUD: {"Ref": "Pool"}}
+    del trust["StringEquals"]
+    assert kinds(review_of(body)) == []
+    del trust["ForAnyValue:StringLike"]
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.UNPINNED_TRUST, "DefaultRole")
+    assert "no amr condition" in risk.message
+
+
+@pytest.mark.parametrize(
+    ("value", "warns"),
+    [(False, True), ("false", True), (None, True), ({"Ref": "Check"}, True), ("true", False)],
+)
+def test_a_user_pool_provider_without_the_server_side_token_check(value: Any, warns: bool) -> None:
+    body = fixture("base")
+    [entry] = body["Resources"]["Pool"]["Properties"]["CognitoIdentityProviders"]
+    entry.pop("ServerSideTokenCheck")
+    if value is not None:
+        entry["ServerSideTokenCheck"] = value
+    found = [(r.kind, r.where) for r in review_of(body).risks]
+    assert found == (
+        [(risks.TOKEN_CHECK, "Pool / user pool UserPool (client Client)")] if warns else []
+    )
+
+
+def test_self_sign_up_with_group_roles_names_what_strangers_get() -> None:
+    body = fixture("base")
+    body["Resources"]["UserPool"]["Properties"] = {}  # AllowAdminCreateUserOnly absent: false
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.SELF_SIGN_UP, "UserPool")
+    assert "(editors)" in risk.message
+    assert "the default authenticated role DefaultRole of Pool" in risk.message
+    assert "EditorsRole" not in risk.message  # group membership is the administrators'
+    trust_condition(body)["ForAnyValue:StringLike"][AMR] = "authenticated"
+    found = {r.kind: r for r in review_of(body).risks}
+    assert (
+        "EditorsRole (its trust admits any identity of Pool)" in found[risks.SELF_SIGN_UP].message
+    )
+
+
+def test_self_sign_up_without_group_roles_is_not_flagged() -> None:
+    body = fixture("base")
+    body["Resources"]["UserPool"]["Properties"] = {
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": "false"}
+    }
+    assert kinds(review_of(body)) == [risks.SELF_SIGN_UP]
+    del body["Resources"]["EditorsGroup"]["Properties"]["RoleArn"]
+    assert kinds(review_of(body)) == []
