@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,8 @@ from review import risks
 from review.report import StackReview
 from tests.review.conftest import fixture, review_of, roles_open_to_any_identity
 from tests.support.template import Synth
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "review.md"
 
 
 def kinds(review: StackReview) -> list[str]:
@@ -191,9 +195,11 @@ def test_an_allow_with_not_action_is_a_wildcard() -> None:
     assert "NotAction [iam:*]" in risk.message
 
 
-def test_every_rule_has_its_own_kind() -> None:
+def test_every_rule_has_its_own_kind_and_a_row_in_the_docs() -> None:
     kinds_ = [r.kind for r in risks.RULES]
     assert len(set(kinds_)) == len(kinds_)
+    documented = re.findall(r"^   \| `([a-z-]+)` \|", DOCS.read_text(), re.MULTILINE)
+    assert documented == kinds_
 
 
 AMR = "cognito-identity.amazonaws.com:amr"
