@@ -247,13 +247,13 @@ def self_sign_up_with_group_roles(subject: Subject) -> Iterator[Finding]:
         props = template.properties(user_pool_id)
         config = props.get("AdminCreateUserConfig")
         admin_only = isinstance(config, dict) and flag(config.get("AllowAdminCreateUserOnly"))
-        groups = [
-            template.text(group.get("GroupName", group_id))
-            for group_id, group in (
-                (g, template.properties(g)) for g in template.of_type("AWS::Cognito::UserPoolGroup")
-            )
-            if group.get("RoleArn") and user_pool_id in template.references(group.get("UserPoolId"))
-        ]
+        groups = []
+        for group_id in template.of_type("AWS::Cognito::UserPoolGroup"):
+            group = template.properties(group_id)
+            if group.get("RoleArn") and user_pool_id in template.references(
+                group.get("UserPoolId")
+            ):
+                groups.append(template.text(group.get("GroupName", group_id)))
         if admin_only or not groups:
             continue
         name = template.name_of(user_pool_id)
