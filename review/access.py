@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from review.claims import allowed_claims
 from review.roles import role_key_for_arn
-from review.template import Json, Template, as_list
+from review.template import Json, Template, as_list, fields, flag, objects
 
 DEFAULT = "the default authenticated role"
 DENIED = "denied"
@@ -94,24 +94,26 @@ def pools(template: Template) -> list[Pool]:
 def _pool(template: Template, pool_id: str) -> Pool:
     props = template.properties(pool_id)
     attachment = _attachment(template, pool_id)
-    roles = attachment.get("Roles", {})
+    roles = fields(attachment.get("Roles"))
     default_role = role_key_for_arn(template, roles.get("authenticated"))
     guest_role = role_key_for_arn(template, roles.get("unauthenticated"))
-    mappings = list(attachment.get("RoleMappings", {}).values())
+    # Without IdentityProvider, a mapping's key names its provider (CloudFormation reference,
+    # AWS::Cognito::IdentityPoolRoleAttachment RoleMappings).
+    mappings = [
+        {"IdentityProvider": key, **mapping}
+        for key, raw in fields(attachment.get("RoleMappings")).items()
+        for mapping in objects(raw)
+    ]
     tags = _principal_tags(template, pool_id)
     providers: list[Provider] = []
 
-    for entry in as_list(props.get("CognitoIdentityProviders")):
+    for entry in objects(props.get("CognitoIdentityProviders")):
         refs = template.references(entry.get("ProviderName")) | template.references(
             entry.get("ClientId")
         )
-        mapping = next(
-            (
-                m
-                for m in mappings
-                if refs and template.references(m.get("IdentityProvider")) == refs
-            ),
-            None,
+        name = f"{template.text(entry.get('ProviderName'))}:{template.text(entry.get('ClientId'))}"
+        mapping = _mapping_refs(template, mappings, refs) or _mapping_named(
+            template, mappings, name
         )
         pool_refs = template.references(entry.get("ProviderName"))
         providers.append(
@@ -123,17 +125,18 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 mapping,
                 groups=_groups(template, pool_refs),
                 tags=next((t for refs_, t in tags if refs_ and refs_ <= pool_refs), None),
-                token_check=bool(entry.get("ServerSideTokenCheck", False)),
+                # A value the template does not fix reads as off: the riskier setting.
+                token_check=flag(entry.get("ServerSideTokenCheck")),
             )
         )
-    for domain in props.get("SupportedLoginProviders", {}) or {}:
+    for domain in fields(props.get("SupportedLoginProviders")):
         providers.append(
             _provider(
                 template,
                 "login provider",
                 domain,
                 None,
-                _mapping_named(mappings, domain),
+                _mapping_named(template, mappings, domain),
                 tags=_tags_named(tags, domain),
             )
         )
@@ -141,7 +144,9 @@ def _pool(template: Template, pool_id: str) -> Pool:
         refs = template.references(arn)
         url = next((template.text(template.properties(r).get("Url")) for r in refs), None)
         name = url.removeprefix("https://") if url else template.text(arn)
-        mapping = _mapping_named(mappings, name) or _mapping_refs(template, mappings, refs)
+        mapping = _mapping_named(template, mappings, name) or _mapping_refs(
+            template, mappings, refs
+        )
         providers.append(
             _provider(template, "OIDC", name, None, mapping, tags=_tags_named(tags, name))
         )
@@ -155,12 +160,14 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 "SAML",
                 name,
                 None,
-                _mapping_refs(template, mappings, refs),
+                _mapping_refs(template, mappings, refs)
+                or _mapping_named(template, mappings, template.text(arn)),
                 tags=next((t for refs_, t in tags if refs_ and refs_ == refs), None),
             )
         )
-    classic = bool(props.get("AllowClassicFlow", False))
-    guest = bool(props.get("AllowUnauthenticatedIdentities", False))
+    # A value the template does not fix reads as on: the riskier setting.
+    classic = flag(props.get("AllowClassicFlow"), unknown=True)
+    guest = flag(props.get("AllowUnauthenticatedIdentities"), unknown=True)
     developer = props.get("DeveloperProviderName")
     developer_name = template.text(developer) if developer else None
     return Pool(
@@ -181,7 +188,7 @@ def _pool(template: Template, pool_id: str) -> Pool:
 def _short(template: Template, value: Json, resource_type: str) -> str:
     """A user pool or client by its construct path, else the resolved value."""
     for logical_id in sorted(template.references(value)):
-        if template.resources[logical_id].get("Type") == resource_type:
+        if template.type_of(logical_id) == resource_type:
             return template.name_of(logical_id)
     return template.text(value)
 
@@ -210,9 +217,9 @@ def _principal_tags(
                         template.text(provider),
                         {
                             k: template.text(v)
-                            for k, v in (props.get("PrincipalTags") or {}).items()
+                            for k, v in fields(props.get("PrincipalTags")).items()
                         },
-                        bool(props.get("UseDefaults", False)),
+                        flag(props.get("UseDefaults")),
                     ),
                 )
             )
@@ -225,8 +232,8 @@ def _tags_named(
     return next((t for refs, t in tags if not refs and t[0] == name), None)
 
 
-def _mapping_named(mappings: list[Json], name: str) -> Json:
-    return next((m for m in mappings if m.get("IdentityProvider") == name), None)
+def _mapping_named(template: Template, mappings: list[Json], name: str) -> Json:
+    return next((m for m in mappings if template.text(m.get("IdentityProvider")) == name), None)
 
 
 def _mapping_refs(template: Template, mappings: list[Json], refs: set[str]) -> Json:
@@ -275,7 +282,7 @@ def _provider(
             role=role_key_for_arn(template, rule.get("RoleARN")),
         )
         for index, rule in enumerate(
-            as_list((mapping.get("RulesConfiguration") or {}).get("Rules")), start=1
+            objects(fields(mapping.get("RulesConfiguration")).get("Rules")), start=1
         )
     ]
     groups = groups if mapping_type == "Token" else []
@@ -290,7 +297,7 @@ def _provider(
         client=client,
         server_side_token_check=token_check,
         mapping=mapping_type,
-        ambiguous=str(mapping["AmbiguousRoleResolution"]) if mapping else None,
+        ambiguous=template.text(mapping.get("AmbiguousRoleResolution")) if mapping else None,
         groups=groups or [],
         ties=[names for names in by_precedence.values() if len(names) > 1],
         rules=rules,

@@ -79,7 +79,8 @@ def open_findings(outdir: Path, stack: str) -> list[OpenFinding]:
 def checkov_skips(template: Template) -> list[Acknowledgement]:
     found = []
     for logical_id, resource in template.resources.items():
-        checkov = resource.get("Metadata", {}).get("checkov", {})
+        metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+        checkov = metadata.get("checkov") if isinstance(metadata, dict) else None
         for skip in as_list(checkov.get("skip") if isinstance(checkov, dict) else None):
             found.append(
                 Acknowledgement(

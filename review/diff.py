@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from review.access import Pool, Provider, RulePath
 from review.report import Review, StackReview
-from review.roles import Conditions, Role, Statement
+from review.roles import Conditions, Role, Statement, glob_covers
+from review.trust import AMR, AUTHENTICATED, implies_authenticated
 
 
 @dataclass(frozen=True)
@@ -249,23 +250,13 @@ def _grants(statements: Iterable[Statement]) -> Grants:
     return grants
 
 
-def _glob(pattern: str, fold: bool) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL if fold else re.DOTALL)
-
-
-def _glob_covers(pattern: str, value: str, fold: bool = False) -> bool:
-    """Every string ``value`` (itself a pattern) matches is matched by ``pattern``."""
-    return _glob(pattern, fold).fullmatch(value) is not None
-
-
 def _wild(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
 def _may_overlap(a: str, b: str, fold: bool) -> bool:
     """Some string may match both patterns (an over-approximation: it never misses one)."""
-    if _glob_covers(a, b, fold) or _glob_covers(b, a, fold):
+    if glob_covers(a, b, fold) or glob_covers(b, a, fold):
         return True
     if not _wild(a) and not _wild(b):
         return False
@@ -282,13 +273,13 @@ def _part_covers(old: Part, new: Part, fold: bool = False) -> bool:
     """Everything ``new`` matches, ``old`` matches too."""
     (old_negated, old_patterns), (new_negated, new_patterns) = old, new
     if not old_negated and not new_negated:
-        return _glob_covers(old_patterns[0], new_patterns[0], fold)
+        return glob_covers(old_patterns[0], new_patterns[0], fold)
     if old_negated and not new_negated:  # all but old_patterns covers p if p avoids them all
         return not any(_may_overlap(x, new_patterns[0], fold) for x in old_patterns)
     if not old_negated:  # only a full wildcard covers "all but ..."
         return old_patterns[0] == "*"
     # Both "all but": new must leave out at least what old leaves out.
-    return all(any(_glob_covers(y, x, fold) for y in new_patterns) for x in old_patterns)
+    return all(any(glob_covers(y, x, fold) for y in new_patterns) for x in old_patterns)
 
 
 def _grant_covers(old: Grant, new: Grant) -> bool:
@@ -331,7 +322,7 @@ def _values_imply(base: str, new: list[str], old: list[str]) -> bool:
 
     def covers(a: str, b: str, fold: bool = fold) -> bool:
         if base in _GLOB_OPERATORS:
-            return _glob_covers(a, b, fold)
+            return glob_covers(a, b, fold)
         return a.lower() == b.lower() if fold else a == b
 
     if _negated(base):  # accepts everything but the values: more values accept less
@@ -339,12 +330,14 @@ def _values_imply(base: str, new: list[str], old: list[str]) -> bool:
     return all(any(covers(o, n, fold) for o in old) for n in new)
 
 
-def _condition_implies(new_op: str, new: list[str], old_op: str, old: list[str]) -> bool:
+def _condition_implies(key: str, new_op: str, new: list[str], old_op: str, old: list[str]) -> bool:
     """Whenever ``new_op new`` holds, ``old_op old`` holds."""
     new_set, new_base, new_if_exists = _operator(new_op)
     old_set, old_base, old_if_exists = _operator(old_op)
     if new_set != old_set or (new_if_exists and not old_if_exists):
         return False
+    if key.lower() == AMR and _pins_providers(new_set, new_base, new, old_base, old):
+        return True
     if new_base in _LIKE and not any("*" in v or "?" in v for v in new):
         new_base = _LIKE[new_base]  # StringLike without wildcards is StringEquals
     if new_base == old_base:
@@ -352,8 +345,23 @@ def _condition_implies(new_op: str, new: list[str], old_op: str, old: list[str])
     if _LIKE.get(old_base) == new_base:  # StringEquals x implies StringLike patterns matching x
         if _negated(old_base):  # StringNotEquals v implies StringNotLike p only when p == v
             return all(any(o == n for n in new) for o in old)
-        return all(any(_glob_covers(o, n) for o in old) for n in new)
+        return all(any(glob_covers(o, n) for o in old) for n in new)
     return False
+
+
+def _pins_providers(
+    qualifier: str, new_base: str, new: list[str], old_base: str, old: list[str]
+) -> bool:
+    """``ForAnyValue`` ``amr`` narrowed from ``authenticated`` to provider names: a token
+    naming a provider is an authenticated identity's (trust.implies_authenticated), so the new
+    condition holds only where the old one did."""
+    positive = ("StringEquals", "StringLike")
+    if qualifier != "ForAnyValue:" or new_base not in positive or old_base not in positive:
+        return False
+    glob = new_base == "StringLike"
+    return AUTHENTICATED in old and all(
+        n in old or implies_authenticated(n, glob=glob) for n in new
+    )
 
 
 def _implies(new: Conditions, old: Conditions) -> bool:
@@ -361,7 +369,7 @@ def _implies(new: Conditions, old: Conditions) -> bool:
     operators and value sets can show; anything it cannot show counts as not implied)."""
     return all(
         any(
-            _condition_implies(new_op, new_values, operator, values)
+            _condition_implies(key, new_op, new_values, operator, values)
             for new_op, new_keys in new.items()
             for new_key, new_values in new_keys.items()
             if new_key.lower() == key.lower()

@@ -1,14 +1,21 @@
-"""Reviewer-relevant risks, each one a sentence naming where it is and why it matters."""
+"""Reviewer-relevant risks, each one a sentence naming where it is and why it matters.
+
+As in a cdk-nag rule pack: each rule is one small named check with its own ``kind``, run over
+the parsed template (its pools and roles); ``RULES`` is the pack, and ``risks`` runs it.
+docs/review.md says what each kind means, what to do about it, and which AWS page says so.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from review import trust
 from review.access import Pool
 from review.claims import PARTIAL_MATCHES, TWITTER
-from review.roles import Role, wildcard_actions
-from review.template import Json, Template
+from review.roles import COGNITO_IDENTITY, Role, Statement, wildcard_actions
+from review.template import Json, Template, flag
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]*\}\}")
 
@@ -20,6 +27,33 @@ class Risk:
     message: str
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What every rule reads: the template, and its identity pools and roles as parsed."""
+
+    template: Template
+    pools: list[Pool]
+    roles: dict[str, Role]
+
+
+Finding = tuple[str, str]  # (where, message)
+Check = Callable[[Subject], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    check: Check
+
+    def run(self, subject: Subject) -> list[Risk]:
+        return [Risk(self.kind, where, message) for where, message in self.check(subject)]
+
+
+def rule(kind: str) -> Callable[[Check], Rule]:
+    """Makes a check a rule of this kind (``@rule(GUEST)``)."""
+    return lambda check: Rule(kind, check)
+
+
 GUEST = "guest-access"
 CLASSIC = "classic-flow"
 CLAIM = "claim-outside-provider-list"
@@ -27,96 +61,253 @@ PARTIAL = "partial-match-rule"
 UNTAGGABLE = "tags-without-tag-session"
 WILDCARD = "wildcard-action"
 TWITTER_SECRET = "twitter-secret-in-template"  # noqa: S105 - a warning kind, no secret
+OPEN_TRUST = "role-trusts-any-identity"
+UNPINNED_TRUST = "trust-without-aud-or-amr"
+TOKEN_CHECK = "no-server-side-token-check"  # noqa: S105 - a warning kind, no secret
+SELF_SIGN_UP = "self-sign-up-with-group-roles"
 
 
-def risks(template: Template, pools: list[Pool], roles: dict[str, Role]) -> list[Risk]:
-    found = []
-    for pool in pools:
+@rule(GUEST)
+def guest_access(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
         if pool.guest:
-            found.append(
-                Risk(
-                    GUEST,
-                    pool.key,
-                    "Guest access is on: anyone can get credentials for "
-                    f"{pool.guest_role or 'the unauthenticated role'} without signing in.",
-                )
+            yield (
+                pool.key,
+                "Guest access is on: anyone can get credentials for "
+                f"{pool.guest_role or 'the unauthenticated role'} without signing in.",
             )
+
+
+@rule(CLASSIC)
+def classic_flow(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
         if pool.classic_flow:
-            found.append(
-                Risk(
-                    CLASSIC,
-                    pool.key,
-                    "The classic (basic) flow is on: a caller with an identity may ask STS for "
-                    "any role trusting this pool, bypassing the role mappings.",
-                )
+            yield (
+                pool.key,
+                "The classic (basic) flow is on: a caller with an identity may ask STS for "
+                "any role trusting this pool, bypassing the role mappings.",
             )
+
+
+@rule(CLAIM)
+def claim_outside_provider_list(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
         for provider in pool.providers:
-            for rule in provider.rules:
-                where = f"{pool.key} / {provider.label} / rule {rule.order}"
-                allowed = provider.allowed_claims
-                if allowed is not None and rule.claim not in allowed:
-                    found.append(
-                        Risk(
-                            CLAIM,
-                            where,
-                            f"The rule uses claim {rule.claim!r}, which {provider.name} does not "
-                            f"offer to rules (only {', '.join(allowed) or 'none'}): it never "
-                            "matches as intended, or matches a value the user sets.",
-                        )
+            allowed = provider.allowed_claims
+            for r in provider.rules:
+                if allowed is not None and r.claim not in allowed:
+                    yield (
+                        f"{pool.key} / {provider.label} / rule {r.order}",
+                        f"The rule uses claim {r.claim!r}, which {provider.name} does not "
+                        f"offer to rules (only {', '.join(allowed) or 'none'}): it never "
+                        "matches as intended, or matches a value the user sets.",
                     )
-                if rule.match_type in PARTIAL_MATCHES:
-                    found.append(
-                        Risk(
-                            PARTIAL,
-                            where,
-                            f"{rule.match_type} on {rule.claim!r} = {rule.value!r}: a partial "
-                            f"match also accepts longer values (for example "
-                            f"{rule.value + '-x'!r}); prefer Equals.",
-                        )
+
+
+@rule(PARTIAL)
+def partial_match_rule(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
+        for provider in pool.providers:
+            for r in provider.rules:
+                if r.match_type in PARTIAL_MATCHES:
+                    yield (
+                        f"{pool.key} / {provider.label} / rule {r.order}",
+                        f"{r.match_type} on {r.claim!r} = {r.value!r}: a partial match also "
+                        f"accepts longer values (for example {r.value + '-x'!r}); prefer "
+                        "Equals.",
                     )
+
+
+@rule(UNTAGGABLE)
+def tags_without_tag_session(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
         tagged: dict[str, set[str]] = {}
         for identity in pool.identities:
             if identity.role and identity.tags:
                 tagged.setdefault(identity.role, set()).add(identity.label)
         for role_key, labels in sorted(tagged.items()):
-            role = roles.get(role_key)
+            role = subject.roles.get(role_key)
             if role is not None and not role.tag_session:
-                found.append(
-                    Risk(
-                        UNTAGGABLE,
-                        role_key,
-                        "Principal tags reach this role (from "
-                        f"{', '.join(sorted(labels))}) but its trust policy lacks "
-                        "sts:TagSession: STS refuses those credentials.",
-                    )
+                yield (
+                    role_key,
+                    f"Principal tags reach this role (from {', '.join(sorted(labels))}) but "
+                    "its trust policy lacks sts:TagSession: STS refuses those credentials.",
                 )
-        twitter = (template.properties(pool.logical_id).get("SupportedLoginProviders") or {}).get(
-            TWITTER
-        )
-        leak = twitter_secret_leak(template, twitter)
+
+
+@rule(TWITTER_SECRET)
+def twitter_secret_in_template(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
+        providers = subject.template.properties(pool.logical_id).get("SupportedLoginProviders")
+        twitter = providers.get(TWITTER) if isinstance(providers, dict) else None
+        leak = twitter_secret_leak(subject.template, twitter)
         if leak:
-            found.append(
-                Risk(
-                    TWITTER_SECRET,
-                    pool.key,
-                    f"Twitter's consumer secret {leak} (CloudFormation takes it in "
-                    "SupportedLoginProviders): anyone who can read the template or the stack "
-                    "can read it. Reference it with {{resolve:secretsmanager:...}} or a NoEcho "
-                    "parameter without a default.",
-                )
+            yield (
+                pool.key,
+                f"Twitter's consumer secret {leak} (CloudFormation takes it in "
+                "SupportedLoginProviders): anyone who can read the template or the stack can "
+                "read it. Reference it with {{resolve:secretsmanager:...}} or a NoEcho "
+                "parameter without a default.",
             )
-    for role in roles.values():
+
+
+@rule(WILDCARD)
+def wildcard_action(subject: Subject) -> Iterator[Finding]:
+    for role in subject.roles.values():
         actions = wildcard_actions(role)
         if actions:
-            found.append(
-                Risk(
-                    WILDCARD,
-                    role.key,
-                    f"Allows wildcard actions {', '.join(actions)}: future actions of the "
-                    "service are granted too.",
-                )
+            yield (
+                role.key,
+                f"Allows wildcard actions {', '.join(actions)}: future actions of the service "
+                "are granted too.",
             )
+
+
+def open_roles(pool: Pool, roles: dict[str, Role]) -> dict[str, str]:
+    """Roles other than the pool's two defaults that any authenticated identity of the pool
+    may assume, each with how its trust reads ``amr``."""
+    found = {}
+    for role in roles.values():
+        if role.key in (pool.default_role, pool.guest_role):
+            continue
+        for statement in trust.identity_pool_trusts(role):
+            if trust.admits_pool(statement, pool) and trust.admits_any_authenticated(statement):
+                found[role.key] = _amr_text(statement)
     return found
+
+
+def _amr_text(statement: Statement) -> str:
+    amr = [
+        f"{op} {' | '.join(values)}"
+        for op, keys in statement.conditions.items()
+        for key, values in keys.items()
+        if key.lower() == trust.AMR
+    ]
+    return f"amr {'; '.join(amr)}" if amr else "no amr condition"
+
+
+@rule(OPEN_TRUST)
+def role_trusts_any_identity(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
+        providers = ", ".join(trust.login_providers(pool)) or "none listed"
+        for role_key, amr in open_roles(pool, subject.roles).items():
+            yield (
+                role_key,
+                f"Its trust admits any authenticated identity of identity pool {pool.key} "
+                f"({amr}), yet it is not the pool's default authenticated role: every "
+                f"identity of every provider of the pool ({providers}) can assume it with "
+                "an identity pool token and sts:AssumeRoleWithWebIdentity (the basic flow; "
+                "AllowClassicFlow false does not stop it, STS never reads the pool's "
+                "settings). Pin ForAnyValue:StringLike cognito-identity.amazonaws.com:amr "
+                "to the provider names whose mappings reach this role.",
+            )
+
+
+@rule(UNPINNED_TRUST)
+def trust_without_aud_or_amr(subject: Subject) -> Iterator[Finding]:
+    for role in subject.roles.values():
+        for statement in trust.identity_pool_trusts(role):
+            gaps = []
+            if aud := trust.aud_gap(statement):
+                gaps.append(
+                    f"{aud}: tokens of other identity pools, other accounts' included, may "
+                    "assume it"
+                )
+            if not trust.has_amr(statement):
+                gaps.append(
+                    "no amr condition: guests and every signed-in identity of the pool may "
+                    "assume it"
+                )
+            if gaps:
+                yield (
+                    role.key,
+                    f"Its {COGNITO_IDENTITY} trust has {'; and '.join(gaps)}. Pin "
+                    "StringEquals cognito-identity.amazonaws.com:aud to the identity pool id "
+                    "and ForAnyValue:StringLike cognito-identity.amazonaws.com:amr.",
+                )
+
+
+@rule(TOKEN_CHECK)
+def no_server_side_token_check(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
+        for provider in pool.providers:
+            if provider.kind == "user pool" and not provider.server_side_token_check:
+                yield (
+                    f"{pool.key} / {provider.label}",
+                    "ServerSideTokenCheck is off: the identity pool does not ask the user pool "
+                    "whether the user was signed out globally or deleted, so their unexpired "
+                    "ID token still gets credentials.",
+                )
+
+
+@rule(SELF_SIGN_UP)
+def self_sign_up_with_group_roles(subject: Subject) -> Iterator[Finding]:
+    template = subject.template
+    for user_pool_id in template.of_type("AWS::Cognito::UserPool"):
+        props = template.properties(user_pool_id)
+        config = props.get("AdminCreateUserConfig")
+        admin_only = isinstance(config, dict) and flag(config.get("AllowAdminCreateUserOnly"))
+        groups = []
+        for group_id in template.of_type("AWS::Cognito::UserPoolGroup"):
+            group = template.properties(group_id)
+            if group.get("RoleArn") and user_pool_id in template.references(
+                group.get("UserPoolId")
+            ):
+                groups.append(template.text(group.get("GroupName", group_id)))
+        if admin_only or not groups:
+            continue
+        name = template.name_of(user_pool_id)
+        open_to_strangers = sorted(_reachable_after_sign_up(name, subject))
+        yield (
+            name,
+            "Anyone can sign up (AdminCreateUserConfig.AllowAdminCreateUserOnly is not true) "
+            f"while its groups carry roles ({', '.join(sorted(groups))}). Group membership is "
+            "set by administrators, but a stranger who signs up gets "
+            + (
+                ", ".join(open_to_strangers)
+                if open_to_strangers
+                else "whatever the identity pools give a user in no group"
+            )
+            + ". Turn sign-up off, or make sure those roles are meant for anyone.",
+        )
+
+
+def _reachable_after_sign_up(user_pool: str, subject: Subject) -> Iterator[str]:
+    """What a new user of the user pool, in no group, may reach: each identity pool's default
+    authenticated role, the roles rules of this user pool map to, and every role trusting any
+    authenticated identity of the pool."""
+    for pool in subject.pools:
+        providers = [p for p in pool.providers if p.kind == "user pool" and p.name == user_pool]
+        if not providers:
+            continue
+        if pool.default_role:
+            yield f"the default authenticated role {pool.default_role} of {pool.key}"
+        for provider in providers:
+            for r in provider.rules:
+                if r.role:
+                    yield f"{r.role} (rule {r.order} of {pool.key}, if the user's token matches it)"
+        for role_key in open_roles(pool, subject.roles):
+            yield f"{role_key} (its trust admits any identity of {pool.key})"
+
+
+RULES: tuple[Rule, ...] = (
+    guest_access,
+    classic_flow,
+    claim_outside_provider_list,
+    partial_match_rule,
+    tags_without_tag_session,
+    twitter_secret_in_template,
+    wildcard_action,
+    role_trusts_any_identity,
+    trust_without_aud_or_amr,
+    no_server_side_token_check,
+    self_sign_up_with_group_roles,
+)
+
+
+def risks(template: Template, pools: list[Pool], roles: dict[str, Role]) -> list[Risk]:
+    subject = Subject(template, pools, roles)
+    return [risk for r in RULES for risk in r.run(subject)]
 
 
 def twitter_secret_leak(template: Template, value: Json) -> str | None:

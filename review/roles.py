@@ -13,9 +13,11 @@ are not in the template. A ``PermissionsBoundary`` is kept as its (resolved) ARN
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 
-from review.template import Json, Template, as_list
+from review.template import Json, Template, as_list, objects
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 Conditions = dict[str, dict[str, list[str]]]
@@ -82,14 +84,32 @@ class Role:
         )
 
 
+def glob_covers(pattern: str, value: str, fold: bool = False) -> bool:
+    """IAM's wildcards (``*`` any run, ``?`` one character; nothing else is special): every
+    string ``value`` (itself possibly a pattern) matches is matched by ``pattern``."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    flags = re.IGNORECASE | re.DOTALL if fold else re.DOTALL
+    return re.compile(body, flags).fullmatch(value) is not None
+
+
 def conditions(template: Template, value: Json) -> Conditions:
     """A statement's ``Condition`` with every value a sorted list of resolved strings."""
     return {
         operator: {
             key: sorted(template.text(v) for v in as_list(values)) for key, values in keys.items()
         }
-        for operator, keys in sorted((value or {}).items())
+        if isinstance(keys, dict)
+        else {"(not a map of keys)": [template.text(keys)]}
+        for operator, keys in sorted(_operators(value).items())
     }
+
+
+def _operators(value: Json) -> dict[str, Json]:
+    """A ``Condition`` block; one that is not a map (an ``Fn::If``'s is one, since either
+    branch may deploy) is kept whole as one unreadable operator, never dropped."""
+    if isinstance(value, dict) and not any(key.startswith("Fn::") for key in value):
+        return value
+    return {"(unresolved condition)": {"(not a map of keys)": value}} if value else {}
 
 
 def _principals(template: Template, principal: Json) -> list[str]:
@@ -106,7 +126,12 @@ def _principals(template: Template, principal: Json) -> list[str]:
 
 def statements(template: Template, document: Json, source: str) -> list[Statement]:
     found = []
-    for raw in as_list((document or {}).get("Statement")):
+    if isinstance(document, str):  # a policy document given as JSON text
+        try:
+            document = json.loads(document)
+        except ValueError:
+            document = None
+    for raw in (raw for doc in objects(document) for raw in objects(doc.get("Statement"))):
         found.append(
             Statement(
                 effect=str(raw.get("Effect", "Allow")),
@@ -131,7 +156,7 @@ def roles(template: Template) -> dict[str, Role]:
         key = template.name_of(logical_id)
         permissions = [
             statement
-            for policy in as_list(props.get("Policies"))
+            for policy in objects(props.get("Policies"))
             for statement in statements(
                 template,
                 policy.get("PolicyDocument"),
@@ -171,7 +196,7 @@ def roles(template: Template) -> dict[str, Role]:
 def role_key_for_arn(template: Template, value: Json) -> str | None:
     """The key of the template role an ARN value (``Fn::GetAtt [Role, Arn]``) names, if any."""
     for logical_id in template.references(value):
-        if template.resources[logical_id].get("Type") == "AWS::IAM::Role":
+        if template.type_of(logical_id) == "AWS::IAM::Role":
             return template.name_of(logical_id)
     if isinstance(value, str):
         for logical_id, role in template.of_type("AWS::IAM::Role").items():
@@ -218,7 +243,7 @@ def _bucket_policies(template: Template, role_id: str, props: dict[str, Json]) -
     found = []
     for policy_id, policy in template.of_type("AWS::S3::BucketPolicy").items():
         document = policy.get("Properties", {}).get("PolicyDocument", {})
-        for raw in as_list(document.get("Statement")):
+        for raw in objects(document.get("Statement")):
             principal = raw.get("Principal")
             if not isinstance(principal, dict):
                 continue

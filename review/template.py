@@ -44,35 +44,52 @@ class Template:
 
     def of_type(self, resource_type: str) -> dict[str, dict[str, Json]]:
         """Logical id -> resource, for every resource of ``resource_type``, in template order."""
-        return {k: r for k, r in self.resources.items() if r.get("Type") == resource_type}
+        return {
+            k: r
+            for k, r in self.resources.items()
+            if isinstance(r, dict) and r.get("Type") == resource_type
+        }
 
     def properties(self, logical_id: str) -> dict[str, Json]:
-        props: dict[str, Json] = self.resources[logical_id].get("Properties", {})
-        return props
+        resource = self.resources[logical_id]
+        props = resource.get("Properties") if isinstance(resource, dict) else None
+        return props if isinstance(props, dict) else {}
+
+    def type_of(self, logical_id: str) -> str | None:
+        resource = self.resources.get(logical_id)
+        return resource.get("Type") if isinstance(resource, dict) else None
 
     def name_of(self, logical_id: str) -> str:
         """A readable, stable name: the construct path inside the stack, else the logical id."""
         return self._names.get(logical_id, logical_id)
 
     def resolve(self, value: Json) -> Json:
-        """``value`` with every intrinsic function replaced by a readable string."""
+        """``value`` with every intrinsic function replaced by a readable string; a shape this
+        does not know (``Fn::If``, ``Fn::Select``, a malformed ``Fn::Join``) reads as
+        ``Fn::Name(<its resolved arguments>)``."""
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             [(key, arg)] = value.items()
-            if key == "Ref":
-                return self._ref(str(arg))
+            if key == "Ref" and isinstance(arg, str):
+                return self._ref(arg)
             if key == "Fn::GetAtt":
-                logical_id, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
-                return f"<{self.name_of(logical_id)}.{attribute}>"
-            if key == "Fn::Join":
+                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+                if len(parts) == 2:
+                    logical_id, attribute = (_text(self.resolve(part)) for part in parts)
+                    return f"<{self.name_of(logical_id)}.{attribute}>"
+            if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
                 separator, parts = arg
-                return str(separator).join(_text(self.resolve(part)) for part in parts)
-            if key == "Fn::Sub":
+                if isinstance(separator, str) and isinstance(parts, list):
+                    return separator.join(_text(self.resolve(part)) for part in parts)
+            if key == "Fn::Sub" and (
+                isinstance(arg, str)
+                or (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict))
+            ):
                 return self._sub(arg)
-            if key.startswith("Fn::"):
+            if key == "Ref" or key.startswith("Fn::"):
                 return f"{key}({json.dumps(self.resolve(arg), sort_keys=True)})"
         return {key: self.resolve(item) for key, item in value.items()}
 
@@ -91,11 +108,12 @@ class Template:
                 if key == "Ref":
                     found.add(str(item))
                 elif key == "Fn::GetAtt":
-                    found.add(item[0] if isinstance(item, list) else str(item).split(".")[0])
+                    first = item[0] if isinstance(item, list) and item else item
+                    found.add(str(first).split(".")[0])
                 elif key == "Fn::Sub":
-                    text = item[0] if isinstance(item, list) else item
+                    text, variables = item if _sub_pair(item) else (item, [])
                     found |= {m.split(".")[0] for m in _SUB.findall(str(text))}
-                    found |= self.references(item[1] if isinstance(item, list) else [])
+                    found |= self.references(variables)
                 else:
                     found |= self.references(item)
         return found & set(self.resources)
@@ -123,6 +141,11 @@ class Template:
         return _SUB.sub(substitute, str(text))
 
 
+def _sub_pair(arg: Json) -> bool:
+    """``Fn::Sub``'s long form: ``[text, variables]``."""
+    return isinstance(arg, list) and len(arg) == 2
+
+
 def _text(value: Json) -> str:
     if isinstance(value, str):
         return value
@@ -132,7 +155,8 @@ def _text(value: Json) -> str:
 
 
 def _construct_name(stack: str, logical_id: str, resource: dict[str, Json]) -> str:
-    path = resource.get("Metadata", {}).get("aws:cdk:path")
+    metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
     if not isinstance(path, str):
         return logical_id
     parts = path.split("/")
@@ -148,7 +172,52 @@ def load_templates(outdir: Path) -> list[Template]:
     return [Template.load(path) for path in sorted(outdir.glob("*.template.json"))]
 
 
+def flag(value: Json, *, unknown: bool = False) -> bool:
+    """A CloudFormation Boolean (``true``, ``"True"``...; absent is false). A value the
+    template does not fix (a ``Ref`` to a parameter, an ``Fn::If``) reads as ``unknown``:
+    callers pass the riskier setting."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return unknown
+
+
 def as_list(value: Json) -> list[Json]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def branches(value: Json) -> list[Json]:
+    """The values ``value`` may deploy as: both branches of an ``Fn::If`` (either may be the
+    one deployed; ``AWS::NoValue`` drops out), else ``value`` itself."""
+    if isinstance(value, dict) and list(value) == ["Fn::If"]:
+        arg = value["Fn::If"]
+        if isinstance(arg, list) and len(arg) == 3:
+            return [v for branch in arg[1:] for v in branches(branch)]
+    if value == {"Ref": "AWS::NoValue"}:
+        return []
+    return [value]
+
+
+def objects(value: Json) -> list[dict[str, Json]]:
+    """The objects of a list property (statements, policies, providers, rules), with each
+    ``Fn::If`` read as both branches; anything that is not an object is skipped."""
+    return [
+        item
+        for entry in branches(value)
+        for element in as_list(entry)
+        for item in branches(element)
+        if isinstance(item, dict)
+    ]
+
+
+def fields(value: Json) -> dict[str, Json]:
+    """A map property (``Roles``, ``RoleMappings``, ``SupportedLoginProviders``): an
+    ``Fn::If`` merges both branches' keys; anything else that is not a map is empty."""
+    merged: dict[str, Json] = {}
+    for branch in branches(value):
+        if isinstance(branch, dict):
+            merged.update(branch)
+    return merged

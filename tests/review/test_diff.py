@@ -63,7 +63,7 @@ def test_a_widened_condition_value_and_a_removed_deny_widen() -> None:
     trust = new["Resources"]["EditorsRole"]["Properties"]["AssumeRolePolicyDocument"]
     trust["Statement"][0]["Condition"]["ForAnyValue:StringLike"][
         "cognito-identity.amazonaws.com:amr"
-    ] = ["authenticated", "unauthenticated"]
+    ] = [{"Fn::GetAtt": ["UserPool", "ProviderName"]}, "unauthenticated"]
     deny = {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
     old["Resources"]["DefaultRole"]["Properties"]["Policies"][0]["PolicyDocument"][
         "Statement"
@@ -106,6 +106,15 @@ def editors_trust(body: Body) -> Body:
     role = body["Resources"]["EditorsRole"]["Properties"]
     trust: Body = role["AssumeRolePolicyDocument"]["Statement"][0]
     return trust
+
+
+USER_POOL_PROVIDER = {"Fn::GetAtt": ["UserPool", "ProviderName"]}
+
+
+def set_amr(body: Body, value: Any) -> None:
+    editors_trust(body)["Condition"]["ForAnyValue:StringLike"][
+        "cognito-identity.amazonaws.com:amr"
+    ] = value
 
 
 def add_statement(statement: Body) -> Edit:
@@ -244,6 +253,15 @@ WIDENING: dict[str, tuple[Edit, Edit]] = {
             "StringEqualsIfExists", editors_trust(body)["Condition"].pop("StringEquals")
         ),
     ),
+    "trust amr provider -> authenticated (every identity of the pool)": (
+        no_edit,
+        lambda body: set_amr(body, "authenticated"),
+    ),
+    "trust amr provider -> *": (no_edit, lambda body: set_amr(body, "*")),
+    "trust amr authenticated -> unauthenticated": (
+        lambda body: set_amr(body, "authenticated"),
+        lambda body: set_amr(body, "unauthenticated"),
+    ),
     # 3. who reaches which role
     "rules reordered": (google_rules, chain(google_rules, reverse_rules)),
     "group precedence 20 -> 1": (no_edit, precedence(1)),
@@ -315,6 +333,14 @@ NARROWING: dict[str, tuple[Edit, Edit]] = {
         add_statement({"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}),
         add_statement({"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
     ),
+    "trust amr authenticated -> the user pool provider": (
+        lambda body: set_amr(body, "authenticated"),
+        no_edit,
+    ),
+    "trust amr authenticated -> two providers": (
+        lambda body: set_amr(body, "authenticated"),
+        lambda body: set_amr(body, [USER_POOL_PROVIDER, "accounts.google.com"]),
+    ),
     "permissions boundary added": (
         no_edit,
         editors_property("PermissionsBoundary", "arn:aws:iam::123456789012:policy/boundary"),
@@ -367,3 +393,16 @@ def test_a_new_role_no_identity_pool_trusts_widens_like_its_grants(tmp_path: Pat
     assert "WIDENS  new role (no identity pool trusts it" in output
     assert "WIDENS  + Allow s3:* on *" in output
     assert "narrows" not in output
+
+
+def test_pinning_amr_to_providers_narrows_and_unpinning_it_widens(tmp_path: Path) -> None:
+    """Issue 11's fix reads as narrowing (a provider in amr means a signed-in identity), and
+    its reverse as widening: every identity of the pool reaches the role again."""
+    pin = NARROWING["trust amr authenticated -> the user pool provider"]
+    code, output = run_diff(tmp_path, *pin)
+    assert code == 0, output
+    assert "narrows ~ trust: Allow Federated:cognito-identity.amazonaws.com" in output
+    assert "sts:AssumeRoleWithWebIdentity: conditions no looser" in output
+    code, output = run_diff(tmp_path, pin[1], pin[0])
+    assert code == 1
+    assert "amr widened to also accept ['authenticated']" in output

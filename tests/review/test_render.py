@@ -17,7 +17,8 @@ def test_markdown_shows_paths_roles_acknowledgements_and_scans(
     assert "```mermaid\nflowchart LR" in text
     assert '-- "group admins (10)" -->' in text
     assert "| admins | 10 | `idpools-sandbox-admins` |" in text
-    assert "### Warnings\n\nNone." in text
+    warnings = [f"- **{r.kind}** ({r.where}): {r.message}" for r in default_review.risks]
+    assert "### Warnings\n\n" + ("\n".join(warnings) or "None.") + "\n\n" in text
     # Policy variables stay visible, in code spans so Markdown leaves <...> alone.
     assert "/tenants/${aws:PrincipalTag/tenant}/*" in text
     assert "| checkov | not run | .venv-checkov missing |" in text
@@ -32,7 +33,9 @@ def test_json_has_roles_with_who_reaches_them(default_review: StackReview) -> No
         "user pool UsersPoolBFC35D3B (client UsersPoolAppClient6D1F6D8A) / group viewers"
     ]
     assert by_name["idpools-sandbox-viewers"]["tag_session"] is True
-    assert stack["risks"] == []
+    assert [(r["kind"], r["where"]) for r in stack["risks"]] == [
+        (r.kind, r.where) for r in default_review.risks
+    ]
 
 
 def test_a_synth_with_path_metadata_names_construct_paths(path_review: StackReview) -> None:

@@ -1,22 +1,38 @@
-"""Warnings: none for the shipped config; exactly the risks a template has."""
+"""Warnings: exactly the risks a template has, the shipped config's included."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from review import risks
 from review.report import StackReview
-from tests.review.conftest import fixture, review_of
+from tests.review.conftest import fixture, review_of, roles_open_to_any_identity
+from tests.support.template import Synth
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "review.md"
 
 
 def kinds(review: StackReview) -> list[str]:
     return sorted(r.kind for r in review.risks)
 
 
-def test_the_shipped_config_gives_no_warnings(default_review: StackReview) -> None:
-    assert default_review.risks == []
+def test_the_shipped_config_warns_only_of_roles_open_to_any_identity(
+    synth: Synth, default_review: StackReview
+) -> None:
+    """No warning but one per role whose trust admits any signed-in identity (none once the
+    group roles pin their providers; expected from the template, not assumed)."""
+    body = json.loads(
+        (synth.outdir / f"{synth.default_config.stack_name}.template.json").read_text()
+    )
+    expected = roles_open_to_any_identity(body, default_review.stack)
+    assert [(r.kind, r.where) for r in default_review.risks] == [
+        (risks.OPEN_TRUST, name) for name in expected
+    ]
 
 
 def test_guest_a_contains_rule_and_a_wildcard_action_give_exactly_those_warnings() -> None:
@@ -29,11 +45,14 @@ def test_guest_a_contains_rule_and_a_wildcard_action_give_exactly_those_warnings
 
 
 def test_all_providers_example_warns_of_partial_matches_and_the_twitter_secret(
-    providers_review: StackReview,
+    all_providers: dict[str, Any], providers_review: StackReview
 ) -> None:
+    open_roles = roles_open_to_any_identity(all_providers, providers_review.stack)
     assert kinds(providers_review) == sorted(
         [risks.PARTIAL, risks.PARTIAL, risks.PARTIAL, risks.TWITTER_SECRET]
+        + [risks.OPEN_TRUST] * len(open_roles)
     )
+    assert [r.where for r in providers_review.risks if r.kind == risks.OPEN_TRUST] == open_roles
 
 
 def with_rule(claim: str, match_type: str = "Equals") -> dict[str, Any]:
@@ -174,3 +193,152 @@ def test_an_allow_with_not_action_is_a_wildcard() -> None:
     [risk] = review_of(body).risks
     assert (risk.kind, risk.where) == (risks.WILDCARD, "EditorsRole")
     assert "NotAction [iam:*]" in risk.message
+
+
+def test_every_rule_has_its_own_kind_and_a_row_in_the_docs() -> None:
+    kinds_ = [r.kind for r in risks.RULES]
+    assert len(set(kinds_)) == len(kinds_)
+    documented = re.findall(r"^   \| `([a-z-]+)` \|", DOCS.read_text(), re.MULTILINE)
+    assert documented == kinds_
+
+
+AMR = "cognito-identity.amazonaws.com:amr"
+AUD = "cognito-identity.amazonaws.com:aud"
+
+
+def trust_condition(body: dict[str, Any], role: str = "EditorsRole") -> dict[str, Any]:
+    condition: dict[str, Any] = body["Resources"][role]["Properties"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ][0]["Condition"]
+    return condition
+
+
+def with_amr(condition: dict[str, Any]) -> dict[str, Any]:
+    body = fixture("base")
+    trust = trust_condition(body)
+    del trust["ForAnyValue:StringLike"]
+    trust.update(condition)
+    return body
+
+
+@pytest.mark.parametrize(
+    "amr",
+    [
+        {"ForAnyValue:StringLike": {AMR: "authenticated"}},
+        {"ForAnyValue:StringLike": {AMR: "*"}},
+        {"ForAnyValue:StringLike": {AMR: ["graph.facebook.com", "auth*"]}},
+        {"ForAnyValue:StringEquals": {AMR: "authenticated"}},
+        {"ForAnyValue:StringNotLike": {AMR: "unauthenticated"}},
+        {},  # no amr condition at all
+    ],
+)
+def test_a_role_any_identity_of_the_pool_may_assume_is_named_with_every_provider(
+    amr: dict[str, Any],
+) -> None:
+    body = with_amr(amr)
+    props = body["Resources"]["Pool"]["Properties"]
+    props["SupportedLoginProviders"] = {"accounts.google.com": "cid"}
+    props["DeveloperProviderName"] = "login.example.app"
+    [risk] = [r for r in review_of(body).risks if r.kind == risks.OPEN_TRUST]
+    assert risk.where == "EditorsRole"
+    for provider in (
+        "user pool UserPool (client Client)",
+        "accounts.google.com",
+        "developer provider login.example.app",
+    ):
+        assert provider in risk.message
+
+
+@pytest.mark.parametrize(
+    "amr",
+    [
+        {"ForAnyValue:StringLike": {AMR: {"Fn::GetAtt": ["UserPool", "ProviderName"]}}},
+        {"ForAnyValue:StringLike": {AMR: ["graph.facebook.com", "accounts.google.com"]}},
+        {"ForAnyValue:StringEquals": {AMR: "*"}},  # Equals: a literal star, no wildcard
+        {"ForAllValues:StringLike": {AMR: ["authenticated", "graph.facebook.com"]}},
+        {"ForAnyValue:StringLike": {AMR: "unauthenticated"}},
+    ],
+)
+def test_a_role_pinned_to_providers_is_not_open(amr: dict[str, Any]) -> None:
+    assert [r for r in review_of(with_amr(amr)).risks if r.kind == risks.OPEN_TRUST] == []
+
+
+def test_the_default_roles_and_another_pools_roles_may_trust_any_identity() -> None:
+    body = fixture("base")  # DefaultRole trusts amr authenticated: it is the default
+    assert kinds(review_of(body)) == []
+    trust = trust_condition(body)
+    trust["ForAnyValue:StringLike"][AMR] = "authenticated"
+    trust["StringEquals"][AUD] = "us-east-1:11111111-2222-3333-4444-555555555555"
+    assert kinds(review_of(body)) == []
+
+
+@pytest.mark.parametrize(
+    ("aud", "gap"),
+    [
+        (None, "no aud condition"),
+        ({"StringLike": {AUD: "*"}}, "aud only under StringLike *"),
+        ({"StringLike": {AUD: "us-east-1:*"}}, "aud only under StringLike us-east-1:*"),
+        ({"StringNotEquals": {AUD: "us-east-1:x"}}, "aud only under StringNotEquals"),
+    ],
+)
+def test_a_trust_without_a_pinned_aud_is_flagged(aud: dict[str, Any] | None, gap: str) -> None:
+    body = fixture("base")
+    trust = trust_condition(body, "GuestRole")  # a default role: flagged all the same
+    del trust["StringEquals"]
+    trust.update(aud or {})
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.UNPINNED_TRUST, "GuestRole")
+    assert gap in risk.message
+
+
+def test_an_exact_string_like_aud_is_pinned_and_a_missing_amr_is_not() -> None:
+    body = fixture("base")
+    trust = trust_condition(body, "DefaultRole")
+    trust["StringLike"] = {AUD: {"Ref": "Pool"}}
+    del trust["StringEquals"]
+    assert kinds(review_of(body)) == []
+    del trust["ForAnyValue:StringLike"]
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.UNPINNED_TRUST, "DefaultRole")
+    assert "no amr condition" in risk.message
+
+
+@pytest.mark.parametrize(
+    ("value", "warns"),
+    [(False, True), ("false", True), (None, True), ({"Ref": "Check"}, True), ("true", False)],
+)
+def test_a_user_pool_provider_without_the_server_side_token_check(value: Any, warns: bool) -> None:
+    body = fixture("base")
+    [entry] = body["Resources"]["Pool"]["Properties"]["CognitoIdentityProviders"]
+    entry.pop("ServerSideTokenCheck")
+    if value is not None:
+        entry["ServerSideTokenCheck"] = value
+    found = [(r.kind, r.where) for r in review_of(body).risks]
+    assert found == (
+        [(risks.TOKEN_CHECK, "Pool / user pool UserPool (client Client)")] if warns else []
+    )
+
+
+def test_self_sign_up_with_group_roles_names_what_strangers_get() -> None:
+    body = fixture("base")
+    body["Resources"]["UserPool"]["Properties"] = {}  # AllowAdminCreateUserOnly absent: false
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.SELF_SIGN_UP, "UserPool")
+    assert "(editors)" in risk.message
+    assert "the default authenticated role DefaultRole of Pool" in risk.message
+    assert "EditorsRole" not in risk.message  # group membership is the administrators'
+    trust_condition(body)["ForAnyValue:StringLike"][AMR] = "authenticated"
+    found = {r.kind: r for r in review_of(body).risks}
+    assert (
+        "EditorsRole (its trust admits any identity of Pool)" in found[risks.SELF_SIGN_UP].message
+    )
+
+
+def test_self_sign_up_without_group_roles_is_not_flagged() -> None:
+    body = fixture("base")
+    body["Resources"]["UserPool"]["Properties"] = {
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": "false"}
+    }
+    assert kinds(review_of(body)) == [risks.SELF_SIGN_UP]
+    del body["Resources"]["EditorsGroup"]["Properties"]["RoleArn"]
+    assert kinds(review_of(body)) == []
