@@ -25,6 +25,7 @@ ENVIRONMENT = {
     "TOKEN_SECONDS": "900",
     "MAX_FAILED_ATTEMPTS": "5",
     "LOCKOUT_SECONDS": "900",
+    "TAG_TRANSFORMS": '{"tenant": ["strip", "lower"]}',
     "POWERTOOLS_SERVICE_NAME": "developer-auth",
     "POWERTOOLS_METRICS_NAMESPACE": "bench",
     "AWS_DEFAULT_REGION": "eu-west-1",

@@ -27,3 +27,5 @@ HOOK_SETTINGS = {
 }
 
 DEVELOPER_PROVIDER = "login.example.test"
+# The developer sign-in's tag rules for the shipped config: tag tenant <- claim tenant.
+TAG_TRANSFORMS = {"tenant": ["strip", "lower"]}
