@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 # STS API reference, AssumeRole ("Tags", type Tag) and the IAM user guide's "Passing session
 # tags in AWS STS": at most 50 tags, keys 1-128 and values 0-256 characters of letters, digits,
@@ -28,7 +28,7 @@ WILDCARDS = frozenset("*?$")
 
 # A copy of the hook's transforms (lambdas/pre_token_generation/app.py, ``transform``).
 _SEPARATORS = re.compile(r"[,\s]+")
-_STEPS = {"strip": str.strip, "lower": str.lower}
+_STEPS: dict[str, Callable[[str], str]] = {"strip": str.strip, "lower": str.lower}
 STEPS = frozenset({*_STEPS, "split"})
 
 
