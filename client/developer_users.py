@@ -4,8 +4,13 @@
 
 Commands: ``add USERNAME [--tag key=value ...]``, ``set-password USERNAME``, ``disable``,
 ``enable``, ``unlock`` and ``list``. The table is found through the stack's ``UserTableName``
-output. Passwords are read from a prompt, or from standard input with ``--password-stdin``,
-never from the command line (where shell history and ``ps`` would keep them).
+output, and tags are normalized with its ``DeveloperTagTransforms`` (the rules sign-in
+applies), so ``--tag`` needs ``--stack``. Passwords are read from a prompt, or from standard
+input with ``--password-stdin``, never from the command line (where shell history and ``ps``
+would keep them).
+
+A user is a record with a ``userId``; records without one only count an unknown username's
+failed sign-ins (and expire through TTL), so no command treats them as users.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from lambdas.developer_auth import passwords
+from lambdas.developer_auth import passwords, tags
 
 DEFAULT_STACK = "idpools-sandbox"
 
@@ -30,15 +35,20 @@ class UsageError(Exception):
     """A mistake the operator can fix; printed without a traceback."""
 
 
-def table_name_from_stack(stack: str, cloudformation: Any) -> str:
+Transforms = dict[str, tuple[str, ...]]
+
+
+def user_store_from_stack(stack: str, cloudformation: Any) -> tuple[str, Transforms]:
+    """The user table's name and the tag transforms sign-in applies."""
     try:
         [description] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
         raise UsageError(f"stack {stack!r} not found: deploy it, or pass --table") from error
     outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
-    if "UserTableName" not in outputs:
-        raise UsageError(f"stack {stack!r} has no UserTableName output; pass --table")
-    return str(outputs["UserTableName"])
+    for key in ("UserTableName", "DeveloperTagTransforms"):
+        if key not in outputs:
+            raise UsageError(f"stack {stack!r} has no {key} output: deploy this version")
+    return str(outputs["UserTableName"]), tags.parse_transforms(outputs["DeveloperTagTransforms"])
 
 
 def read_password(from_stdin: bool) -> str:
@@ -54,14 +64,21 @@ def read_password(from_stdin: bool) -> str:
     return password
 
 
-def parse_tags(pairs: Sequence[str]) -> dict[str, str]:
-    tags = {}
+def parse_tags(pairs: Sequence[str], transforms: Transforms | None) -> dict[str, str]:
+    """key=value pairs, normalized and checked as sign-in will (tenant=ACME is stored as acme);
+    what sign-in would refuse is refused here."""
+    if pairs and transforms is None:
+        raise UsageError("--tag needs the stack's tag rules: pass --stack, not --table")
+    raw = {}
     for pair in pairs:
         key, separator, value = pair.partition("=")
         if not separator or not key or not value:
             raise UsageError(f"--tag {pair!r}: write it as key=value, for example tenant=acme")
-        tags[key] = value
-    return tags
+        raw[key] = value
+    try:
+        return tags.normalize(raw, transforms or {})
+    except tags.TagError as error:
+        raise UsageError(f"--tag {error}") from None
 
 
 def username(raw: str) -> str:
@@ -70,13 +87,20 @@ def username(raw: str) -> str:
     return raw.lower()
 
 
-def run(args: argparse.Namespace, table: Any, out: Any = sys.stdout) -> None:
+def run(
+    args: argparse.Namespace,
+    table: Any,
+    out: Any = sys.stdout,
+    transforms: Transforms | None = None,
+) -> None:
     name = username(args.username) if hasattr(args, "username") else ""
-    exists = "attribute_exists(username)"
+    exists = "attribute_exists(userId)"
     try:
         if args.command == "add":
-            item = new_user(name, read_password(args.password_stdin), parse_tags(args.tag))
-            table.put_item(Item=item, ConditionExpression="attribute_not_exists(username)")
+            user_tags = parse_tags(args.tag, transforms)
+            item = new_user(name, read_password(args.password_stdin), user_tags)
+            # Replaces an unknown username's failure record, TTL attribute included.
+            table.put_item(Item=item, ConditionExpression="attribute_not_exists(userId)")
             print(f"added {name} (user id {item['userId']})", file=out)
         elif args.command == "set-password":
             table.update_item(
@@ -136,7 +160,8 @@ def list_users(table: Any, out: Any) -> None:
     print("username\tuser id\tdisabled\tfailed\tlocked\ttags", file=out)
     while True:
         page = table.scan(**scan)
-        for item in sorted(page["Items"], key=lambda i: i["username"]):
+        users = [item for item in page["Items"] if "userId" in item]
+        for item in sorted(users, key=lambda i: i["username"]):
             locked = float(item.get("lockedUntil", 0)) > now and int(item.get("failedAttempts", 0))
             tags = ",".join(f"{k}={v}" for k, v in sorted(item.get("principalTags", {}).items()))
             print(
@@ -172,8 +197,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     session = boto3.Session(region_name=args.region)
     try:
-        name = args.table or table_name_from_stack(args.stack, session.client("cloudformation"))
-        run(args, session.resource("dynamodb").Table(name))
+        name, transforms = (
+            (args.table, None)
+            if args.table
+            else user_store_from_stack(args.stack, session.client("cloudformation"))
+        )
+        run(args, session.resource("dynamodb").Table(name), transforms=transforms)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

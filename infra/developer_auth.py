@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
@@ -20,6 +22,16 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$"
 # API Gateway allows 29 s; scrypt takes a fraction of a second at 512 MB.
 TIMEOUT_SECONDS = 10
 APIGATEWAY = "apigateway.amazonaws.com"
+TTL_ATTRIBUTE = "expiresAt"
+
+
+def tag_transforms(config: AppConfig) -> dict[str, list[str]]:
+    """Per principal tag, the transforms the hook applies to the claim the tag comes from, so a
+    developer user's tag is normalized as a pool user's is (tenant=ACME -> tenants/acme/)."""
+    claims = {claim.claim: claim.transforms for claim in config.token_hook.claims}
+    return {
+        tag: [str(step) for step in claims.get(claim, ())] for tag, claim in config.principal_tags
+    }
 
 
 class DeveloperAuth(Construct):
@@ -30,9 +42,10 @@ class DeveloperAuth(Construct):
     - The API validates the body against a JSON schema before the function runs, throttles the
       stage (``developerAuth.rateLimit`` / ``burstLimit``), writes access logs, answers CORS for
       ``developerAuth.corsOrigins`` only, and sits behind AWS WAF when ``developerAuth.waf``.
-    - The function may read and update this table and ask this identity pool for developer
-      tokens, nothing else. API Gateway may invoke it for ``POST /login`` on this stage of this
-      API, in this account, and nothing else.
+    - The function may update this table (each write reads the record back) and ask this
+      identity pool for developer tokens, nothing else. API Gateway may invoke it for
+      ``POST /login`` on this stage of this API, in this account, and nothing else.
+    - Records of unknown usernames expire through the table's TTL attribute.
     """
 
     def __init__(
@@ -56,6 +69,9 @@ class DeveloperAuth(Construct):
                 point_in_time_recovery_enabled=True
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            # Records of unknown usernames (failure counts only) expire; users never do, as
+            # lambdas/developer_auth/app.py explains.
+            time_to_live_attribute=TTL_ATTRIBUTE,
             deletion_protection=not config.is_sandbox,
             removal_policy=removal_policy,
         )
@@ -83,6 +99,7 @@ class DeveloperAuth(Construct):
                 "MAX_FAILED_ATTEMPTS": str(settings.max_failed_attempts),
                 "LOCKOUT_SECONDS": str(settings.lockout_minutes * 60),
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
+                "TAG_TRANSFORMS": json.dumps(tag_transforms(config), sort_keys=True),
                 "POWERTOOLS_SERVICE_NAME": "developer-auth",
                 "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
             },
@@ -90,7 +107,8 @@ class DeveloperAuth(Construct):
         self.function = function.function
         function.role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                # UpdateItem reads the record back (ReturnValues): no GetItem needed.
+                actions=["dynamodb:UpdateItem"],
                 resources=[self.table.table_arn],
             )
         )

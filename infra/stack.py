@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
@@ -9,7 +10,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.config import AppConfig
-from infra.developer_auth import DeveloperAuth
+from infra.developer_auth import DeveloperAuth, tag_transforms
 from infra.external_providers import ExternalProviders, groups_receiving_tags
 from infra.federation import Federation
 from infra.group_roles import GroupRoles
@@ -134,6 +135,8 @@ class IdentityPoolsStack(Stack):
             "DeveloperProviderName": config.developer_auth.provider_name,
             "LoginUrl": developers.api.url_for_path("/login"),
             "UserTableName": developers.table.table_name,
+            # The operator tool normalizes the tags it stores as sign-in does.
+            "DeveloperTagTransforms": json.dumps(tag_transforms(config), sort_keys=True),
             # One JSON document, so a client learns the group table without parsing names.
             "Groups": self.to_json_string(
                 [

@@ -119,10 +119,12 @@ def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
         "DeveloperProviderName",
         "LoginUrl",
         "UserTableName",
+        "DeveloperTagTransforms",
         "Groups",
     }
     assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}
     assert outputs["GuestAccess"]["Value"] == "false"
+    assert outputs["DeveloperTagTransforms"]["Value"] == '{"tenant": ["strip", "lower"]}'
     groups_json = outputs["Groups"]["Value"]["Fn::Join"][1]
     assert groups_json[0] == '[{"name":"admins","precedence":10,"roleArn":"'
 

@@ -1,11 +1,13 @@
 """Developer-authenticated sign-in: ``POST /login`` checks the team's own user store and hands
 out an identity pool token for the user's server-side id.
 
-Per request: one ``GetItem``, then either one ``GetOpenIdTokenForDeveloperIdentity`` (success;
-plus one write only if failures had been counted) or one conditional ``UpdateItem`` (any
-failure, unknown users included, so that every failure costs the same). Unknown user, wrong
-password and disabled user get the same 401; a locked account gets the same 429 whether or not
-the password was right. Passwords, hashes and tokens never reach a log line.
+Every attempt first reserves a guess: one conditional ``UpdateItem`` counts it and reads the
+record back, and is refused once ``maxFailedAttempts`` guesses are counted in the lock-out
+window, so no more than that many passwords are ever judged per window, however many requests
+race. Unknown usernames are counted the same way, in records that DynamoDB TTL removes later, so
+they answer exactly as real users do: 401 for the first failures, then 429. A success gives its
+reservation back and asks for the token (three calls); a failure costs the reservation alone.
+Passwords, hashes, tokens and tag values never reach a log line.
 """
 
 from __future__ import annotations
@@ -27,17 +29,22 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 try:  # as a package (tests, the operator tool)
-    from . import passwords
+    from . import passwords, tags
 except ImportError:  # in Lambda, where the function's folder is the import root
     import passwords
+    import tags
 
 MAX_BODY_BYTES = 1024
 JSON_CONTENT = re.compile(r"^application/json\s*(;.*)?$", re.IGNORECASE)
 INVALID = {"error": "invalid username or password"}
 LOCKED = {"error": "too many failed sign-ins; try again later"}
+# A stored record the function will not act on (a tag STS or the hook would refuse): a data
+# problem on the server side, for the operator to fix; the caller learns nothing more.
+UNAVAILABLE = {"error": "sign-in failed on the server; contact the administrator"}
 # Unknown users are checked against this, so that they cost the same scrypt work as real ones.
 DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))
 
@@ -59,6 +66,10 @@ class Settings:
     max_failed_attempts: int
     lockout_seconds: int
     cors_origins: tuple[str, ...]
+    # Per tag key, the transforms of the claim that tag comes from for user pool users
+    # (config.tokenHook.claims through config.principalTags), so both kinds of user get the same
+    # tenant tag.
+    tag_transforms: dict[str, tuple[str, ...]]
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,6 +82,7 @@ class Settings:
             max_failed_attempts=int(env["MAX_FAILED_ATTEMPTS"]),
             lockout_seconds=int(env["LOCKOUT_SECONDS"]),
             cors_origins=tuple(filter(None, env.get("CORS_ORIGINS", "").split(","))),
+            tag_transforms=tags.parse_transforms(env["TAG_TRANSFORMS"]),
         )
 
 
@@ -80,6 +92,8 @@ class Outcome:
     body: dict[str, Any]
     headers: dict[str, str]
     metric: str
+    # Why the function refused to act, for the log (no secret, no tag value).
+    problem: str = ""
 
 
 def parse_credentials(
@@ -112,6 +126,33 @@ def parse_credentials(
     return username.lower(), password
 
 
+# Counts a guess while the window allows one. The window slides: each counted guess moves its
+# end to now + lockoutSeconds. expiresAt is the table's TTL attribute: a record without a
+# userId (an unknown username) gets the window's end, a Number, so DynamoDB deletes it once
+# expired; a user keeps a copy of its userId there, a String, which TTL ignores ("Using DynamoDB
+# Time to Live", DynamoDB developer guide: a TTL attribute that is not a Number is ignored).
+COUNT = (
+    "SET lockedUntil = :until, expiresAt = if_not_exists(userId, :until) ADD failedAttempts :one"
+)
+OPEN = (
+    "(attribute_not_exists(lockedUntil) OR lockedUntil > :now) "
+    "AND (attribute_not_exists(failedAttempts) OR failedAttempts < :max)"
+)
+# The window is over: the count starts again at this guess, once, whoever races for it.
+RESTART = (
+    "SET failedAttempts = :one, lockedUntil = :until, expiresAt = if_not_exists(userId, :until)"
+)
+# Each refused restart means another request restarted the window first; past this many the
+# answer is 429 (fail closed) rather than spin.
+RESTART_ROUNDS = 3
+_DESERIALIZE = TypeDeserializer().deserialize
+
+
+def is_user(item: dict[str, Any]) -> bool:
+    """Records of unknown usernames carry counters only: never a password hash or user id."""
+    return "passwordHash" in item and "userId" in item
+
+
 class SignIn:
     """The sign-in policy over the user table and the identity pool; the clock is injectable."""
 
@@ -125,38 +166,31 @@ class SignIn:
         self.settings, self.table, self.identity, self.clock = settings, table, identity, clock
 
     def __call__(self, username: str, password: str) -> Outcome:
-        item = self.table.get_item(Key={"username": username}, ConsistentRead=True).get("Item")
-        now = self.clock()
+        now = int(self.clock())
+        item, locked_until = self._reserve(username, now)
         if item is None:
-            passwords.verify_password(password, DUMMY_HASH)
-            self._record_failure(username, None, now)
-            return self._invalid()
-        correct = passwords.verify_password(password, item["passwordHash"])
-        stored_failures = int(item.get("failedAttempts", 0))
-        locked_until = float(item.get("lockedUntil", 0))
-        failed = stored_failures
-        if failed >= self.settings.max_failed_attempts:
-            if now < locked_until:
-                return self._locked(locked_until - now)
-            failed = 0  # the lock-out is over; _record_failure restarts the count too
-        if item.get("disabled") or not correct:
-            self._record_failure(username, item, now)
-            if not item.get("disabled") and failed + 1 >= self.settings.max_failed_attempts:
-                return self._locked(self.settings.lockout_seconds)
-            return self._invalid()
-        if stored_failures:
-            self.table.update_item(
-                Key={"username": username},
-                UpdateExpression="SET failedAttempts = :zero REMOVE lockedUntil",
-                ExpressionAttributeValues={":zero": 0},
+            # Refused before any password is judged: the same answer for every username.
+            return self._locked(locked_until - now)
+        stored = item.get("passwordHash") if is_user(item) else None
+        # Unknown usernames cost the same scrypt work, against a hash no password matches.
+        correct = passwords.verify_password(password, stored or DUMMY_HASH) and stored is not None
+        if not correct or item.get("disabled"):
+            return Outcome(401, INVALID, {}, "SignInFailed")
+        try:
+            principal_tags = tags.normalize(
+                item.get("principalTags", {}), self.settings.tag_transforms
             )
+        except tags.TagError as error:
+            # Stored data no session may carry: refuse rather than pass it on or trim it.
+            return Outcome(500, UNAVAILABLE, {}, "SignInDataError", f"stored {error}")
+        self._release(username, item["failedAttempts"])
         request: dict[str, Any] = {
             "IdentityPoolId": self.settings.identity_pool_id,
             "Logins": {self.settings.provider_name: item["userId"]},
             "TokenDuration": self.settings.token_seconds,
         }
-        if item.get("principalTags"):
-            request["PrincipalTags"] = dict(item["principalTags"])
+        if principal_tags:
+            request["PrincipalTags"] = principal_tags
         answer = self.identity.get_open_id_token_for_developer_identity(**request)
         body = {
             "identityId": answer["IdentityId"],
@@ -165,40 +199,77 @@ class SignIn:
         }
         return Outcome(200, body, {"Cache-Control": "no-store"}, "SignInSucceeded")
 
-    def _record_failure(self, username: str, item: dict[str, Any] | None, now: float) -> None:
-        """One conditional write. Unknown users get the same write, refused by its condition."""
-        until = int(now + self.settings.lockout_seconds)
-        seen = int(item.get("failedAttempts", 0)) if item else 0
-        try:
-            if seen >= self.settings.max_failed_attempts:
-                # The last lock-out is over: counting starts again.
-                self.table.update_item(
-                    Key={"username": username},
-                    UpdateExpression="SET failedAttempts = :one, lockedUntil = :until",
-                    ConditionExpression="failedAttempts = :seen",
+    def _reserve(self, username: str, now: int) -> tuple[dict[str, Any] | None, int]:
+        """One conditional write per attempt (two when a window has ended): the record after the
+        guess was counted, or None and when the lock-out ends.
+
+        DynamoDB applies a conditional UpdateItem atomically to the item, and returns the item
+        as it was when the condition failed if asked to (API reference, UpdateItem:
+        ReturnValuesOnConditionCheckFailure), so no read precedes the write. An expired window
+        is recognised by lockedUntil, never by TTL: DynamoDB deletes expired items only within
+        a few days, and until then they still show up in reads ("Time to Live", DynamoDB
+        developer guide).
+        """
+        until = now + self.settings.lockout_seconds
+        key = {"username": username}
+        returns = {"ReturnValues": "ALL_NEW", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        for _ in range(RESTART_ROUNDS):
+            try:
+                return self.table.update_item(
+                    Key=key,
+                    UpdateExpression=COUNT,
+                    ConditionExpression=OPEN,
                     ExpressionAttributeValues={
                         ":one": 1,
                         ":until": until,
-                        ":seen": seen,
+                        ":now": now,
+                        ":max": self.settings.max_failed_attempts,
                     },
-                )
+                    **returns,
+                )["Attributes"], until
+            except ClientError as error:
+                old = _refused(error)
+            if "lockedUntil" in old and old["lockedUntil"] > now:
+                return None, int(old["lockedUntil"])
+            if "lockedUntil" in old:
+                condition, seen = "lockedUntil = :seen", {":seen": old["lockedUntil"]}
             else:
-                self.table.update_item(
-                    Key={"username": username},
-                    UpdateExpression="SET lockedUntil = :until ADD failedAttempts :one",
-                    ConditionExpression="attribute_exists(username)",
-                    ExpressionAttributeValues={":one": 1, ":until": until},
-                )
-        except ClientError as error:
-            # Unknown user, or a concurrent failure already restarted the count.
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+                condition, seen = "attribute_not_exists(lockedUntil)", {}
+            try:
+                return self.table.update_item(
+                    Key=key,
+                    UpdateExpression=RESTART,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues={":one": 1, ":until": until, **seen},
+                    **returns,
+                )["Attributes"], until
+            except ClientError as error:
+                _refused(error)
+        return None, until
 
-    def _invalid(self) -> Outcome:
-        return Outcome(401, INVALID, {}, "SignInFailed")
+    def _release(self, username: str, seen: int) -> None:
+        """A success clears the count, unless another attempt was counted since this one: then
+        the count stands, ours included (one write either way)."""
+        try:
+            self.table.update_item(
+                Key={"username": username},
+                UpdateExpression="SET failedAttempts = :zero REMOVE lockedUntil",
+                ConditionExpression="failedAttempts = :seen",
+                ExpressionAttributeValues={":zero": 0, ":seen": seen},
+            )
+        except ClientError as error:
+            _refused(error)
 
     def _locked(self, seconds: float) -> Outcome:
         return Outcome(429, LOCKED, {"Retry-After": str(max(1, int(seconds)))}, "SignInLocked")
+
+
+def _refused(error: ClientError) -> dict[str, Any]:
+    """The item a refused condition returned (empty if there was none); anything else raises."""
+    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        raise error
+    raw = error.response.get("Item") or {}
+    return {name: _DESERIALIZE(value) for name, value in raw.items()}
 
 
 def pseudonym(username: str) -> str:
@@ -240,7 +311,10 @@ def login() -> Response:
     )
     outcome = SIGN_IN(username, password)
     metrics.add_metric(outcome.metric, MetricUnit.Count, 1)
-    logger.info("Sign-in", status=outcome.status, user=pseudonym(username))
+    if outcome.problem:
+        logger.error("Sign-in refused", problem=outcome.problem, user=pseudonym(username))
+    else:
+        logger.info("Sign-in", status=outcome.status, user=pseudonym(username))
     return _json(outcome.status, outcome.body, outcome.headers)
 
 

@@ -16,6 +16,9 @@ from lambdas.developer_auth import passwords
 
 TABLE = "idpools-test-users"
 PASSWORD = "operator-chosen passphrase"
+TRANSFORMS = {"tenant": ("strip", "lower")}
+# What sign-in leaves behind for a username that does not exist (lambdas/developer_auth).
+UNKNOWN_RECORD = {"username": "ghost", "failedAttempts": 2, "lockedUntil": 4_000_000_000}
 
 
 @pytest.fixture
@@ -32,7 +35,7 @@ def table() -> Iterator[Any]:
 def run(table: Any, *argv: str, stdin: str = "", monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     out = io.StringIO()
-    tool.run(tool.parser().parse_args(["--table", TABLE, *argv]), table, out)
+    tool.run(tool.parser().parse_args(["--stack", "s", *argv]), table, out, TRANSFORMS)
     return out.getvalue()
 
 
@@ -84,6 +87,53 @@ def test_commands_on_unknown_users_fail_clearly(table, monkeypatch) -> None:
     assert table.scan()["Items"] == []
 
 
+def test_a_failure_record_of_an_unknown_username_is_never_a_user(table, monkeypatch) -> None:
+    table.put_item(Item={**UNKNOWN_RECORD, "expiresAt": 4_000_000_000})
+    for command in ("disable", "enable", "unlock"):
+        with pytest.raises(tool.UsageError, match="'ghost' does not exist"):
+            run(table, command, "ghost", monkeypatch=monkeypatch)
+    with pytest.raises(tool.UsageError, match="'ghost' does not exist"):
+        run(table, "set-password", "ghost", "--password-stdin", stdin=PASSWORD,
+            monkeypatch=monkeypatch)  # fmt: skip
+    assert "ghost" not in run(table, "list", monkeypatch=monkeypatch)
+    run(table, "add", "ghost", "--password-stdin", stdin=PASSWORD, monkeypatch=monkeypatch)
+    item = table.get_item(Key={"username": "ghost"})["Item"]
+    # Replaced whole: no count carried over, and no TTL attribute left to delete the user.
+    assert set(item) == {"username", "userId", "passwordHash", "failedAttempts", "disabled"}
+    assert item["failedAttempts"] == 0
+
+
+def test_tags_are_stored_as_sign_in_will_pass_them(table, monkeypatch) -> None:
+    run(table, "add", "bob", "--password-stdin", "--tag", "tenant= ACME", "--tag", "Team=Blue",
+        stdin=PASSWORD, monkeypatch=monkeypatch)  # fmt: skip
+    item = table.get_item(Key={"username": "bob"})["Item"]
+    assert item["principalTags"] == {"tenant": "acme", "Team": "Blue"}
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        (["tenant=a*"], "IAM policy wildcard"),
+        (["tenant=" + "x" * 257], "0 to 256 characters"),
+        (["tenant=acme;drop"], "only letters, digits"),
+        ([f"k{n}=v" for n in range(51)], "at most 50"),
+    ],
+    ids=["wildcard", "257 characters", "bad character", "51 tags"],
+)
+def test_tags_sign_in_would_refuse_are_refused(table, monkeypatch, tags, message) -> None:
+    argv = [arg for tag in tags for arg in ("--tag", tag)]
+    with pytest.raises(tool.UsageError, match=message):
+        run(table, "add", "bob", "--password-stdin", *argv, stdin=PASSWORD,
+            monkeypatch=monkeypatch)  # fmt: skip
+    assert table.scan()["Items"] == []
+
+
+def test_tags_need_the_stacks_rules() -> None:
+    with pytest.raises(tool.UsageError, match="pass --stack"):
+        tool.parse_tags(["tenant=acme"], None)
+    assert tool.parse_tags([], None) == {}
+
+
 def test_password_is_never_an_argument() -> None:
     with pytest.raises(SystemExit):
         tool.parser().parse_args(["add", "bob", "--password", PASSWORD])
@@ -110,10 +160,16 @@ def test_the_table_is_found_through_the_stack_outputs() -> None:
             TemplateBody=json.dumps(
                 {
                     "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-                    "Outputs": {"UserTableName": {"Value": TABLE}},
+                    "Outputs": {
+                        "UserTableName": {"Value": TABLE},
+                        "DeveloperTagTransforms": {"Value": '{"tenant": ["strip", "lower"]}'},
+                    },
                 }
             ),
         )
-        assert tool.table_name_from_stack("idpools-sandbox", cloudformation) == TABLE
+        assert tool.user_store_from_stack("idpools-sandbox", cloudformation) == (
+            TABLE,
+            TRANSFORMS,
+        )
         with pytest.raises(tool.UsageError, match="stack 'nope' not found"):
-            tool.table_name_from_stack("nope", cloudformation)
+            tool.user_store_from_stack("nope", cloudformation)

@@ -170,11 +170,19 @@ def test_brute_force_on_the_developer_sign_in_ends_in_the_lockout(
     table.put_item(Item=new_user("brute.target", DEMO_PASSWORD, {}))
     url = seeded.outputs.login_url
 
-    answers = [post_login(url, "brute.target", f"Guess-{n:04d}-Passw0rd!")[0] for n in range(5)]
+    answers = [post_login(url, "brute.target", f"Guess-{n:04d}-Passw0rd!")[0] for n in range(6)]
     after, body = post_login(url, "brute.target", DEMO_PASSWORD)
 
-    assert answers == [401, 401, 401, 401, 429]
+    assert answers == [401, 401, 401, 401, 401, 429]  # maxFailedAttempts = 5 guesses judged
     assert (after, body) == (429, {"error": "too many failed sign-ins; try again later"})
+
+
+def test_an_unknown_username_locks_out_like_a_real_one(seeded: Seeded) -> None:
+    url = seeded.outputs.login_url
+
+    answers = [post_login(url, "nobody.here", f"Guess-{n:04d}-Passw0rd!") for n in range(7)]
+
+    assert [status for status, _ in answers] == [401] * 5 + [429, 429]
 
 
 def test_a_bad_login_request_gets_a_4xx_naming_the_field(seeded: Seeded) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config
-from infra.developer_auth import STAGE
+from infra.developer_auth import STAGE, TTL_ATTRIBUTE, tag_transforms
+from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.template import Synth, Template, only, permission_for, resources, under
 
 
@@ -42,6 +44,31 @@ def test_user_table_is_on_demand_recoverable_encrypted(
     _, prod = under(variant, "AWS::DynamoDB::Table", "DeveloperAuthUsers")
     assert prod["DeletionPolicy"] == "Retain"
     assert prod["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_unknown_username_records_expire_through_the_tables_ttl(template: Template) -> None:
+    _, table = under(template, "AWS::DynamoDB::Table", "DeveloperAuthUsers")
+    assert table["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
+    # tests/lambdas/developer_auth/test_app.py checks the function writes this attribute.
+
+
+def test_tag_transforms_reach_the_function_from_the_hooks_claims(
+    synth: Synth, template: Template
+) -> None:
+    _, fn = under(template, "AWS::Lambda::Function", "DeveloperAuth")
+    environment = fn["Properties"]["Environment"]["Variables"]
+    assert json.loads(environment["TAG_TRANSFORMS"]) == TAG_TRANSFORMS  # tests/lambdas runs so
+    raw = shipped()
+    raw["principalTags"] = {"tenant": "tenant", "mail": "email", "team": "custom:tenant"}
+    raw["tokenHook"]["claims"][0]["transforms"] = ["lower"]
+    assert tag_transforms(parse_config(raw)) == {
+        "tenant": ["lower"],
+        "mail": ["strip", "lower"],
+        "team": [],  # the attribute itself, untransformed
+    }
 
 
 def test_stage_is_throttled_and_access_logged(synth: Synth) -> None:
@@ -118,7 +145,7 @@ def test_function_may_only_read_and_update_its_table_and_ask_for_developer_token
     ]
     assert statements == [
         {
-            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            "Action": "dynamodb:UpdateItem",
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [table_id, "Arn"]},
         },

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import os
 
-from tests.lambdas.settings import DEVELOPER_PROVIDER, HOOK_SETTINGS, TRIGGER_SETTINGS
+from tests.lambdas.settings import (
+    DEVELOPER_PROVIDER,
+    HOOK_SETTINGS,
+    TAG_TRANSFORMS,
+    TRIGGER_SETTINGS,
+)
 
 os.environ["HOOK_CONFIG"] = json.dumps(HOOK_SETTINGS)
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "idpools"
@@ -19,6 +24,8 @@ os.environ["TOKEN_SECONDS"] = "900"
 os.environ["MAX_FAILED_ATTEMPTS"] = "3"
 os.environ["LOCKOUT_SECONDS"] = "900"
 os.environ["CORS_ORIGINS"] = ""
+# As infra/developer_auth.py derives it from the shipped cdk.json (tests/infra checks that).
+os.environ["TAG_TRANSFORMS"] = json.dumps(TAG_TRANSFORMS)
 os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"

@@ -47,3 +47,6 @@ TRIGGER_SETTINGS = {
         },
     }
 }
+
+# The developer sign-in's tag rules for the shipped config: tag tenant <- claim tenant.
+TAG_TRANSFORMS = {"tenant": ["strip", "lower"]}

@@ -5,16 +5,26 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from moto import mock_aws
 
+from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
 from tests.lambdas.context import FakeContext
-from tests.lambdas.developer_auth.world import PASSWORD, USER_ID, WRONG, World
+from tests.lambdas.developer_auth.world import (
+    PASSWORD,
+    USER_ID,
+    WRONG,
+    World,
+    atomic_item_writes,
+)
 from tests.lambdas.settings import DEVELOPER_PROVIDER
 
 
@@ -74,18 +84,20 @@ def login(password: str = PASSWORD, username: str = "alice"):
     return call(request({"username": username, "password": password}))
 
 
-def test_success_returns_a_developer_token_with_exactly_two_calls(world: World) -> None:
+def test_success_returns_a_developer_token_with_three_calls(world: World) -> None:
     world.add_user()
     status, body, headers = login()
     assert status == 200
     assert set(body) == {"identityId", "token", "expiresIn"}
     assert body["expiresIn"] == 900
     assert headers["Cache-Control"] == "no-store"
-    assert world.recorder.calls == Counter(GetItem=1, GetOpenIdTokenForDeveloperIdentity=1)
+    # The reservation, its release, the token.
+    assert world.recorder.calls == Counter(UpdateItem=2, GetOpenIdTokenForDeveloperIdentity=1)
     sent = world.recorder.params["GetOpenIdTokenForDeveloperIdentity"]
     assert sent["Logins"] == {DEVELOPER_PROVIDER: USER_ID}  # the server's id, never the username
     assert sent["PrincipalTags"] == {"tenant": "acme"}
     assert sent["TokenDuration"] == 900
+    assert world.item()["failedAttempts"] == 0
 
 
 def test_username_is_case_insensitive(world: World) -> None:
@@ -97,7 +109,8 @@ def test_wrong_password_is_401_with_one_conditional_write(world: World) -> None:
     world.add_user()
     status, body, _ = login(WRONG)
     assert (status, body) == (401, app.INVALID)
-    assert world.recorder.calls == Counter(GetItem=1, UpdateItem=1)
+    assert world.recorder.calls == Counter(UpdateItem=1)
+    assert "ConditionExpression" in world.recorder.params["UpdateItem"]
     assert world.item()["failedAttempts"] == 1
 
 
@@ -111,8 +124,60 @@ def test_unknown_user_gets_the_same_answer_and_the_same_work(
     unknown = login(username="mallory")
     assert unknown[:2] == login(WRONG)[:2] == (401, app.INVALID)
     assert checks == [1, 1]  # a dummy hash for the unknown user, the real one for alice
-    assert world.recorder.calls == Counter(GetItem=2, UpdateItem=2)
-    assert world.item("mallory") is None  # the unknown user's write is refused, nothing created
+    assert world.recorder.calls == Counter(UpdateItem=2)
+
+
+def test_unknown_and_real_users_answer_alike_through_the_lock_out(world: World) -> None:
+    world.add_user()
+    max_failed = world.settings.max_failed_attempts
+    real, unknown = [], []
+    for _ in range(max_failed + 2):
+        real.append(login(WRONG))
+        unknown.append(login(WRONG, username="mallory"))
+    assert real == unknown  # status, body and Retry-After, attempt by attempt
+    assert [status for status, _, _ in real] == [401] * max_failed + [429, 429]
+    world.now += world.settings.lockout_seconds  # the window is over for both alike
+    assert login(WRONG) == login(WRONG, username="mallory")
+    assert login(WRONG)[0] == 401
+
+
+def test_unknown_usernames_are_counted_in_records_that_expire(world: World) -> None:
+    world.add_user()
+    login(WRONG, username="mallory")
+    login(WRONG)
+    record = world.item("mallory")
+    until = world.now + world.settings.lockout_seconds
+    assert record == {
+        "username": "mallory",
+        "failedAttempts": 1,
+        "lockedUntil": until,
+        TTL_ATTRIBUTE: until,  # the table's TTL attribute, a Number: DynamoDB deletes it later
+    }
+    assert not isinstance(world.item()[TTL_ATTRIBUTE], Decimal)  # TTL ignores a user's
+    world.now = until + 1
+    world.expire()
+    assert world.item("mallory") is None
+    assert world.item()["passwordHash"]  # the user survives the same sweep
+
+
+def test_an_expired_record_not_yet_deleted_counts_as_expired(world: World) -> None:
+    for _ in range(world.settings.max_failed_attempts):
+        login(WRONG, username="mallory")
+    assert login(WRONG, username="mallory")[0] == 429
+    world.now += world.settings.lockout_seconds  # expired, and TTL has not deleted it yet
+    assert login(WRONG, username="mallory")[0] == 401
+    assert world.item("mallory")["failedAttempts"] == 1
+
+
+def test_a_record_without_a_password_hash_never_signs_in(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Even if the dummy hash matched the password sent, an unknown username stays unknown.
+    monkeypatch.setattr(app, "DUMMY_HASH", passwords.hash_password(PASSWORD))
+    world.table.put_item(Item={"username": "mallory", "userId": USER_ID, "failedAttempts": 0})
+    assert login(username="mallory")[:2] == (401, app.INVALID)
+    assert login(username="nobody")[:2] == (401, app.INVALID)
+    assert "GetOpenIdTokenForDeveloperIdentity" not in world.recorder.calls
 
 
 def test_disabled_user_gets_the_same_401_even_with_the_right_password(world: World) -> None:
@@ -123,9 +188,8 @@ def test_disabled_user_gets_the_same_401_even_with_the_right_password(world: Wor
 
 def test_lock_out_after_n_failures_same_answer_either_way_then_unlock(world: World) -> None:
     world.add_user()
-    assert login(WRONG)[0] == 401
-    assert login(WRONG)[0] == 401
-    status, body, _ = login(WRONG)  # the third failure locks (MAX_FAILED_ATTEMPTS=3)
+    assert [login(WRONG)[0] for _ in range(3)] == [401, 401, 401]  # MAX_FAILED_ATTEMPTS=3
+    status, body, _ = login(WRONG)
     assert (status, body) == (429, app.LOCKED)
     world.now += 60
     wrong, right = login(WRONG), login(PASSWORD)
@@ -134,9 +198,8 @@ def test_lock_out_after_n_failures_same_answer_either_way_then_unlock(world: Wor
     world.recorder.calls.clear()
     world.now += 900  # the lock-out is over
     assert login()[0] == 200
-    assert world.recorder.calls == Counter(
-        GetItem=1, UpdateItem=1, GetOpenIdTokenForDeveloperIdentity=1
-    )
+    # Refused as expired, the window restarted, the success released it; the token.
+    assert world.recorder.calls == Counter(UpdateItem=3, GetOpenIdTokenForDeveloperIdentity=1)
     assert world.item()["failedAttempts"] == 0
     assert "lockedUntil" not in world.item()
 
@@ -147,10 +210,73 @@ def test_after_a_lock_out_expires_counting_starts_again(world: World) -> None:
     assert world.item()["failedAttempts"] == 1
 
 
-def test_locked_answers_write_nothing(world: World) -> None:
+def test_locked_answers_judge_no_password_and_change_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world.add_user(failedAttempts=3, lockedUntil=int(world.now + 100))
-    login(WRONG)
-    assert world.recorder.calls == Counter(GetItem=1)
+    before = world.item()
+    world.recorder.calls.clear()
+    judged = []
+    monkeypatch.setattr(passwords, "verify_password", lambda *a: judged.append(a))
+    assert login()[0] == login(WRONG)[0] == 429
+    assert judged == []
+    assert world.recorder.calls == Counter(UpdateItem=2)  # both refused by their condition
+    assert world.item() == before
+
+
+@pytest.mark.parametrize("username", ["alice", "mallory"])
+def test_concurrent_guesses_judge_at_most_max_failed_attempts(
+    monkeypatch: pytest.MonkeyPatch, username: str
+) -> None:
+    guesses, max_failed = 24, 5
+    with mock_aws(), atomic_item_writes():
+        world = World(max_failed_attempts=max_failed)
+        world.add_user()
+        judged = []
+        real = passwords.verify_password
+        monkeypatch.setattr(passwords, "verify_password", lambda *a: judged.append(1) or real(*a))
+        start = threading.Barrier(guesses)
+
+        def guess(n: int) -> int:
+            start.wait()
+            return world.sign_in(username, f"{WRONG}-{n}").status
+
+        with ThreadPoolExecutor(max_workers=guesses) as pool:
+            answers = Counter(pool.map(guess, range(guesses)))
+    assert len(judged) == max_failed
+    assert answers == Counter({401: max_failed, 429: guesses - max_failed})
+
+
+def test_stored_tags_are_normalized_as_the_hook_normalizes_the_claim(world: World) -> None:
+    world.add_user(principalTags={"tenant": "  ACME "})
+    assert login()[0] == 200
+    assert world.recorder.params["GetOpenIdTokenForDeveloperIdentity"]["PrincipalTags"] == {
+        "tenant": "acme"
+    }
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"tenant": "a*"},
+        {"tenant": "acme", "team": "x" * 257},
+        {"tenant": "acme;drop"},
+        {"tenant": "acme", "Tenant": "other"},
+        {f"key{n}": "v" for n in range(51)},
+    ],
+    ids=["wildcard", "257 characters", "bad character", "keys differing in case", "51 tags"],
+)
+def test_a_stored_tag_sts_or_the_hook_would_refuse_fails_closed(
+    world: World, caplog: pytest.LogCaptureFixture, stored: dict[str, str]
+) -> None:
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    world.add_user(principalTags=stored)
+    status, body, _ = login()
+    assert (status, body) == (500, app.UNAVAILABLE)
+    assert "GetOpenIdTokenForDeveloperIdentity" not in world.recorder.calls
+    logged = json.dumps([r.__dict__ for r in caplog.records], default=str)
+    assert "stored tag" in logged
+    assert login(WRONG)[:2] == (401, app.INVALID)  # a wrong password learns nothing of it
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import boto3
+from moto.dynamodb.models import DynamoDBBackend
 
+from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
 
 PASSWORD = "correct horse battery staple"
@@ -31,10 +37,29 @@ class Recorder:
         self.params[model.name] = params
 
 
+@contextmanager
+def atomic_item_writes() -> Iterator[None]:
+    """DynamoDB applies each conditional write to an item atomically (DynamoDB developer guide,
+    "Working with items": conditional writes); moto checks and writes without a lock, so under
+    threads it is serialized here as DynamoDB serializes it."""
+    lock = threading.Lock()
+    original = DynamoDBBackend.update_item
+
+    def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DynamoDBBackend.update_item = original  # type: ignore[method-assign]
+
+
 class World:
     """Build inside moto's ``mock_aws``."""
 
-    def __init__(self) -> None:
+    def __init__(self, **settings: Any) -> None:
         self.now = 1_800_000_000.0
         dynamodb = boto3.resource("dynamodb")
         self.table = dynamodb.create_table(
@@ -49,13 +74,13 @@ class World:
             AllowUnauthenticatedIdentities=False,
             DeveloperProviderName=app.SETTINGS.provider_name,
         )
-        settings = app.Settings(
-            **{**app.SETTINGS.__dict__, "identity_pool_id": pool["IdentityPoolId"]}
+        self.settings = app.Settings(
+            **{**app.SETTINGS.__dict__, "identity_pool_id": pool["IdentityPoolId"], **settings}
         )
         self.recorder = Recorder()
         self.recorder.attach(self.table.meta.client)
         self.recorder.attach(self.identity)
-        self.sign_in = app.SignIn(settings, self.table, self.identity, clock=lambda: self.now)
+        self.sign_in = app.SignIn(self.settings, self.table, self.identity, clock=lambda: self.now)
 
     def add_user(self, username: str = "alice", **extra: Any) -> None:
         self.table.put_item(
@@ -71,3 +96,11 @@ class World:
 
     def item(self, username: str = "alice") -> dict[str, Any] | None:
         return self.table.get_item(Key={"username": username}).get("Item")
+
+    def expire(self) -> None:
+        """What DynamoDB TTL eventually does: delete items whose TTL attribute is a Number in the
+        past ("Using DynamoDB Time to Live", DynamoDB developer guide; other types are ignored)."""
+        for item in self.table.scan()["Items"]:
+            expires = item.get(TTL_ATTRIBUTE)
+            if isinstance(expires, Decimal) and expires < self.now:
+                self.table.delete_item(Key={"username": item["username"]})
