@@ -14,16 +14,19 @@ import argparse
 import copy
 import json
 import os
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pre_token_hook import time_import  # noqa: E402 - needs ROOT on the path
+# These need ROOT on the path.
+from bench.function_budgets import (  # noqa: E402
+    fastest_batches,
+    import_medians,
+    per_event_in_child,
+    report_times,
+)
 from tests.lambdas.settings import TRIGGER_SETTINGS  # noqa: E402
 
 IMPORT_BUDGET = 1.25
@@ -75,20 +78,15 @@ def per_event(rounds: int) -> None:
     expected = app.handler(copy.deepcopy(event), context)["response"]
     if baseline(copy.deepcopy(event))["response"] != expected:
         raise SystemExit("the baseline does not give the trigger's answer")
-    # Alternate short batches and keep each side's fastest (a noisy moment spoils one batch).
-    batch, trigger_best, base_best = 500, float("inf"), float("inf")
-    for _ in range(max(1, rounds // batch)):
-        copies = [copy.deepcopy(event) for _ in range(batch)]
-        start = time.perf_counter()
-        for item in copies:
-            app.handler(item, context)
-        trigger_best = min(trigger_best, (time.perf_counter() - start) / batch)
-        copies = [copy.deepcopy(event) for _ in range(batch)]
-        start = time.perf_counter()
-        for item in copies:
-            baseline(item)
-        base_best = min(base_best, (time.perf_counter() - start) / batch)
-    print(json.dumps({"trigger": trigger_best, "baseline": base_best}), file=sys.stderr)
+    times = fastest_batches(
+        {
+            "trigger": lambda item: app.handler(item, context),
+            "baseline": baseline,
+        },
+        event,
+        rounds,
+    )
+    report_times(times)
 
 
 def main() -> int:
@@ -101,27 +99,15 @@ def main() -> int:
         per_event(args.events)
         return 0
 
-    pieces, trigger = [], []
-    for _ in range(args.rounds):
-        pieces.append(time_import(POWERTOOLS_PIECES, environment()))
-        trigger.append(time_import(TRIGGER, environment()))
-    import_ratio = statistics.median(trigger) / statistics.median(pieces)
-    result = subprocess.run(
-        [sys.executable, __file__, "--per-event-child", "--events", str(args.events)],
-        env=environment(),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    times = json.loads(result.stderr.strip().splitlines()[-1])
+    pieces, trigger = import_medians(POWERTOOLS_PIECES, TRIGGER, environment(), args.rounds)
+    import_ratio = trigger / pieces
+    times = per_event_in_child(__file__, environment(), args.events)
     event_ratio = times["trigger"] / times["baseline"]
 
     ok = import_ratio <= IMPORT_BUDGET and event_ratio <= EVENT_BUDGET
     print(
-        f"inbound federation import:  {statistics.median(trigger) * 1000:.1f} ms, Powertools "
-        f"pieces {statistics.median(pieces) * 1000:.1f} ms: ratio {import_ratio:.2f} "
+        f"inbound federation import:  {trigger * 1000:.1f} ms, Powertools "
+        f"pieces {pieces * 1000:.1f} ms: ratio {import_ratio:.2f} "
         f"(budget {IMPORT_BUDGET}); no boto3, no X-Ray SDK"
     )
     print(

@@ -17,11 +17,15 @@ GROUP_MAP = {"Domain Admins": "admins", "Admins": "admins", "App Editors": "edit
 def handler(event: dict[str, Any]) -> dict[str, Any]:
     assertion = event["request"]["attributes"]["samlResponse"]
     names = {unquote_plus(part.strip()) for part in assertion[GROUPS][1:-1].split(",")}
-    groups = [pool for idp, pool in GROUP_MAP.items() if idp in names]
+    groups = json.dumps(
+        list(dict.fromkeys(pool for idp, pool in GROUP_MAP.items() if idp in names))
+    )
     event["response"] = {
         "userAttributesToMap": {
-            GROUPS: json.dumps(list(dict.fromkeys(groups))),
+            GROUPS: groups,
+            "custom:idp_groups": groups,
             EMAIL: assertion[EMAIL],
+            "email": assertion[EMAIL],
         }
     }
     return event

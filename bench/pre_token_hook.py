@@ -1,4 +1,4 @@
-"""The pre token hook's two budgets (DESIGN.md), each a ratio measured in this one run.
+"""The pre token hook's two budgets (docs/architecture.md), each a ratio measured in one run.
 
 1. Cold import: importing the hook module, against importing only the Powertools pieces it uses
    (fresh interpreter each time, medians). Budget 1.25x; boto3 and the X-Ray SDK must stay out.
@@ -13,16 +13,20 @@ import argparse
 import copy
 import json
 import os
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.lambdas.settings import HOOK_SETTINGS  # noqa: E402 - needs ROOT on the path
+# These need ROOT on the path.
+from bench.function_budgets import (  # noqa: E402
+    fastest_batches,
+    import_medians,
+    per_event_in_child,
+    report_times,
+)
+from tests.lambdas.settings import HOOK_SETTINGS  # noqa: E402
 
 IMPORT_BUDGET = 1.25
 EVENT_BUDGET = 20.0
@@ -45,27 +49,6 @@ def hook_environment() -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": "idpools",
         "PYTHONPATH": str(ROOT),
     }
-
-
-def time_import(statement: str, environment: dict[str, str] | None = None) -> float:
-    probe = (
-        "import sys, time; start = time.perf_counter()\n"
-        f"{statement}\n"
-        "elapsed = time.perf_counter() - start\n"
-        "leaked = sorted(m for m in ('boto3', 'aws_xray_sdk') if m in sys.modules)\n"
-        "print(elapsed, ','.join(leaked))"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=environment or hook_environment(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    if len(output) > 1:
-        raise SystemExit(f"{statement!r} pulled in {output[1]}")
-    return float(output[0])
 
 
 def bench_event() -> dict:
@@ -108,28 +91,17 @@ def per_event(rounds: int) -> None:
     expected = app.handler(copy.deepcopy(event), context)["response"]
     if baseline(copy.deepcopy(event), ROLE_PREFIX)["response"] != expected:
         raise SystemExit("the baseline does not produce the hook's response")
-    # Alternate short batches and keep each side's fastest: a noisy moment on this shared
-    # machine then spoils one batch of one side, not the whole comparison.
     floor = powertools_floor(ROLE_PREFIX)
-    batch, hook_best, base_best, floor_best = 500, float("inf"), float("inf"), float("inf")
-    for _ in range(max(1, rounds // batch)):
-        copies = [copy.deepcopy(event) for _ in range(batch)]
-        start = time.perf_counter()
-        for item in copies:
-            app.handler(item, context)
-        hook_best = min(hook_best, (time.perf_counter() - start) / batch)
-        copies = [copy.deepcopy(event) for _ in range(batch)]
-        start = time.perf_counter()
-        for item in copies:
-            baseline(item, ROLE_PREFIX)
-        base_best = min(base_best, (time.perf_counter() - start) / batch)
-        copies = [copy.deepcopy(event) for _ in range(batch)]
-        start = time.perf_counter()
-        for item in copies:
-            floor(item, context)
-        floor_best = min(floor_best, (time.perf_counter() - start) / batch)
-    times = {"hook": hook_best, "baseline": base_best, "floor": floor_best}
-    print(json.dumps(times), file=sys.stderr)
+    times = fastest_batches(
+        {
+            "hook": lambda item: app.handler(item, context),
+            "baseline": lambda item: baseline(item, ROLE_PREFIX),
+            "floor": lambda item: floor(item, context),
+        },
+        event,
+        rounds,
+    )
+    report_times(times)
 
 
 def main() -> int:
@@ -142,27 +114,15 @@ def main() -> int:
         per_event(args.events)
         return 0
 
-    pieces, hook = [], []
-    for _ in range(args.rounds):
-        pieces.append(time_import(POWERTOOLS_PIECES))
-        hook.append(time_import(HOOK))
-    import_ratio = statistics.median(hook) / statistics.median(pieces)
-    result = subprocess.run(
-        [sys.executable, __file__, "--per-event-child", "--events", str(args.events)],
-        env=hook_environment(),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=True,
-    )
-    times = json.loads(result.stderr.strip().splitlines()[-1])
+    pieces, hook = import_medians(POWERTOOLS_PIECES, HOOK, hook_environment(), args.rounds)
+    import_ratio = hook / pieces
+    times = per_event_in_child(__file__, hook_environment(), args.events)
     event_ratio = times["hook"] / times["baseline"]
 
     ok = import_ratio <= IMPORT_BUDGET and event_ratio <= EVENT_BUDGET
     print(
-        f"pre token hook import:  {statistics.median(hook) * 1000:.1f} ms, Powertools pieces "
-        f"{statistics.median(pieces) * 1000:.1f} ms: ratio {import_ratio:.2f} "
+        f"pre token hook import:  {hook * 1000:.1f} ms, Powertools pieces "
+        f"{pieces * 1000:.1f} ms: ratio {import_ratio:.2f} "
         f"(budget {IMPORT_BUDGET}); no boto3, no X-Ray SDK"
     )
     print(
