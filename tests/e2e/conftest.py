@@ -8,7 +8,6 @@ issuing) and points boto3 at itself, which the in-process moto tests elsewhere m
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +16,9 @@ import pytest
 from client import outputs as stack_outputs
 from client.outputs import StackOutputs
 from offline.seed import Seeded, seed
-from offline.stack import OfflineStack, offline_stack
+from offline.stack import OfflineStack
 from offline.template import Template
+from tests.support.offline import serving
 from tests.support.template import Synth
 
 
@@ -27,17 +27,8 @@ def offline(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     template = Template.load(
         Path(synth.outdir) / f"{synth.default_config.stack_name}.template.json"
     )
-    log_path = tmp_path_factory.mktemp("offline") / "functions.log"
-    saved = os.environ.get("AWS_ENDPOINT_URL")
-    with log_path.open("w") as log, offline_stack(template, log) as stack:
-        os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
-        try:
-            yield stack
-        finally:
-            if saved is None:
-                os.environ.pop("AWS_ENDPOINT_URL", None)
-            else:
-                os.environ["AWS_ENDPOINT_URL"] = saved
+    with serving(template, tmp_path_factory.mktemp("offline")) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="package")

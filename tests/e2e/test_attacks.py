@@ -19,6 +19,7 @@ from client.developer_users import new_user
 from client.errors import ClientProblem
 from offline.seed import DEMO_PASSWORD, DEVELOPER_TENANT, DEVELOPER_USER, Seeded
 from offline.stack import OfflineStack
+from tests.support.offline import claims_of
 
 VIEWER = "viewer@example.com"
 
@@ -215,14 +216,6 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(
     assert role_of(offline, session) == outputs.group_role_arn("viewers")
     key = session.session.get_credentials().get_frozen_credentials().access_key
     assert offline.identity.issued[key].session_tags == {"tenant": "acme"}
-
-
-def claims_of(id_token: str) -> dict[str, object]:
-    payload = id_token.split(".")[1]
-    claims: dict[str, object] = json.loads(
-        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    )
-    return claims
 
 
 def test_the_hook_runs_on_refresh(seeded: Seeded, offline: OfflineStack) -> None:

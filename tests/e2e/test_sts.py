@@ -25,6 +25,7 @@ from offline.identity import DEVELOPER_ISSUER
 from offline.seed import DEMO_PASSWORD, DEVELOPER_TENANT, DEVELOPER_USER, Seeded
 from offline.stack import OfflineStack
 from tests.e2e.test_attacks import VIEWER, post_login
+from tests.support.offline import claims_of
 
 # The Cognito developer guide quotes STS's refusal ("Role trust and permissions").
 TRUST_REFUSED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
@@ -48,11 +49,6 @@ def refused(offline: OfflineStack, role_arn: str, token: str) -> ClientError:
     with pytest.raises(ClientError) as raised:
         assume(offline, role_arn, token)
     return raised.value
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
 
 def test_a_developer_token_cannot_assume_any_group_role(

@@ -3,17 +3,13 @@ role the identity pool gives a federated ID token, and a token's claims."""
 
 from __future__ import annotations
 
-import base64
-import json
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from offline.stack import OfflineStack, offline_stack
+from offline.stack import OfflineStack
 from offline.template import Template
 from tests.support.template import Synth
 
@@ -27,33 +23,11 @@ def providers_template(synth: Synth) -> Template:
     return Template.load(Path(synth.outdir) / f"{synth.providers_config.stack_name}.template.json")
 
 
-@contextmanager
-def running(template: Template, log_dir: Path) -> Iterator[OfflineStack]:
-    saved = os.environ.get("AWS_ENDPOINT_URL")
-    with (log_dir / "functions.log").open("w") as log, offline_stack(template, log) as stack:
-        os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
-        try:
-            yield stack
-        finally:
-            if saved is None:
-                os.environ.pop("AWS_ENDPOINT_URL", None)
-            else:
-                os.environ["AWS_ENDPOINT_URL"] = saved
-
-
 def saml_assertion(groups: Any = None) -> dict[str, Any]:
     asserted: dict[str, Any] = {SAML_EMAIL: "jdoe@corp.example"}
     if groups is not None:
         asserted[SAML_GROUPS] = groups
     return asserted
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    claims: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    )
-    return claims
 
 
 def role_of(stack: OfflineStack, id_token: str) -> str:

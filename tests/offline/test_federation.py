@@ -14,19 +14,18 @@ from tests.offline.federated import (
     OIDC,
     SAML,
     SAML_GROUPS,
-    claims_of,
     providers_template,
     role_of,
-    running,
     saml_assertion,
     user_attribute,
 )
+from tests.support.offline import claims_of, serving
 from tests.support.template import Synth
 
 
 @pytest.fixture(scope="module")
 def stack(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineStack]:
-    with running(providers_template(synth), tmp_path_factory.mktemp("federation")) as stack:
+    with serving(providers_template(synth), tmp_path_factory.mktemp("federation")) as stack:
         yield stack
 
 

@@ -15,10 +15,10 @@ from offline.tokens import UserLambdaValidationException
 from tests.offline.federated import (
     SAML,
     providers_template,
-    running,
     saml_assertion,
     user_attribute,
 )
+from tests.support.offline import serving
 from tests.support.template import Synth
 
 IDP_GROUPS = "custom:idp_groups"
@@ -41,7 +41,7 @@ def without_trigger(template: Template) -> Template:
 @pytest.fixture(scope="module")
 def stack(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineStack]:
     template = without_trigger(providers_template(synth))
-    with running(template, tmp_path_factory.mktemp("no-trigger")) as stack:
+    with serving(template, tmp_path_factory.mktemp("no-trigger")) as stack:
         yield stack
 
 
