@@ -4,7 +4,7 @@ Each runs as the CDK CLI runs an app: a fresh Python process writing a cloud ass
 temporary directory. The full app gets cdk.json's context the way the CLI passes it
 (CDK_CONTEXT_JSON). Runs alternate so that machine noise hits all alike; medians are compared.
 
-The budget (DESIGN.md: 1.3) is against the plain empty app. app.py starts the built-in
+The budget (docs/architecture.md: 1.3) is against the plain empty app. app.py starts the built-in
 validation's engine in the background while it imports the stack, and exits as soon as the
 assembly is written instead of waiting for the jsii kernel's shutdown; the empty app is also
 timed ending that way, and that like-for-like ratio is printed too: it is what our constructs

@@ -35,7 +35,7 @@ def tag_transforms(config: AppConfig) -> dict[str, list[str]]:
 
 
 class DeveloperAuth(Construct):
-    """``POST /login`` on a REST API, served by ``lambdas/developer_auth`` (DESIGN.md inv. 5, 6).
+    """``POST /login`` on a REST API, served by ``lambdas/developer_auth`` (docs/security.md).
 
     - The user table: on demand, point-in-time recovery, encrypted, retained and protected from
       deletion outside the sandbox stage. Key: the (lower-case) username.

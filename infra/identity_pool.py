@@ -27,14 +27,18 @@ FEDERATED_MAPPING_KEY = "UserPoolFederated"
 
 
 class TokenMappedIdentityPool(Construct):
-    """An identity pool that takes the role from the user pool token (DESIGN.md invariant 2).
+    """An identity pool that takes the role from the user pool token (docs/security.md).
 
-    - Classic (basic) flow off: credentials come only through the pool's role resolution.
+    - Classic (basic) flow off: Cognito refuses ``GetOpenIdToken``, so user pool and guest
+      identities get no token of their own to take to STS. Developer identities still get one
+      (``GetOpenIdTokenForDeveloperIdentity``) and may call STS with any role ARN: the roles'
+      trust policies keep them off group roles (``infra/identity_pool_role.py``).
     - The user-pool provider has the server-side token check on, so revoked tokens and
       signed-out users are refused.
     - Token mapping with ``AmbiguousRoleResolution: Deny``: a user gets the preferred role of
-      their groups; several roles without a preferred one (a precedence tie) are denied, and a
-      token with no role (no group) gets the default authenticated role.
+      their groups; several roles without a preferred one (a precedence tie) are denied. A user
+      in no group gets the default authenticated role, which the pre token hook names in the
+      token itself (what token mapping does with a token without roles is undocumented).
     - Guest access is off unless ``guest_grant`` is given. The unauthenticated role always exists
       (the L2 attaches one), but without a grant it may do nothing.
     - ``authenticated_grant`` is the default authenticated role's policy: for users in no group,

@@ -16,8 +16,8 @@ COGNITO_IDP = "cognito-idp.amazonaws.com"
 
 
 def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
-    """DESIGN.md invariant 3: no hook input or principal tag may come from an attribute some
-    user can write."""
+    """No hook input or principal tag may come from an attribute some user can write
+    (docs/security.md, "A user puts themselves in a group")."""
     for index, claim in enumerate(config.token_hook.claims):
         if claim.source in user_writable:
             raise ConfigError(

@@ -1,4 +1,4 @@
-"""The user pool and its one public app client: the secure defaults of DESIGN.md invariant 7."""
+"""The user pool and its one public app client: secure defaults (docs/security.md)."""
 
 from __future__ import annotations
 

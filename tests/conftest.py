@@ -1,4 +1,4 @@
-"""One synthesis for the whole test session (DESIGN.md budget: `make test` within 60 s).
+"""One synthesis for the whole test session (docs/architecture.md: `make test` within 60 s).
 
 The app is synthesized once with three stacks: the shipped cdk.json config, and a variant that
 flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
