@@ -517,8 +517,12 @@ AUTHENTICATED = "authenticated"
 # Claims only the provider can set (Cognito developer guide, "Role-based access control": Login
 # with Amazon and Facebook offer iss, aud, sub; Google and Apple their OpenID Connect ID token
 # claims). Twitter offers none to rules. OIDC and SAML providers name theirs in trustedClaims.
-# Each social provider's login name: its Logins key and the entry its identities get in a token's
-# amr (Cognito developer guide, "Role trust and permissions": amr names every provider used).
+# Each social provider's login name, its key in Logins: Cognito Identity API reference, GetId
+# (Logins: graph.facebook.com, accounts.google.com, www.amazon.com, api.twitter.com) and
+# developer guide, "Setting up Sign in with Apple" (appleid.apple.com). That a token's amr holds
+# this same name is inferred from the developer guide, "Role trust and permissions" (its
+# example: graph.facebook.com); a wrong inference would only make a group role refuse that
+# provider's users (the trust names the provider, it does not widen).
 SOCIAL_LOGIN_NAMES = {
     "google": "accounts.google.com",
     "facebook": "graph.facebook.com",
@@ -946,14 +950,19 @@ class AppConfig:
                 '"ESSENTIALS"',
             )
         names = [group.name for group in self.groups]
+        # IAM role names ignore case (IAM user guide, "IAM object quotas and names": names are
+        # not distinguished by case), so group roles may not collide that way either.
+        role_owners = {AUTHENTICATED: "the identity pool's default authenticated role"}
         for index, group in enumerate(self.groups):
-            if group.name == AUTHENTICATED:
+            owner = role_owners.get(group.name.lower())
+            if owner is not None:
                 raise ConfigError(
                     f"groups[{index}].name",
-                    f"{AUTHENTICATED!r} names the identity pool's default authenticated role "
-                    "(its role is <appName>-<stage>-authenticated, and rules use the word for it)",
+                    f"{group.name!r} makes the same role name, ignoring case, as {owner} "
+                    "(IAM role names are not case-sensitive)",
                     "Give the group another name",
                 )
+            role_owners[group.name.lower()] = f"groups[{index}]"
             if group.scopes and hook.event_version is EventVersion.V1_0:
                 raise ConfigError(
                     f"groups[{index}].scopes",

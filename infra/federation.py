@@ -14,7 +14,8 @@ from infra.config import IDP_GROUPS_ATTRIBUTE, ConfigError, FederationConfig
 # Attributes every IdP maps, so the federated client must be able to write them (Cognito
 # requires it: developer guide, "Mapping IdP attributes to profiles and tokens") and no client
 # whose tokens can update attributes may. The inbound federation trigger does not change this:
-# its answer (userAttributesToMap) is what the IdP's attribute mapping then writes.
+# whether its answer (userAttributesToMap) goes through the IdP's attribute mapping or names pool
+# attributes is not documented, and under the first reading the mapping still writes them.
 MAPPED_ATTRIBUTES = frozenset({"email", IDP_GROUPS_ATTRIBUTE})
 
 

@@ -108,7 +108,10 @@ class FederatedSignIn:
         """Developer guide, "Inbound federation Lambda trigger": the request carries the IdP's
         answer (``samlResponse`` for SAML; ``idToken``, ``userInfo`` and ``tokenResponse`` for
         OIDC); ``userAttributesToMap`` replaces it, omitted attributes dropped, and ``{}`` keeps
-        it unchanged. A failing trigger fails the sign-in."""
+        it unchanged. A failing trigger fails the sign-in. Assumed, not documented: the answer's
+        keys are the IdP's attribute names, which the IdP's attribute mapping then writes (the
+        trigger also answers under the pool's names, so a real pool that reads those instead
+        still gets fresh groups)."""
         if provider.type == "SAML":
             attributes: dict[str, Any] = {"samlResponse": dict(asserted)}
         else:

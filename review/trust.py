@@ -81,10 +81,6 @@ def admits_any_authenticated(statement: Statement) -> bool:
     return admits(statement, AMR, [AUTHENTICATED, ANY_PROVIDER])
 
 
-def admits_unauthenticated(statement: Statement) -> bool:
-    return admits(statement, AMR, [UNAUTHENTICATED])
-
-
 def admits_pool(statement: Statement, pool: Pool) -> bool:
     """The pool's tokens satisfy the statement's ``aud`` conditions (any pool's do when it has
     none)."""

@@ -11,9 +11,10 @@ For the signing-in IdP (``request.providerName``, set by Cognito) it reads the c
 groups attribute from what the IdP asserted (``samlResponse`` for SAML; ``idToken``, then
 ``userInfo``, for OIDC), decodes the names exactly as the IdP sent them, maps them through
 *that IdP's* table only, and answers with the pool group names as a JSON list, ``[]`` when the
-IdP sent none. ``userAttributesToMap`` replaces the IdP's attributes before the IdP's attribute
-mapping writes them, so the answer repeats every mapped attribute (email) and is never empty
-(``{}`` keeps the raw attributes: the stale case again).
+IdP sent none. The answer (``userAttributesToMap``) repeats every mapped attribute (email) and
+is never empty (``{}`` keeps the raw attributes: the stale case again); whether Cognito reads
+its keys as the IdP's attribute names or the pool's is not documented, so it names both
+(``attributes_to_map``).
 
 Anything unexpected raises: Cognito then fails the sign-in rather than keep old groups.
 """

@@ -90,8 +90,6 @@ def test_user_pool_and_guest_identities_get_no_token_for_sts(
 
     with pytest.raises(ClientError) as basic:
         identity.get_open_id_token(IdentityId=identity_id, Logins=logins)
-    with pytest.raises(ClientError) as guest:
-        identity.get_id(IdentityPoolId=outputs.identity_pool_id)
 
     # Classic flow off: Cognito refuses GetOpenIdToken (developer guide, authentication flow).
     assert basic.value.response["Error"]["Code"] == "InvalidParameterException"
@@ -101,6 +99,8 @@ def test_user_pool_and_guest_identities_get_no_token_for_sts(
             identity.get_open_id_token(IdentityId=guest_id)
         assert guest.value.response["Error"]["Code"] == "InvalidParameterException"
     else:
+        with pytest.raises(ClientError) as guest:
+            identity.get_id(IdentityPoolId=outputs.identity_pool_id)
         assert guest.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 

@@ -85,11 +85,21 @@ def test_duplicate_group_name() -> None:
     assert error_for(raw).startswith("config.groups[2].name: 'admins' is already used")
 
 
-def test_a_group_may_not_take_the_default_roles_name() -> None:
+@pytest.mark.parametrize(
+    ("name", "owner"),
+    [
+        ("authenticated", "the identity pool's default authenticated role"),
+        ("Authenticated", "the identity pool's default authenticated role"),
+        ("ADMINS", "groups[0]"),
+    ],
+)
+def test_group_role_names_may_not_collide_ignoring_case(name: str, owner: str) -> None:
     raw = shipped()
-    raw["groups"][1]["name"] = "authenticated"
+    raw["groups"][1]["name"] = name
     message = error_for(raw)
-    assert message.startswith("config.groups[1].name: 'authenticated' names the identity pool's")
+    assert message.startswith(
+        f"config.groups[1].name: {name!r} makes the same role name, ignoring case, as {owner}"
+    )
     assert "Give the group another name" in message
 
 

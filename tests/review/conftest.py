@@ -27,33 +27,6 @@ def fixture(name: str) -> dict[str, Any]:
     return body
 
 
-def roles_open_to_any_identity(body: TemplateJson, name: str = "stack") -> list[str]:
-    """The roles (by report name) whose trust, read straight from the template JSON, admits
-    every signed-in identity (``amr`` = ``authenticated``, or no ``amr``) though no role
-    attachment makes them a pool's default role. Computed apart from ``review.trust``, so the
-    tests on the shipped synth hold before and after its trust policies pin providers."""
-    resources = body["Resources"]
-    defaults = {
-        role["Fn::GetAtt"][0]
-        for resource in resources.values()
-        if resource["Type"] == "AWS::Cognito::IdentityPoolRoleAttachment"
-        for role in resource["Properties"]["Roles"].values()
-    }
-    found = set()
-    for logical_id, resource in resources.items():
-        if resource["Type"] != "AWS::IAM::Role" or logical_id in defaults:
-            continue
-        for statement in resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
-            if statement["Principal"] != {"Federated": "cognito-identity.amazonaws.com"}:
-                continue
-            amr = statement["Condition"].get("ForAnyValue:StringLike", {}).get(AMR)
-            values = amr if isinstance(amr, list) else [amr]
-            if amr is None or "authenticated" in values:
-                found.add(logical_id)
-    names = Template.from_json(name, body)
-    return sorted(names.name_of(logical_id) for logical_id in found)
-
-
 def review_of(body: TemplateJson, name: str = "stack") -> StackReview:
     """The review of a template body (deep-copied: tests may modify what they pass)."""
     return review_template(Template.from_json(name, copy.deepcopy(body)))

@@ -119,3 +119,15 @@ def test_shapes_the_review_cannot_resolve_show_readably() -> None:
     assert {r.kind for r in review.risks} == {risks.GUEST, risks.TOKEN_CHECK}
     # The trust policy given as JSON text is read.
     assert review.roles["EditorsRole"].identity_pool_role
+
+
+def test_a_default_role_of_another_app_without_aud_is_flagged() -> None:
+    """Any identity pool's token would satisfy it (STS API reference, AssumeRoleWithWebIdentity:
+    roles trusting Cognito identity pools must pin cognito-identity.amazonaws.com:aud)."""
+    body = fixture(L2)
+    role = body["Resources"]["IdentityPoolAuthenticatedRoleB074B49D"]["Properties"]
+    del role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"]
+
+    review = review_of(body, L2)
+
+    assert (risks.UNPINNED_TRUST, "IdentityPool/AuthenticatedRole") in found(review)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 
 from review import risks
 from review.report import StackReview
-from tests.review.conftest import fixture, review_of, roles_open_to_any_identity
+from tests.review.conftest import fixture, review_of
 from tests.support.template import Synth
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "review.md"
@@ -21,18 +20,17 @@ def kinds(review: StackReview) -> list[str]:
     return sorted(r.kind for r in review.risks)
 
 
-def test_the_shipped_config_warns_only_of_roles_open_to_any_identity(
+def test_the_shipped_config_warns_only_of_what_its_config_switches_on(
     synth: Synth, default_review: StackReview
 ) -> None:
-    """No warning but one per role whose trust admits any signed-in identity (none once the
-    group roles pin their providers; expected from the template, not assumed)."""
-    body = json.loads(
-        (synth.outdir / f"{synth.default_config.stack_name}.template.json").read_text()
+    """Guest access and self sign-up are a forker's choice, and the review names them; no role
+    but a pool's defaults may ever be open to any signed-in identity."""
+    config = synth.default_config
+    expected = sorted(
+        [risks.GUEST] * config.guest_access + [risks.SELF_SIGN_UP] * config.self_sign_up
     )
-    expected = roles_open_to_any_identity(body, default_review.stack)
-    assert [(r.kind, r.where) for r in default_review.risks] == [
-        (risks.OPEN_TRUST, name) for name in expected
-    ]
+    assert kinds(default_review) == expected
+    assert risks.OPEN_TRUST not in kinds(default_review)
 
 
 def test_guest_a_contains_rule_and_a_wildcard_action_give_exactly_those_warnings() -> None:
@@ -47,12 +45,10 @@ def test_guest_a_contains_rule_and_a_wildcard_action_give_exactly_those_warnings
 def test_all_providers_example_warns_of_partial_matches_and_the_twitter_secret(
     all_providers: dict[str, Any], providers_review: StackReview
 ) -> None:
-    open_roles = roles_open_to_any_identity(all_providers, providers_review.stack)
+    # Group roles trust Google, the OIDC and the SAML IdP by name: no role open to everyone.
     assert kinds(providers_review) == sorted(
         [risks.PARTIAL, risks.PARTIAL, risks.PARTIAL, risks.TWITTER_SECRET]
-        + [risks.OPEN_TRUST] * len(open_roles)
     )
-    assert [r.where for r in providers_review.risks if r.kind == risks.OPEN_TRUST] == open_roles
 
 
 def with_rule(claim: str, match_type: str = "Equals") -> dict[str, Any]:
