@@ -2,10 +2,10 @@
 
 STS evaluates the trust policy on every ``AssumeRoleWithWebIdentity``: the ones Cognito Identity
 makes for ``GetCredentialsForIdentity`` and the ones a token holder makes directly (Cognito
-developer guide, "IAM roles": "Role trust and permissions"). The context keys are ``cognito-identity.amazonaws.com:aud`` (the identity pool
-id), ``:amr`` (``authenticated`` or ``unauthenticated``, plus the provider) and ``:sub`` (the
-identity id). The operators are the ones trust policies for Cognito use; any other raises
-instead of being guessed.
+developer guide, "IAM roles": "Role trust and permissions"). The context keys are
+``cognito-identity.amazonaws.com:aud`` (the identity pool id), ``:amr`` (``authenticated`` or
+``unauthenticated``, plus the provider) and ``:sub`` (the identity id). The operators are the
+ones trust policies for Cognito use; any other raises instead of being guessed.
 """
 
 from __future__ import annotations
