@@ -6,19 +6,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import CONTEXT_KEY, AppConfig, ConfigError, parse_config
-
-if TYPE_CHECKING:
-    from infra.stack import IdentityPoolsStack
+from infra.stack import IdentityPoolsStack
 
 CDK_JSON = Path(__file__).with_name("cdk.json")
 # `cdk synth -c configFile=path` (`make synth CONFIG=path`): a whole config from a JSON file
@@ -70,8 +66,6 @@ def context_config(app: App) -> Any:
 
 
 def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
-    from infra.stack import IdentityPoolsStack  # see main(): imported while Node warms up
-
     # Only config pins the environment, never the CLI's CDK_DEFAULT_* (which falls back to
     # us-east-1 without credentials): the same config always gives the same template.
     env = Environment(account=config.account, region=config.region)
@@ -87,31 +81,10 @@ def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
 def main() -> None:
     app = App()
     try:
-        config = parse_config(context_config(app))  # a mistake stops here, before any work
-        import_stack_while_validation_warms_up()
-        add_stacks(app, [config])
+        add_stacks(app, [parse_config(context_config(app))])
     except ConfigError as error:
         sys.exit(f"Configuration error: {error}")
     app.synth()
-    # The cloud assembly is written. Skip the jsii kernel's graceful shutdown (it waits for
-    # Node to tear down the whole construct tree, a third of a second here): nothing is lost.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
-def import_stack_while_validation_warms_up() -> None:
-    """Every app's first synth starts the built-in CloudFormation validation, a WebAssembly
-    engine (about 1.4 s in Node). An empty app's synth starts it in the background while Python
-    imports the stack's modules; the real synth then reuses the engine. Those imports make no
-    jsii call (tests/test_app.py holds them to that), so the two threads never share the jsii
-    kernel."""
-    with tempfile.TemporaryDirectory() as scratch:
-        warming = threading.Thread(target=App(outdir=scratch).synth)
-        warming.start()
-        import infra.stack  # noqa: F401
-
-        warming.join()
 
 
 if __name__ == "__main__":

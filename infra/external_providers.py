@@ -21,19 +21,14 @@ from infra.config import (
 )
 from infra.config import RoleSelection as Selection
 
-# The name each provider goes by in Logins, role mappings, principal tag maps and the ``amr`` of
-# its identities' tokens (Cognito developer guide, "Logins" keys in "Getting credentials" and
-# "Role trust and permissions"), and its IdentityPoolProviderUrl constant (looked up when used:
-# a jsii call, kept out of import time).
-SOCIAL = {
-    kind: (SOCIAL_LOGIN_NAMES[kind], constant)
-    for kind, constant in (
-        ("google", "GOOGLE"),
-        ("facebook", "FACEBOOK"),
-        ("amazon", "AMAZON"),
-        ("apple", "APPLE"),
-        ("twitter", "TWITTER"),
-    )
+# Each social provider's role-mapping URL; its login name (Logins, principal tag maps, amr) is
+# SOCIAL_LOGIN_NAMES[kind].
+SOCIAL_URLS = {
+    "google": identitypool.IdentityPoolProviderUrl.GOOGLE,
+    "facebook": identitypool.IdentityPoolProviderUrl.FACEBOOK,
+    "amazon": identitypool.IdentityPoolProviderUrl.AMAZON,
+    "apple": identitypool.IdentityPoolProviderUrl.APPLE,
+    "twitter": identitypool.IdentityPoolProviderUrl.TWITTER,
 }
 # Login provider class and its id field, alike in the config and the L2's props.
 LOGINS: dict[str, tuple[Callable[..., object], str]] = {
@@ -108,10 +103,10 @@ class ExternalProviders(Construct):
             logins["twitter"] = identitypool.IdentityPoolTwitterLoginProvider(
                 consumer_key=config.twitter.consumer_key, consumer_secret=twitter_secret
             )
-        for kind, (name, constant) in SOCIAL.items():
+        for kind, url in SOCIAL_URLS.items():
             provider = getattr(config, kind)
             if provider is not None:
-                url = getattr(identitypool.IdentityPoolProviderUrl, constant)
+                name = SOCIAL_LOGIN_NAMES[kind]
                 self._selections.append(_Selection(kind, name, url, provider, None))
 
         self.oidc_providers: list[iam.OidcProviderNative] = []

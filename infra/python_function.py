@@ -18,15 +18,12 @@ LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
 POWERTOOLS_VERSION = "3.37.0"
 
 
-def runtime() -> lambda_.Runtime:
-    """The newest Python runtime with a Powertools layer. A function, not a constant: reading
-    it is a jsii call, and importing infra/ makes none (app.py imports it while Node is busy)."""
-    return lambda_.Runtime.PYTHON_3_14
-
-
-def powertools_layer_parameter() -> str:
-    """The public SSM parameter holding the Powertools layer ARN for this version and runtime."""
-    return f"/aws/service/powertools/python/arm64/{runtime().name}/{POWERTOOLS_VERSION}"
+# The newest Python runtime with a Powertools layer.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+# The public SSM parameter holding the Powertools layer ARN for this version and runtime.
+POWERTOOLS_LAYER_PARAMETER = (
+    f"/aws/service/powertools/python/arm64/{RUNTIME.name}/{POWERTOOLS_VERSION}"
+)
 
 
 class PythonFunction(Construct):
@@ -81,14 +78,14 @@ class PythonFunction(Construct):
             self,
             "Powertools",
             CfnDynamicReference(
-                CfnDynamicReferenceService.SSM, powertools_layer_parameter()
+                CfnDynamicReferenceService.SSM, POWERTOOLS_LAYER_PARAMETER
             ).to_string(),
         )
         self.function = lambda_.Function(
             self,
             "Function",
             description=description,
-            runtime=runtime(),
+            runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler="app.handler",
             code=lambda_.Code.from_asset(str(LAMBDAS / folder), exclude=["__pycache__", "*.pyc"]),

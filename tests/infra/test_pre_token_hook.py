@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from infra.config import ClaimConfig, ConfigError, EventVersion, FeaturePlan, parse_config
 from infra.pre_token_hook import refuse_user_writable_inputs
-from infra.python_function import POWERTOOLS_VERSION, powertools_layer_parameter, runtime
+from infra.python_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, RUNTIME
 from infra.user_pool import WRITABLE
 from tests.support.invariants import lambda_permission_violations
 from tests.support.template import (
@@ -50,7 +50,7 @@ def test_function_is_arm64_newest_python_short_timeout_with_log_retention(
     _, fn = function(template)
     properties = fn["Properties"]
     assert properties["Architectures"] == ["arm64"]
-    assert properties["Runtime"] == runtime().name == "python3.14"
+    assert properties["Runtime"] == RUNTIME.name == "python3.14"
     assert properties["Timeout"] <= 3  # Cognito gives a trigger 5 s
     log_group_id = properties["LoggingConfig"]["LogGroup"]["Ref"]
     assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == 30
@@ -60,7 +60,7 @@ def test_runtime_is_the_newest_python_cdk_knows() -> None:
     minors = [
         int(name.split("_")[2]) for name in dir(lambda_.Runtime) if name.startswith("PYTHON_3_")
     ]
-    assert runtime().name == f"python3.{max(minors)}"
+    assert RUNTIME.name == f"python3.{max(minors)}"
 
 
 def test_powertools_layer_is_the_pinned_version(template: Template) -> None:
@@ -68,8 +68,8 @@ def test_powertools_layer_is_the_pinned_version(template: Template) -> None:
     [pin] = [p for p in pins if p.startswith("aws-lambda-powertools==")]
     assert pin == f"aws-lambda-powertools=={POWERTOOLS_VERSION}"
     _, fn = function(template)
-    assert fn["Properties"]["Layers"] == [f"{{{{resolve:ssm:{powertools_layer_parameter()}}}}}"]
-    assert powertools_layer_parameter().endswith(f"/arm64/python3.14/{POWERTOOLS_VERSION}")
+    assert fn["Properties"]["Layers"] == [f"{{{{resolve:ssm:{POWERTOOLS_LAYER_PARAMETER}}}}}"]
+    assert POWERTOOLS_LAYER_PARAMETER.endswith(f"/arm64/python3.14/{POWERTOOLS_VERSION}")
 
 
 def test_invoke_permission_names_the_pool_and_the_account(template: Template) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from infra.config import PROVIDER_CLAIMS
-from infra.external_providers import SOCIAL
+from infra.config import PROVIDER_CLAIMS, SOCIAL_LOGIN_NAMES
 from review import claims
 
 
@@ -12,7 +11,7 @@ def test_claim_table_matches_the_configs() -> None:
 
 
 def test_login_domains_match_the_identity_pools() -> None:
-    assert {domain: key for key, (domain, _) in SOCIAL.items()} == claims.LOGIN_DOMAINS
+    assert {domain: key for key, domain in SOCIAL_LOGIN_NAMES.items()} == claims.LOGIN_DOMAINS
 
 
 def test_allowed_claims_by_domain() -> None:
