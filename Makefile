@@ -24,7 +24,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
 	@echo "make test     run the test suite (sets itself up)"
-	@echo "make lint     ruff, mypy, cdk-nag (synth), cfn-lint, checkov"
+	@echo "make lint     ruff, mypy, the GitHub workflows' schema, cdk-nag (synth), cfn-lint, checkov"
 	@echo "make review   cdk.out/review.md and review.json: who gets which role and permissions (docs/review.md)"
 	@echo "              BASE=<git ref>: what this checkout widens against that ref; FAIL_ON_WIDEN=1 exits 1 if it does"
 	@echo "make offline  deploy cdk.out into moto, sign in as the demo users, print the scenario table"
@@ -61,6 +61,7 @@ lint: synth $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/cfn-lint
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
 		-f cdk.out/*.template.json
