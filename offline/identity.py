@@ -620,9 +620,9 @@ class IdentityService:
         session_policy: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Cognito assumes the chosen role with the identity's token, so STS judges the trust
-        exactly as for a direct call; Cognito reports a refusal as a configuration error (its
-        wording: https://github.com/aws-amplify/amplify-flutter/issues/6107). That a refusal
-        for tags reads the same is assumed."""
+        exactly as for a direct call; Cognito reports any STS refusal as a configuration error
+        (API reference, InvalidIdentityPoolConfigurationException: "STS returned an error
+        response"; its wording: https://github.com/aws-amplify/amplify-flutter/issues/6107)."""
         try:
             assumed = self._assume(
                 role_arn,

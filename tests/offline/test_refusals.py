@@ -258,7 +258,10 @@ def test_a_claim_past_the_limits_gets_no_credentials_from_the_identity_pool(
 
     if refused:
         error = refusal(lambda: world.identity.get_credentials_for_identity(request))
-        assert error.code == "InvalidIdentityPoolConfigurationException"
+        assert (error.code, error.message) == (
+            "InvalidIdentityPoolConfigurationException",
+            "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+        )
     else:
         answer = world.identity.get_credentials_for_identity(request)
         issued = world.identity.issued[answer["Credentials"]["AccessKeyId"]]
