@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from joserfc.jwk import RSAKey
 from moto import mock_aws
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -78,17 +79,28 @@ def trust(amr: str, *actions: str) -> str:
     )
 
 
-@pytest.fixture
-def world() -> Iterator[World]:
+@dataclass(frozen=True)
+class Deployed:
+    """What moto holds for every test of this module: created once, read only."""
+
+    provider: str
+    clients: tuple[str, str]
+    user_pool: Any
+    roles: dict[str, str]
+    signing_key: RSAKey
+
+
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[Deployed]:
     with mock_aws():
         idp = boto3.client("cognito-idp", region_name=REGION)
         pool_id = idp.create_user_pool(PoolName="refusals")["UserPool"]["Id"]
-        clients = [
+        app, other = (
             idp.create_user_pool_client(UserPoolId=pool_id, ClientName=name)["UserPoolClient"][
                 "ClientId"
             ]
             for name in ("app", "other")
-        ]
+        )
         idp.admin_create_user(UserPoolId=pool_id, Username="alice", MessageAction="SUPPRESS")
         provider = f"cognito-idp.{REGION}.amazonaws.com/{pool_id}"
         iam = boto3.client("iam", region_name=REGION)
@@ -102,18 +114,38 @@ def world() -> Iterator[World]:
             name: iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
             for name, document in documents.items()
         }
-        settings = IdentityPoolSettings(
-            id=POOL_ID,
-            allow_classic_flow=False,
-            allow_unauthenticated=True,
-            user_pool_providers={provider: {clients[0]: {"ClientId": clients[0]}}},
-            developer_provider_name="login.example.test",
-            supported_login_providers={},
-            roles={"authenticated": roles["user-pool"], "unauthenticated": roles["guest"]},
-        )
-        identity = IdentityService({POOL_ID: settings}, DEFAULT_ACCOUNT_ID, REGION)
         user_pool = cognitoidp_backends[DEFAULT_ACCOUNT_ID][REGION].user_pools[pool_id]
-        yield World(identity, provider, clients[0], clients[1], user_pool, "alice", roles)
+        yield Deployed(provider, (app, other), user_pool, roles, RSAKey.generate_key(2048))
+
+
+@pytest.fixture
+def world(deployed: Deployed) -> World:
+    """A fresh identity pool service (settings, clock, issued credentials) on that moto."""
+    app = deployed.clients[0]
+    settings = IdentityPoolSettings(
+        id=POOL_ID,
+        allow_classic_flow=False,
+        allow_unauthenticated=True,
+        user_pool_providers={deployed.provider: {app: {"ClientId": app}}},
+        developer_provider_name="login.example.test",
+        supported_login_providers={},
+        roles={
+            "authenticated": deployed.roles["user-pool"],
+            "unauthenticated": deployed.roles["guest"],
+        },
+    )
+    identity = IdentityService(
+        {POOL_ID: settings}, DEFAULT_ACCOUNT_ID, REGION, signing_key=deployed.signing_key
+    )
+    return World(
+        identity,
+        deployed.provider,
+        app,
+        deployed.clients[1],
+        deployed.user_pool,
+        "alice",
+        deployed.roles,
+    )
 
 
 def refusal(action: Any) -> IdentityError:
