@@ -11,8 +11,16 @@ Four flows (Cognito developer guide, "Identity pools authentication flow"):
 - ``guest``: ``GetId`` and ``GetCredentialsForIdentity`` without logins, when guests are on.
 
 None of these calls is signed (see ``client.aws``). Each session's credentials are botocore
-``RefreshableCredentials`` whose refresh runs the flow again, with a refreshed ID token (user
-pool flows) or a new login token (developer flow) once the old one is about to expire.
+``RefreshableCredentials`` whose refresh runs the flow again: the user pool flows first renew
+the ID token with the refresh token, every time; the developer flow reuses its login token until
+it is about to expire.
+
+Why every time: after a global sign-out the user pool refuses the refresh token (API reference,
+GlobalSignOut), but the two AWS pages disagree on whether the identity pool still accepts the
+signed-out user's unexpired ID token for credentials (GlobalSignOut: only ``GetId`` is refused;
+CognitoIdentityProvider, ServerSideTokenCheck: credentials are refused too). Renewing first
+means a refresh never presents a revoked token, under either reading. ``IdentitySession.sign_out``
+signs out globally and drops the credentials the session holds.
 """
 
 from __future__ import annotations
@@ -60,13 +68,17 @@ class Issued:
 
 
 class Refresher:
-    """The function botocore calls to refresh; it also remembers the latest expiry to show it."""
+    """The function botocore calls to refresh; it also remembers the latest expiry to show it.
+    Once closed (signed out) it refuses to fetch again."""
 
     def __init__(self, fetch: Callable[[], Issued]) -> None:
         self._fetch = fetch
+        self.closed = False
         self.latest = fetch()  # the first fetch runs now, so a refusal surfaces at sign-in
 
     def __call__(self) -> dict[str, str]:
+        if self.closed:
+            raise ClientProblem("this session signed out: sign in again", code="SignedOut")
         self.latest = self._fetch()
         return {
             "access_key": self.latest.access_key_id,
@@ -83,11 +95,24 @@ class IdentitySession:
     session: boto3.Session
     identity_id: str
     refresher: Refresher = field(repr=False, compare=False)
+    # The flow's own sign-out (GlobalSignOut for the user pool flows), if it has one.
+    end: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def expiration(self) -> datetime:
         """When the credentials the session holds now expire; it refreshes them before that."""
         return self.refresher.latest.expiration
+
+    def sign_out(self) -> None:
+        """Sign out globally (user pool flows) and forget the credentials: the session's next
+        request fails with "sign in again" instead of using or renewing them."""
+        self.refresher.closed = True
+        credentials = self.session.get_credentials()
+        # botocore has no public way to drop refreshable credentials: expired ones make the
+        # next request refresh, which the closed refresher refuses.
+        credentials._expiry_time = datetime.fromtimestamp(0, UTC)
+        if self.end is not None:
+            self.end()
 
 
 def enhanced(
@@ -107,14 +132,14 @@ def enhanced(
     def fetch() -> Issued:
         request: dict[str, Any] = {
             "IdentityId": identity_id,
-            "Logins": {outputs.user_pool_provider_name: id_token()},
+            "Logins": {outputs.user_pool_provider_name: id_token.for_credentials()},
         }
         if custom_role_arn:
             request["CustomRoleArn"] = custom_role_arn
         answer = _call("GetCredentialsForIdentity", identity.get_credentials_for_identity, request)
         return _from_cognito(answer)
 
-    return refreshing_session(outputs.region, fetch, clock)
+    return refreshing_session(outputs.region, fetch, clock, end=id_token.sign_out)
 
 
 def basic(
@@ -135,7 +160,7 @@ def basic(
     identity_id = _get_id(identity, outputs, {outputs.user_pool_provider_name: id_token()})
 
     def fetch() -> Issued:
-        logins = {outputs.user_pool_provider_name: id_token()}
+        logins = {outputs.user_pool_provider_name: id_token.for_credentials()}
         try:
             token = identity.get_open_id_token(IdentityId=identity_id, Logins=logins)["Token"]
         except ClientError as error:
@@ -163,7 +188,7 @@ def basic(
             credentials["Expiration"],
         )
 
-    return refreshing_session(outputs.region, fetch, clock)
+    return refreshing_session(outputs.region, fetch, clock, end=id_token.sign_out)
 
 
 def developer(
@@ -200,15 +225,27 @@ def guest(outputs: StackOutputs, clock: Clock = utc_now) -> IdentitySession:
 
 
 class _IdToken:
-    """The current ID token; renewed with the refresh token when it is about to expire."""
+    """The current ID token; renewed with the refresh token when it is about to expire, and
+    before every credential refresh (see the module's docstring)."""
 
     def __init__(self, outputs: StackOutputs, tokens: sign_in.Tokens, clock: Clock) -> None:
         self._outputs, self._tokens, self._clock = outputs, tokens, clock
+        self._fetched = False
 
     def __call__(self) -> str:
         if self._tokens.id_token_expires_at - self._clock() < TOKEN_MARGIN:
             self._tokens = sign_in.refresh(self._outputs, self._tokens)
         return self._tokens.id_token
+
+    def for_credentials(self) -> str:
+        """The sign-in's token for the first credentials, a renewed one for every later fetch."""
+        if self._fetched:
+            self._tokens = sign_in.refresh(self._outputs, self._tokens)
+        self._fetched = True
+        return self()
+
+    def sign_out(self) -> None:
+        sign_in.sign_out(self._outputs, self._tokens)
 
 
 class _DeveloperLogin:
@@ -289,9 +326,13 @@ def _from_cognito(answer: dict[str, Any]) -> Issued:
 
 
 def refreshing_session(
-    region: str, fetch: Callable[[], Issued], clock: Clock = utc_now
+    region: str,
+    fetch: Callable[[], Issued],
+    clock: Clock = utc_now,
+    end: Callable[[], None] | None = None,
 ) -> IdentitySession:
-    """A session whose credentials come from ``fetch`` now and again whenever they run low."""
+    """A session whose credentials come from ``fetch`` now and again whenever they run low;
+    ``end`` is what ``IdentitySession.sign_out`` does besides dropping them."""
     refresher = Refresher(fetch)
     first = refresher.latest
     credentials = RefreshableCredentials(
@@ -309,7 +350,7 @@ def refreshing_session(
     # The session's only credential source: never the environment's or a profile's.
     core.register_component("credential_provider", CredentialResolver([_Fixed(credentials)]))
     session = boto3.Session(botocore_session=core, region_name=region)
-    return IdentitySession(session, first.identity_id, refresher)
+    return IdentitySession(session, first.identity_id, refresher, end)
 
 
 class _Fixed(CredentialProvider):  # type: ignore[misc]

@@ -120,6 +120,17 @@ def refresh(outputs: StackOutputs, tokens: Tokens) -> Tokens:
     return replace(tokens, id_token=result["IdToken"], access_token=result["AccessToken"])
 
 
+def sign_out(outputs: StackOutputs, tokens: Tokens) -> None:
+    """``GlobalSignOut`` with the access token: the user pool then refuses this user's refresh
+    tokens, and the identity pool (with its server-side token check) the ID tokens (API
+    reference, GlobalSignOut)."""
+    idp = aws.unsigned_client("cognito-idp", outputs.region)
+    try:
+        idp.global_sign_out(AccessToken=tokens.access_token)
+    except ClientError as error:
+        raise _refusal(error, "sign-out") from None
+
+
 def _answer_totp(
     idp: Any,
     outputs: StackOutputs,

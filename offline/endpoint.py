@@ -179,7 +179,8 @@ class OfflineEndpoint:
         )
         if pending is None or not proven:
             # Developer guide, "Managing user existence error responses": one message for a
-            # wrong password and an unknown user.
+            # wrong password and an unknown user; Cognito's wording, as public reports quote it:
+            # https://github.com/qqaatw/JciHitachiHA/issues/33.
             return _error("NotAuthorizedException", "Incorrect username or password.")
         answers["PASSWORD_CLAIM_SECRET_BLOCK"] = pending.moto_session
         return self._forward(environ, body)

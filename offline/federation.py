@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -20,7 +20,12 @@ from moto.backends import get_backend
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 
 from offline.deploy import IdentityProvider
-from offline.tokens import FEDERATED_STATUS, UserLambdaValidationException
+from offline.tokens import (
+    FEDERATED_STATUS,
+    TRIGGER_TIMEOUT_SECONDS,
+    UnexpectedLambdaException,
+    UserLambdaValidationException,
+)
 
 TRIGGER_SOURCE = "InboundFederation_ExternalProvider"
 
@@ -39,6 +44,7 @@ class FederatedSignIn:
     region: str
     providers: Mapping[tuple[str, str], IdentityProvider]  # (pool id, IdP name) -> IdP
     triggers: Mapping[str, Callable[[dict[str, Any]], Any]]  # pool id -> inbound federation
+    clock: Callable[[], float] = field(default=time.monotonic)  # times the trigger
 
     def sign_in(
         self, provider_name: str, subject: str, asserted: Mapping[str, Any]
@@ -108,10 +114,11 @@ class FederatedSignIn:
         """Developer guide, "Inbound federation Lambda trigger": the request carries the IdP's
         answer (``samlResponse`` for SAML; ``idToken``, ``userInfo`` and ``tokenResponse`` for
         OIDC); ``userAttributesToMap`` replaces it, omitted attributes dropped, and ``{}`` keeps
-        it unchanged. A failing trigger fails the sign-in. Assumed, not documented: the answer's
-        keys are the IdP's attribute names, which the IdP's attribute mapping then writes (the
-        trigger also answers under the pool's names, so a real pool that reads those instead
-        still gets fresh groups)."""
+        it unchanged. A failing trigger fails the sign-in, and so does one slower than Cognito's
+        trigger timeout (``offline.tokens.TRIGGER_TIMEOUT_SECONDS``). Assumed, not documented:
+        the answer's keys are the IdP's attribute names, which the IdP's attribute mapping then
+        writes (the trigger also answers under the pool's names, so a real pool that reads
+        those instead still gets fresh groups)."""
         if provider.type == "SAML":
             attributes: dict[str, Any] = {"samlResponse": dict(asserted)}
         else:
@@ -134,12 +141,15 @@ class FederatedSignIn:
             },
             "response": {"userAttributesToMap": {}},
         }
+        started = self.clock()
         try:
             answer = trigger(event)["response"]["userAttributesToMap"]
         except Exception as error:
             raise UserLambdaValidationException(
                 f"InboundFederation failed with error {error}."
             ) from error
+        if self.clock() - started > TRIGGER_TIMEOUT_SECONDS:
+            raise UnexpectedLambdaException("InboundFederation")
         return dict(answer) if answer else dict(asserted)
 
     @staticmethod

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,9 +70,86 @@ class StsError(Exception):
 
 
 # STS API reference, AssumeRoleWithWebIdentity, Errors; the AccessDenied wording is the one the
-# Cognito developer guide quotes ("Role trust and permissions").
+# Cognito developer guide quotes ("Role trust and permissions",
+# https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html).
 def _trust_refused() -> StsError:
     return StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403)
+
+
+# Session tag limits (STS API reference, Tag,
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_Tag.html, and IAM user guide, "Pass
+# session tags in AWS STS", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html:
+# "operations that support session tags fail" past these). Key and value characters:
+# [\p{L}\p{Z}\p{N}_.:/=+\-@].
+MAX_SESSION_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def _tag_text_ok(text: str, longest: int, shortest: int) -> bool:
+    return shortest <= len(text) <= longest and all(
+        c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text
+    )
+
+
+def _session_tags_ok(tags: Mapping[str, str]) -> bool:
+    return len(tags) <= MAX_SESSION_TAGS and all(
+        _tag_text_ok(key, MAX_TAG_KEY, 1) and _tag_text_ok(value, MAX_TAG_VALUE, 0)
+        for key, value in tags.items()
+    )
+
+
+# The guides give no error code for a token whose tags break the limits; the one public report
+# of STS refusing web identity tags answers ValidationError "Unable to validate tags"
+# (https://github.com/hashicorp/terraform-provider-aws/issues/44712).
+def _tags_refused() -> StsError:
+    return StsError("ValidationError", "Unable to validate tags", 400)
+
+
+# The scope-down policy Cognito adds to every guest's credentials in the enhanced flow: the AWS
+# managed policy AmazonCognitoUnAuthedIdentitiesSessionPolicy, version v3 (developer guide, "IAM
+# roles", https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html; the policy:
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonCognitoUnAuthedIdentitiesSessionPolicy.html).
+# A guest may do only what both this policy and the guest role allow. The basic flow's guests,
+# who call STS themselves, do not get it.
+GUEST_SESSION_POLICY: Mapping[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "CognitoUnAuthedIdentitiesSessionPolicy",
+            "Effect": "Allow",
+            "Action": [
+                "rum:PutRumEvents",
+                "sagemaker:InvokeEndpoint",
+                "polly:*",
+                "comprehend:*",
+                "translate:*",
+                "transcribe:*",
+                "rekognition:*",
+                "mobiletargeting:*",
+                "firehose:*",
+                "personalize:*",
+                "geo:GetMap*",
+                "geo:SearchPlaceIndex*",
+                "geo:GetPlace",
+                "geo:CalculateRoute*",
+                "geo:*Geofence",
+                "geo:*Geofences",
+                "geo:*DevicePosition*",
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncryptTo",
+                "kms:ReEncryptFrom",
+                "kms:GenerateDataKey",
+                "kms:GenerateDataKeyPair",
+                "kms:GenerateDataKeyPairWithoutPlaintext",
+                "kms:GenerateDataKeyWithoutPlaintext",
+            ],
+            "Resource": "*",
+        }
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -86,11 +164,17 @@ class Login:
 
 @dataclass
 class IssuedCredentials:
-    """What the offline run records about credentials it issued (the tests read it)."""
+    """What the offline run records about credentials it issued (the tests read it).
+
+    ``session_policy``: a policy document the credentials are scoped down to, or None. A request
+    is allowed only if the role's policies and this one both allow it (IAM user guide, "Session
+    policies"); the IAM evaluator applies it (moto's enforcement ignores it).
+    """
 
     identity_id: str
     role_arn: str
     session_tags: Mapping[str, str]
+    session_policy: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +235,12 @@ class IdentityService:
         if not logins:
             self._check_guest(pool, identity_id)
             return self._credentials(
-                pool, identity_id, pool.roles["unauthenticated"], ["unauthenticated"], {}
+                pool,
+                identity_id,
+                pool.roles["unauthenticated"],
+                ["unauthenticated"],
+                {},
+                session_policy=GUEST_SESSION_POLICY,
             )
         login = self._verify_logins(pool, logins)
         self._check_owner(pool, login, identity_id)
@@ -166,7 +255,8 @@ class IdentityService:
         Identity API reference, GetOpenIdToken: the token is valid for 10 minutes."""
         identity_id = request.get("IdentityId") or ""
         pool = self._pool(self._pool_of(identity_id))
-        # Same guide: the basic flow works only when the pool allows it (AllowClassicFlow).
+        # Same guide: the basic flow works only when the pool allows it (AllowClassicFlow). The
+        # wording: https://github.com/aws/aws-cli/issues/7652.
         if not pool.allow_classic_flow:
             raise IdentityError(
                 "InvalidParameterException",
@@ -241,16 +331,28 @@ class IdentityService:
         API reference, AssumeRoleWithWebIdentity): a token this offline identity pool signed
         and not expired, then the role's trust policy over the token's ``aud``, ``amr`` and
         ``sub``. moto would answer any token for any role."""
+        # The InvalidIdentityToken messages are the emulator's own (no public source words them
+        # for an identity pool token): only their code is to be relied on.
         try:
             claims: dict[str, Any] = jwt.decode(
                 request.get("WebIdentityToken", ""), self.signing_key, algorithms=["RS256"]
             ).claims
         except (JoseError, ValueError):
-            raise StsError("InvalidIdentityToken", "Couldn't verify signed token.", 400) from None
+            raise StsError(
+                "InvalidIdentityToken", "The token's signature does not verify.", 400
+            ) from None
         if claims.get("iss") != DEVELOPER_ISSUER:
-            raise StsError("InvalidIdentityToken", "Token is not from a trusted issuer.", 400)
-        if float(claims.get("exp", 0)) <= self.clock.now():
-            raise StsError("ExpiredTokenException", "Token expired.", 400)
+            raise StsError("InvalidIdentityToken", "The token's issuer is not trusted.", 400)
+        now, expiry = int(self.clock.now()), int(claims.get("exp", 0))
+        if expiry <= now:
+            # STS's wording, as public reports quote it
+            # (https://github.com/aws/aws-sdk-java-v2/issues/5709).
+            raise StsError(
+                "ExpiredTokenException",
+                f"Token expired: current date/time {now} must be before the expiration "
+                f"date/time {expiry}",
+                400,
+            )
         tags = {k: v[0] for k, v in claims.get(TAGS_CLAIM, {}).get("principal_tags", {}).items()}
         assumed = self._assume(
             str(request.get("RoleArn", "")),
@@ -273,10 +375,14 @@ class IdentityService:
         *,
         session_name: str,
         seconds: int,
+        session_policy: Mapping[str, Any] | None = None,
     ) -> AssumedRole:
         """STS checks the role's trust policy: ``sts:AssumeRoleWithWebIdentity``, and
         ``sts:TagSession`` too when the token carries tags (IAM user guide, "Passing session tags
-        in AWS STS"). A role that does not exist is refused alike."""
+        in AWS STS"). A role that does not exist is refused alike; so are tags past STS's
+        limits."""
+        if not _session_tags_ok(tags):
+            raise _tags_refused()
         try:
             role = iam_backends[self.account]["aws"].get_role_by_arn(role_arn)
         except NoSuchRole:
@@ -298,7 +404,9 @@ class IdentityService:
             duration=seconds,
             external_id="",
         )
-        self.issued[assumed.access_key_id] = IssuedCredentials(identity_id, role_arn, dict(tags))
+        self.issued[assumed.access_key_id] = IssuedCredentials(
+            identity_id, role_arn, dict(tags), session_policy
+        )
         return assumed
 
     # Logins --------------------------------------------------------------------------------------
@@ -316,12 +424,16 @@ class IdentityService:
         raise _not_authorized(f"Invalid login token. {provider} is not a provider of this pool.")
 
     def _decode(self, token: str, key: RSAKey) -> dict[str, Any]:
+        """Cognito's wording for a bad signature
+        (https://github.com/amazon-archives/amazon-cognito-identity-js/issues/91) and for an
+        expired token (https://github.com/aws-amplify/aws-sdk-ios/issues/2570: now >= exp)."""
         try:
             claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"]).claims
-        except (JoseError, ValueError) as error:
-            raise _not_authorized(f"Invalid login token. {error}") from None
-        if float(claims.get("exp", 0)) <= self.clock.now():
-            raise _not_authorized("Invalid login token. Token expired.")
+        except (JoseError, ValueError):
+            raise _not_authorized("Invalid login token. Couldn't verify signed token.") from None
+        now, expiry = int(self.clock.now()), int(claims.get("exp", 0))
+        if expiry <= now:
+            raise _not_authorized(f"Invalid login token. Token expired: {now} >= {expiry}")
         return claims
 
     def _verify_user_pool_token(
@@ -331,15 +443,27 @@ class IdentityService:
         an ID token of the configured app client, issued by that pool, unexpired, and (with the
         server-side check) of a user the pool has not signed out or disabled since."""
         claims = self._decode(token, self._user_pool_key)
-        if claims.get("iss") != f"https://{provider}" or claims.get("token_use") != "id":
+        # Cognito's wordings, as public reports quote them: another issuer
+        # (https://github.com/amazon-archives/amazon-cognito-identity-js/issues/40); an access
+        # token, which has no aud (https://github.com/amazon-archives/amazon-cognito-identity-js/issues/7);
+        # another app client (https://github.com/aws-amplify/amplify-js/issues/2067).
+        if claims.get("iss") != f"https://{provider}":
             raise _not_authorized("Invalid login token. Issuer doesn't match providerName")
+        if claims.get("token_use") != "id":
+            raise _not_authorized("Invalid login token. Missing a required claim: aud")
         user_pool = self._user_pool(provider)
         settings = pool.user_pool_providers[provider].get(str(claims.get("aud")))
         if settings is None or claims.get("aud") not in user_pool.clients:
-            raise _not_authorized("Invalid login token. Incorrect token audience.")
+            raise _not_authorized("Token is not from a supported provider of this identity pool.")
+        # The API reference promises "a 400 Not Authorized error" and gives no message: this
+        # one is the emulator's own.
         if settings.get("ServerSideTokenCheck") and not _session_alive(user_pool, claims):
             raise _not_authorized("Invalid login token. Token has been revoked.")
-        return Login(provider, str(claims["sub"]), claims, (provider,))
+        # What Cognito puts in amr for a user pool login, as public reports show it
+        # (https://github.com/anomalyco/guide/pull/706): the provider and its sign-in of this
+        # user. Trust policies match the bare provider name with ForAnyValue:StringLike.
+        subject = str(claims["sub"])
+        return Login(provider, subject, claims, (provider, f"{provider}:CognitoSignIn:{subject}"))
 
     def _verify_developer_token(self, pool: IdentityPoolSettings, token: str) -> Login:
         """An OpenID token this pool issued by GetOpenIdTokenForDeveloperIdentity, which the
@@ -367,12 +491,14 @@ class IdentityService:
             else self.identities.get((pool.id, login.provider, login.subject))
         )
         if owner != identity_id:
+            # Cognito's wording: https://github.com/aws-amplify/amplify-js/issues/2443.
             raise _not_authorized(
                 "Logins don't match. Please include at least one valid login for this identity "
                 "or identity pool."
             )
 
     def _check_guest(self, pool: IdentityPoolSettings, identity_id: str) -> None:
+        # Cognito's wording: https://github.com/aws/aws-sdk-js-v3/issues/3113.
         if self.guests.get(identity_id) != pool.id or not pool.allow_unauthenticated:
             raise _not_authorized("Unauthenticated access is not supported for this identity pool.")
 
@@ -446,7 +572,7 @@ class IdentityService:
         if not roles:
             self.unverified.append(UNVERIFIED_NO_ROLES)
             return self._default_role(pool, None)
-        return self._ambiguous(pool, mapping)
+        return self._ambiguous(pool, mapping, login.provider)
 
     def _rules_role(
         self, pool: IdentityPoolSettings, mapping: RoleMapping, login: Login, custom: str | None
@@ -456,15 +582,18 @@ class IdentityService:
             if custom not in matching:
                 raise _not_authorized(f"{custom} is not the role of a matching rule.")
             return custom
-        return matching[0] if matching else self._ambiguous(pool, mapping)
+        return matching[0] if matching else self._ambiguous(pool, mapping, login.provider)
 
-    def _ambiguous(self, pool: IdentityPoolSettings, mapping: RoleMapping) -> str:
+    def _ambiguous(self, pool: IdentityPoolSettings, mapping: RoleMapping, provider: str) -> str:
         """Developer guide, "Role-based access control": an ambiguous token or no matching
         rule gets the default role with ``AuthenticatedRole`` and is refused with ``Deny``.
-        The message is the one Cognito sends (quoted in aws-amplify/amplify-js issue 8644)."""
+        The message is the one Cognito sends, naming the provider
+        (https://github.com/aws-amplify/amplify-js/issues/3621)."""
         if mapping.ambiguous_role_resolution == "AuthenticatedRole":
             return self._default_role(pool, None)
-        raise _not_authorized("The ambiguous role mapping rules denied this request.")
+        raise _not_authorized(
+            f"The ambiguous role mapping rules for: {provider} denied this request."
+        )
 
     def _session_tags(self, pool: IdentityPoolSettings, login: Login) -> dict[str, str]:
         """Developer guide, "Using attributes for access control": a provider's principal tag
@@ -487,9 +616,13 @@ class IdentityService:
         role_arn: str,
         amr: list[str],
         tags: Mapping[str, str],
+        *,
+        session_policy: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Cognito assumes the chosen role with the identity's token, so STS judges the trust
-        exactly as for a direct call; Cognito reports a refusal as a configuration error."""
+        exactly as for a direct call; Cognito reports any STS refusal as a configuration error
+        (API reference, InvalidIdentityPoolConfigurationException: "STS returned an error
+        response"; its wording: https://github.com/aws-amplify/amplify-flutter/issues/6107)."""
         try:
             assumed = self._assume(
                 role_arn,
@@ -499,6 +632,7 @@ class IdentityService:
                 tags,
                 session_name="CognitoIdentityCredentials",
                 seconds=CREDENTIAL_SECONDS,
+                session_policy=session_policy,
             )
         except StsError:
             raise IdentityError(

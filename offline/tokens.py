@@ -3,7 +3,8 @@
 moto issues ID tokens with ``cognito:groups`` only and never calls Lambda triggers. Offline,
 every ID and access token moto issues (sign-in and refresh alike) first gets
 ``cognito:roles`` and ``cognito:preferred_role`` from the user's groups, then goes through the
-pool's pre token generation function, in-process, whose answer is applied as Cognito applies it.
+pool's pre token generation function, in-process, whose answer is applied as Cognito applies it
+(docs/offline.md's ledger lists each rule and its source).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,12 +26,23 @@ ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 ACCESS_TOKEN = "access"  # noqa: S105 (a token_use value, not a secret)
 # The status of users who signed in through an IdP (API reference, UserType: UserStatus).
 FEDERATED_STATUS = "EXTERNAL_PROVIDER"
-# Claims that identify the token and its issuer. Cognito does not let the hook change them
-# (developer guide, "Pre token generation Lambda trigger"); offline, the hook's attempts are
-# ignored rather than written over what moto sets.
-ISSUER_CLAIMS = frozenset(
-    {"iss", "sub", "aud", "exp", "iat", "auth_time", "token_use", "jti", "origin_jti", "client_id"}
-)
+# The claims the hook cannot add, change or suppress: the developer guide's list ("Pre token
+# generation Lambda trigger",
+# https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html).
+# Whether Cognito ignores such an attempt or fails the sign-in is not written there: offline it
+# is ignored, and the hook never makes one (lambdas/pre_token_generation RESERVED_CLAIMS), so
+# either reading is safe.
+IMMUTABLE_CLAIMS = frozenset(
+    {
+        "acr", "amr", "at_hash", "aud", "auth_time", "azp", "client_id", "cognito:username",
+        "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub",
+        "token_use",
+    }
+)  # fmt: skip
+# Developer guide, "Customizing user pool workflows with Lambda triggers": Cognito waits 5
+# seconds for a trigger, and that limit cannot be changed (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html).
+# Cognito may retry; offline a trigger gets one try, the stricter reading.
+TRIGGER_TIMEOUT_SECONDS = 5.0
 
 
 class UserLambdaValidationException(JsonRESTError):
@@ -37,6 +50,26 @@ class UserLambdaValidationException(JsonRESTError):
 
     def __init__(self, message: str) -> None:
         super().__init__("UserLambdaValidationException", message)
+
+
+class UnexpectedLambdaException(JsonRESTError):
+    """A trigger that answered too late. The wording is Cognito's, as public reports quote it
+    (https://github.com/furaiev/amazon-cognito-identity-dart-2/issues/204)."""
+
+    def __init__(self, trigger: str) -> None:
+        super().__init__(
+            "UnexpectedLambdaException",
+            f"{trigger} invocation failed due to error Socket timeout while invoking Lambda "
+            "function.",
+        )
+
+
+class InvalidLambdaResponseException(JsonRESTError):
+    """A trigger answer Cognito cannot use (API reference, InitiateAuth, Errors). The message is
+    the emulator's own."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidLambdaResponseException", message)
 
 
 @dataclass(frozen=True)
@@ -60,6 +93,7 @@ class TokenIssuer:
     # template does not declare, and the config refuses tied precedence, so only this shows
     # the identity pool's answer to a tie.
     hook_bypassed: set[str] = field(default_factory=set)
+    clock: Callable[[], float] = time.monotonic  # times the hook against Cognito's limit
     _answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # by origin_jti
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -127,8 +161,7 @@ class TokenIssuer:
         email = next((a["Value"] for a in user.attributes if a["Name"] == "email"), None)
         bypassed = {user.username, email} & self.hook_bypassed
         hook = None if bypassed else self.hooks.get(pool.id)
-        # V1_0 customizes ID tokens only.
-        if hook is None or (token_use == ACCESS_TOKEN and hook.version == "V1_0"):
+        if hook is None:
             return {**claims, **_as_claims(group_claims)}
         answer = self._answer(pool, client_id, user, group_claims, hook, token_use, claims)
         return _apply(answer, hook.version, token_use, group_claims, claims)
@@ -143,9 +176,10 @@ class TokenIssuer:
         token_use: str,
         claims: dict[str, Any],
     ) -> dict[str, Any]:
-        """The hook's answer for this issuance. A V2_0 event is one request whose answer covers
-        both tokens (developer guide, "Pre token generation Lambda trigger"): moto makes the
-        access token first, so that call invokes the hook and the ID token reuses its answer."""
+        """The hook's answer for this issuance. One event per issuance: a V2_0 answer covers
+        both tokens, and a V1_0 answer's group override reaches the access token too (developer
+        guide, "Pre token generation Lambda trigger"). moto makes the access token first, so
+        that call invokes the hook and the ID token reuses its answer."""
         issuance = str(claims["origin_jti"])
         if token_use != ACCESS_TOKEN:
             with self._lock:
@@ -155,6 +189,7 @@ class TokenIssuer:
         event = self._event(pool, client_id, user, group_claims, hook.version)
         with self._lock:
             self.trigger_sources.append(event["triggerSource"])
+        started = self.clock()
         try:
             answer = hook.invoke(event)
         except Exception as error:
@@ -163,6 +198,11 @@ class TokenIssuer:
             raise UserLambdaValidationException(
                 f"PreTokenGeneration failed with error {error}."
             ) from error
+        # The function cannot be stopped in-process: its late answer is discarded instead.
+        if self.clock() - started > TRIGGER_TIMEOUT_SECONDS:
+            raise UnexpectedLambdaException("PreTokenGeneration")
+        if hook.version == "V1_0":
+            _check_v1_claims(answer)
         if token_use == ACCESS_TOKEN:
             with self._lock:
                 self._answers[issuance] = answer
@@ -236,6 +276,20 @@ def _as_claims(group_claims: GroupClaims) -> dict[str, Any]:
     return claims
 
 
+def _check_v1_claims(answer: dict[str, Any]) -> None:
+    """A V1_0 answer's claim values are strings (developer guide, "Pre token generation Lambda
+    trigger", V1 ``claimsToAddOrOverride``: a string map). What Cognito does with another type
+    is not written there: offline the sign-in fails, the stricter reading, and the hook joins
+    lists into strings for V1_0, so either reading is safe."""
+    details = (answer.get("response") or {}).get("claimsOverrideDetails") or {}
+    added = details.get("claimsToAddOrOverride") or {}
+    wrong = sorted(name for name, value in added.items() if not isinstance(value, str))
+    if wrong:
+        raise InvalidLambdaResponseException(
+            f"claimsToAddOrOverride values must be strings in a V1_0 answer: {', '.join(wrong)}"
+        )
+
+
 def _apply(
     answer: dict[str, Any],
     version: str,
@@ -244,16 +298,19 @@ def _apply(
     claims: dict[str, Any],
 ) -> dict[str, Any]:
     """Cognito's reading of the hook's response: group overrides, then claims added and
-    suppressed for this token."""
+    suppressed for this token (developer guide, "Pre token generation Lambda trigger"). A V1_0
+    answer's claims are for the ID token only; its group override covers both tokens."""
     response = answer.get("response") or {}
     if version == "V2_0":
         details = response.get("claimsAndScopeOverrideDetails") or {}
         token_details = details.get(f"{token_use}TokenGeneration") or {}
     else:
         details = response.get("claimsOverrideDetails") or {}
-        token_details = details
-    groups = details.get("groupOverrideDetails")
-    if groups is not None:
+        token_details = {} if token_use == ACCESS_TOKEN else details
+    # Same guide: an empty or null groupOverrideDetails suppresses the group claims; only an
+    # answer without the key keeps Cognito's own.
+    if "groupOverrideDetails" in details:
+        groups = details["groupOverrideDetails"] or {}
         group_claims = GroupClaims(
             list(groups.get("groupsToOverride") or []),
             list(groups.get("iamRolesToOverride") or []),
@@ -264,8 +321,8 @@ def _apply(
         if name not in _as_claims(group_claims):
             result.pop(name, None)
     added = token_details.get("claimsToAddOrOverride") or {}
-    result.update({name: value for name, value in added.items() if name not in ISSUER_CLAIMS})
+    result.update({name: value for name, value in added.items() if name not in IMMUTABLE_CLAIMS})
     for name in token_details.get("claimsToSuppress") or []:
-        if name not in ISSUER_CLAIMS:
+        if name not in IMMUTABLE_CLAIMS:
             result.pop(name, None)
     return result

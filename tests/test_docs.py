@@ -1,4 +1,5 @@
-"""The docs name real tests: every row of the security table points at test functions that exist."""
+"""The docs name real tests: every row of the security table and of the offline ledger points at
+test functions that exist, and every module of the offline emulator has a ledger row."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SECURITY = ROOT / "docs" / "security.md"
+OFFLINE = ROOT / "docs" / "offline.md"
 REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
+MODULE = re.compile(r"`(offline/\w+\.py)`")
+LEDGER_HEADER = "| behaviour | module | AWS source | sure | tests |"
+CERTAINTIES = {"documented", "public reports", "assumed"}
 
 
 def table_rows(markdown: str, header: str) -> list[list[str]]:
@@ -52,6 +57,38 @@ def test_every_threat_names_tests_that_exist(row: list[str]) -> None:
         path = ROOT / file
         assert path.is_file(), f"{threat!r}: {file} does not exist"
         assert function in defined_tests(path), f"{threat!r}: {file} has no {function}"
+
+
+LEDGER = table_rows(OFFLINE.read_text(), LEDGER_HEADER)
+
+
+def test_the_ledger_has_a_row_for_every_emulator_module() -> None:
+    modules = {f"offline/{path.name}" for path in (ROOT / "offline").glob("*.py")}
+    named = {module for row in LEDGER for module in MODULE.findall(row[1])}
+    assert modules - {"offline/__init__.py"} <= named, "offline modules without a ledger row"
+    assert named <= modules, "ledger rows naming modules that do not exist"
+
+
+@pytest.mark.parametrize("row", LEDGER, ids=[row[0][:60] for row in LEDGER])
+def test_every_ledger_row_cites_a_source_and_names_tests_that_exist(row: list[str]) -> None:
+    behaviour, module, source, sure, tests = row
+    assert MODULE.search(module), f"{behaviour!r} names no `offline/<module>.py`"
+    assert "https://" in source, f"{behaviour!r} links no source"
+    assert sure in CERTAINTIES, f"{behaviour!r}: sure is {sure!r}, not one of {CERTAINTIES}"
+    references = REFERENCE.findall(tests)
+    assert references or tests == "none", f"{behaviour!r}: tests are neither named nor none"
+    for file, function in references:
+        path = ROOT / file
+        assert path.is_file(), f"{behaviour!r}: {file} does not exist"
+        assert function in defined_tests(path), f"{behaviour!r}: {file} has no {function}"
+
+
+def test_the_ledger_checker_catches_a_missing_test_and_a_missing_source() -> None:
+    row = ["b", "`offline/tokens.py`", "https://x", "documented", "`tests/test_docs.py::test_x`"]
+    with pytest.raises(AssertionError, match="has no test_x"):
+        test_every_ledger_row_cites_a_source_and_names_tests_that_exist(row)
+    with pytest.raises(AssertionError, match="links no source"):
+        test_every_ledger_row_cites_a_source_and_names_tests_that_exist([*row[:2], "-", *row[3:]])
 
 
 def test_the_checker_catches_a_missing_test() -> None:

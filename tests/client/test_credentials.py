@@ -62,20 +62,51 @@ def test_the_session_never_uses_the_environments_credentials(stack, monkeypatch)
     assert identity.session.get_credentials().method == "cognito-identity"
 
 
-def test_a_refresh_renews_an_expiring_id_token_first(stack) -> None:
+def test_every_refresh_renews_the_id_token_first(stack) -> None:
     tokens = signed_in(stack)
-    now = [datetime.now(UTC)]
-    identity = credentials.enhanced(stack.outputs, tokens, clock=lambda: now[0])
+    identity = credentials.enhanced(stack.outputs, tokens)
+    assert stack.operations() == ["GetId", "GetCredentialsForIdentity"]  # the sign-in's token
     stack.calls.clear()
-    identity.refresher()  # the token is fresh: reused
-    assert stack.operations() == ["GetCredentialsForIdentity"]
-    stack.calls.clear()
-    now[0] = tokens.id_token_expires_at - timedelta(minutes=4)
-    identity.refresher()
+    identity.refresher()  # the token is fresh, and still renewed
     assert stack.operations() == ["InitiateAuth", "GetCredentialsForIdentity"]
     assert stack.calls[0].params["AuthFlow"] == "REFRESH_TOKEN_AUTH"
     [new_token] = stack.last("GetCredentialsForIdentity")["Logins"].values()
     assert new_token != tokens.id_token
+
+
+def test_a_refresh_after_a_sign_out_elsewhere_never_presents_the_revoked_token(stack) -> None:
+    tokens = signed_in(stack)
+    identity = credentials.enhanced(stack.outputs, tokens)
+    stack.idp.global_sign_out(AccessToken=tokens.access_token)  # another device signs out
+    stack.calls.clear()
+    with pytest.raises(ClientProblem, match="sign in again") as refused:
+        identity.refresher()
+    assert refused.value.code == "NotAuthorizedException"
+    assert stack.operations() == ["InitiateAuth"]  # no GetCredentialsForIdentity
+
+
+def test_sign_out_signs_out_globally_and_drops_the_credentials(stack) -> None:
+    tokens = signed_in(stack)
+    identity = credentials.enhanced(stack.outputs, tokens)
+    assert frozen(identity).access_key
+    stack.calls.clear()
+    identity.sign_out()
+    assert stack.operations() == ["GlobalSignOut"]
+    with pytest.raises(ClientProblem, match="signed out: sign in again"):
+        frozen(identity)
+    assert stack.operations() == ["GlobalSignOut"]  # nothing refreshed with the old tokens
+    with pytest.raises(ClientProblem, match="refresh token was refused"):
+        sign_in.refresh(stack.outputs, tokens)  # signed out everywhere, not only here
+
+
+def test_sign_out_of_a_developer_session_drops_the_credentials() -> None:
+    source = FakeSource()
+    identity = credentials.refreshing_session(REGION, source, clock=lambda: source.now)
+    assert frozen(identity).access_key == "KEY1"
+    identity.sign_out()
+    with pytest.raises(ClientProblem, match="signed out"):
+        frozen(identity)
+    assert source.fetches == 1
 
 
 def test_basic_uses_get_open_id_token_and_assume_role_with_web_identity(stack) -> None:
