@@ -86,11 +86,15 @@ class Login:
 
 @dataclass
 class IssuedCredentials:
-    """What the offline run records about credentials it issued (the tests read it)."""
+    """What the offline run records about credentials it issued: what IAM knows of the session
+    when it judges its requests (``offline.access``)."""
 
     identity_id: str
     role_arn: str
     session_tags: Mapping[str, str]
+    audience: str
+    amr: tuple[str, ...]
+    session_arn: str
 
 
 @dataclass(frozen=True)
@@ -298,7 +302,9 @@ class IdentityService:
             duration=seconds,
             external_id="",
         )
-        self.issued[assumed.access_key_id] = IssuedCredentials(identity_id, role_arn, dict(tags))
+        self.issued[assumed.access_key_id] = IssuedCredentials(
+            identity_id, role_arn, dict(tags), audience, tuple(amr), assumed.arn
+        )
         return assumed
 
     # Logins --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyotp
+from botocore.exceptions import ClientError
 
 from client import aws, sign_in
 from client.developer_users import new_user
@@ -23,17 +24,35 @@ DEVELOPER_TENANT = "acme"
 # A group an administrator adds outside the template with the same precedence as editors:
 # the template's config refuses duplicate precedence, so a tie can only come from outside.
 TIED_GROUP = "editors-tied"
-# What the scenarios read: a shared file, and a file in some other identity's private folder.
+# Every object the runs create carries this mark in its name, so clean-up against a real
+# bucket deletes exactly those (every version: the bucket is versioned).
+MARK = "e2e-"
+# What the scenarios read: a shared file, a file in some other identity's private folder, and
+# one in each of two tenants' folders.
 OTHER_IDENTITY = "us-east-1:00000000-0000-0000-0000-000000000000"
-SAMPLE_OBJECTS = ("shared/readme.txt", f"private/{OTHER_IDENTITY}/note.txt")
+OTHER_TENANT = "globex"
+SAMPLE_OBJECTS = (
+    f"shared/{MARK}readme.txt",
+    f"private/{OTHER_IDENTITY}/{MARK}note.txt",
+    f"tenants/{DEVELOPER_TENANT}/{MARK}plan.txt",
+    f"tenants/{OTHER_TENANT}/{MARK}plan.txt",
+)
+# Folders clean-up looks in for marked objects.
+WRITTEN_PREFIXES = ("shared/", "private/", "protected/", "public/", "tenants/")
 
 
 @dataclass(frozen=True)
 class DemoUser:
     username: str
     groups: tuple[str, ...]
-    tenant: str | None = None
+    tenant: str | None = None  # custom:tenant as the administrator typed it
     totp: bool = False
+
+    @property
+    def tag(self) -> str | None:
+        """The session tag the scenarios expect: every demo tenant is " acme " in some
+        spelling, which the hook's claim normalizes (docs/pre-token-hook.md)."""
+        return DEVELOPER_TENANT if self.tenant is not None else None
 
 
 DEMO_USERS = (
@@ -44,6 +63,11 @@ DEMO_USERS = (
     DemoUser("no-group@example.com", ()),
     DemoUser("tied@example.com", ("editors", TIED_GROUP)),
 )
+# Developer users the suite creates (the brute-force target) or guesses at (the unknown one,
+# whose failure record the sign-in writes); clean-up deletes their records.
+BRUTE_TARGET = "brute.target"
+UNKNOWN_DEVELOPER = "nobody.here"
+DEVELOPER_USERS = (DEVELOPER_USER, BRUTE_TARGET, UNKNOWN_DEVELOPER)
 
 
 @dataclass
@@ -91,13 +115,50 @@ def seed(outputs: StackOutputs, session: Any) -> Seeded:
             seeded.totp_secrets[user.username] = _enroll_totp(outputs, user.username)
     s3 = session.client("s3")
     for key in SAMPLE_OBJECTS:
-        s3.put_object(Bucket=outputs.bucket_name, Key=key, Body=b"offline sample")
+        s3.put_object(Bucket=outputs.bucket_name, Key=key, Body=b"e2e sample")
     table = session.resource("dynamodb").Table(outputs.user_table_name)
     table.put_item(
         Item=new_user(DEVELOPER_USER, DEMO_PASSWORD, {"tenant": DEVELOPER_TENANT}),
         ConditionExpression="attribute_not_exists(username)",
     )
     return seeded
+
+
+def unseed(outputs: StackOutputs, session: Any) -> None:
+    """Delete what ``seed`` and the suite created, as far as it exists: safe to call twice and
+    after a partial seed (a real run's clean-up, interrupted or not)."""
+    idp = session.client("cognito-idp")
+    pool = outputs.user_pool_id
+    for user in DEMO_USERS:
+        _unless_missing(lambda u=user: idp.admin_delete_user(UserPoolId=pool, Username=u.username))
+    _unless_missing(lambda: idp.delete_group(UserPoolId=pool, GroupName=TIED_GROUP))
+    s3 = session.client("s3")
+    for prefix in WRITTEN_PREFIXES:
+        pages = s3.get_paginator("list_object_versions").paginate(
+            Bucket=outputs.bucket_name, Prefix=prefix
+        )
+        for page in pages:
+            for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if version["Key"].rsplit("/", 1)[-1].startswith(MARK):
+                    s3.delete_object(
+                        Bucket=outputs.bucket_name,
+                        Key=version["Key"],
+                        VersionId=version["VersionId"],
+                    )
+    table = session.resource("dynamodb").Table(outputs.user_table_name)
+    for name in DEVELOPER_USERS:
+        table.delete_item(Key={"username": name})
+
+
+def _unless_missing(call: Any) -> None:
+    try:
+        call()
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in (
+            "UserNotFoundException",
+            "ResourceNotFoundException",
+        ):
+            raise
 
 
 def _enroll_totp(outputs: StackOutputs, username: str) -> str:
