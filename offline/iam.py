@@ -133,10 +133,10 @@ def _element_matches(
 
 
 def _principal_matches(statement: Mapping[str, Any], request: Request) -> bool:
-    """IAM user guide, "IAM JSON policy elements: Principal": ``"*"`` and ``{"AWS": "*"}`` are everyone; an
-    ARN names a role or a session; an account (its id or root ARN) delegates to that account's
-    own policies, so it lets a Deny apply but grants nothing by itself. Service principals
-    never name the callers this evaluator judges."""
+    """IAM user guide, "IAM JSON policy elements: Principal": ``"*"`` and ``{"AWS": "*"}``
+    are everyone; an ARN names a role or a session; an account (its id or root ARN) delegates
+    to that account's own policies, so it lets a Deny apply but grants nothing by itself.
+    Service principals never name the callers this evaluator judges."""
     principal = statement.get("Principal")
     if principal == "*":
         return True

@@ -7,6 +7,7 @@ administrator a TOTP authenticator enrolled through the user's own token.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,12 +75,23 @@ DEVELOPER_USERS = (DEVELOPER_USER, BRUTE_TARGET, UNKNOWN_DEVELOPER)
 class Seeded:
     outputs: StackOutputs
     totp_secrets: dict[str, str] = field(default_factory=dict)
+    # Use each TOTP code once, waiting for the next one rather than replaying it: RFC 6238
+    # (section 5.2) tells verifiers to refuse a code already accepted, and a real pool may.
+    # The emulator does not remember codes, so its in-process runs need not wait.
+    one_use_codes: bool = False
+    _used: dict[str, str] = field(default_factory=dict)
 
     def totp_code(self, username: str) -> str:
-        return pyotp.TOTP(self.totp_secrets[username]).now()
+        totp = pyotp.TOTP(self.totp_secrets[username])
+        code = totp.now()
+        while self.one_use_codes and code == self._used.get(username):
+            time.sleep(1)
+            code = totp.now()
+        self._used[username] = code
+        return code
 
 
-def seed(outputs: StackOutputs, session: Any) -> Seeded:
+def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Seeded:
     """Create the demo users with ``session`` (the operator's, pointed at the endpoint)."""
     idp = session.client("cognito-idp")
     pool = outputs.user_pool_id
@@ -92,7 +104,7 @@ def seed(outputs: StackOutputs, session: Any) -> Seeded:
         RoleArn=viewers_role,
         Description="Added outside the template, tied with editors",
     )
-    seeded = Seeded(outputs)
+    seeded = Seeded(outputs, one_use_codes=one_use_codes)
     for user in DEMO_USERS:
         attributes = [
             {"Name": "email", "Value": user.username},
@@ -112,7 +124,7 @@ def seed(outputs: StackOutputs, session: Any) -> Seeded:
         for group in user.groups:
             idp.admin_add_user_to_group(UserPoolId=pool, Username=user.username, GroupName=group)
         if user.totp:
-            seeded.totp_secrets[user.username] = _enroll_totp(outputs, user.username)
+            _enroll_totp(seeded, user.username)
     s3 = session.client("s3")
     for key in SAMPLE_OBJECTS:
         s3.put_object(Bucket=outputs.bucket_name, Key=key, Body=b"e2e sample")
@@ -161,17 +173,17 @@ def _unless_missing(call: Any) -> None:
             raise
 
 
-def _enroll_totp(outputs: StackOutputs, username: str) -> str:
+def _enroll_totp(seeded: Seeded, username: str) -> None:
     """What the user's app does: associate an authenticator, prove a code, prefer TOTP."""
-    tokens = sign_in.sign_in(outputs, username, DEMO_PASSWORD)
-    idp = aws.unsigned_client("cognito-idp", outputs.region)
-    secret: str = idp.associate_software_token(AccessToken=tokens.access_token)["SecretCode"]
-    idp.verify_software_token(AccessToken=tokens.access_token, UserCode=pyotp.TOTP(secret).now())
+    tokens = sign_in.sign_in(seeded.outputs, username, DEMO_PASSWORD)
+    idp = aws.unsigned_client("cognito-idp", seeded.outputs.region)
+    answer = idp.associate_software_token(AccessToken=tokens.access_token)
+    seeded.totp_secrets[username] = answer["SecretCode"]
+    idp.verify_software_token(AccessToken=tokens.access_token, UserCode=seeded.totp_code(username))
     idp.set_user_mfa_preference(
         AccessToken=tokens.access_token,
         SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
     )
-    return secret
 
 
 def describe(seeded: Seeded) -> list[dict[str, Any]]:

@@ -218,7 +218,8 @@ def _enforce_iam(
             return False
         if self.headers.get("X-Amz-Target") in public:
             return True
-        path = self.raw_path + (f"?{urlparse(self.uri).query}" if urlparse(self.uri).query else "")
+        query = urlparse(self.uri).query
+        path = f"{self.raw_path}?{query}" if query else self.raw_path
         request = request_cls(
             account_id=self.current_account,
             method=self.method,
@@ -230,15 +231,11 @@ def _enforce_iam(
         )
         request.check_signature()
         extra = {}
-        prefix = (
-            self.querystring.get("prefix")
-            if bucket and resource == f"arn:aws:s3:::{bucket}"
-            else None
-        )
-        if prefix:
-            extra["s3:prefix"] = prefix[
-                0
-            ]  # S3 user guide, "Condition key examples": ListBucket's prefix
+        listing = bucket is not None and resource == f"arn:aws:s3:::{bucket}"
+        if listing and self.querystring.get("prefix"):
+            # S3 user guide, "Bucket policy examples using condition keys": s3:prefix is
+            # ListBucket's prefix parameter.
+            extra["s3:prefix"] = self.querystring["prefix"][0]
         # moto's request knows the action name and answers AccessDenied in the service's shape.
         access.judge(
             caller,

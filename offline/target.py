@@ -48,9 +48,10 @@ class Target:
     name = "a stack"
     capabilities: frozenset[Capability] = frozenset()
 
-    def __init__(self, outputs: StackOutputs, operator: Any) -> None:
+    def __init__(self, outputs: StackOutputs, operator: Any, one_use_codes: bool = False) -> None:
         self.outputs = outputs
         self.operator = operator  # a boto3 Session with the operator's (admin) credentials
+        self.one_use_codes = one_use_codes  # see Seeded.one_use_codes
         self._seeded: Seeded | None = None
         self._seeding = False  # set once seeding starts, so a partial seed is cleaned up too
 
@@ -59,7 +60,7 @@ class Target:
         """The demo users, created on first use."""
         if self._seeded is None:
             self._seeding = True
-            self._seeded = seed(self.outputs, self.operator)
+            self._seeded = seed(self.outputs, self.operator, self.one_use_codes)
         return self._seeded
 
     def require(self, capability: Capability) -> None:
@@ -107,13 +108,15 @@ class RemoteTarget(Target):
     """A stack known only by its outputs file; the operator's credentials and the endpoint come
     from the usual places (``AWS_PROFILE`` or the environment, ``AWS_ENDPOINT_URL``)."""
 
-    def __init__(self, outputs_file: Path, stack: str | None = None) -> None:
+    def __init__(
+        self, outputs_file: Path, stack: str | None = None, one_use_codes: bool = True
+    ) -> None:
         outputs = stack_outputs.load(outputs_file, stack)
         self.name = f"the stack in {outputs_file}"
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
             self.name += f" at {endpoint}"
-        super().__init__(outputs, boto3.Session(region_name=outputs.region))
+        super().__init__(outputs, boto3.Session(region_name=outputs.region), one_use_codes)
 
     def close(self) -> None:
         """Delete what the run created; idempotent, so clean-up on exit and on a signal can both
@@ -124,11 +127,13 @@ class RemoteTarget(Target):
 
 
 @contextmanager
-def remote_target(outputs_file: Path, stack: str | None = None) -> Iterator[RemoteTarget]:
+def remote_target(
+    outputs_file: Path, stack: str | None = None, one_use_codes: bool = True
+) -> Iterator[RemoteTarget]:
     """A ``RemoteTarget`` whose clean-up runs however the run ends: normally, on an exception,
     on Ctrl-C (KeyboardInterrupt unwinds through here), on SIGTERM (turned into SystemExit, so
     it unwinds too) and, as a last resort, at interpreter exit."""
-    target = RemoteTarget(outputs_file, stack)
+    target = RemoteTarget(outputs_file, stack, one_use_codes)
     atexit.register(target.close)
     previous = signal.getsignal(signal.SIGTERM)
     if threading.current_thread() is threading.main_thread():

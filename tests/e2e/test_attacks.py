@@ -23,6 +23,7 @@ from offline.seed import (
     BRUTE_TARGET,
     DEMO_PASSWORD,
     DEVELOPER_USER,
+    OTHER_IDENTITY,
     SAMPLE_OBJECTS,
     UNKNOWN_DEVELOPER,
     Seeded,
@@ -313,3 +314,17 @@ def test_identity_pool_credentials_cannot_call_other_services(
         UserPoolId=outputs.user_pool_id, Username=VIEWER
     )["Groups"]
     assert [group["GroupName"] for group in groups] == ["viewers"]
+
+
+def test_listing_the_bucket_follows_the_prefix_grant(seeded: Seeded) -> None:
+    """ListBucket is granted per prefix (s3:prefix): one's own private folder, not another's,
+    not the whole bucket."""
+    outputs = seeded.outputs
+    session = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
+    s3 = session.session.client("s3")
+
+    s3.list_objects_v2(Bucket=outputs.bucket_name, Prefix=f"private/{session.identity_id}/")
+    for prefix in (f"private/{OTHER_IDENTITY}/", ""):
+        with pytest.raises(s3.exceptions.ClientError) as refused:
+            s3.list_objects_v2(Bucket=outputs.bucket_name, Prefix=prefix)
+        assert refused.value.response["Error"]["Code"] == "AccessDenied", prefix

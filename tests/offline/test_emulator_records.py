@@ -5,16 +5,19 @@ runs against real stacks too; these cannot, so they live here."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 from joserfc import jwt
 
 from client import sign_in
+from client.errors import ClientProblem
 from offline.identity import DEVELOPER_ISSUER
-from offline.scenarios import SCENARIOS, run_scenario
+from offline.scenarios import SCENARIOS
 from offline.seed import DEMO_PASSWORD
 from offline.target import LocalTarget
 from offline.template import Template
@@ -37,8 +40,10 @@ def test_no_scenario_rests_on_undocumented_token_mapping(target: LocalTarget) ->
     hook naming the default role for users in no group, no sign-in takes that branch."""
     target.stack.identity.unverified.clear()
 
-    for scenario in SCENARIOS:
-        run_scenario(scenario, target)
+    for scenario in SCENARIOS:  # each sign-in, up to its credentials (no S3 checks needed)
+        bypass = target.hook_bypassed(scenario.user) if scenario.without_hook else nullcontext()
+        with bypass, contextlib.suppress(ClientProblem):
+            scenario.start(target.seeded)
 
     assert target.stack.identity.unverified == []
 
