@@ -19,7 +19,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth test lint review offline offline-serve bench deploy diff destroy clean
+.PHONY: help setup synth test e2e lint review offline offline-serve bench deploy diff destroy clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -29,6 +29,8 @@ help:
 	@echo "              BASE=<git ref>: what this checkout widens against that ref; FAIL_ON_WIDEN=1 exits 1 if it does"
 	@echo "make offline  deploy cdk.out into moto, sign in as the demo users, print the scenario table"
 	@echo "make offline-serve   the same stack, kept running for python -m client (docs/offline.md)"
+	@echo "make e2e      the scenario table and attacks (tests/e2e) against a fresh offline stack;"
+	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook and inbound federation trigger import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 
@@ -50,6 +52,10 @@ synth: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# Not-run tests (a capability the target lacks) are listed by -ra with the reason.
+e2e: setup
+	$(if $(TARGET),E2E_TARGET=$(abspath $(TARGET))) $(PY) -m pytest -q -ra tests/e2e
 
 $(CHECKOV_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(CHECKOV_VENV)

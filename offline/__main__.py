@@ -11,10 +11,10 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from client import outputs as stack_outputs
 from offline import scenarios
-from offline.seed import DEMO_PASSWORD, describe, seed
+from offline.seed import DEMO_PASSWORD, describe
 from offline.stack import REGION, offline_stack
+from offline.target import LocalTarget
 from offline.template import Template, TemplateError
 
 
@@ -33,6 +33,17 @@ def parser() -> argparse.ArgumentParser:
         default=Path("stack-outputs.json"),
         help="where `serve` writes the stack outputs for the client",
     )
+    root.add_argument(
+        "--credentials",
+        type=Path,
+        help="`serve`: write the operator's access key here, as an AWS shared credentials file "
+        "(profile offline), for `make e2e TARGET=...` against this stack",
+    )
+    root.add_argument(
+        "--no-demo-users",
+        action="store_true",
+        help="`serve`: leave the stack empty (`make e2e TARGET=...` seeds it itself)",
+    )
     return root
 
 
@@ -50,20 +61,26 @@ def _run(args: argparse.Namespace) -> int:
     log_path = args.cdk_out / "offline-functions.log"
     with log_path.open("w") as log, offline_stack(template, log) as stack:
         os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
-        outputs = stack_outputs.parse({template.stack_name: stack.outputs})
-        seeded = seed(outputs, stack.session())
+        target = LocalTarget(stack)
         if args.command == "run":
-            rows = scenarios.run(seeded, stack, sys.stdout)
+            rows = scenarios.run(target, sys.stdout)
             print(f"\nFunction logs: {log_path}")
-            return 1 if any(row.deviations for row in rows) else 0
+            return 1 if any(row.deviations or row.not_run for row in rows) else 0
+        if args.credentials is not None:
+            args.credentials.write_text(
+                "[offline]\n"
+                f"aws_access_key_id = {stack.operator['aws_access_key_id']}\n"
+                f"aws_secret_access_key = {stack.operator['aws_secret_access_key']}\n"
+            )
         stack.outputs_file(args.outputs)
         print(f"Offline stack {template.stack_name} at {stack.endpoint_url}\n")
         print("In another shell:\n")
         print(f"  export AWS_ENDPOINT_URL={stack.endpoint_url} AWS_REGION={REGION}")
         print(f"  export IDPOOLS_OUTPUTS={args.outputs.resolve()}")
         print("  python -m client whoami --username viewer@example.com\n")
-        print(f"Demo users (password {DEMO_PASSWORD}):")
-        print(json.dumps(describe(seeded), indent=2))
+        if not args.no_demo_users:
+            print(f"Demo users (password {DEMO_PASSWORD}):")
+            print(json.dumps(describe(target.seeded), indent=2))
         print("\nCtrl-C stops it.", flush=True)
         try:
             threading.Event().wait()

@@ -258,16 +258,9 @@ class Deployer:
         )
 
     def _bucket_policy(self, logical_id: str, p: Mapping[str, Any]) -> None:
-        """Without its conditional statements: moto evaluates a bucket policy with no request
-        context, so every condition fails and a conditional Deny (TLS only) would deny every
-        request. The offline endpoint is plain HTTP anyway; the template tests prove them."""
-        document = dict(p["PolicyDocument"])
-        statements = document["Statement"]
-        document["Statement"] = [s for s in statements if "Condition" not in s]
-        if len(document["Statement"]) < len(statements):
-            self.deployment.stood_in[logical_id] = "deployed without its conditional statements"
-        if document["Statement"]:
-            self._client("s3").put_bucket_policy(Bucket=p["Bucket"], Policy=_json(document))
+        """As written, conditions included: offline.access judges it with each request's context
+        (moto's own context-free judgement of bucket policies is switched off, offline.stack)."""
+        self._client("s3").put_bucket_policy(Bucket=p["Bucket"], Policy=_json(p["PolicyDocument"]))
         self._resolver.refs[logical_id] = logical_id
 
     def _table(self, logical_id: str, p: Mapping[str, Any]) -> None:

@@ -164,16 +164,20 @@ class Login:
 
 @dataclass
 class IssuedCredentials:
-    """What the offline run records about credentials it issued (the tests read it).
+    """What the offline run records about credentials it issued: what IAM knows of the session
+    when it judges its requests (``offline.access``).
 
     ``session_policy``: a policy document the credentials are scoped down to, or None. A request
     is allowed only if the role's policies and this one both allow it (IAM user guide, "Session
-    policies"); the IAM evaluator applies it (moto's enforcement ignores it).
+    policies").
     """
 
     identity_id: str
     role_arn: str
     session_tags: Mapping[str, str]
+    audience: str
+    amr: tuple[str, ...]
+    session_arn: str
     session_policy: Mapping[str, Any] | None = None
 
 
@@ -405,7 +409,7 @@ class IdentityService:
             external_id="",
         )
         self.issued[assumed.access_key_id] = IssuedCredentials(
-            identity_id, role_arn, dict(tags), session_policy
+            identity_id, role_arn, dict(tags), audience, tuple(amr), assumed.arn, session_policy
         )
         return assumed
 

@@ -7,34 +7,51 @@ Every row states what it expects; a run with any deviation exits non-zero.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from client import credentials, sign_in
+from client import credentials, sign_in, whoami
 from client.credentials import IdentitySession
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
 from offline import probe
-from offline.seed import DEMO_PASSWORD, DEVELOPER_USER, OTHER_IDENTITY, Seeded
-from offline.stack import ACCOUNT, OfflineStack
+from offline.seed import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    DEVELOPER_TENANT,
+    DEVELOPER_USER,
+    MARK,
+    OTHER_TENANT,
+    SAMPLE_OBJECTS,
+    Seeded,
+)
+from offline.target import Missing, Target
 
 WRONG_PASSWORD = "Wrong-Passw0rd-123!"  # noqa: S105 (meets the policy; not the user's)
-ALLOWED, DENIED, UNEVALUATED = probe.ALLOWED, probe.DENIED, probe.NOT_EVALUATED
+ALLOWED, DENIED = probe.ALLOWED, probe.DENIED
+SHARED, OTHERS, OWN_TENANT, OTHER_TENANTS = SAMPLE_OBJECTS
 CHECKS = (
-    probe.Check("read shared/", "s3:GetObject", "shared/readme.txt"),
-    probe.Check("write shared/", "s3:PutObject", "shared/probe.txt"),
-    probe.Check("read another's private/", "s3:GetObject", f"private/{OTHER_IDENTITY}/note.txt"),
-    probe.Check("write own private/", "s3:PutObject", "private/{identity}/note.txt"),
+    probe.Check("read shared/", "s3:GetObject", SHARED),
+    probe.Check("write shared/", "s3:PutObject", f"shared/{MARK}probe.txt"),
+    probe.Check("read another's private/", "s3:GetObject", OTHERS),
+    probe.Check("write own private/", "s3:PutObject", "private/{identity}/" + f"{MARK}note.txt"),
+    probe.Check(f"read tenants/{DEVELOPER_TENANT}/", "s3:GetObject", OWN_TENANT),
+    probe.Check(f"read tenants/{OTHER_TENANT}/", "s3:GetObject", OTHER_TENANTS),
 )
+# The tenant folder of the session's own tenant tag: allowed exactly when the session carries
+# the tag (DEVELOPER_TENANT, every demo tenant's), which S3 shows as the tag reaching IAM.
+TAGGED = "allowed if tagged"
 # Expected S3 answers per role, in CHECKS order. Admins write every folder but other
-# identities' private ones.
+# identities' private ones, and read every tenant's.
 S3_BY_ROLE = {
-    "admins": (ALLOWED, ALLOWED, DENIED, UNEVALUATED),
-    "editors": (ALLOWED, ALLOWED, DENIED, UNEVALUATED),
-    "viewers": (ALLOWED, DENIED, DENIED, UNEVALUATED),
-    "default": (DENIED, DENIED, DENIED, UNEVALUATED),
-    "guest": (DENIED, DENIED, DENIED, DENIED),  # guests read the public folder only
+    "admins": (ALLOWED, ALLOWED, DENIED, ALLOWED, ALLOWED, ALLOWED),
+    "editors": (ALLOWED, ALLOWED, DENIED, ALLOWED, TAGGED, DENIED),
+    "viewers": (ALLOWED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
+    "default": (DENIED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
+    "guest": (DENIED, DENIED, DENIED, DENIED, DENIED, DENIED),  # guests read public/ only
 }
+NOT_RUN = "not run"
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,13 @@ class Scenario:
     def expectation(self, outputs: StackOutputs) -> str:
         return self.expected if isinstance(self.expected, str) else self.expected(outputs)
 
+    @property
+    def tag(self) -> str | None:
+        """The tenant tag the session should carry."""
+        if self.user == DEVELOPER_USER:
+            return DEVELOPER_TENANT
+        return next((user.tag for user in DEMO_USERS if user.username == self.user), None)
+
 
 @dataclass
 class Row:
@@ -58,6 +82,7 @@ class Row:
     got: str
     s3: dict[str, str] = field(default_factory=dict)
     deviations: list[str] = field(default_factory=list)
+    not_run: str = ""  # why, when the target lacks what the scenario needs
 
 
 def _enhanced(
@@ -140,61 +165,55 @@ SCENARIOS: Sequence[Scenario] = (
 )
 
 
-def run(seeded: Seeded, stack: OfflineStack, out: TextIO) -> list[Row]:
-    rows = [run_scenario(scenario, seeded, stack) for scenario in SCENARIOS]
+def run(target: Target, out: TextIO) -> list[Row]:
+    rows = [run_scenario(scenario, target) for scenario in SCENARIOS]
     _print(rows, out)
     return rows
 
 
-def run_scenario(scenario: Scenario, seeded: Seeded, stack: OfflineStack) -> Row:
-    identity = stack.identity
-    if scenario.without_hook:
-        stack.tokens.hook_bypassed.add(scenario.user)
+def run_scenario(scenario: Scenario, target: Target) -> Row:
+    """The scenario through the client, judged only by what AWS answers: the role from STS
+    GetCallerIdentity, what the credentials may do from S3's answers."""
+    seeded = target.seeded
     expected = scenario.expectation(seeded.outputs)
     try:
-        session = scenario.start(seeded)
+        with target.hook_bypassed(scenario.user) if scenario.without_hook else nullcontext():
+            session = scenario.start(seeded)
+    except Missing as missing:
+        return Row(scenario, NOT_RUN, not_run=str(missing))
     except ClientProblem as problem:
         row = Row(scenario, problem.code or "error")
         if row.got != expected or scenario.refusal not in str(problem):
             reason = f" ({scenario.refusal})" if scenario.refusal else ""
             row.deviations.append(f"expected {expected}{reason}, got {problem}")
         return row
-    finally:
-        stack.tokens.hook_bypassed.discard(scenario.user)
-    frozen = session.session.get_credentials().get_frozen_credentials()
-    issued = identity.issued[frozen.access_key]
-    guest_roles = {pool.roles.get("unauthenticated") for pool in identity.pools.values()}
-    label = (
-        "guest" if issued.role_arn in guest_roles else role_label(seeded.outputs, issued.role_arn)
-    )
-    row = Row(scenario, label)
+    row = Row(scenario, role_label(seeded.outputs, session, scenario))
     if row.got != expected:
         row.deviations.append(f"expected role {expected}, got {row.got}")
-    s3 = session.session.client("s3")
-    policies = probe.role_policies(ACCOUNT, issued.role_arn)
-    variables = {
-        "cognito-identity.amazonaws.com:sub": issued.identity_id,
-        **{f"aws:PrincipalTag/{k}": v for k, v in issued.session_tags.items()},
-    }
     if row.got not in S3_BY_ROLE:
         return row  # an unexpected role: the deviation is recorded, its S3 answers mean nothing
-    for check, expected in zip(CHECKS, S3_BY_ROLE[row.got], strict=True):
-        check = probe.Check(
-            check.label, check.action, check.key.format(identity=issued.identity_id)
-        )
-        row.s3[check.label] = probe.probe(
-            s3, seeded.outputs.bucket_name, check, policies, variables
-        )
-        if row.s3[check.label] != expected:
-            row.deviations.append(f"{check.label}: expected {expected}, got {row.s3[check.label]}")
+    s3 = session.session.client("s3")
+    for check, answer in zip(CHECKS, S3_BY_ROLE[row.got], strict=True):
+        if answer == TAGGED:
+            answer = ALLOWED if scenario.tag == DEVELOPER_TENANT else DENIED
+        key = check.key.format(identity=session.identity_id)
+        asked = probe.Check(check.label, check.action, key)
+        row.s3[check.label] = probe.probe(s3, seeded.outputs.bucket_name, asked)
+        if row.s3[check.label] != answer:
+            row.deviations.append(f"{check.label}: expected {answer}, got {row.s3[check.label]}")
     return row
 
 
-def role_label(outputs: StackOutputs, role_arn: str) -> str:
-    for group in outputs.groups:
-        if group.role_arn == role_arn:
-            return group.name
-    return "default" if role_arn == outputs.authenticated_role_arn else role_arn
+def role_label(outputs: StackOutputs, session: IdentitySession, scenario: Scenario) -> str:
+    """The group, ``default`` or ``guest`` of the role STS says the credentials act as."""
+    caller = session.session.client("sts").get_caller_identity()["Arn"]
+    role_arn, group = whoami.role_of(caller, outputs)
+    if group is not None:
+        return group
+    if role_arn == outputs.authenticated_role_arn:
+        return "default"
+    # The stack's outputs name no guest role; the guest flow's role is the guest role.
+    return "guest" if scenario.flow == "guest" else str(role_arn)
 
 
 def _print(rows: Sequence[Row], out: TextIO) -> None:
@@ -207,7 +226,7 @@ def _print(rows: Sequence[Row], out: TextIO) -> None:
                 row.scenario.flow,
                 row.got,
                 *(row.s3.get(check.label, "-") for check in CHECKS),
-                "yes" if not row.deviations else "NO",
+                "not run" if row.not_run else "yes" if not row.deviations else "NO",
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -218,5 +237,7 @@ def _print(rows: Sequence[Row], out: TextIO) -> None:
         if index == 0:
             print("  ".join("-" * width for width in widths), file=out)
     for row in rows:
+        if row.not_run:
+            print(f"NOT RUN {row.scenario.user} / {row.scenario.flow}: {row.not_run}", file=out)
         for deviation in row.deviations:
             print(f"DEVIATION {row.scenario.user} / {row.scenario.flow}: {deviation}", file=out)

@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlparse
 
 import boto3
 import pyotp
@@ -23,18 +24,21 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.base_backend import BackendDict
 from moto.core.model_instances import reset_model_data
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.iam.access_control import IAMRequest, PermissionResult, S3IAMRequest
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.models import FakeBucket
 from werkzeug.serving import make_server
 
+from offline import access
 from offline.deploy import Deployer, Deployment
 from offline.endpoint import OfflineEndpoint
 from offline.federation import FederatedSignIn
 from offline.functions import Function
-from offline.identity import IdentityService, IssuedCredentials
+from offline.identity import Clock, IdentityService, IssuedCredentials
 from offline.template import Template
 from offline.tokens import Hook, TokenIssuer
 from offline.user_pools import UserPools
@@ -109,11 +113,14 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
         cleanup.callback(serving.join)
         cleanup.callback(server.shutdown)
         issued: dict[str, IssuedCredentials] = {}
-        operator = _enforce_iam(endpoint_url, issued, cleanup)
+        clock = Clock()
+        operator = _enforce_iam(endpoint_url, issued, clock, cleanup)
         deployment = Deployer(
             template, _EndpointSession(endpoint_url, operator), REGION, ACCOUNT
         ).deploy()
-        identity = IdentityService(deployment.identity_pools, ACCOUNT, REGION, issued=issued)
+        identity = IdentityService(
+            deployment.identity_pools, ACCOUNT, REGION, clock=clock, issued=issued
+        )
         environment = {
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
@@ -170,10 +177,12 @@ class _QuietHandler(MotoRequestHandler):
 
 
 def _enforce_iam(
-    endpoint_url: str, issued: Mapping[str, IssuedCredentials], cleanup: ExitStack
+    endpoint_url: str, issued: Mapping[str, IssuedCredentials], clock: Clock, cleanup: ExitStack
 ) -> dict[str, str]:
-    """An operator user with full access does the deploying and seeding; from then on moto
-    checks S3 requests against IAM, so issued credentials get their role's policies only."""
+    """An operator user with full access does the deploying and seeding; from then on every
+    request made with identity pool credentials is judged by offline.access (their role's
+    policies and the bucket policy, with variables and conditions), and moto checks the other
+    callers' S3 requests."""
     iam = boto3.client(
         "iam",
         region_name=REGION,
@@ -196,26 +205,82 @@ def _enforce_iam(
     public = ActionAuthenticatorMixin.PUBLIC_OPERATIONS
     added = [operation for operation in TOKEN_AUTHORIZED if operation not in public]
     public.extend(added)
-    # Other services than S3: moto matches every policy against the resource "*", which would
-    # deny the functions' grants on exact ARNs (their table, the identity pool). So there only
-    # identity pool credentials are checked: their roles grant nothing outside S3, and "*"
-    # cannot widen a grant they do not have.
     normal = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+    s3 = ActionAuthenticatorMixin._authenticate_and_authorize_s3_action
+    bucket_permission = FakeBucket.get_permission
+
+    def judged(self: Any, request_cls: type, resource: str | None, bucket: str | None) -> bool:
+        """Judge an identity pool caller's request with offline.access; False for any other
+        caller (moto's own check then applies)."""
+        found = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        caller = issued.get(found.group(1)) if found else None
+        if caller is None:
+            return False
+        if self.headers.get("X-Amz-Target") in public:
+            return True
+        query = urlparse(self.uri).query
+        path = f"{self.raw_path}?{query}" if query else self.raw_path
+        request = request_cls(
+            account_id=self.current_account,
+            method=self.method,
+            path=path,
+            data=self.data,
+            body=self.raw_body,
+            headers=self.headers,
+            action=self._get_action(),
+        )
+        request.check_signature()
+        extra = {}
+        listing = bucket is not None and resource == f"arn:aws:s3:::{bucket}"
+        if listing and self.querystring.get("prefix"):
+            # S3 user guide, "Bucket policy examples using condition keys": s3:prefix is
+            # ListBucket's prefix parameter.
+            extra["s3:prefix"] = self.querystring["prefix"][0]
+        # moto's request knows the action name and answers AccessDenied in the service's shape.
+        access.judge(
+            caller,
+            ACCOUNT,
+            clock.now(),
+            request._action,
+            resource,
+            bucket,
+            extra,
+            request._raise_access_denied,
+        )
+        return True
 
     def identity_pool_callers_only(self: Any, resource: str = "*") -> None:
-        key = _CREDENTIAL.search(self.headers.get("Authorization", ""))
-        if key is not None and key.group(1) in issued:
-            normal(self, resource)
+        # Outside S3 moto names the resource "*" (it does not know it): offline.iam then judges
+        # conservatively. Other callers (the functions' roles) are not checked there: "*"
+        # would deny their grants on exact ARNs.
+        judged(self, IAMRequest, None if resource == "*" else resource, None)
+
+    def s3_judged(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        arn = (
+            f"arn:aws:s3:::{bucket_name}/{key_name}" if key_name else f"arn:aws:s3:::{bucket_name}"
+        )
+        if not judged(self, S3IAMRequest, arn if bucket_name else None, bucket_name):
+            s3(self, bucket_name, key_name)
+
+    def no_context_free_bucket_policy(self: Any, action: str, resource: str) -> Any:
+        # moto judges bucket policies without a request context (every condition fails, so the
+        # TLS-only deny would refuse everything); offline.access judges them for identity pool
+        # callers, and the operator's own writes are not subject to them offline.
+        return PermissionResult.NEUTRAL
 
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = (  # type: ignore[method-assign]
         identity_pool_callers_only
     )
+    ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3_judged  # type: ignore[method-assign]
+    FakeBucket.get_permission = no_context_free_bucket_policy  # type: ignore[method-assign]
     saved_count = settings.INITIAL_NO_AUTH_ACTION_COUNT
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
 
     def restore() -> None:
         settings.INITIAL_NO_AUTH_ACTION_COUNT = saved_count
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal  # type: ignore[method-assign]
+        ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3  # type: ignore[method-assign]
+        FakeBucket.get_permission = bucket_permission  # type: ignore[method-assign]
         for operation in added:
             public.remove(operation)
 

@@ -1,41 +1,61 @@
-"""One offline stack for the e2e package: the session's synthesized default template, deployed
-into moto with the demo users seeded. The client reaches it the way it reaches AWS, through
-``AWS_ENDPOINT_URL``.
+"""The target the e2e package runs against: by default a fresh offline stack in this process
+(the session's synthesized default template, deployed into moto); with ``E2E_TARGET`` set to an
+outputs file (``make e2e TARGET=stack-outputs.json``), the stack that file describes, reached
+with the operator's credentials and ``AWS_ENDPOINT_URL`` if set (docs/e2e.md).
 
-Package scope, not session: the stack patches moto process-wide (IAM enforcement, token
+The tests judge only what a client can observe (API answers, STS GetCallerIdentity, S3 answers,
+token claims); a test that needs a capability the target lacks is reported as not run there.
+
+Package scope, not session: the offline stack patches moto process-wide (IAM enforcement, token
 issuing) and points boto3 at itself, which the in-process moto tests elsewhere must not see.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from client import outputs as stack_outputs
 from client.outputs import StackOutputs
-from offline.seed import Seeded, seed
-from offline.stack import OfflineStack
+from offline.seed import Seeded
+from offline.target import Capability, LocalTarget, Missing, Target, remote_target
 from offline.template import Template
 from tests.support.offline import serving
-from tests.support.template import Synth
+
+TARGET_VARIABLE = "E2E_TARGET"
 
 
 @pytest.fixture(scope="package")
-def offline(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineStack]:
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    outputs_file = os.environ.get(TARGET_VARIABLE)
+    if outputs_file:
+        with remote_target(Path(outputs_file)) as remote:
+            yield remote
+        return
+    synth = request.getfixturevalue("synth")  # only the offline target needs a synth
     template = Template.load(
         Path(synth.outdir) / f"{synth.default_config.stack_name}.template.json"
     )
-    with serving(template, tmp_path_factory.mktemp("offline")) as stack:
-        yield stack
+    logs = request.getfixturevalue("tmp_path_factory").mktemp("offline")
+    with serving(template, logs) as stack:
+        yield LocalTarget(stack)
 
 
 @pytest.fixture(scope="package")
-def outputs(offline: OfflineStack) -> StackOutputs:
-    return stack_outputs.parse({offline.template.stack_name: offline.outputs})
+def seeded(target: Target) -> Seeded:
+    return target.seeded
 
 
 @pytest.fixture(scope="package")
-def seeded(offline: OfflineStack, outputs: StackOutputs) -> Seeded:
-    return seed(outputs, offline.session())
+def outputs(target: Target) -> StackOutputs:
+    return target.outputs
+
+
+def needs(target: Target, capability: Capability) -> None:
+    """Report the test as not run on a target without ``capability`` (never as passed)."""
+    try:
+        target.require(capability)
+    except Missing as missing:
+        pytest.skip(str(missing))

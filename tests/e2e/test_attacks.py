@@ -1,6 +1,7 @@
-"""Attacks on the offline stack, each refused the way Cognito refuses it: stolen, forged,
+"""Attacks on the target stack, each refused the way Cognito refuses it: stolen, forged,
 expired and revoked tokens, role escalation by CustomRoleArn or by writing attributes, brute
-force on the developer sign-in, and the pre token hook on refresh."""
+force on the developer sign-in, and the pre token hook on refresh. Judged from what a client
+sees: API answers, STS GetCallerIdentity, S3's answers and token claims."""
 
 from __future__ import annotations
 
@@ -14,19 +15,39 @@ from collections.abc import Callable
 import pytest
 from pycognito.aws_srp import AWSSRP
 
-from client import aws, credentials, sign_in
+from client import aws, credentials, sign_in, whoami
 from client.developer_users import new_user
 from client.errors import ClientProblem
-from offline.seed import DEMO_PASSWORD, DEVELOPER_TENANT, DEVELOPER_USER, Seeded
-from offline.stack import OfflineStack
+from offline import probe
+from offline.seed import (
+    BRUTE_TARGET,
+    DEMO_PASSWORD,
+    DEVELOPER_USER,
+    OTHER_IDENTITY,
+    SAMPLE_OBJECTS,
+    UNKNOWN_DEVELOPER,
+    Seeded,
+)
+from offline.target import Capability, Target
+from tests.e2e.conftest import needs
 from tests.support.offline import claims_of
 
 VIEWER = "viewer@example.com"
+_, _, OWN_TENANT, OTHER_TENANT = SAMPLE_OBJECTS
 
 
-def role_of(offline: OfflineStack, session: credentials.IdentitySession) -> str:
-    key = session.session.get_credentials().get_frozen_credentials().access_key
-    return offline.identity.issued[key].role_arn
+def role_of(session: credentials.IdentitySession, seeded: Seeded) -> str | None:
+    """The role STS says the credentials act as."""
+    return whoami.whoami(session, seeded.outputs).role_arn
+
+
+def tenant_reads(session: credentials.IdentitySession, seeded: Seeded) -> tuple[str, str]:
+    """S3's answers for the acme and the globex folder: which tenant tag the session carries."""
+    s3 = session.session.client("s3")
+    return (
+        probe.probe(s3, seeded.outputs.bucket_name, probe.Check("", "s3:GetObject", OWN_TENANT)),
+        probe.probe(s3, seeded.outputs.bucket_name, probe.Check("", "s3:GetObject", OTHER_TENANT)),
+    )
 
 
 def refusal(action: Callable[[], object]) -> ClientProblem:
@@ -44,15 +65,18 @@ def test_a_wrong_password_fails_srp_sign_in_and_the_right_one_passes(seeded: See
     assert sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD).id_token
 
 
-def test_a_token_from_another_app_client_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
-    idp = offline.session().client("cognito-idp")
+def test_a_token_from_another_app_client_is_refused(seeded: Seeded, target: Target) -> None:
+    idp = target.operator.client("cognito-idp")
     other = idp.create_user_pool_client(
         UserPoolId=seeded.outputs.user_pool_id,
-        ClientName="not-in-the-identity-pool",
+        ClientName="e2e-not-in-the-identity-pool",
         ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
-    outputs = dataclasses.replace(seeded.outputs, user_pool_client_id=other)
-    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    try:
+        outputs = dataclasses.replace(seeded.outputs, user_pool_client_id=other)
+        tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    finally:
+        idp.delete_user_pool_client(UserPoolId=seeded.outputs.user_pool_id, ClientId=other)
 
     problem = refusal(lambda: credentials.enhanced(seeded.outputs, tokens))
 
@@ -85,17 +109,17 @@ def test_a_tampered_token_is_refused(seeded: Seeded) -> None:
     assert "Invalid login token. Couldn't verify signed token." in str(problem)
 
 
-def test_an_expired_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
+def test_an_expired_token_is_refused(seeded: Seeded, target: Target) -> None:
+    needs(target, Capability.CLOCK)  # ID tokens live at least 5 minutes: only a clock helps
     outputs = seeded.outputs
     tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
     identity = aws.unsigned_client("cognito-identity", outputs.region)
     logins = {outputs.user_pool_provider_name: tokens.id_token}
-    offline.identity.clock.offset = 2 * 60 * 60
-    try:
-        with pytest.raises(identity.exceptions.NotAuthorizedException, match="expired"):
-            identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)
-    finally:
-        offline.identity.clock.offset = 0
+    with (
+        target.clock_advanced(2 * 60 * 60),
+        pytest.raises(identity.exceptions.NotAuthorizedException, match="expired"),
+    ):
+        identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)
     assert identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)["IdentityId"]
 
 
@@ -139,17 +163,12 @@ def test_another_users_identity_id_is_refused(seeded: Seeded) -> None:
         )
 
 
-def test_a_developer_sign_in_gets_its_tenant_as_a_session_tag(
-    seeded: Seeded, offline: OfflineStack
-) -> None:
+def test_a_developer_sign_in_gets_its_tenant_as_a_session_tag(seeded: Seeded) -> None:
+    """The tag is observed where it matters: the tenant folder it names opens, others do not."""
     session = credentials.developer(seeded.outputs, DEVELOPER_USER, DEMO_PASSWORD)
-    key = session.session.get_credentials().get_frozen_credentials().access_key
 
-    issued = offline.identity.issued[key]
-
-    assert issued.session_tags == {"tenant": DEVELOPER_TENANT}
-    assert issued.role_arn == seeded.outputs.authenticated_role_arn
-    assert issued.identity_id == session.identity_id
+    assert role_of(session, seeded) == seeded.outputs.authenticated_role_arn
+    assert tenant_reads(session, seeded) == ("allowed", "denied")
 
 
 def post_login(url: str, username: str, password: str) -> tuple[int, dict[str, object]]:
@@ -167,14 +186,14 @@ def post_login(url: str, username: str, password: str) -> tuple[int, dict[str, o
 
 
 def test_brute_force_on_the_developer_sign_in_ends_in_the_lockout(
-    seeded: Seeded, offline: OfflineStack
+    seeded: Seeded, target: Target
 ) -> None:
-    table = offline.session().resource("dynamodb").Table(seeded.outputs.user_table_name)
-    table.put_item(Item=new_user("brute.target", DEMO_PASSWORD, {}))
+    table = target.operator.resource("dynamodb").Table(seeded.outputs.user_table_name)
+    table.put_item(Item=new_user(BRUTE_TARGET, DEMO_PASSWORD, {}))
     url = seeded.outputs.login_url
 
-    answers = [post_login(url, "brute.target", f"Guess-{n:04d}-Passw0rd!")[0] for n in range(6)]
-    after, body = post_login(url, "brute.target", DEMO_PASSWORD)
+    answers = [post_login(url, BRUTE_TARGET, f"Guess-{n:04d}-Passw0rd!")[0] for n in range(6)]
+    after, body = post_login(url, BRUTE_TARGET, DEMO_PASSWORD)
 
     assert answers == [401, 401, 401, 401, 401, 429]  # maxFailedAttempts = 5 guesses judged
     assert (after, body) == (429, {"error": "too many failed sign-ins; try again later"})
@@ -183,7 +202,7 @@ def test_brute_force_on_the_developer_sign_in_ends_in_the_lockout(
 def test_an_unknown_username_locks_out_like_a_real_one(seeded: Seeded) -> None:
     url = seeded.outputs.login_url
 
-    answers = [post_login(url, "nobody.here", f"Guess-{n:04d}-Passw0rd!") for n in range(7)]
+    answers = [post_login(url, UNKNOWN_DEVELOPER, f"Guess-{n:04d}-Passw0rd!") for n in range(7)]
 
     assert [status for status, _ in answers] == [401] * 5 + [429, 429]
 
@@ -195,9 +214,7 @@ def test_a_bad_login_request_gets_a_4xx_naming_the_field(seeded: Seeded) -> None
     assert body["field"] == "username"
 
 
-def test_writing_an_attribute_named_like_a_role_keeps_the_role(
-    seeded: Seeded, offline: OfflineStack
-) -> None:
+def test_writing_an_attribute_named_like_a_role_keeps_the_role(seeded: Seeded) -> None:
     outputs = seeded.outputs
     tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
     idp = aws.unsigned_client("cognito-idp", outputs.region)
@@ -215,22 +232,34 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(
     refreshed = sign_in.refresh(outputs, tokens)
     session = credentials.enhanced(outputs, refreshed)
 
-    assert role_of(offline, session) == outputs.group_role_arn("viewers")
-    key = session.session.get_credentials().get_frozen_credentials().access_key
-    assert offline.identity.issued[key].session_tags == {"tenant": "acme"}
+    assert role_of(session, seeded) == outputs.group_role_arn("viewers")
+    assert tenant_reads(session, seeded) == ("allowed", "denied")  # still tenant acme
 
 
-def test_the_hook_runs_on_refresh(seeded: Seeded, offline: OfflineStack) -> None:
+def test_the_hook_runs_on_refresh(seeded: Seeded, target: Target) -> None:
+    """An administrator changes the user's tenant after sign-in: only a hook that runs on the
+    refresh puts the new tenant, normalized, in the refreshed token."""
     outputs = seeded.outputs
-    tokens = sign_in.sign_in(outputs, "editor@example.com", DEMO_PASSWORD)
-    before = len(offline.tokens.trigger_sources)
+    user = "editor@example.com"
+    tokens = sign_in.sign_in(outputs, user, DEMO_PASSWORD)
+    idp = target.operator.client("cognito-idp")
 
-    refreshed = sign_in.refresh(outputs, tokens)
+    def set_tenant(value: str) -> None:
+        idp.admin_update_user_attributes(
+            UserPoolId=outputs.user_pool_id,
+            Username=user,
+            UserAttributes=[{"Name": "custom:tenant", "Value": value}],
+        )
 
-    # One V2_0 event per issuance: its one answer covers the ID and the access token.
-    assert offline.tokens.trigger_sources[before:] == ["TokenGeneration_RefreshTokens"]
+    set_tenant(" GLOBEX ")
+    try:
+        refreshed = sign_in.refresh(outputs, tokens)
+    finally:
+        set_tenant(" ACME ")
+
+    assert claims_of(tokens.id_token)["tenant"] == "acme"
     claims = claims_of(refreshed.id_token)
-    assert claims["tenant"] == "acme"  # " ACME " in the user pool, normalized by the hook
+    assert claims["tenant"] == "globex"  # " GLOBEX " in the user pool, normalized by the hook
     assert claims["cognito:preferred_role"] == outputs.group_role_arn("editors")
 
 
@@ -268,7 +297,7 @@ def test_an_unknown_user_is_refused_like_a_wrong_password(seeded: Seeded) -> Non
 
 
 def test_identity_pool_credentials_cannot_call_other_services(
-    seeded: Seeded, offline: OfflineStack
+    seeded: Seeded, target: Target
 ) -> None:
     """The viewer's credentials try to put the viewer in the admins group."""
     outputs = seeded.outputs
@@ -280,11 +309,24 @@ def test_identity_pool_credentials_cannot_call_other_services(
             UserPoolId=outputs.user_pool_id, Username=VIEWER, GroupName="admins"
         )
 
-    # moto answers in its XML error shape, which the JSON client reads as a bare 403.
-    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
-    groups = (
-        offline.session()
-        .client("cognito-idp")
-        .admin_list_groups_for_user(UserPoolId=outputs.user_pool_id, Username=VIEWER)["Groups"]
-    )
+    # AWS answers AccessDeniedException (400); moto its XML shape, a bare 403 to this client.
+    answer = refused.value.response
+    assert answer["Error"]["Code"] in ("AccessDeniedException", "403")
+    groups = target.operator.client("cognito-idp").admin_list_groups_for_user(
+        UserPoolId=outputs.user_pool_id, Username=VIEWER
+    )["Groups"]
     assert [group["GroupName"] for group in groups] == ["viewers"]
+
+
+def test_listing_the_bucket_follows_the_prefix_grant(seeded: Seeded) -> None:
+    """ListBucket is granted per prefix (s3:prefix): one's own private folder, not another's,
+    not the whole bucket."""
+    outputs = seeded.outputs
+    session = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
+    s3 = session.session.client("s3")
+
+    s3.list_objects_v2(Bucket=outputs.bucket_name, Prefix=f"private/{session.identity_id}/")
+    for prefix in (f"private/{OTHER_IDENTITY}/", ""):
+        with pytest.raises(s3.exceptions.ClientError) as refused:
+            s3.list_objects_v2(Bucket=outputs.bucket_name, Prefix=prefix)
+        assert refused.value.response["Error"]["Code"] == "AccessDenied", prefix

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from client import sign_in
-from offline.identity import DEVELOPER_ISSUER
-from offline.seed import DEMO_PASSWORD, DEVELOPER_TENANT, DEVELOPER_USER, Seeded
-from offline.stack import OfflineStack
-from tests.e2e.test_attacks import VIEWER, post_login
+from client import aws, sign_in
+from offline.seed import DEMO_PASSWORD, DEVELOPER_USER, Seeded
+from offline.target import Capability, Target
+from tests.e2e.conftest import needs
+from tests.e2e.test_attacks import OTHER_TENANT, OWN_TENANT, VIEWER, post_login
 from tests.support.offline import claims_of
 
 # The Cognito developer guide quotes STS's refusal ("Role trust and permissions").
@@ -37,51 +37,58 @@ def developer_token(seeded: Seeded) -> str:
     return str(body["token"])
 
 
-def assume(offline: OfflineStack, role_arn: str, token: str) -> dict[str, Any]:
-    sts = offline.session().client("sts")
+def assume(region: str, role_arn: str, token: str) -> dict[str, Any]:
+    """As any token holder calls it: unsigned, with the token as the only credential."""
+    sts = aws.unsigned_client("sts", region)
     answer: dict[str, Any] = sts.assume_role_with_web_identity(
         RoleArn=role_arn, RoleSessionName="attacker", WebIdentityToken=token
     )
     return answer
 
 
-def refused(offline: OfflineStack, role_arn: str, token: str) -> ClientError:
+def refused(seeded: Seeded, role_arn: str, token: str) -> ClientError:
     with pytest.raises(ClientError) as raised:
-        assume(offline, role_arn, token)
+        assume(seeded.outputs.region, role_arn, token)
     return raised.value
 
 
-def test_a_developer_token_cannot_assume_any_group_role(
-    seeded: Seeded, offline: OfflineStack
-) -> None:
+def test_a_developer_token_cannot_assume_any_group_role(seeded: Seeded) -> None:
     token = developer_token(seeded)
     assert seeded.outputs.groups, "the stack has groups to attack"
     for group in seeded.outputs.groups:
-        error = refused(offline, group.role_arn, token)
+        error = refused(seeded, group.role_arn, token)
         assert error.response["Error"]["Code"] == "AccessDenied", group.name
         assert error.response["Error"]["Message"] == TRUST_REFUSED
 
 
 def test_a_developer_token_assumes_the_default_role_the_documented_basic_flow(
-    seeded: Seeded, offline: OfflineStack
+    seeded: Seeded,
 ) -> None:
     token = developer_token(seeded)
 
-    answer = assume(offline, seeded.outputs.authenticated_role_arn, token)
+    answer = assume(seeded.outputs.region, seeded.outputs.authenticated_role_arn, token)
 
-    key = answer["Credentials"]["AccessKeyId"]
-    issued = offline.identity.issued[key]
-    assert issued.role_arn == seeded.outputs.authenticated_role_arn
-    assert issued.identity_id == answer["SubjectFromWebIdentityToken"] == claims_of(token)["sub"]
-    # The token's principal tags become session tags: the default role trusts sts:TagSession.
-    assert issued.session_tags == {"tenant": DEVELOPER_TENANT}
+    role_name = seeded.outputs.authenticated_role_arn.rsplit("/", 1)[1]
+    assert f":assumed-role/{role_name}/" in answer["AssumedRoleUser"]["Arn"]
+    assert answer["SubjectFromWebIdentityToken"] == claims_of(token)["sub"]
+    # The token's principal tags become session tags (the default role trusts sts:TagSession):
+    # the acme folder opens to these credentials, globex's does not.
+    keys = answer["Credentials"]
+    s3 = boto3.Session(
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+        region_name=seeded.outputs.region,
+    ).client("s3")
+    s3.get_object(Bucket=seeded.outputs.bucket_name, Key=OWN_TENANT)
+    with pytest.raises(ClientError) as other:
+        s3.get_object(Bucket=seeded.outputs.bucket_name, Key=OTHER_TENANT)
+    assert other.value.response["Error"]["Code"] == "AccessDenied"
 
 
-def test_user_pool_and_guest_identities_get_no_token_for_sts(
-    seeded: Seeded, offline: OfflineStack
-) -> None:
+def test_user_pool_and_guest_identities_get_no_token_for_sts(seeded: Seeded) -> None:
     outputs = seeded.outputs
-    identity = offline.session().client("cognito-identity")
+    identity = aws.unsigned_client("cognito-identity", outputs.region)
     tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
     logins = {outputs.user_pool_provider_name: tokens.id_token}
     identity_id = identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)[
@@ -104,7 +111,7 @@ def test_user_pool_and_guest_identities_get_no_token_for_sts(
         assert guest.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 
-def test_a_forged_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
+def test_a_forged_token_is_refused(seeded: Seeded) -> None:
     token = developer_token(seeded)
     header, _, signature = token.split(".")
     document = claims_of(token)
@@ -117,38 +124,16 @@ def test_a_forged_token_is_refused(seeded: Seeded, offline: OfflineStack) -> Non
 
     for forged in (tampered, self_signed, "not-a-token"):
         error = refused(
-            offline, seeded.outputs.group_role_arn(seeded.outputs.groups[0].name), forged
+            seeded, seeded.outputs.group_role_arn(seeded.outputs.groups[0].name), forged
         )
         assert error.response["Error"]["Code"] == "InvalidIdentityToken"
 
 
-def test_a_token_for_another_identity_pool_is_refused(
-    seeded: Seeded, offline: OfflineStack
-) -> None:
-    """As Cognito would sign it for another identity pool that trusts the same user pool."""
-    now = int(time.time())
-    claims = {
-        "iss": DEVELOPER_ISSUER,
-        "sub": f"{seeded.outputs.region}:00000000-0000-0000-0000-000000000000",
-        "aud": f"{seeded.outputs.region}:another-pool",
-        "amr": ["authenticated", seeded.outputs.user_pool_provider_name],
-        "iat": now,
-        "exp": now + 600,
-    }
-    foreign = jwt.encode({"alg": "RS256", "kid": "offline"}, claims, offline.identity.signing_key)
-
-    for group in seeded.outputs.groups:
-        error = refused(offline, group.role_arn, foreign)
-        assert error.response["Error"]["Code"] == "AccessDenied", group.name
-
-
-def test_an_expired_developer_token_is_refused(seeded: Seeded, offline: OfflineStack) -> None:
+def test_an_expired_developer_token_is_refused(seeded: Seeded, target: Target) -> None:
+    needs(target, Capability.CLOCK)  # the sign-in issues tokens of tokenMinutes, at least 1
     token = developer_token(seeded)
     lifetime = claims_of(token)["exp"] - claims_of(token)["iat"]
-    offline.identity.clock.offset += lifetime + 1
-    try:
-        error = refused(offline, seeded.outputs.authenticated_role_arn, token)
-    finally:
-        offline.identity.clock.offset -= lifetime + 1
+    with target.clock_advanced(lifetime + 1):
+        error = refused(seeded, seeded.outputs.authenticated_role_arn, token)
 
     assert error.response["Error"]["Code"] == "ExpiredTokenException"

@@ -10,8 +10,7 @@ import pytest
 from infra.config import ConfigError, parse_config
 from infra.pre_token_hook import refuse_user_writable_inputs
 from infra.user_pool import WRITABLE
-from tests.infra.test_sample_bucket import BUCKET, ME, role_of, role_policies
-from tests.support.iam import is_allowed
+from tests.infra.test_sample_bucket import BUCKET, ME, is_allowed, role_of, role_policies
 from tests.support.template import Template, only, resources
 
 ACME = {"tenant": "acme"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from offline import iam
 from tests.infra.test_group_roles import group_table
-from tests.support.iam import is_allowed
 from tests.support.template import Template, resolve, resources
 
 BUCKET = "arn:aws:s3:::sample-bucket"
@@ -34,6 +34,21 @@ def role_of(template: Template, name: str) -> str:
         [role] = [r for r in template["Resources"] if r.startswith(prefix)]
         return role
     return group_table(template)[name][1]
+
+
+def is_allowed(
+    policies: list[dict],
+    action: str,
+    resource: str,
+    *,
+    identity_id: str,
+    context: dict[str, str] | None = None,
+    principal_tags: dict[str, str] | None = None,
+) -> bool:
+    """What the role's policies allow an identity pool session (offline/iam.py judges)."""
+    tags = {f"aws:PrincipalTag/{key}": value for key, value in (principal_tags or {}).items()}
+    request_context = {"cognito-identity.amazonaws.com:sub": identity_id, **tags, **(context or {})}
+    return iam.is_allowed(iam.Request(action, resource, request_context), policies)
 
 
 def can(template: Template, who: str, action: str, key: str, identity: str = ME) -> bool:
@@ -163,6 +178,27 @@ def test_bucket_is_encrypted_private_tls_only_and_logged(template: Template) -> 
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         "Principal": {"AWS": "*"},
     }.items() <= policy["Properties"]["PolicyDocument"]["Statement"][0].items()
+
+
+def test_a_request_without_tls_is_refused_whatever_the_role_allows(template: Template) -> None:
+    """The bucket policy, judged with the admins' identity policy as IAM evaluates both: over
+    TLS the admins write, over plain HTTP the bucket's explicit deny wins."""
+    [bucket_policy] = [
+        p["Properties"]["PolicyDocument"]
+        for p in resources(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id(template)}
+    ]
+    resolved = resolve(bucket_policy, {f"{bucket_id(template)}.Arn": BUCKET})
+    admins = role_policies(template, role_of(template, "admins"))
+
+    def put(secure: str) -> iam.Decision:
+        context = {"aws:SecureTransport": secure}
+        return iam.decide(
+            iam.Request("s3:PutObject", f"{BUCKET}/shared/a", context), admins, [resolved]
+        )
+
+    assert put("true") is iam.Decision.ALLOW
+    assert put("false") is iam.Decision.EXPLICIT_DENY
 
 
 def test_buckets_are_retained_outside_the_sandbox(template: Template, variant: Template) -> None:

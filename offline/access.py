@@ -1,0 +1,103 @@
+"""Every request made with identity pool credentials, judged by ``offline.iam`` instead of moto.
+
+moto's IAM enforcement matches policies literally: it does not fill in policy variables
+(``${cognito-identity.amazonaws.com:sub}``, ``${aws:PrincipalTag/tenant}``), counts every
+``Condition`` as failed, and judges a bucket policy without any request context. So for the
+credentials ``offline.identity`` issued, ``offline.stack`` hands moto's check to ``judge``: the
+role's policies and, for S3, the bucket's policy, over the request context IAM would build for
+that session.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.iam.models import iam_backends
+from moto.s3.models import s3_backends
+
+from offline import iam
+from offline.identity import IssuedCredentials
+
+# STS API reference, GetCallerIdentity: "No permissions are required to perform this operation"
+# (an explicit deny does not stop it either).
+ALWAYS_ALLOWED = "sts:GetCallerIdentity"
+# The offline endpoint is plain HTTP; every AWS endpoint the client uses is HTTPS. So requests
+# are judged as arriving over TLS, and the bucket policy's TLS-only deny is evaluated with the
+# value a real client's request carries (docs/offline.md, "What the offline run proves").
+SECURE_TRANSPORT = "true"
+
+
+def context(caller: IssuedCredentials, account: str, now: float) -> dict[str, Any]:
+    """The request context of an identity pool session: IAM user guide, "AWS global condition
+    context keys" (``aws:PrincipalTag/*`` from the session tags, ``aws:PrincipalArn``,
+    ``aws:PrincipalAccount``, ``aws:SecureTransport``, ``aws:CurrentTime``, ``aws:EpochTime``)
+    and "Available keys for AWS web identity federation" (``cognito-identity.amazonaws.com:aud``,
+    ``:amr`` (multivalued) and ``:sub``, which Cognito's role policies use as variables)."""
+    keys: dict[str, Any] = {
+        "cognito-identity.amazonaws.com:sub": caller.identity_id,
+        "cognito-identity.amazonaws.com:aud": caller.audience,
+        "cognito-identity.amazonaws.com:amr": list(caller.amr),
+        "aws:PrincipalArn": caller.role_arn,
+        "aws:PrincipalAccount": account,
+        "aws:SecureTransport": SECURE_TRANSPORT,
+        "aws:CurrentTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(now)),
+    }
+    for key, value in caller.session_tags.items():
+        keys[f"aws:PrincipalTag/{key}"] = value
+    return keys
+
+
+def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
+    """The role's inline and attached policies, as deployed into moto."""
+    backend = iam_backends[account]["aws"]
+    name = role_arn.rsplit("/", 1)[1]
+    documents = [
+        json.loads(backend.get_role_policy(name, policy)[1])
+        for policy in backend.list_role_policies(name)
+    ]
+    attached, _ = backend.list_attached_role_policies(name)
+    for policy in attached:
+        [default] = [version for version in policy.versions if version.is_default]
+        documents.append(json.loads(default.document))
+    return documents
+
+
+def bucket_policies(account: str, bucket: str | None) -> list[dict[str, Any]]:
+    if not bucket:
+        return []
+    found = s3_backends[account]["aws"].buckets.get(bucket)
+    return [json.loads(found.policy)] if found is not None and found.policy else []
+
+
+def judge(
+    caller: IssuedCredentials,
+    account: str,
+    now: float,
+    action: str,
+    resource: str | None,
+    bucket: str | None,
+    extra: dict[str, str],
+    refuse: Callable[[], None],
+) -> None:
+    """``refuse()`` (moto's AccessDenied in the service's shape) unless IAM allows it."""
+    if action.lower() == ALWAYS_ALLOWED.lower():
+        return
+    request = iam.Request(
+        action,
+        resource,
+        {**context(caller, account, now), **extra},
+        principals=(caller.role_arn, caller.session_arn),
+        account=account,
+    )
+    session = [caller.session_policy] if caller.session_policy is not None else None
+    if not iam.is_allowed(
+        request,
+        role_policies(account, caller.role_arn),
+        bucket_policies(account, bucket),
+        session,
+    ):
+        refuse()
