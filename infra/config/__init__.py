@@ -7,18 +7,25 @@ to fix it. ``docs/configuration.md`` is the reference for every key.
 One module per concern; import from here:
 
 - ``parsing``: JSON object -> dataclass, keys in camelCase, :class:`ConfigError`.
-- ``user_pool``: feature plan, MFA, the pool's attributes.
+- ``user_pool``: feature plan, MFA, the pool's attributes and what its app client may write.
 - ``groups``, ``storage``, ``token_hook``, ``principal_tags``, ``developer_auth``,
   ``providers``, ``federation``, ``monitoring``: one section of the config each.
 - ``app_config``: :class:`AppConfig`, the rules across sections, :func:`parse_config`.
 """
 
-from infra.config.app_config import AppConfig, Stage, parse_config
+from infra.config.app_config import (
+    AppConfig,
+    Stage,
+    parse_config,
+    refuse_user_writable_inputs,
+    tag_transforms,
+)
 from infra.config.developer_auth import PLACEHOLDER_PROVIDER, DeveloperAuthConfig
 from infra.config.federation import (
     FederatedOidcConfig,
     FederatedSamlConfig,
     FederationConfig,
+    refuse_mapped_attributes_writable_by_users,
 )
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
 from infra.config.monitoring import MonitoringConfig
@@ -27,13 +34,19 @@ from infra.config.providers import (
     MAX_RULES,
     PROVIDER_CLAIMS,
     SOCIAL_LOGIN_NAMES,
+    AmazonConfig,
     AmbiguousResolution,
+    AppleConfig,
+    FacebookConfig,
+    GoogleConfig,
     MatchType,
     OidcConfig,
     ProvidersConfig,
     RoleSelection,
     RuleConfig,
     SamlConfig,
+    TwitterConfig,
+    require_twitter_secret,
 )
 from infra.config.storage import StorageConfig
 from infra.config.token_hook import (
@@ -46,7 +59,10 @@ from infra.config.token_hook import (
 )
 from infra.config.user_pool import (
     IDP_GROUPS_ATTRIBUTE,
+    READABLE,
+    READABLE_CUSTOM,
     TENANT_ATTRIBUTE,
+    WRITABLE,
     FeaturePlan,
     MfaMode,
 )
@@ -59,20 +75,27 @@ __all__ = [
     "MAX_RULES",
     "PLACEHOLDER_PROVIDER",
     "PROVIDER_CLAIMS",
+    "READABLE",
+    "READABLE_CUSTOM",
     "RESERVED_CLAIMS",
     "SOCIAL_LOGIN_NAMES",
     "TENANT_ATTRIBUTE",
     "USER_ADMIN_SCOPE",
+    "WRITABLE",
+    "AmazonConfig",
     "AmbiguousResolution",
     "AppConfig",
+    "AppleConfig",
     "ClaimConfig",
     "ConfigError",
     "DeveloperAuthConfig",
     "EventVersion",
+    "FacebookConfig",
     "FeaturePlan",
     "FederatedOidcConfig",
     "FederatedSamlConfig",
     "FederationConfig",
+    "GoogleConfig",
     "GroupConfig",
     "MatchType",
     "MfaMode",
@@ -87,5 +110,10 @@ __all__ = [
     "StorageConfig",
     "TokenHookConfig",
     "Transform",
+    "TwitterConfig",
     "parse_config",
+    "refuse_mapped_attributes_writable_by_users",
+    "refuse_user_writable_inputs",
+    "require_twitter_secret",
+    "tag_transforms",
 ]

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from infra.config.developer_auth import DeveloperAuthConfig
-from infra.config.federation import FederationConfig
+from infra.config.federation import FederationConfig, refuse_mapped_attributes_writable_by_users
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, MAX_ROLE_NAME, GroupConfig, groups
 from infra.config.monitoring import TOPIC_ARN, MonitoringConfig
 from infra.config.parsing import (
@@ -28,7 +28,13 @@ from infra.config.principal_tags import principal_tags
 from infra.config.providers import ProvidersConfig
 from infra.config.storage import StorageConfig
 from infra.config.token_hook import EventVersion, TokenHookConfig, token_hook
-from infra.config.user_pool import KNOWN_ATTRIBUTES, FeaturePlan, MfaMode
+from infra.config.user_pool import (
+    IDP_GROUPS_ATTRIBUTE,
+    KNOWN_ATTRIBUTES,
+    WRITABLE,
+    FeaturePlan,
+    MfaMode,
+)
 
 
 class Stage(StrEnum):
@@ -152,6 +158,9 @@ class AppConfig:
             )
         if self.federation:
             self.federation.check_group_maps(names)
+        refuse_user_writable_inputs(self, frozenset(WRITABLE))
+        if self.federation:
+            refuse_mapped_attributes_writable_by_users(frozenset(WRITABLE))
 
     def _check_developer_provider_name(self) -> None:
         """Group roles trust providers by their amr names; a developer provider sharing one
@@ -181,6 +190,45 @@ class AppConfig:
     @property
     def is_sandbox(self) -> bool:
         return self.stage is Stage.SANDBOX
+
+
+def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
+    """No hook input or principal tag may come from an attribute some user can write
+    (docs/security.md, "A user puts themselves in a group")."""
+    for index, claim in enumerate(config.token_hook.claims):
+        if claim.source in user_writable:
+            raise ConfigError(
+                f"tokenHook.claims[{index}].source",
+                f"{claim.source!r} is writable by the app client, so any user could set their "
+                f"own {claim.claim!r} claim",
+                "Use an attribute only administrators write (such as custom:tenant), or take it "
+                "off the client's write attributes (WRITABLE in infra/config/user_pool.py)",
+            )
+    hook_claims = {claim.claim for claim in config.token_hook.claims}
+    for tag, tag_claim in config.principal_tags:
+        # A claim the hook sets comes from a source checked above; any other is the attribute.
+        if tag_claim not in hook_claims and tag_claim in user_writable:
+            raise ConfigError(
+                f"principalTags.{tag}",
+                f"{tag_claim!r} is writable by the app client, so any user could choose their own "
+                f"{tag!r} tag and reach another tenant's data",
+                "Tag from a claim the token hook sets or an attribute only administrators write",
+            )
+    if IDP_GROUPS_ATTRIBUTE in user_writable:
+        raise ConfigError(
+            "federation",
+            f"{IDP_GROUPS_ATTRIBUTE} is writable by the app client, so users could pick groups",
+            "Only the federated client may write it; take it off the native client's write list",
+        )
+
+
+def tag_transforms(config: AppConfig) -> dict[str, list[str]]:
+    """Per principal tag, the transforms the hook applies to the claim the tag comes from, so a
+    developer user's tag is normalized as a pool user's is (tenant=ACME -> tenants/acme/)."""
+    claims = {claim.claim: claim.transforms for claim in config.token_hook.claims}
+    return {
+        tag: [str(step) for step in claims.get(claim, ())] for tag, claim in config.principal_tags
+    }
 
 
 def parse_config(raw: Any) -> AppConfig:

@@ -18,6 +18,7 @@ from infra.config.parsing import (
     strings,
 )
 from infra.config.providers import HTTPS_URL, IDENTIFIER, TRUSTED_CLAIM, metadata_file
+from infra.config.user_pool import IDP_GROUPS_ATTRIBUTE
 
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _IDP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$")
@@ -30,6 +31,25 @@ MAX_IDP_GROUP = 2048
 # Cognito's bounds for refresh token validity: "between 60 minutes and 10 years" (developer
 # guide, "Refresh tokens"); this app caps it at 30 days.
 MAX_REFRESH_HOURS = 30 * 24
+# Attributes every IdP maps, so the federated client must be able to write them (Cognito
+# requires it: developer guide, "Mapping IdP attributes to profiles and tokens") and no client
+# whose tokens can update attributes may. The inbound federation trigger does not change this:
+# whether its answer (userAttributesToMap) goes through the IdP's attribute mapping or names pool
+# attributes is not documented, and under the first reading the mapping still writes them.
+MAPPED_ATTRIBUTES = frozenset({"email", IDP_GROUPS_ATTRIBUTE})
+
+
+def refuse_mapped_attributes_writable_by_users(user_writable: frozenset[str]) -> None:
+    """A user can write whatever their client may write; mapped attributes feed the hook."""
+    overlap = sorted(MAPPED_ATTRIBUTES & user_writable)
+    if overlap:
+        raise ConfigError(
+            "federation",
+            f"the native app client may write {', '.join(overlap)}, which IdP sign-in maps; any "
+            "user could then set them (and their IdP groups) through UpdateUserAttributes",
+            "Keep mapped attributes off the native client's write list "
+            "(WRITABLE in infra/config/user_pool.py)",
+        )
 
 
 def _group_map(value: Any, key: str) -> tuple[tuple[str, str], ...]:

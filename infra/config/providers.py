@@ -288,3 +288,13 @@ def _check_provider_claim(key: str, kind: str, claim: str, trusted: frozenset[st
                 else ""
             ),
         )
+
+
+def require_twitter_secret(providers: ProvidersConfig, twitter_secret: str | None) -> None:
+    """Twitter's consumer secret is a synth input, never part of a committed config."""
+    if providers.twitter and not twitter_secret:
+        raise ConfigError(
+            "providers.twitter",
+            "needs its consumer secret at synth, and none was given",
+            "Pass -c twitterConsumerSecret=... or set TWITTER_CONSUMER_SECRET",
+        )

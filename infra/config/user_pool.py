@@ -1,4 +1,5 @@
-"""The user pool's settings and the attributes it defines."""
+"""The user pool's settings and attributes: which attributes exist, and which the native app
+client (``infra/user_pool.py``) may read and write."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ STANDARD_ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 KNOWN_ATTRIBUTES = STANDARD_ATTRIBUTES | {TENANT_ATTRIBUTE, IDP_GROUPS_ATTRIBUTE}
+
+# Attributes the native app client may read and write. Its tokens carry
+# aws.cognito.signin.user.admin, so whatever it may write, its user may write
+# (UpdateUserAttributes). Nothing a role or claim decision reads is on the write list: e-mail (a
+# claim source) changes through an administrator. The config phase refuses any claim, tag or
+# IdP mapping that reads a writable attribute (infra/config/app_config.py).
+READABLE = ("email", "email_verified", "given_name", "family_name")
+READABLE_CUSTOM = (TENANT_ATTRIBUTE,)
+WRITABLE = ("given_name", "family_name")
 
 
 def attribute(value: Any, key: str) -> str:
