@@ -13,7 +13,13 @@ from typing import Any
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.config import CONTEXT_KEY, AppConfig, ConfigError, parse_config
+from infra.config import (
+    CONTEXT_KEY,
+    AppConfig,
+    ConfigError,
+    parse_config,
+    require_twitter_secret,
+)
 from infra.stack import IdentityPoolsStack
 
 CDK_JSON = Path(__file__).with_name("cdk.json")
@@ -43,8 +49,15 @@ def build_app(
 
 
 def add_stacks(app: App, configs: Sequence[AppConfig]) -> None:
+    # Never from a file: a context value given at synth, or the environment.
+    twitter_secret = app.node.try_get_context("twitterConsumerSecret") or os.environ.get(
+        "TWITTER_CONSUMER_SECRET"
+    )
+    # The last config check, on what only the synth provides; then no construct can meet one.
     for config in configs:
-        add_stack(app, config)
+        require_twitter_secret(config.providers, twitter_secret)
+    for config in configs:
+        add_stack(app, config, twitter_secret)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
 
@@ -65,14 +78,10 @@ def context_config(app: App) -> Any:
         ) from None
 
 
-def add_stack(app: App, config: AppConfig) -> IdentityPoolsStack:
+def add_stack(app: App, config: AppConfig, twitter_secret: str | None) -> IdentityPoolsStack:
     # Only config pins the environment, never the CLI's CDK_DEFAULT_* (which falls back to
     # us-east-1 without credentials): the same config always gives the same template.
     env = Environment(account=config.account, region=config.region)
-    # Never from a file: a context value given at synth, or the environment.
-    twitter_secret = app.node.try_get_context("twitterConsumerSecret") or os.environ.get(
-        "TWITTER_CONSUMER_SECRET"
-    )
     return IdentityPoolsStack(
         app, config.stack_name, config=config, env=env, twitter_secret=twitter_secret
     )

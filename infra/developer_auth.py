@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
@@ -14,7 +15,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge, skip_checkov
-from infra.config import AppConfig
+from infra.config import DeveloperAuthConfig
 from infra.python_function import PythonFunction
 
 STAGE = "v1"
@@ -23,15 +24,6 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$"
 TIMEOUT_SECONDS = 10
 APIGATEWAY = "apigateway.amazonaws.com"
 TTL_ATTRIBUTE = "expiresAt"
-
-
-def tag_transforms(config: AppConfig) -> dict[str, list[str]]:
-    """Per principal tag, the transforms the hook applies to the claim the tag comes from, so a
-    developer user's tag is normalized as a pool user's is (tenant=ACME -> tenants/acme/)."""
-    claims = {claim.claim: claim.transforms for claim in config.token_hook.claims}
-    return {
-        tag: [str(step) for step in claims.get(claim, ())] for tag, claim in config.principal_tags
-    }
 
 
 class DeveloperAuth(Construct):
@@ -46,6 +38,16 @@ class DeveloperAuth(Construct):
       identity pool for developer tokens, nothing else. API Gateway may invoke it for
       ``POST /login`` on this stage of this API, in this account, and nothing else.
     - Records of unknown usernames expire through the table's TTL attribute.
+
+    Props:
+
+    - ``settings``: the provider name, token lifetime, lock-out, throttling, CORS and WAF.
+    - ``identity_pool_id`` and ``identity_pool_arn``: the pool that issues the developer tokens.
+    - ``tag_transforms``: per principal tag, the transforms applied to a stored tag value, the
+      same the pre token hook applies to the claim the tag comes from. Default: none.
+    - ``metrics_namespace``: the namespace of the function's Powertools metrics.
+    - ``deletion_protection``: the user table's. Default: ``True``.
+    - ``removal_policy``: the user table's and the logs'. Default: ``RETAIN``.
     """
 
     def __init__(
@@ -53,13 +55,15 @@ class DeveloperAuth(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: AppConfig,
+        settings: DeveloperAuthConfig,
         identity_pool_id: str,
         identity_pool_arn: str,
-        removal_policy: RemovalPolicy,
+        metrics_namespace: str,
+        tag_transforms: Mapping[str, Sequence[str]] | None = None,
+        deletion_protection: bool = True,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        settings = config.developer_auth
         self.table = dynamodb.Table(
             self,
             "Users",
@@ -72,7 +76,7 @@ class DeveloperAuth(Construct):
             # Records of unknown usernames (failure counts only) expire; users never do, as
             # lambdas/developer_auth/app.py explains.
             time_to_live_attribute=TTL_ATTRIBUTE,
-            deletion_protection=not config.is_sandbox,
+            deletion_protection=deletion_protection,
             removal_policy=removal_policy,
         )
         skip_checkov(
@@ -99,9 +103,9 @@ class DeveloperAuth(Construct):
                 "MAX_FAILED_ATTEMPTS": str(settings.max_failed_attempts),
                 "LOCKOUT_SECONDS": str(settings.lockout_minutes * 60),
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
-                "TAG_TRANSFORMS": json.dumps(tag_transforms(config), sort_keys=True),
+                "TAG_TRANSFORMS": json.dumps(dict(tag_transforms or {}), sort_keys=True),
                 "POWERTOOLS_SERVICE_NAME": "developer-auth",
-                "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
+                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
             },
         )
         self.function = function.function

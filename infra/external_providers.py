@@ -16,7 +16,6 @@ from infra.config import (
     AUTHENTICATED,
     SOCIAL_LOGIN_NAMES,
     AmbiguousResolution,
-    ConfigError,
     ProvidersConfig,
 )
 from infra.config import RoleSelection as Selection
@@ -74,6 +73,11 @@ class ExternalProviders(Construct):
 
     The roles come after the providers: a group role's trust names the providers whose rules
     map to it (``login_names_reaching``), and the mappings name the roles (``role_mappings``).
+
+    - ``config``: the providers that are on, their role selection and principal tags.
+    - ``twitter_secret``: Twitter's consumer secret, required when Twitter is on. It is a synth
+      input, never part of the config (``require_twitter_secret`` checks it first). Default:
+      none.
     """
 
     def __init__(
@@ -82,7 +86,7 @@ class ExternalProviders(Construct):
         construct_id: str,
         *,
         config: ProvidersConfig,
-        twitter_secret: str | None,
+        twitter_secret: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -94,11 +98,7 @@ class ExternalProviders(Construct):
                 logins[kind] = login_class(**{id_field: getattr(provider, id_field)})
         if config.twitter:
             if not twitter_secret:
-                raise ConfigError(
-                    "providers.twitter",
-                    "needs its consumer secret at synth, and none was given",
-                    "Pass -c twitterConsumerSecret=... or set TWITTER_CONSUMER_SECRET",
-                )
+                raise ValueError("twitter_secret is required when config.twitter is set")
             # CloudFormation takes it in plain text: it ends up in the template (docs/providers.md).
             logins["twitter"] = identitypool.IdentityPoolTwitterLoginProvider(
                 consumer_key=config.twitter.consumer_key, consumer_secret=twitter_secret

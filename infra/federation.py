@@ -9,26 +9,7 @@ from aws_cdk import Duration, SecretValue
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config import IDP_GROUPS_ATTRIBUTE, ConfigError, FederationConfig
-
-# Attributes every IdP maps, so the federated client must be able to write them (Cognito
-# requires it: developer guide, "Mapping IdP attributes to profiles and tokens") and no client
-# whose tokens can update attributes may. The inbound federation trigger does not change this:
-# whether its answer (userAttributesToMap) goes through the IdP's attribute mapping or names pool
-# attributes is not documented, and under the first reading the mapping still writes them.
-MAPPED_ATTRIBUTES = frozenset({"email", IDP_GROUPS_ATTRIBUTE})
-
-
-def refuse_mapped_attributes_writable_by_users(user_writable: frozenset[str]) -> None:
-    """A user can write whatever their client may write; mapped attributes feed the hook."""
-    overlap = sorted(MAPPED_ATTRIBUTES & user_writable)
-    if overlap:
-        raise ConfigError(
-            "federation",
-            f"the native app client may write {', '.join(overlap)}, which IdP sign-in maps; any "
-            "user could then set them (and their IdP groups) through UpdateUserAttributes",
-            "Keep mapped attributes off the native client's write list (infra/user_pool.py)",
-        )
+from infra.config import IDP_GROUPS_ATTRIBUTE, FederationConfig
 
 
 class Federation(Construct):
@@ -36,7 +17,9 @@ class Federation(Construct):
 
     The federated client supports the IdPs only (not ``COGNITO``), may write exactly the mapped
     attributes, and its OAuth scopes are ``openid``, ``email`` and ``profile``: without
-    ``aws.cognito.signin.user.admin`` its tokens cannot call ``UpdateUserAttributes``.
+    ``aws.cognito.signin.user.admin`` its tokens cannot call ``UpdateUserAttributes``. That no
+    client whose tokens can may write the mapped attributes is a config rule
+    (``MAPPED_ATTRIBUTES`` in ``infra/config/federation.py``).
     """
 
     def __init__(
@@ -46,10 +29,8 @@ class Federation(Construct):
         *,
         config: FederationConfig,
         user_pool: cognito.UserPool,
-        user_writable_attributes: frozenset[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        refuse_mapped_attributes_writable_by_users(user_writable_attributes)
         groups_key = IDP_GROUPS_ATTRIBUTE.removeprefix("custom:")
         providers: list[cognito.IUserPoolIdentityProvider] = []
         for saml in config.saml:

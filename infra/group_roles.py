@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import AppConfig
+from infra.config import GroupConfig
 from infra.identity_pool_role import identity_pool_role
 from infra.sample_bucket import TENANT_TAG, SampleBucket
 
@@ -20,6 +22,16 @@ class GroupRoles(Construct):
     that reach it: the user pool (``user_pool.user_pool_provider_name``) and the external
     providers in ``external_logins_by_group``, so a developer identity's token, for one, cannot
     assume it through STS.
+
+    - ``groups``: the groups, each with the preset of its role in ``bucket``.
+    - ``role_names``: each group's role name. Fixed names: the pre token hook builds the ARNs.
+    - ``user_pool_principal_tags``: the user pool's session tag map (tag -> claim). Default:
+      none. When set, every group role trusts ``sts:TagSession``, and a ``tenant`` tag adds the
+      tenant folder to the grants.
+    - ``tagged_groups``: groups whose roles an external provider with tags hands out; they trust
+      ``sts:TagSession`` too. Default: none.
+    - ``external_logins_by_group``: per group, the external providers (login names) whose rules
+      hand out its role. Default: none, only the user pool.
     """
 
     def __init__(
@@ -27,20 +39,23 @@ class GroupRoles(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: AppConfig,
+        groups: Sequence[GroupConfig],
+        role_names: Mapping[str, str],
         user_pool: cognito.IUserPool,
         identity_pool_id: str,
         bucket: SampleBucket,
-        tagged_groups: set[str],
-        external_logins_by_group: dict[str, list[str]],
+        user_pool_principal_tags: Sequence[tuple[str, str]] = (),
+        tagged_groups: Collection[str] = (),
+        external_logins_by_group: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        external = external_logins_by_group or {}
         self.roles: dict[str, iam.Role] = {}
         # Roles that receive session tags must trust sts:TagSession; only those do. User pool
         # tags reach every group role; an external provider's reach the roles its rules name.
-        tags_tenant = TENANT_TAG in dict(config.principal_tags)
-        for group in config.groups:
-            tagged = bool(config.principal_tags) or group.name in tagged_groups
+        tags_tenant = TENANT_TAG in dict(user_pool_principal_tags)
+        for group in groups:
+            tagged = bool(user_pool_principal_tags) or group.name in tagged_groups
             grant = bucket.member_grant(group.preset, tenant=tags_tenant and tagged)
             role = identity_pool_role(
                 self,
@@ -48,11 +63,11 @@ class GroupRoles(Construct):
                 identity_pool_id=identity_pool_id,
                 amr=[
                     user_pool.user_pool_provider_name,
-                    *external_logins_by_group.get(group.name, ()),
+                    *external.get(group.name, ()),
                 ],
                 description=f"Role of user pool group '{group.name}' (preset {group.preset})",
                 # A fixed name: the pre token hook builds the ARN from it (no Ref, no cycle).
-                role_name=config.group_role_name(group.name),
+                role_name=role_names[group.name],
                 tag_session=tagged,
                 policy=grant.policy,
                 acknowledgements=grant.acknowledgements,

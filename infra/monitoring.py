@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -34,59 +32,27 @@ SIGN_IN_OUTCOMES = ("SignInSucceeded", "SignInFailed", "SignInLocked")
 DEVELOPER_TOKENS = "SignInSucceeded"
 
 
-@dataclass(frozen=True)
-class AlarmThresholds:
-    """When each alarm fires. Every alarm looks at windows of ``period_minutes``.
-
-    - ``period_minutes``: 5.
-    - ``hook_duration_ratio``: 0.8; the hook's p99 duration over this share of its own timeout
-      (read from the function) in 2 of 3 periods. Cognito denies the token when the hook times
-      out, so this fires before users see failures.
-    - ``locked_sign_ins``: 10 answers of "locked" (429, ``SignInLocked``) in one period. One user
-      retrying a locked account makes a few; more is someone guessing passwords.
-    - ``client_error_percent``: 50; the share of ``POST /login`` answers that are 4xx. Wrong
-      passwords and lock-outs are 4xx, so only a flood of them counts.
-    - ``client_error_min_requests``: 20; below this many requests in a period the 4xx rate is
-      not judged (two requests, one typo, is not 50 % worth waking anyone).
-    - ``server_error_percent``: 1; the share of 5xx answers.
-    - ``server_error_min_requests``: 20; below this many requests in a period the 5xx rate is
-      not judged. A failing function already pages through ``SignInErrors`` on its first
-      error, so at low traffic the 5xx rate would only page a second time for the same fault.
-
-    Hook errors and throttles, and developer-auth function errors, alarm on the first one.
-    """
-
-    period_minutes: int = 5
-    hook_duration_ratio: float = 0.8
-    locked_sign_ins: int = 10
-    client_error_percent: float = 50
-    client_error_min_requests: int = 20
-    server_error_percent: float = 1
-    server_error_min_requests: int = 20
-
-    def validate(self) -> None:
-        if self.period_minutes < 1:
-            raise ValueError(
-                f"AlarmThresholds.period_minutes: {self.period_minutes} is too short. "
-                "Use a whole number of minutes, at least 1"
-            )
-        if not 0 < self.hook_duration_ratio < 1:
-            raise ValueError(
-                f"AlarmThresholds.hook_duration_ratio: {self.hook_duration_ratio} is not a share "
-                "of the timeout. Use a number between 0 and 1, such as 0.8"
-            )
-        for name in ("locked_sign_ins", "client_error_min_requests", "server_error_min_requests"):
-            if getattr(self, name) < 1:
-                raise ValueError(
-                    f"AlarmThresholds.{name}: {getattr(self, name)} would fire on no traffic. "
-                    "Use a whole number of at least 1"
-                )
-        for name in ("client_error_percent", "server_error_percent"):
-            if not 0 < getattr(self, name) < 100:
-                raise ValueError(
-                    f"AlarmThresholds.{name}: {getattr(self, name)} is not a percentage. "
-                    "Use a number between 0 and 100"
-                )
+# When each alarm fires. Constants, not config: each is a judgement about this sign-in path,
+# written next to its reason; changing one is a reviewed code change (docs/operations.md).
+# Every alarm looks at windows of this many minutes.
+PERIOD_MINUTES = 5
+# The hook's p99 duration over this share of its own timeout (read from the function) in 2 of 3
+# periods. Cognito denies the token when the hook times out, so this fires before users see
+# failures.
+HOOK_DURATION_RATIO = 0.8
+# Answers of "locked" (429, SignInLocked) in one period. One user retrying a locked account
+# makes a few; more is someone guessing passwords.
+LOCKED_SIGN_INS = 10
+# The share of POST /login answers that are 4xx. Wrong passwords and lock-outs are 4xx, so only
+# a flood of them counts. Below the minimum of requests in a period the rate is not judged (two
+# requests, one typo, is not 50 % worth waking anyone).
+CLIENT_ERROR_PERCENT = 50
+CLIENT_ERROR_MIN_REQUESTS = 20
+# The share of 5xx answers. Below the minimum the rate is not judged: a failing function already
+# pages through SignInErrors on its first error, so at low traffic the 5xx rate would only page
+# a second time for the same fault.
+SERVER_ERROR_PERCENT = 1
+SERVER_ERROR_MIN_REQUESTS = 20
 
 
 class Monitoring(Construct):
@@ -97,7 +63,8 @@ class Monitoring(Construct):
       (``config.appName``).
     - ``alarm_topic``: the SNS topic every alarm notifies, on alarm and on recovery. ``None``:
       the alarms have no actions; they show in the console and on the dashboard only.
-    - ``thresholds``: :class:`AlarmThresholds`, defaults documented there.
+    - Thresholds: the constants above. Hook errors and throttles, and developer-auth function
+      errors, alarm on the first one.
 
     Alarm names are left to CloudFormation (unique, within its limits); each alarm's
     description says what it means and where the first response is (docs/operations.md).
@@ -116,17 +83,14 @@ class Monitoring(Construct):
         metrics_namespace: str,
         dashboard_name: str,
         alarm_topic: sns.ITopic | None = None,
-        thresholds: AlarmThresholds | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        limits = thresholds or AlarmThresholds()
-        limits.validate()
         if hook.timeout is None:
             raise ValueError(
                 f"{hook.node.path} has no timeout, so the duration alarm has nothing to compare "
                 "with. Give the function an explicit timeout (infra/pre_token_hook.py)"
             )
-        period = Duration.minutes(limits.period_minutes)
+        period = Duration.minutes(PERIOD_MINUTES)
         self.alarms: list[cloudwatch.Alarm] = []
 
         def alarm(
@@ -171,7 +135,7 @@ class Monitoring(Construct):
         alarm(
             "HookDuration",
             hook.metric_duration(period=period, statistic="p99"),
-            round(timeout_ms * limits.hook_duration_ratio),
+            round(timeout_ms * HOOK_DURATION_RATIO),
             f"The pre token hook's p99 duration is near its {timeout_ms} ms timeout; past it, "
             "Cognito denies the token.",
             evaluation_periods=3,
@@ -193,7 +157,7 @@ class Monitoring(Construct):
         alarm(
             "SignInLockouts",
             locked,
-            limits.locked_sign_ins,
+            LOCKED_SIGN_INS,
             "Many developer sign-ins were refused as locked: someone may be guessing passwords.",
         )
         requests = api.metric_count(period=period, statistic="Sum")
@@ -211,20 +175,20 @@ class Monitoring(Construct):
             "ApiClientErrors",
             error_rate(
                 api.metric_client_error(period=period, statistic="Sum"),
-                limits.client_error_min_requests,
+                CLIENT_ERROR_MIN_REQUESTS,
                 "POST /login 4xx %",
             ),
-            limits.client_error_percent,
+            CLIENT_ERROR_PERCENT,
             "Most POST /login answers are 4xx: a client sends bad requests, or a guessing run.",
         )
         alarm(
             "ApiServerErrors",
             error_rate(
                 api.metric_server_error(period=period, statistic="Sum"),
-                limits.server_error_min_requests,
+                SERVER_ERROR_MIN_REQUESTS,
                 "POST /login 5xx %",
             ),
-            limits.server_error_percent,
+            SERVER_ERROR_PERCENT,
             "POST /login answers 5xx: the function or its integration fails.",
         )
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.config import IDP_GROUPS_ATTRIBUTE, AppConfig, ConfigError, EventVersion
+from infra.config import EventVersion, GroupConfig, TokenHookConfig
 from infra.python_function import PythonFunction
 
 # Cognito waits 5 s for a trigger and retries; the hook needs milliseconds.
@@ -15,41 +17,20 @@ TIMEOUT_SECONDS = 2
 COGNITO_IDP = "cognito-idp.amazonaws.com"
 
 
-def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
-    """No hook input or principal tag may come from an attribute some user can write
-    (docs/security.md, "A user puts themselves in a group")."""
-    for index, claim in enumerate(config.token_hook.claims):
-        if claim.source in user_writable:
-            raise ConfigError(
-                f"tokenHook.claims[{index}].source",
-                f"{claim.source!r} is writable by the app client, so any user could set their "
-                f"own {claim.claim!r} claim",
-                "Use an attribute only administrators write (such as custom:tenant), or take it "
-                "off the client's write attributes in infra/user_pool.py",
-            )
-    hook_claims = {claim.claim for claim in config.token_hook.claims}
-    for tag, tag_claim in config.principal_tags:
-        # A claim the hook sets comes from a source checked above; any other is the attribute.
-        if tag_claim not in hook_claims and tag_claim in user_writable:
-            raise ConfigError(
-                f"principalTags.{tag}",
-                f"{tag_claim!r} is writable by the app client, so any user could choose their own "
-                f"{tag!r} tag and reach another tenant's data",
-                "Tag from a claim the token hook sets or an attribute only administrators write",
-            )
-    if IDP_GROUPS_ATTRIBUTE in user_writable:
-        raise ConfigError(
-            "federation",
-            f"{IDP_GROUPS_ATTRIBUTE} is writable by the app client, so users could pick groups",
-            "Only the federated client may write it; take it off the native client's write list",
-        )
-
-
 class PreTokenHook(Construct):
     """The hook function (``infra/python_function.py``) and the user pool trigger.
 
-    Its invoke permission names the user pool and the account. Event version ``V2_0`` (ID and
-    access token) or ``V1_0`` (ID token, Lite plan) comes from ``config.tokenHook.eventVersion``.
+    Its invoke permission names the user pool and the account.
+
+    - ``settings``: the claims to add and suppress, and the event version: ``V2_0`` (ID and
+      access token) or ``V1_0`` (ID token, Lite plan).
+    - ``groups``: the groups whose roles the hook names, with their access token scopes.
+    - ``role_names``: each group's role name, ``default_role_name`` the role for users in no
+      group. The hook builds the role ARNs from the names, so it needs no reference to a role.
+    - ``tagged_claims``: claims that become session tags; the hook refuses a value of one that
+      holds an IAM policy wildcard. Default: none.
+    - ``metrics_namespace``: the namespace of the hook's Powertools metrics.
+    - ``removal_policy``: for the function's log group. Default: ``RETAIN``.
     """
 
     def __init__(
@@ -57,32 +38,34 @@ class PreTokenHook(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: AppConfig,
         user_pool: cognito.UserPool,
-        user_writable_attributes: frozenset[str],
-        removal_policy: RemovalPolicy,
+        settings: TokenHookConfig,
+        groups: Sequence[GroupConfig],
+        role_names: Mapping[str, str],
+        default_role_name: str,
+        metrics_namespace: str,
+        tagged_claims: Collection[str] = (),
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        refuse_user_writable_inputs(config, user_writable_attributes)
-        hook = config.token_hook
-        settings = {
+        hook_settings = {
             "roleArnPrefix": f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/",
             "groups": [
                 {
                     "name": group.name,
                     "precedence": group.precedence,
-                    "roleName": config.group_role_name(group.name),
+                    "roleName": role_names[group.name],
                     "scopes": list(group.scopes),
                 }
-                for group in config.groups
+                for group in groups
             ],
-            "defaultRoleName": config.default_role_name,
+            "defaultRoleName": default_role_name,
             "claims": [
                 {"claim": c.claim, "source": c.source, "transforms": list(c.transforms)}
-                for c in hook.claims
+                for c in settings.claims
             ],
-            "suppressClaims": list(hook.suppress_claims),
-            "taggedClaims": sorted({claim for _, claim in config.principal_tags}),
+            "suppressClaims": list(settings.suppress_claims),
+            "taggedClaims": sorted(set(tagged_claims)),
         }
         self.function = PythonFunction(
             self,
@@ -96,14 +79,14 @@ class PreTokenHook(Construct):
                 "environment alone (its metrics go to its log), so a VPC has nothing to reach."
             ),
             environment={
-                "HOOK_CONFIG": Stack.of(self).to_json_string(settings),
+                "HOOK_CONFIG": Stack.of(self).to_json_string(hook_settings),
                 "POWERTOOLS_SERVICE_NAME": "pre-token-generation",
-                "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
+                "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
             },
         ).function
         version = (
             cognito.LambdaVersion.V2_0
-            if hook.event_version is EventVersion.V2_0
+            if settings.event_version is EventVersion.V2_0
             else cognito.LambdaVersion.V1_0
         )
         user_pool.add_trigger(

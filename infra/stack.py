@@ -9,8 +9,8 @@ from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra.config import AppConfig
-from infra.developer_auth import DeveloperAuth, tag_transforms
+from infra.config import AppConfig, tag_transforms
+from infra.developer_auth import DeveloperAuth
 from infra.external_providers import ExternalProviders, groups_receiving_tags
 from infra.federation import Federation
 from infra.group_roles import GroupRoles
@@ -24,6 +24,10 @@ from infra.user_pool import SecureUserPool
 
 
 class IdentityPoolsStack(Stack):
+    """Every construct of the app, given the values it uses from a config that
+    :func:`infra.config.parse_config` has already checked: building it raises no config error.
+    """
+
     def __init__(
         self,
         scope: Construct,
@@ -36,7 +40,15 @@ class IdentityPoolsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         removal = RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN
         storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
-        users = SecureUserPool(self, "Users", config=config, removal_policy=removal)
+        users = SecureUserPool(
+            self,
+            "Users",
+            feature_plan=config.feature_plan,
+            mfa=config.mfa,
+            self_sign_up=config.self_sign_up,
+            deletion_protection=not config.is_sandbox,
+            removal_policy=removal,
+        )
         # Providers, then group roles, then the pool: a group role trusts the providers whose
         # rules map to it, and the pool's one role attachment names the roles. Their trust gets
         # the pool id at synth.
@@ -44,13 +56,16 @@ class IdentityPoolsStack(Stack):
             self, "Providers", config=config.providers, twitter_secret=twitter_secret
         )
         pool_id = IdentityPoolIdSlot()
+        role_names = {group.name: config.group_role_name(group.name) for group in config.groups}
         group_roles = GroupRoles(
             self,
             "Groups",
-            config=config,
+            groups=config.groups,
+            role_names=role_names,
             user_pool=users.user_pool,
             identity_pool_id=pool_id.token,
             bucket=storage,
+            user_pool_principal_tags=config.principal_tags,
             tagged_groups=groups_receiving_tags(config.providers),
             external_logins_by_group={
                 group.name: external.login_names_reaching(group.name) for group in config.groups
@@ -62,7 +77,6 @@ class IdentityPoolsStack(Stack):
                 "Federation",
                 config=config.federation,
                 user_pool=users.user_pool,
-                user_writable_attributes=users.user_writable_attributes,
             )
             if config.federation
             else None
@@ -94,17 +108,25 @@ class IdentityPoolsStack(Stack):
         hook = PreTokenHook(
             self,
             "TokenHook",
-            config=config,
             user_pool=users.user_pool,
-            user_writable_attributes=users.user_writable_attributes,
+            settings=config.token_hook,
+            groups=config.groups,
+            role_names=role_names,
+            default_role_name=config.default_role_name,
+            metrics_namespace=config.app_name,
+            tagged_claims={claim for _, claim in config.principal_tags},
             removal_policy=removal,
         )
+        developer_tags = tag_transforms(config)
         developers = DeveloperAuth(
             self,
             "DeveloperAuth",
-            config=config,
+            settings=config.developer_auth,
             identity_pool_id=identities.identity_pool.identity_pool_id,
             identity_pool_arn=identities.identity_pool.identity_pool_arn,
+            metrics_namespace=config.app_name,
+            tag_transforms=developer_tags,
+            deletion_protection=not config.is_sandbox,
             removal_policy=removal,
         )
         topic_arn = config.monitoring.alarm_topic_arn
@@ -136,7 +158,7 @@ class IdentityPoolsStack(Stack):
             "LoginUrl": developers.api.url_for_path("/login"),
             "UserTableName": developers.table.table_name,
             # The operator tool normalizes the tags it stores as sign-in does.
-            "DeveloperTagTransforms": json.dumps(tag_transforms(config), sort_keys=True),
+            "DeveloperTagTransforms": json.dumps(developer_tags, sort_keys=True),
             # One JSON document, so a client learns the group table without parsing names.
             "Groups": self.to_json_string(
                 [

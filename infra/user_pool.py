@@ -9,30 +9,32 @@ from constructs import Construct
 from infra.acknowledgements import acknowledge
 from infra.config import (
     IDP_GROUPS_ATTRIBUTE,
+    READABLE,
+    READABLE_CUSTOM,
     TENANT_ATTRIBUTE,
-    AppConfig,
+    WRITABLE,
     FeaturePlan,
     MfaMode,
 )
 
 PASSWORD_MIN_LENGTH = 14
 
-# Attributes the app client may read and write. Its tokens carry aws.cognito.signin.user.admin,
-# so whatever it may write, its user may write (UpdateUserAttributes). Nothing a role or claim
-# decision reads is on the write list: e-mail (a claim source) changes through an administrator.
-READABLE = ("email", "email_verified", "given_name", "family_name")
-WRITABLE = ("given_name", "family_name")
-READABLE_CUSTOM = ("tenant",)
-
 
 class SecureUserPool(Construct):
     """A user pool that signs users in with their e-mail address, and an SRP-only client.
 
-    Defaults: administrators create users (``selfSignUp``), optional TOTP MFA (``mfa``), a
-    14-character password with every character class, e-mail changed by administrators only
-    (it is a claim source) and effective only once verified, token revocation on, no
-    user-existence errors. Outside the sandbox stage the pool has deletion protection and is
-    retained when the stack goes.
+    Always: a 14-character password with every character class, e-mail changed by
+    administrators only (it is a claim source) and effective only once verified, token
+    revocation on, no user-existence errors. The client reads and writes the attributes listed
+    in ``infra/config/user_pool.py`` (``READABLE``, ``WRITABLE``).
+
+    - ``feature_plan``: the Cognito feature plan. Default: ``ESSENTIALS``. ``PLUS`` turns
+      threat protection on (enforced).
+    - ``mfa``: TOTP offered (``OPTIONAL``) or demanded (``REQUIRED``). Default: ``OPTIONAL``.
+    - ``self_sign_up``: whether users may sign themselves up. Default: ``False`` (administrators
+      create users).
+    - ``deletion_protection``: Default: ``True``.
+    - ``removal_policy``: what becomes of the pool when it leaves the stack. Default: ``RETAIN``.
     """
 
     def __init__(
@@ -40,16 +42,19 @@ class SecureUserPool(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: AppConfig,
-        removal_policy: RemovalPolicy,
+        feature_plan: FeaturePlan = FeaturePlan.ESSENTIALS,
+        mfa: MfaMode = MfaMode.OPTIONAL,
+        self_sign_up: bool = False,
+        deletion_protection: bool = True,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        plus = config.feature_plan is FeaturePlan.PLUS
+        plus = feature_plan is FeaturePlan.PLUS
         self.user_pool = cognito.UserPool(
             self,
             "Pool",
-            feature_plan=cognito.FeaturePlan[config.feature_plan.value],
-            self_sign_up_enabled=config.self_sign_up,
+            feature_plan=cognito.FeaturePlan[feature_plan.value],
+            self_sign_up_enabled=self_sign_up,
             sign_in_aliases=cognito.SignInAliases(email=True),
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
@@ -72,16 +77,16 @@ class SecureUserPool(Construct):
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
             ),
-            mfa=cognito.Mfa[config.mfa.value],
+            mfa=cognito.Mfa[mfa.value],
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             standard_threat_protection_mode=(
                 cognito.StandardThreatProtectionMode.FULL_FUNCTION if plus else None
             ),
-            deletion_protection=not config.is_sandbox,
+            deletion_protection=deletion_protection,
             removal_policy=removal_policy,
         )
-        if config.mfa is MfaMode.OPTIONAL:
+        if mfa is MfaMode.OPTIONAL:
             acknowledge(
                 self.user_pool,
                 "AwsSolutions-COG2",
@@ -93,7 +98,7 @@ class SecureUserPool(Construct):
                 self.user_pool,
                 "AwsSolutions-COG8",
                 f"The Plus feature plan (threat protection) is a cost choice; this pool is on "
-                f"{config.feature_plan.value} by configuration (config.featurePlan). With PLUS, "
+                f"{feature_plan.value} by configuration (config.featurePlan). With PLUS, "
                 "threat protection is enforced.",
             )
         self.client = self.user_pool.add_client(
@@ -104,16 +109,15 @@ class SecureUserPool(Construct):
             disable_o_auth=True,
             enable_token_revocation=True,
             prevent_user_existence_errors=True,
-            read_attributes=_attributes(READABLE).with_custom_attributes(*READABLE_CUSTOM),
+            read_attributes=_attributes(READABLE).with_custom_attributes(
+                *map(_custom, READABLE_CUSTOM)
+            ),
             write_attributes=_attributes(WRITABLE),
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.days(30),
             supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
         )
-
-        self.user_writable_attributes = frozenset(WRITABLE)
-        """Attributes some user can write: any a client whose tokens update attributes may write."""
 
 
 def _custom(attribute: str) -> str:

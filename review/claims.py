@@ -1,9 +1,9 @@
 """Which claims a rules-mapping rule may use, per external provider.
 
-The same knowledge as ``infra/config.py``'s ``PROVIDER_CLAIMS`` (from the Cognito developer
-guide, "Role-based access control": Login with Amazon and Facebook offer only ``iss``, ``aud``,
-``sub``; Google and Apple their OpenID Connect ID token claims; Twitter none). It is copied
-here, keyed by the provider's ``Logins`` domain as the template names it, because ``review/``
+The same knowledge as ``infra/config/providers.py``'s ``PROVIDER_CLAIMS`` (from the Cognito
+developer guide, "Role-based access control": Login with Amazon and Facebook offer only ``iss``,
+``aud``, ``sub``; Google and Apple their OpenID Connect ID token claims; Twitter none). It is
+copied here, keyed by the provider's ``Logins`` domain as the template names it, because ``review/``
 must not import ``infra`` (that would load jsii); ``tests/review/test_claims.py`` fails if the
 two tables drift apart. OIDC and SAML providers name their trusted claims in the config, which
 the template does not carry, so their rules are not checked against a list.

@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
+import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +28,9 @@ from infra.config import (
     TokenHookConfig,
     parse_config,
 )
+from infra.config.parsing import json_key, parse_with
+
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 def shipped() -> dict[str, Any]:
@@ -230,3 +236,39 @@ def test_any_json_either_parses_or_raises_config_error(
             parse_config(json.loads(json.dumps(raw)))
         except ConfigError as error:
             assert str(error).startswith("config.")
+
+
+def section_types(hint: Any) -> list[type]:
+    """The config dataclasses a field's type holds (a section, a list of them, or None)."""
+    if dataclasses.is_dataclass(hint):
+        return [typing.cast(type, hint)]
+    return [found for arg in typing.get_args(hint) for found in section_types(arg)]
+
+
+def undocumented(cls: type) -> set[str]:
+    """Keys of ``cls`` and its sections that no table row of docs/configuration.md starts with."""
+    documented = set(re.findall(r"^\| `(\w+)` \|", REFERENCE.read_text(), re.MULTILINE))
+    hints = typing.get_type_hints(cls)
+    missing = set()
+    for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if json_key(spec) not in documented:
+            missing.add(json_key(spec))
+        for section in section_types(hints[spec.name]):
+            missing |= undocumented(section)
+    return missing
+
+
+def test_the_reference_describes_every_key() -> None:
+    assert undocumented(AppConfig) == set()
+
+    @dataclasses.dataclass(frozen=True)
+    class WithANewKey:
+        alarm_email: str = dataclasses.field(default="", metadata=parse_with(str))
+
+    assert undocumented(WithANewKey) == {"alarmEmail"}
+
+
+def test_no_construct_raises_a_config_error() -> None:
+    # Every rule runs in parse_config, or app.py's check of the synth inputs, before any construct.
+    infra = REFERENCE.parents[1] / "infra"
+    assert [path.name for path in infra.glob("*.py") if "ConfigError" in path.read_text()] == []

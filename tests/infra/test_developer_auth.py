@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config
-from infra.developer_auth import STAGE, TTL_ATTRIBUTE, tag_transforms
+from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
+from infra.developer_auth import STAGE, TTL_ATTRIBUTE
 from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.template import Synth, Template, only, permission_for, resources, under
 

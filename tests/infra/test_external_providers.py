@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from aws_cdk import App, Stack
 
 from app import cdk_json_context
-from infra.config import MAX_RULES, ConfigError, parse_config
+from infra.config import MAX_RULES, ConfigError, ProvidersConfig, TwitterConfig, parse_config
+from infra.external_providers import ExternalProviders
 from tests.conftest import ALL_PROVIDERS, TWITTER_SECRET
 from tests.infra.test_principal_tags import trusts_tag_session
 from tests.infra.test_sample_bucket import role_of
@@ -237,3 +239,12 @@ def test_twitter_without_a_secret_at_synth_fails_clearly(
     result = run_app({**cdk_json_context(), "configFile": str(ALL_PROVIDERS)}, tmp_path)
     assert result.returncode == 1
     assert "config.providers.twitter: needs its consumer secret at synth" in result.stderr
+
+
+def test_the_construct_alone_refuses_twitter_without_its_secret() -> None:
+    # The synth stops earlier with a ConfigError; this is the construct's own contract.
+    stack = Stack(App(), "Bare")
+    providers = ProvidersConfig(twitter=TwitterConfig(consumer_key="k"))
+    with pytest.raises(ValueError, match="twitter_secret is required"):
+        ExternalProviders(stack, "WithoutSecret", config=providers)
+    ExternalProviders(stack, "WithSecret", config=providers, twitter_secret=TWITTER_SECRET)

@@ -7,9 +7,12 @@ import json
 
 import pytest
 
-from infra.config import ConfigError, parse_config
-from infra.federation import refuse_mapped_attributes_writable_by_users
-from infra.user_pool import WRITABLE
+from infra.config import (
+    WRITABLE,
+    ConfigError,
+    parse_config,
+    refuse_mapped_attributes_writable_by_users,
+)
 from tests.conftest import ALL_PROVIDERS
 from tests.support.invariants import lambda_permission_violations
 from tests.support.template import Template, only, resources
@@ -90,6 +93,7 @@ def test_domain_for_managed_login(all_providers: Template) -> None:
 
 
 def test_native_client_writing_a_mapped_attribute_fails_the_synth() -> None:
+    # WRITABLE is code, not config: the rule is attacked with the write list a fork might have.
     refuse_mapped_attributes_writable_by_users(frozenset(WRITABLE))
     with pytest.raises(ConfigError, match=r"^config\.federation: the native app client may write"):
         refuse_mapped_attributes_writable_by_users(frozenset({*WRITABLE, "email"}))

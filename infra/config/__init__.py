@@ -1,0 +1,119 @@
+"""The app's one configuration: the ``config`` object in ``cdk.json``'s context.
+
+:func:`parse_config` turns it into frozen dataclasses and checks every rule before any construct
+exists, so a mistake fails the synth with a :class:`ConfigError` that names the key and says how
+to fix it. ``docs/configuration.md`` is the reference for every key.
+
+One module per concern; import from here:
+
+- ``parsing``: JSON object -> dataclass, keys in camelCase, :class:`ConfigError`.
+- ``user_pool``: feature plan, MFA, the pool's attributes and what its app client may write.
+- ``groups``, ``storage``, ``token_hook``, ``principal_tags``, ``developer_auth``,
+  ``providers``, ``federation``, ``monitoring``: one section of the config each.
+- ``app_config``: :class:`AppConfig`, the rules across sections, :func:`parse_config`.
+"""
+
+from infra.config.app_config import (
+    AppConfig,
+    Stage,
+    parse_config,
+    refuse_user_writable_inputs,
+    tag_transforms,
+)
+from infra.config.developer_auth import PLACEHOLDER_PROVIDER, DeveloperAuthConfig
+from infra.config.federation import (
+    FederatedOidcConfig,
+    FederatedSamlConfig,
+    FederationConfig,
+    refuse_mapped_attributes_writable_by_users,
+)
+from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
+from infra.config.monitoring import MonitoringConfig
+from infra.config.parsing import CONTEXT_KEY, ConfigError
+from infra.config.providers import (
+    MAX_RULES,
+    PROVIDER_CLAIMS,
+    SOCIAL_LOGIN_NAMES,
+    AmazonConfig,
+    AmbiguousResolution,
+    AppleConfig,
+    FacebookConfig,
+    GoogleConfig,
+    MatchType,
+    OidcConfig,
+    ProvidersConfig,
+    RoleSelection,
+    RuleConfig,
+    SamlConfig,
+    TwitterConfig,
+    require_twitter_secret,
+)
+from infra.config.storage import StorageConfig
+from infra.config.token_hook import (
+    RESERVED_CLAIMS,
+    USER_ADMIN_SCOPE,
+    ClaimConfig,
+    EventVersion,
+    TokenHookConfig,
+    Transform,
+)
+from infra.config.user_pool import (
+    IDP_GROUPS_ATTRIBUTE,
+    READABLE,
+    READABLE_CUSTOM,
+    TENANT_ATTRIBUTE,
+    WRITABLE,
+    FeaturePlan,
+    MfaMode,
+)
+
+__all__ = [
+    "AUTHENTICATED",
+    "CONTEXT_KEY",
+    "DEFAULT_GROUPS",
+    "IDP_GROUPS_ATTRIBUTE",
+    "MAX_RULES",
+    "PLACEHOLDER_PROVIDER",
+    "PROVIDER_CLAIMS",
+    "READABLE",
+    "READABLE_CUSTOM",
+    "RESERVED_CLAIMS",
+    "SOCIAL_LOGIN_NAMES",
+    "TENANT_ATTRIBUTE",
+    "USER_ADMIN_SCOPE",
+    "WRITABLE",
+    "AmazonConfig",
+    "AmbiguousResolution",
+    "AppConfig",
+    "AppleConfig",
+    "ClaimConfig",
+    "ConfigError",
+    "DeveloperAuthConfig",
+    "EventVersion",
+    "FacebookConfig",
+    "FeaturePlan",
+    "FederatedOidcConfig",
+    "FederatedSamlConfig",
+    "FederationConfig",
+    "GoogleConfig",
+    "GroupConfig",
+    "MatchType",
+    "MfaMode",
+    "MonitoringConfig",
+    "OidcConfig",
+    "Preset",
+    "ProvidersConfig",
+    "RoleSelection",
+    "RuleConfig",
+    "SamlConfig",
+    "Stage",
+    "StorageConfig",
+    "TokenHookConfig",
+    "Transform",
+    "TwitterConfig",
+    "parse_config",
+    "refuse_mapped_attributes_writable_by_users",
+    "refuse_user_writable_inputs",
+    "require_twitter_secret",
+    "tag_transforms",
+]

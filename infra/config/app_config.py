@@ -1,0 +1,236 @@
+"""The whole config (:class:`AppConfig`) and the rules that span its sections.
+
+Parsing builds every section first; ``AppConfig.__post_init__`` then checks what no section can
+check alone. Both run in :func:`parse_config`, before any construct exists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from infra.config.developer_auth import DeveloperAuthConfig
+from infra.config.federation import FederationConfig, refuse_mapped_attributes_writable_by_users
+from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, MAX_ROLE_NAME, GroupConfig, groups
+from infra.config.monitoring import TOPIC_ARN, MonitoringConfig
+from infra.config.parsing import (
+    ConfigError,
+    boolean,
+    matching,
+    object_of,
+    one_of,
+    parse_object,
+    parse_with,
+)
+from infra.config.principal_tags import principal_tags
+from infra.config.providers import ProvidersConfig
+from infra.config.storage import StorageConfig
+from infra.config.token_hook import EventVersion, TokenHookConfig, token_hook
+from infra.config.user_pool import (
+    IDP_GROUPS_ATTRIBUTE,
+    KNOWN_ATTRIBUTES,
+    WRITABLE,
+    FeaturePlan,
+    MfaMode,
+)
+
+
+class Stage(StrEnum):
+    """Where the stack goes. Only ``sandbox`` lets resources be destroyed with the stack."""
+
+    SANDBOX = "sandbox"
+    PROD = "prod"
+
+
+_APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Everything a forker may change. Defaults are the secure choice."""
+
+    app_name: str = field(
+        default="idpools",
+        metadata=parse_with(
+            matching(_APP_NAME, "a letter, then up to 31 letters, digits or '-'", "idpools")
+        ),
+    )
+    stage: Stage = field(default=Stage.SANDBOX, metadata=parse_with(one_of(Stage)))
+    # Unset, the template is environment-agnostic and deploys to any account and region.
+    account: str | None = field(
+        default=None,
+        metadata=parse_with(matching(_ACCOUNT, "a 12-digit AWS account id", "123456789012")),
+    )
+    region: str | None = field(
+        default=None, metadata=parse_with(matching(_REGION, "an AWS region name", "eu-west-1"))
+    )
+    feature_plan: FeaturePlan = field(
+        default=FeaturePlan.ESSENTIALS, metadata=parse_with(one_of(FeaturePlan))
+    )
+    mfa: MfaMode = field(default=MfaMode.OPTIONAL, metadata=parse_with(one_of(MfaMode)))
+    self_sign_up: bool = field(default=False, metadata=parse_with(boolean))
+    guest_access: bool = field(default=False, metadata=parse_with(boolean))
+    groups: tuple[GroupConfig, ...] = field(default=DEFAULT_GROUPS, metadata=parse_with(groups))
+    storage: StorageConfig = field(
+        default_factory=StorageConfig, metadata=parse_with(object_of(StorageConfig))
+    )
+    token_hook: TokenHookConfig = field(
+        default_factory=TokenHookConfig, metadata=parse_with(token_hook)
+    )
+    # Session tag -> claim of the user pool ID token, for attribute-based access (ABAC).
+    principal_tags: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=parse_with(principal_tags)
+    )
+    developer_auth: DeveloperAuthConfig = field(
+        default_factory=DeveloperAuthConfig, metadata=parse_with(object_of(DeveloperAuthConfig))
+    )
+    providers: ProvidersConfig = field(
+        default_factory=ProvidersConfig, metadata=parse_with(object_of(ProvidersConfig))
+    )
+    monitoring: MonitoringConfig = field(
+        default_factory=MonitoringConfig, metadata=parse_with(object_of(MonitoringConfig))
+    )
+    federation: FederationConfig | None = field(
+        default=None, metadata=parse_with(object_of(FederationConfig))
+    )
+
+    def __post_init__(self) -> None:
+        hook = self.token_hook
+        if hook.event_version is EventVersion.V2_0 and self.feature_plan is FeaturePlan.LITE:
+            raise ConfigError(
+                "tokenHook.eventVersion",
+                "V2_0 needs the Essentials or Plus feature plan, and featurePlan is LITE",
+                'Set tokenHook.eventVersion to "V1_0" (ID token only), or featurePlan to '
+                '"ESSENTIALS"',
+            )
+        names = [group.name for group in self.groups]
+        # IAM role names ignore case (IAM user guide, "IAM object quotas and names": names are
+        # not distinguished by case), so group roles may not collide that way either.
+        role_owners = {AUTHENTICATED: "the identity pool's default authenticated role"}
+        for index, group in enumerate(self.groups):
+            owner = role_owners.get(group.name.lower())
+            if owner is not None:
+                raise ConfigError(
+                    f"groups[{index}].name",
+                    f"{group.name!r} makes the same role name, ignoring case, as {owner} "
+                    "(IAM role names are not case-sensitive)",
+                    "Give the group another name",
+                )
+            role_owners[group.name.lower()] = f"groups[{index}]"
+            if group.scopes and hook.event_version is EventVersion.V1_0:
+                raise ConfigError(
+                    f"groups[{index}].scopes",
+                    "scopes go into the access token, which a V1_0 hook cannot shape",
+                    'Remove the scopes, or set tokenHook.eventVersion to "V2_0"',
+                )
+            role_name = self.group_role_name(group.name)
+            if len(role_name) > MAX_ROLE_NAME:
+                raise ConfigError(
+                    f"groups[{index}].name",
+                    f"makes the role name {role_name!r}, {len(role_name)} characters long",
+                    f"IAM allows {MAX_ROLE_NAME}: shorten the group name or appName",
+                )
+        hook_claims = {claim.claim for claim in hook.claims}
+        for tag, claim in self.principal_tags:
+            if claim not in hook_claims | KNOWN_ATTRIBUTES:
+                hint = (
+                    "Custom attributes need the custom: prefix"
+                    if f"custom:{claim}" in KNOWN_ATTRIBUTES
+                    else "Use a claim the token hook adds (tokenHook.claims) or a pool attribute"
+                )
+                raise ConfigError(
+                    f"principalTags.{tag}", f"{claim!r} is not a claim of this pool's tokens", hint
+                )
+        self.providers.check_rules(names)
+        self._check_developer_provider_name()
+        topic = self.monitoring.alarm_topic_arn
+        topic_match = TOPIC_ARN.fullmatch(topic) if topic else None
+        if topic_match and self.region and topic_match["region"] != self.region:
+            raise ConfigError(
+                "monitoring.alarmTopicArn",
+                f"the topic is in {topic_match['region']}, the stack in {self.region}; CloudWatch "
+                "alarms notify only a topic in their own region",
+                f"Create the topic in {self.region} and give its ARN",
+            )
+        if self.federation:
+            self.federation.check_group_maps(names)
+        refuse_user_writable_inputs(self, frozenset(WRITABLE))
+        if self.federation:
+            refuse_mapped_attributes_writable_by_users(frozenset(WRITABLE))
+
+    def _check_developer_provider_name(self) -> None:
+        """Group roles trust providers by their amr names; a developer provider sharing one
+        would let developer identities assume that provider's roles through STS."""
+        name = self.developer_auth.provider_name
+        if name in self.providers.login_names():
+            raise ConfigError(
+                "developerAuth.providerName",
+                f"{name!r} is also the login name of an external provider, so developer "
+                "identities would carry that provider's name in their tokens",
+                "Choose a name of your own, such as login.<your domain>",
+            )
+
+    def group_role_name(self, group: str) -> str:
+        """The deterministic role name the hook turns into an ARN without Ref or GetAtt."""
+        return f"{self.stack_name}-{group}"
+
+    @property
+    def default_role_name(self) -> str:
+        """The default authenticated role's name: the hook names it for users in no group."""
+        return self.group_role_name(AUTHENTICATED)
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.app_name}-{self.stage}"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.stage is Stage.SANDBOX
+
+
+def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
+    """No hook input or principal tag may come from an attribute some user can write
+    (docs/security.md, "A user puts themselves in a group")."""
+    for index, claim in enumerate(config.token_hook.claims):
+        if claim.source in user_writable:
+            raise ConfigError(
+                f"tokenHook.claims[{index}].source",
+                f"{claim.source!r} is writable by the app client, so any user could set their "
+                f"own {claim.claim!r} claim",
+                "Use an attribute only administrators write (such as custom:tenant), or take it "
+                "off the client's write attributes (WRITABLE in infra/config/user_pool.py)",
+            )
+    hook_claims = {claim.claim for claim in config.token_hook.claims}
+    for tag, tag_claim in config.principal_tags:
+        # A claim the hook sets comes from a source checked above; any other is the attribute.
+        if tag_claim not in hook_claims and tag_claim in user_writable:
+            raise ConfigError(
+                f"principalTags.{tag}",
+                f"{tag_claim!r} is writable by the app client, so any user could choose their own "
+                f"{tag!r} tag and reach another tenant's data",
+                "Tag from a claim the token hook sets or an attribute only administrators write",
+            )
+    if IDP_GROUPS_ATTRIBUTE in user_writable:
+        raise ConfigError(
+            "federation",
+            f"{IDP_GROUPS_ATTRIBUTE} is writable by the app client, so users could pick groups",
+            "Only the federated client may write it; take it off the native client's write list",
+        )
+
+
+def tag_transforms(config: AppConfig) -> dict[str, list[str]]:
+    """Per principal tag, the transforms the hook applies to the claim the tag comes from, so a
+    developer user's tag is normalized as a pool user's is (tenant=ACME -> tenants/acme/)."""
+    claims = {claim.claim: claim.transforms for claim in config.token_hook.claims}
+    return {
+        tag: [str(step) for step in claims.get(claim, ())] for tag, claim in config.principal_tags
+    }
+
+
+def parse_config(raw: Any) -> AppConfig:
+    """Parse the ``config`` context value; ``None`` (no config at all) gives the defaults."""
+    return parse_object(AppConfig, {} if raw is None else raw, "")
