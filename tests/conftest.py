@@ -1,4 +1,5 @@
-"""One synthesis for the whole test session (docs/architecture.md: `make test` within 60 s).
+"""One synthesis for the whole test session (docs/architecture.md: `make test` within 60 s),
+shared by pytest-xdist's workers: the first to get the lock synthesizes, the others read it.
 
 The app is synthesized once with three stacks: the shipped cdk.json config, and a variant that
 flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
@@ -10,6 +11,7 @@ on all three.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 
 import pytest
@@ -33,7 +35,7 @@ ALARM_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:idpools-alarms"
 
 
 @pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+def synth(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synth:
     context = cdk_json_context()
     default = parse_config(context[CONTEXT_KEY])
     variant = dataclasses.replace(
@@ -51,9 +53,16 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         monitoring=MonitoringConfig(alarm_topic_arn=ALARM_TOPIC_ARN),
     )
     providers = parse_config(json.loads(ALL_PROVIDERS.read_text()))
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    context = {**context, "twitterConsumerSecret": TWITTER_SECRET}
-    build_app(context, str(outdir), [default, variant, providers]).synth()
+    # Under xdist the workers' temporary roots share a parent: the assembly goes there, once.
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    outdir = shared / "cdk.out.session"
+    with (shared / "synth.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (outdir / "manifest.json").is_file():
+            context = {**context, "twitterConsumerSecret": TWITTER_SECRET}
+            build_app(context, str(outdir), [default, variant, providers]).synth()
 
     def load(config: AppConfig) -> Template:
         template: Template = json.loads((outdir / f"{config.stack_name}.template.json").read_text())

@@ -52,25 +52,23 @@ def worktrees() -> set[str]:
 @dataclass(frozen=True)
 class HeadSynth:
     """One synth of HEAD in a temporary worktree (a few seconds), shared by the tests that
-    need one: the assembly's files kept, and the worktrees before, during and after."""
+    need one: the assembly's files kept, and the worktrees during and after."""
 
     kept: Path
     scratch: Path
-    worktrees_before: set[str]
     worktree_during: bool
     worktrees_after: set[str]
 
 
 @pytest.fixture(scope="session")
 def head_synth(tmp_path_factory: pytest.TempPathFactory) -> HeadSynth:
-    before = worktrees()
     kept = tmp_path_factory.mktemp("with-paths")
     with synthesized("HEAD") as outdir:
         for path in outdir.glob("*.json"):
             shutil.copy(path, kept)
         scratch = outdir.parent
         during = str(scratch / "src") in worktrees()
-    return HeadSynth(kept, scratch, before, during, worktrees())
+    return HeadSynth(kept, scratch, during, worktrees())
 
 
 @pytest.fixture(scope="session")
