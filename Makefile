@@ -9,7 +9,11 @@ CHECKOV_VENV := .venv-checkov
 CDK := npx --no-install cdk
 # `make synth CONFIG=docs/examples/x.json`: synthesize another config file instead of cdk.json's.
 CONFIG ?=
-CDK_CONFIG := $(if $(CONFIG),-c configFile=$(CONFIG))
+# `make deploy STAGE=alice`: the config deployed as `<appName>-alice`, beside the other stages.
+STAGE ?=
+# What `cdk deploy` asks a person to approve: a pipeline, with no one to ask, passes never.
+APPROVAL ?= broadening
+CDK_CONFIG := $(if $(CONFIG),-c configFile=$(CONFIG)) $(if $(STAGE),-c stage=$(STAGE))
 
 # Node 20 is past jsii's end of life; the banner is noise on every synth, so silence that one
 # warning here rather than hiding stderr.
@@ -95,13 +99,14 @@ bench: synth
 
 # These need AWS credentials for the target account (see README); nothing here can run them.
 deploy: synth
-	$(CDK) deploy --all --require-approval broadening --outputs-file stack-outputs.json $(CDK_CONFIG)
+	$(CDK) deploy --all --require-approval $(APPROVAL) --outputs-file stack-outputs.json $(CDK_CONFIG)
 
 diff: synth
 	$(CDK) diff --all $(CDK_CONFIG)
 
 destroy: setup
-	$(CDK) destroy --all $(CDK_CONFIG)
+	@# The stage's stack only: the pipeline's deploy-role stack serves every stage.
+	$(CDK) destroy $(CDK_CONFIG) $$($(CDK) ls $(CDK_CONFIG) | grep -v -- '-deploy-role$$')
 
 clean:
 	rm -rf cdk.out $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

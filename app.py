@@ -20,12 +20,16 @@ from infra.config import (
     parse_config,
     require_twitter_secret,
 )
+from infra.deploy_role_stack import DeployRoleStack
 from infra.stack import IdentityPoolsStack
 
 CDK_JSON = Path(__file__).with_name("cdk.json")
 # `cdk synth -c configFile=path` (`make synth CONFIG=path`): a whole config from a JSON file
 # instead of cdk.json's `config`, for example docs/examples/*.json or a prod configuration.
 CONFIG_FILE_KEY = "configFile"
+# `cdk deploy -c stage=alice` (`make deploy STAGE=alice`): the same config, deployed as
+# `<appName>-alice` beside the other stages.
+STAGE_KEY = "stage"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -62,7 +66,16 @@ def add_stacks(app: App, configs: Sequence[AppConfig]) -> None:
 
 
 def context_config(app: App) -> Any:
-    """The raw config: from the file named by ``configFile`` if given, else cdk.json's."""
+    """The raw config: from the file named by ``configFile`` if given, else cdk.json's; a
+    ``stage`` given at synth (``make deploy STAGE=alice``) replaces the config's."""
+    raw = file_or_context_config(app)
+    stage = app.node.try_get_context(STAGE_KEY)
+    if stage is not None and isinstance(raw, dict):
+        return {**raw, "stage": stage}
+    return raw
+
+
+def file_or_context_config(app: App) -> Any:
     path = app.node.try_get_context(CONFIG_FILE_KEY)
     if path is None:
         return app.node.try_get_context(CONTEXT_KEY)
@@ -82,6 +95,16 @@ def add_stack(app: App, config: AppConfig, twitter_secret: str | None) -> Identi
     # Only config pins the environment, never the CLI's CDK_DEFAULT_* (which falls back to
     # us-east-1 without credentials): the same config always gives the same template.
     env = Environment(account=config.account, region=config.region)
+    if config.pipeline:
+        DeployRoleStack(
+            app,
+            config.deploy_role_stack_name,
+            repository=config.pipeline.repository,
+            branches=config.pipeline.branches,
+            environments=config.pipeline.environments,
+            oidc_provider_arn=config.pipeline.oidc_provider_arn,
+            env=env,
+        )
     return IdentityPoolsStack(
         app, config.stack_name, config=config, env=env, twitter_secret=twitter_secret
     )

@@ -100,10 +100,12 @@ def parse(document: Any, stack: str | None = None, source: str = "outputs") -> S
             "as `cdk deploy --outputs-file` writes it"
         )
     if stack is None:
-        if len(document) != 1:
-            names = ", ".join(sorted(document)) or "none"
+        # The deploy-role stack (config.pipeline) writes its own outputs beside the app's.
+        apps = [name for name, values in document.items() if "IdentityPoolId" in values]
+        if len(apps) != 1:
+            names = ", ".join(sorted(apps or document)) or "none"
             raise ClientProblem(f"{source} holds stacks {names}: choose one with --stack")
-        [stack] = document
+        [stack] = apps
     elif stack not in document:
         names = ", ".join(sorted(document)) or "none"
         raise ClientProblem(f"{source} has no stack {stack!r} (it has {names}): fix --stack")

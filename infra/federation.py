@@ -19,7 +19,9 @@ class Federation(Construct):
     attributes, and its OAuth scopes are ``openid``, ``email`` and ``profile``: without
     ``aws.cognito.signin.user.admin`` its tokens cannot call ``UpdateUserAttributes``. That no
     client whose tokens can may write the mapped attributes is a config rule
-    (``MAPPED_ATTRIBUTES`` in ``infra/config/federation.py``).
+    (``MAPPED_ATTRIBUTES`` in ``infra/config/federation.py``). ``domain_prefix`` is managed
+    login's Cognito domain prefix, unique in the region (``AppConfig.domain_prefix`` carries the
+    stage).
     """
 
     def __init__(
@@ -29,6 +31,7 @@ class Federation(Construct):
         *,
         config: FederationConfig,
         user_pool: cognito.UserPool,
+        domain_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         groups_key = IDP_GROUPS_ATTRIBUTE.removeprefix("custom:")
@@ -77,7 +80,7 @@ class Federation(Construct):
             )
         self.domain = user_pool.add_domain(
             "Domain",
-            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=config.domain_prefix),
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix),
         )
         self.client = user_pool.add_client(
             "FederatedClient",

@@ -77,6 +77,7 @@ class IdentityPoolsStack(Stack):
                 "Federation",
                 config=config.federation,
                 user_pool=users.user_pool,
+                domain_prefix=config.domain_prefix,
             )
             if config.federation
             else None
@@ -113,7 +114,7 @@ class IdentityPoolsStack(Stack):
             groups=config.groups,
             role_names=role_names,
             default_role_name=config.default_role_name,
-            metrics_namespace=config.app_name,
+            metrics_namespace=config.stack_name,
             tagged_claims={claim for _, claim in config.principal_tags},
             removal_policy=removal,
         )
@@ -124,7 +125,7 @@ class IdentityPoolsStack(Stack):
             settings=config.developer_auth,
             identity_pool_id=identities.identity_pool.identity_pool_id,
             identity_pool_arn=identities.identity_pool.identity_pool_arn,
-            metrics_namespace=config.app_name,
+            metrics_namespace=config.stack_name,
             tag_transforms=developer_tags,
             deletion_protection=not config.is_sandbox,
             removal_policy=removal,
@@ -138,7 +139,7 @@ class IdentityPoolsStack(Stack):
             api=developers.api,
             user_pool=users.user_pool,
             user_pool_client=users.client,
-            metrics_namespace=config.app_name,
+            metrics_namespace=config.stack_name,
             dashboard_name=f"{config.stack_name}-sign-in",
             alarm_topic=(
                 sns.Topic.from_topic_arn(self, "AlarmTopic", topic_arn) if topic_arn else None

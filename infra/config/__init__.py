@@ -30,6 +30,7 @@ from infra.config.federation import (
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
 from infra.config.monitoring import MonitoringConfig
 from infra.config.parsing import CONTEXT_KEY, ConfigError
+from infra.config.pipeline import PipelineConfig
 from infra.config.providers import (
     MAX_RULES,
     PROVIDER_CLAIMS,
@@ -101,6 +102,7 @@ __all__ = [
     "MfaMode",
     "MonitoringConfig",
     "OidcConfig",
+    "PipelineConfig",
     "Preset",
     "ProvidersConfig",
     "RoleSelection",

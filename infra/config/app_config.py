@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from infra.config.developer_auth import DeveloperAuthConfig
@@ -24,6 +23,7 @@ from infra.config.parsing import (
     parse_object,
     parse_with,
 )
+from infra.config.pipeline import PipelineConfig
 from infra.config.principal_tags import principal_tags
 from infra.config.providers import ProvidersConfig
 from infra.config.storage import StorageConfig
@@ -37,11 +37,26 @@ from infra.config.user_pool import (
 )
 
 
-class Stage(StrEnum):
-    """Where the stack goes. Only ``sandbox`` lets resources be destroyed with the stack."""
+class Stage:
+    """Well-known stage names. ``prod`` keeps its data (retained resources, deletion
+    protection); any other stage is a sandbox, destroyed with its stack, and deploys as
+    ``<appName>-<stage>`` beside the others in the same account (``make deploy STAGE=alice``)."""
 
     SANDBOX = "sandbox"
     PROD = "prod"
+
+
+# Lower-case: the stage ends up in names that must be (role, API, dashboard, domain prefix).
+_STAGE = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
+# Cognito's limit for a domain prefix (UserPoolDomain: 1-63 characters).
+MAX_DOMAIN_PREFIX = 63
+
+
+def _stage(value: Any, key: str) -> str:
+    stage = matching(_STAGE, "lower-case letters, digits and inner '-'", "sandbox")(value, key)
+    if stage == "deploy-role":
+        raise ConfigError(key, "'deploy-role' names the pipeline's stack", "Choose another stage")
+    return stage
 
 
 _APP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,31}$")
@@ -59,7 +74,7 @@ class AppConfig:
             matching(_APP_NAME, "a letter, then up to 31 letters, digits or '-'", "idpools")
         ),
     )
-    stage: Stage = field(default=Stage.SANDBOX, metadata=parse_with(one_of(Stage)))
+    stage: str = field(default=Stage.SANDBOX, metadata=parse_with(_stage))
     # Unset, the template is environment-agnostic and deploys to any account and region.
     account: str | None = field(
         default=None,
@@ -97,6 +112,10 @@ class AppConfig:
     federation: FederationConfig | None = field(
         default=None, metadata=parse_with(object_of(FederationConfig))
     )
+    # Unset, the app has no deploy-role stack (docs/forking.md, "The pipeline").
+    pipeline: PipelineConfig | None = field(
+        default=None, metadata=parse_with(object_of(PipelineConfig))
+    )
 
     def __post_init__(self) -> None:
         hook = self.token_hook
@@ -106,6 +125,14 @@ class AppConfig:
                 "V2_0 needs the Essentials or Plus feature plan, and featurePlan is LITE",
                 'Set tokenHook.eventVersion to "V1_0" (ID token only), or featurePlan to '
                 '"ESSENTIALS"',
+            )
+        # The longest name the stage goes into, whatever the groups are called.
+        if len(self.default_role_name) > MAX_ROLE_NAME:
+            raise ConfigError(
+                "stage",
+                f"{self.stage!r} makes the role name {self.default_role_name!r}, "
+                f"{len(self.default_role_name)} characters long",
+                f"IAM allows {MAX_ROLE_NAME}: shorten the stage or appName",
             )
         names = [group.name for group in self.groups]
         # IAM role names ignore case (IAM user guide, "IAM object quotas and names": names are
@@ -132,8 +159,15 @@ class AppConfig:
                 raise ConfigError(
                     f"groups[{index}].name",
                     f"makes the role name {role_name!r}, {len(role_name)} characters long",
-                    f"IAM allows {MAX_ROLE_NAME}: shorten the group name or appName",
+                    f"IAM allows {MAX_ROLE_NAME}: shorten the group name, the stage or appName",
                 )
+        if self.federation and len(self.domain_prefix) > MAX_DOMAIN_PREFIX:
+            raise ConfigError(
+                "federation.domainPrefix",
+                f"with the stage it makes the domain prefix {self.domain_prefix!r}, "
+                f"{len(self.domain_prefix)} characters long",
+                f"Cognito allows {MAX_DOMAIN_PREFIX}: shorten the prefix or the stage",
+            )
         hook_claims = {claim.claim for claim in hook.claims}
         for tag, claim in self.principal_tags:
             if claim not in hook_claims | KNOWN_ATTRIBUTES:
@@ -188,8 +222,19 @@ class AppConfig:
         return f"{self.app_name}-{self.stage}"
 
     @property
+    def domain_prefix(self) -> str:
+        """Managed login's domain prefix: unique in the region, so it carries the stage."""
+        prefix = self.federation.domain_prefix if self.federation else self.app_name
+        return f"{prefix}-{self.stage}"
+
+    @property
+    def deploy_role_stack_name(self) -> str:
+        """One per account and app, whatever the stage: the pipeline deploys every stage."""
+        return f"{self.app_name}-deploy-role"
+
+    @property
     def is_sandbox(self) -> bool:
-        return self.stage is Stage.SANDBOX
+        return self.stage != Stage.PROD
 
 
 def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:

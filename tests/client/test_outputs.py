@@ -53,6 +53,12 @@ def test_stack_picks_one_of_several_and_is_required_then(tmp_path) -> None:
         outputs.load(path, stack="idpools-dev")
 
 
+def test_the_deploy_role_stacks_outputs_beside_the_apps_are_passed_over(tmp_path) -> None:
+    deploy_role = {"DeployRoleArn": "arn:aws:iam::123456789012:role/idpools-deploy-role-Role"}
+    path = write(tmp_path, {**outputs_document(), "idpools-deploy-role": deploy_role})
+    assert outputs.load(path).stack_name == "idpools-test"
+
+
 def test_a_missing_file_names_the_file_and_the_fix(tmp_path) -> None:
     with pytest.raises(ClientProblem, match=r"nowhere\.json not found: deploy with `cdk deploy"):
         outputs.load(tmp_path / "nowhere.json")

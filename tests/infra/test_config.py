@@ -54,7 +54,7 @@ def test_shipped_config_parses_to_the_secure_defaults() -> None:
         ("tenant", "custom:tenant"),
         ("email", "email"),
     ]
-    assert config.stage is Stage.SANDBOX
+    assert config.stage == Stage.SANDBOX
     assert config.feature_plan is FeaturePlan.ESSENTIALS
     assert config.mfa is MfaMode.OPTIONAL
     assert not config.guest_access
@@ -175,7 +175,8 @@ def test_precedence_must_be_a_number_not_a_bool_or_string() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ({"stage": "live"}, "config.stage: unknown value 'live'. Use one of sandbox, prod"),
+        ({"stage": "Live"}, "config.stage: 'Live' is not lower-case letters, digits and inner '-'"),
+        ({"stage": "deploy-role"}, "config.stage: 'deploy-role' names the pipeline's stack"),
         ({"featurePlan": "lite"}, "config.featurePlan: unknown value 'lite'. Use one of LITE"),
         ({"mfa": "OFF"}, "config.mfa: unknown value 'OFF'. Use one of OPTIONAL, REQUIRED"),
         ({"groups": []}, "config.groups: is empty"),

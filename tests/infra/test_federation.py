@@ -87,9 +87,10 @@ def test_federated_tokens_also_use_token_mapping(all_providers: Template) -> Non
     assert len(providers) == 2 and all(p["ServerSideTokenCheck"] for p in providers)
 
 
-def test_domain_for_managed_login(all_providers: Template) -> None:
+def test_domain_for_managed_login_carries_the_stage(all_providers: Template) -> None:
+    # Domain prefixes are unique in a region: each stage needs its own.
     _, domain = only(all_providers, "AWS::Cognito::UserPoolDomain")
-    assert domain["Properties"]["Domain"] == "allproviders-example-login"
+    assert domain["Properties"]["Domain"] == "allproviders-example-login-sandbox"
 
 
 def test_native_client_writing_a_mapped_attribute_fails_the_synth() -> None:

@@ -185,7 +185,7 @@ def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -
         "Namespace": properties["Namespace"],
         "Dimensions": sorted(properties["Dimensions"], key=lambda d: d["Name"]),
     }
-    assert properties["Namespace"] == synth.default_config.app_name
+    assert properties["Namespace"] == synth.default_config.stack_name
     assert properties["MetricName"] == "SignInLocked"
     assert properties["Statistic"] == "Sum"
     assert properties["Threshold"] == LOCKED_SIGN_INS
@@ -242,7 +242,7 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
             f'["AWS/Cognito","{metric}","UserPool","<{pool_id}>","UserPoolClient","<{client_id}>"'
             in body
         )
-    namespace = synth.default_config.app_name
+    namespace = synth.default_config.stack_name
     # What the hook prints when it runs, once per trigger source, is what the widget graphs.
     emf = emf_lines(template, "TokenHook", "token", *TRIGGER_SOURCES)
     assert len(emf) == len(TRIGGER_SOURCES)
@@ -272,7 +272,7 @@ def test_credentials_widget_shows_what_is_published(synth: Synth) -> None:
     widget = widgets["Developer identity tokens issued (GetOpenIdTokenForDeveloperIdentity)"]
     [metric] = widget["properties"]["metrics"]
     assert metric[:4] == [
-        synth.default_config.app_name,
+        synth.default_config.stack_name,
         "SignInSucceeded",
         "service",
         "developer-auth",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from review.report import StackReview
+import json
+
+from review.render import to_markdown
+from review.report import Review, StackReview
 from review.roles import roles, wildcard_actions
 from review.template import Template
-from tests.review.conftest import fixture
+from tests.review.conftest import fixture, review_of
+from tests.support.template import Synth
 
 
 def test_default_roles_trust_and_permissions_keep_policy_variables(
@@ -116,3 +120,19 @@ def test_role_policies_boundaries_and_not_action_are_read() -> None:
         "NotAction [iam:*] on NotResource [x] (every other resource)",
     ]
     assert all(not s.source.startswith("role policy") for s in found["DefaultRole"].permissions)
+
+
+def test_the_deploy_role_shows_which_github_jobs_may_assume_it(synth: Synth) -> None:
+    """The pipeline's role: reviewers see the repository, branches and environments it trusts."""
+    name = synth.providers_config.deploy_role_stack_name
+    body = json.loads((synth.outdir / f"{name}.template.json").read_text())
+    review = review_of(body, name)
+    [role] = review.roles.values()
+    [trust] = role.trust
+    subjects = trust.conditions["StringEquals"]["token.actions.githubusercontent.com:sub"]
+    assert sorted(subjects) == [
+        "repo:example-org/idpools:environment:prod",
+        "repo:example-org/idpools:ref:refs/heads/main",
+    ]
+    assert "Federated" in to_markdown(Review([review]))
+    assert not role.identity_pool_role
