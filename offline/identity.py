@@ -30,11 +30,13 @@ from moto.iam.models import iam_backends
 from moto.sts.models import AssumedRole, sts_backends
 from moto.utilities.utils import load_resource
 
+from facts.cognito import AMR, AUD, COGNITO_IDENTITY, SUB
 from offline import trust
 from offline.deploy import IdentityPoolSettings, RoleMapping
 
-DEVELOPER_LOGIN = "cognito-identity.amazonaws.com"
-DEVELOPER_ISSUER = "https://cognito-identity.amazonaws.com"
+# A developer identity's token: its Logins key, and its issuer.
+DEVELOPER_LOGIN = COGNITO_IDENTITY
+DEVELOPER_ISSUER = f"https://{COGNITO_IDENTITY}"
 # Cognito Identity API reference, GetOpenIdTokenForDeveloperIdentity: TokenDuration defaults to
 # 15 minutes and may be at most 24 hours.
 DEFAULT_TOKEN_SECONDS = 15 * 60
@@ -393,9 +395,9 @@ class IdentityService:
             raise _trust_refused() from None
         document = json.loads(role.assume_role_policy_document)
         context = {
-            "cognito-identity.amazonaws.com:aud": [audience],
-            "cognito-identity.amazonaws.com:amr": amr,
-            "cognito-identity.amazonaws.com:sub": [identity_id],
+            AUD: [audience],
+            AMR: amr,
+            SUB: [identity_id],
         }
         actions = [trust.WEB_IDENTITY, *([trust.TAG_SESSION] if tags else [])]
         if not all(trust.allows(document, action, context) for action in actions):
