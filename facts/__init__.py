@@ -5,6 +5,7 @@ fact and helper that ``infra/``, ``review/``, ``offline/``, ``client/`` and the 
   providers' login names and claims, standard attributes.
 - ``iam``: IAM's wildcards and the one policy evaluator.
 - ``cloudformation``: intrinsic functions resolved through a pluggable renderer, and references.
+- ``sts``: the limits on session tags.
 - ``stack``: the few names of this stack's own that run-time code repeats (custom attributes,
   the developer username rule).
 
