@@ -40,9 +40,9 @@ from botocore.exceptions import ClientError
 from client import aws, sign_in
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
+from facts.cognito import COGNITO_IDENTITY
 
 Clock = Callable[[], datetime]
-DEVELOPER_LOGINS_KEY = "cognito-identity.amazonaws.com"
 # A token this close to its expiry is renewed before use, so it cannot lapse in flight.
 TOKEN_MARGIN = timedelta(minutes=5)
 # botocore's defaults (refresh from 15 minutes before expiry, block from 10) assume long-lived
@@ -204,7 +204,7 @@ def developer(
 
     def fetch() -> Issued:
         identity_id, token = login()
-        request = {"IdentityId": identity_id, "Logins": {DEVELOPER_LOGINS_KEY: token}}
+        request = {"IdentityId": identity_id, "Logins": {COGNITO_IDENTITY: token}}
         answer = _call("GetCredentialsForIdentity", identity.get_credentials_for_identity, request)
         return _from_cognito(answer)
 

@@ -14,12 +14,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from facts.stack import USERNAME_PATTERN
 from infra.acknowledgements import acknowledge, skip_checkov
 from infra.config import DeveloperAuthConfig
 from infra.python_function import PythonFunction
 
 STAGE = "v1"
-USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$"
 # API Gateway allows 29 s; scrypt takes a fraction of a second at 512 MB.
 TIMEOUT_SECONDS = 10
 APIGATEWAY = "apigateway.amazonaws.com"

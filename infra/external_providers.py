@@ -12,12 +12,8 @@ from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import (
-    AUTHENTICATED,
-    SOCIAL_LOGIN_NAMES,
-    AmbiguousResolution,
-    ProvidersConfig,
-)
+from facts.cognito import SOCIAL_LOGIN_NAMES
+from infra.config import AUTHENTICATED, AmbiguousResolution, ProvidersConfig
 from infra.config import RoleSelection as Selection
 
 # Each social provider's role-mapping URL; its login name (Logins, principal tag maps, amr) is

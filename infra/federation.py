@@ -9,7 +9,8 @@ from aws_cdk import Duration, SecretValue
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config import IDP_GROUPS_ATTRIBUTE, FederationConfig
+from facts.stack import IDP_GROUPS_ATTRIBUTE
+from infra.config import FederationConfig
 
 
 class Federation(Construct):

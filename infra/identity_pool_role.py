@@ -28,14 +28,12 @@ from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from facts.cognito import AMR, AUD, AUTHENTICATED, COGNITO_IDENTITY, UNAUTHENTICATED
 from infra.acknowledgements import acknowledge
 
-COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
-
-
 # The amr values of the pool's two default roles; every other role names providers.
-ANY_AUTHENTICATED = ("authenticated",)
-GUESTS = ("unauthenticated",)
+ANY_AUTHENTICATED = (AUTHENTICATED,)
+GUESTS = (UNAUTHENTICATED,)
 
 
 @jsii.implements(IStableStringProducer)
@@ -69,10 +67,8 @@ def identity_pool_principal(
     principal = iam.FederatedPrincipal(
         COGNITO_IDENTITY,
         {
-            "StringEquals": {f"{COGNITO_IDENTITY}:aud": identity_pool_id},
-            "ForAnyValue:StringLike": {
-                f"{COGNITO_IDENTITY}:amr": values[0] if len(values) == 1 else values
-            },
+            "StringEquals": {AUD: identity_pool_id},
+            "ForAnyValue:StringLike": {AMR: values[0] if len(values) == 1 else values},
         },
         "sts:AssumeRoleWithWebIdentity",
     )

@@ -6,12 +6,11 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from facts.stack import IDP_GROUPS_ATTRIBUTE, TENANT_ATTRIBUTE
 from infra.acknowledgements import acknowledge
 from infra.config import (
-    IDP_GROUPS_ATTRIBUTE,
     READABLE,
     READABLE_CUSTOM,
-    TENANT_ATTRIBUTE,
     WRITABLE,
     FeaturePlan,
     MfaMode,

@@ -1,4 +1,4 @@
-"""Every request made with identity pool credentials, judged by ``offline.iam`` instead of moto.
+"""Every request made with identity pool credentials, judged by ``facts.iam`` instead of moto.
 
 moto's IAM enforcement matches policies literally: it does not fill in policy variables
 (``${cognito-identity.amazonaws.com:sub}``, ``${aws:PrincipalTag/tenant}``), counts every
@@ -18,7 +18,8 @@ from typing import Any
 from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 
-from offline import iam
+from facts import iam
+from facts.cognito import AMR, AUD, SUB
 from offline.identity import IssuedCredentials
 
 # STS API reference, GetCallerIdentity: "No permissions are required to perform this operation"
@@ -37,9 +38,9 @@ def context(caller: IssuedCredentials, account: str, now: float) -> dict[str, An
     and "Available keys for AWS web identity federation" (``cognito-identity.amazonaws.com:aud``,
     ``:amr`` (multivalued) and ``:sub``, which Cognito's role policies use as variables)."""
     keys: dict[str, Any] = {
-        "cognito-identity.amazonaws.com:sub": caller.identity_id,
-        "cognito-identity.amazonaws.com:aud": caller.audience,
-        "cognito-identity.amazonaws.com:amr": list(caller.amr),
+        SUB: caller.identity_id,
+        AUD: caller.audience,
+        AMR: list(caller.amr),
         "aws:PrincipalArn": caller.role_arn,
         "aws:PrincipalAccount": account,
         "aws:SecureTransport": SECURE_TRANSPORT,

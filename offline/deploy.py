@@ -20,7 +20,6 @@ import boto3
 
 from offline.template import Resolver, Template, TemplateError
 
-COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 # AWS managed policies (such as AWSLambdaBasicExecutionRole) are not loaded into moto; they
 # only grant CloudWatch Logs, which the offline run does not use.
 AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"

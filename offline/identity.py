@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,11 +29,14 @@ from moto.iam.models import iam_backends
 from moto.sts.models import AssumedRole, sts_backends
 from moto.utilities.utils import load_resource
 
+from facts.cognito import AMR, AUD, COGNITO_IDENTITY, SUB
+from facts.sts import session_tags_ok
 from offline import trust
 from offline.deploy import IdentityPoolSettings, RoleMapping
 
-DEVELOPER_LOGIN = "cognito-identity.amazonaws.com"
-DEVELOPER_ISSUER = "https://cognito-identity.amazonaws.com"
+# A developer identity's token: its Logins key, and its issuer.
+DEVELOPER_LOGIN = COGNITO_IDENTITY
+DEVELOPER_ISSUER = f"https://{COGNITO_IDENTITY}"
 # Cognito Identity API reference, GetOpenIdTokenForDeveloperIdentity: TokenDuration defaults to
 # 15 minutes and may be at most 24 hours.
 DEFAULT_TOKEN_SECONDS = 15 * 60
@@ -74,30 +76,6 @@ class StsError(Exception):
 # https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html).
 def _trust_refused() -> StsError:
     return StsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", 403)
-
-
-# Session tag limits (STS API reference, Tag,
-# https://docs.aws.amazon.com/STS/latest/APIReference/API_Tag.html, and IAM user guide, "Pass
-# session tags in AWS STS", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html:
-# "operations that support session tags fail" past these). Key and value characters:
-# [\p{L}\p{Z}\p{N}_.:/=+\-@].
-MAX_SESSION_TAGS = 50
-MAX_TAG_KEY = 128
-MAX_TAG_VALUE = 256
-_TAG_PUNCTUATION = frozenset("_.:/=+-@")
-
-
-def _tag_text_ok(text: str, longest: int, shortest: int) -> bool:
-    return shortest <= len(text) <= longest and all(
-        c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in text
-    )
-
-
-def _session_tags_ok(tags: Mapping[str, str]) -> bool:
-    return len(tags) <= MAX_SESSION_TAGS and all(
-        _tag_text_ok(key, MAX_TAG_KEY, 1) and _tag_text_ok(value, MAX_TAG_VALUE, 0)
-        for key, value in tags.items()
-    )
 
 
 # The guides give no error code for a token whose tags break the limits; the one public report
@@ -385,7 +363,7 @@ class IdentityService:
         ``sts:TagSession`` too when the token carries tags (IAM user guide, "Passing session tags
         in AWS STS"). A role that does not exist is refused alike; so are tags past STS's
         limits."""
-        if not _session_tags_ok(tags):
+        if not session_tags_ok(tags):
             raise _tags_refused()
         try:
             role = iam_backends[self.account]["aws"].get_role_by_arn(role_arn)
@@ -393,9 +371,9 @@ class IdentityService:
             raise _trust_refused() from None
         document = json.loads(role.assume_role_policy_document)
         context = {
-            "cognito-identity.amazonaws.com:aud": [audience],
-            "cognito-identity.amazonaws.com:amr": amr,
-            "cognito-identity.amazonaws.com:sub": [identity_id],
+            AUD: [audience],
+            AMR: amr,
+            SUB: [identity_id],
         }
         actions = [trust.WEB_IDENTITY, *([trust.TAG_SESSION] if tags else [])]
         if not all(trust.allows(document, action, context) for action in actions):

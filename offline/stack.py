@@ -250,7 +250,7 @@ def _enforce_iam(
         return True
 
     def identity_pool_callers_only(self: Any, resource: str = "*") -> None:
-        # Outside S3 moto names the resource "*" (it does not know it): offline.iam then judges
+        # Outside S3 moto names the resource "*" (it does not know it): facts.iam then judges
         # conservatively. Other callers (the functions' roles) are not checked there: "*"
         # would deny their grants on exact ARNs.
         judged(self, IAMRequest, None if resource == "*" else resource, None)

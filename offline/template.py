@@ -1,23 +1,22 @@
 """The synthesized stack as the offline run sees it: resources, their order, and intrinsics.
 
 CloudFormation resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Sub``, ``Fn::Select`` and
-``Fn::Split`` at deploy time; ``Resolver`` does the same against the physical ids the offline
-deployment recorded, so every name and ARN offline comes from the template, as in a real deploy.
+``Fn::Split`` at deploy time; ``Resolver`` does the same (``facts.cloudformation``) against the
+physical ids the offline deployment recorded, so every name and ARN offline comes from the
+template, as in a real deploy.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from offline.policy import as_list
-
-_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+from facts import cloudformation
+from facts.iam import as_list
 
 
 class TemplateError(Exception):
@@ -80,7 +79,7 @@ class Template:
         graph = TopologicalSorter[str]()
         for logical_id in logical_ids:
             resource = self.resources[logical_id]
-            depends = set(_references(resource.get("Properties", {})))
+            depends = cloudformation.references(resource.get("Properties", {}))
             depends.update(as_list(resource.get("DependsOn", [])))
             graph.add(logical_id, *(d for d in depends if d in logical_ids))
         return list(graph.static_order())
@@ -97,35 +96,12 @@ class Resolver:
     attributes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def resolve(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((key, argument),) = value.items()
-            if key == "Ref":
-                return self._ref(argument)
-            if key == "Fn::GetAtt":
-                logical_id, attribute = (
-                    argument.split(".", 1) if isinstance(argument, str) else argument
-                )
-                return self._attribute(logical_id, attribute)
-            if key == "Fn::Join":
-                separator, parts = argument
-                return separator.join(str(part) for part in self.resolve(parts))
-            if key == "Fn::Select":
-                index, items = argument
-                return self.resolve(items)[int(index)]
-            if key == "Fn::Split":
-                separator, source = argument
-                return str(self.resolve(source)).split(separator)
-            if key == "Fn::Sub":
-                return self._sub(argument)
-            if key.startswith("Fn::"):
-                raise TemplateError(f"{key} is not supported offline")
-        return {key: self.resolve(item) for key, item in value.items()}
+        return cloudformation.resolve(value, self)
 
-    def _ref(self, name: str) -> str:
+    def unknown(self, function: str, argument: Any) -> Any:
+        raise TemplateError(f"{function} is not supported offline")
+
+    def ref(self, name: str) -> str:
         pseudo = {
             "AWS::Region": self.region,
             "AWS::AccountId": self.account,
@@ -139,39 +115,7 @@ class Resolver:
             raise TemplateError(f"Ref {name}: not deployed offline")
         return self.refs[name]
 
-    def _attribute(self, logical_id: str, attribute: str) -> str:
+    def attribute(self, logical_id: str, attribute: str) -> str:
         if (logical_id, attribute) not in self.attributes:
             raise TemplateError(f"Fn::GetAtt {logical_id}.{attribute}: not deployed offline")
         return self.attributes[logical_id, attribute]
-
-    def _sub(self, argument: Any) -> str:
-        text, variables = (argument, {}) if isinstance(argument, str) else argument
-        values = {name: self.resolve(value) for name, value in variables.items()}
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in values:
-                return str(values[name])
-            if "." in name:
-                return self._attribute(*name.split(".", 1))
-            return self._ref(name)
-
-        return _SUB_VARIABLE.sub(replace, text)
-
-
-def _references(value: Any) -> Iterator[str]:
-    if isinstance(value, list):
-        for item in value:
-            yield from _references(item)
-    elif isinstance(value, dict):
-        if "Ref" in value and isinstance(value["Ref"], str):
-            yield value["Ref"]
-        if "Fn::GetAtt" in value:
-            target = value["Fn::GetAtt"]
-            yield target.split(".", 1)[0] if isinstance(target, str) else target[0]
-        if "Fn::Sub" in value:
-            text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
-            for name in _SUB_VARIABLE.findall(text):
-                yield name.split(".", 1)[0]
-        for item in value.values():
-            yield from _references(item)

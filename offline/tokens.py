@@ -20,9 +20,10 @@ from typing import Any
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatus
 from moto.core.exceptions import JsonRESTError
 
+from facts.cognito import USER_ADMIN_SCOPE
+
 # Set by the offline endpoint while it serves a refresh, so the hook sees the right trigger.
 refreshing: contextvars.ContextVar[bool] = contextvars.ContextVar("refreshing", default=False)
-ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 ACCESS_TOKEN = "access"  # noqa: S105 (a token_use value, not a secret)
 # The status of users who signed in through an IdP (API reference, UserType: UserStatus).
 FEDERATED_STATUS = "EXTERNAL_PROVIDER"
@@ -140,7 +141,11 @@ class TokenIssuer:
     ) -> tuple[str, int]:
         user = pool._get_user(username)
         claims = self._overridden(
-            pool, client_id, user, ACCESS_TOKEN, {"origin_jti": origin_jti, "scope": ACCESS_SCOPE}
+            pool,
+            client_id,
+            user,
+            ACCESS_TOKEN,
+            {"origin_jti": origin_jti, "scope": USER_ADMIN_SCOPE},
         )
         claims.pop("cognito:roles", None)  # role claims belong to the ID token only
         claims.pop("cognito:preferred_role", None)
@@ -232,7 +237,7 @@ class TokenIssuer:
         }
         v2 = version == "V2_0"
         if v2:
-            request["scopes"] = [ACCESS_SCOPE]
+            request["scopes"] = [USER_ADMIN_SCOPE]
         return {
             "version": "2" if v2 else "1",
             "triggerSource": f"TokenGeneration_{trigger}",

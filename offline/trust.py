@@ -5,7 +5,7 @@ makes for ``GetCredentialsForIdentity`` and the ones a token holder makes direct
 developer guide, "IAM roles": "Role trust and permissions"). The context keys are
 ``cognito-identity.amazonaws.com:aud`` (the identity pool id), ``:amr`` (``authenticated`` or
 ``unauthenticated``, plus the provider) and ``:sub`` (the identity id). The trust policy is a
-resource-based policy naming the federated principal; the one evaluator (``offline.iam``)
+resource-based policy naming the federated principal; the one evaluator (``facts.iam``)
 judges it, and raises on an operator it does not model.
 """
 
@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from offline import iam
+from facts import iam
+from facts.cognito import COGNITO_IDENTITY
 
-FEDERATED_PRINCIPAL = "cognito-identity.amazonaws.com"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 TAG_SESSION = "sts:TagSession"
 
 
 def allows(document: Mapping[str, Any], action: str, context: Mapping[str, Sequence[str]]) -> bool:
     """Allowed when a statement for the Cognito principal allows it and none denies it."""
-    request = iam.Request(action, resource=None, context=context, federated=FEDERATED_PRINCIPAL)
+    request = iam.Request(action, resource=None, context=context, federated=COGNITO_IDENTITY)
     return iam.is_allowed(request, [], [document])

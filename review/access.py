@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from facts.cloudformation import Json
+from facts.iam import as_list
 from review.claims import allowed_claims
 from review.roles import role_key_for_arn
-from review.template import Json, Template, as_list, fields, flag, objects
+from review.template import Template, fields, flag, objects
 
 DEFAULT = "the default authenticated role"
 DENIED = "denied"

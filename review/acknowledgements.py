@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from review.template import Template, as_list
+from facts.iam import as_list
+from review.template import Template
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from facts.cognito import AMR, AUTHENTICATED
+from facts.iam import glob_matches
 from review.access import Pool, Provider, RulePath
 from review.report import Review, StackReview
-from review.roles import Conditions, Role, Statement, glob_covers
-from review.trust import AMR, AUTHENTICATED, implies_authenticated
+from review.roles import Conditions, Role, Statement
+from review.trust import implies_authenticated
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def _wild(pattern: str) -> bool:
 
 def _may_overlap(a: str, b: str, fold: bool) -> bool:
     """Some string may match both patterns (an over-approximation: it never misses one)."""
-    if glob_covers(a, b, fold) or glob_covers(b, a, fold):
+    if glob_matches(a, b, ignore_case=fold) or glob_matches(b, a, ignore_case=fold):
         return True
     if not _wild(a) and not _wild(b):
         return False
@@ -273,13 +275,15 @@ def _part_covers(old: Part, new: Part, fold: bool = False) -> bool:
     """Everything ``new`` matches, ``old`` matches too."""
     (old_negated, old_patterns), (new_negated, new_patterns) = old, new
     if not old_negated and not new_negated:
-        return glob_covers(old_patterns[0], new_patterns[0], fold)
+        return glob_matches(old_patterns[0], new_patterns[0], ignore_case=fold)
     if old_negated and not new_negated:  # all but old_patterns covers p if p avoids them all
         return not any(_may_overlap(x, new_patterns[0], fold) for x in old_patterns)
     if not old_negated:  # only a full wildcard covers "all but ..."
         return old_patterns[0] == "*"
     # Both "all but": new must leave out at least what old leaves out.
-    return all(any(glob_covers(y, x, fold) for y in new_patterns) for x in old_patterns)
+    return all(
+        any(glob_matches(y, x, ignore_case=fold) for y in new_patterns) for x in old_patterns
+    )
 
 
 def _grant_covers(old: Grant, new: Grant) -> bool:
@@ -322,7 +326,7 @@ def _values_imply(base: str, new: list[str], old: list[str]) -> bool:
 
     def covers(a: str, b: str, fold: bool = fold) -> bool:
         if base in _GLOB_OPERATORS:
-            return glob_covers(a, b, fold)
+            return glob_matches(a, b, ignore_case=fold)
         return a.lower() == b.lower() if fold else a == b
 
     if _negated(base):  # accepts everything but the values: more values accept less
@@ -345,7 +349,7 @@ def _condition_implies(key: str, new_op: str, new: list[str], old_op: str, old: 
     if _LIKE.get(old_base) == new_base:  # StringEquals x implies StringLike patterns matching x
         if _negated(old_base):  # StringNotEquals v implies StringNotLike p only when p == v
             return all(any(o == n for n in new) for o in old)
-        return all(any(glob_covers(o, n) for o in old) for n in new)
+        return all(any(glob_matches(o, n) for o in old) for n in new)
     return False
 
 

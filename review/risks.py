@@ -11,11 +11,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from facts.cloudformation import Json
+from facts.cognito import AMR, COGNITO_IDENTITY
 from review import trust
 from review.access import Pool
 from review.claims import PARTIAL_MATCHES, TWITTER
-from review.roles import COGNITO_IDENTITY, Role, Statement, wildcard_actions
-from review.template import Json, Template, flag
+from review.roles import Role, Statement, wildcard_actions
+from review.template import Template, flag
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]*\}\}")
 
@@ -181,7 +183,7 @@ def _amr_text(statement: Statement) -> str:
         f"{op} {' | '.join(values)}"
         for op, keys in statement.conditions.items()
         for key, values in keys.items()
-        if key.lower() == trust.AMR
+        if key.lower() == AMR
     ]
     return f"amr {'; '.join(amr)}" if amr else "no amr condition"
 

@@ -14,12 +14,13 @@ are not in the template. A ``PermissionsBoundary`` is kept as its (resolved) ARN
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
-from review.template import Json, Template, as_list, objects
+from facts.cloudformation import Json
+from facts.cognito import COGNITO_IDENTITY
+from facts.iam import as_list
+from review.template import Template, objects
 
-COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 Conditions = dict[str, dict[str, list[str]]]
 
 
@@ -82,14 +83,6 @@ class Role:
             and any(a in ("sts:TagSession", "sts:*", "*") for a in s.actions)
             for s in self.trust
         )
-
-
-def glob_covers(pattern: str, value: str, fold: bool = False) -> bool:
-    """IAM's wildcards (``*`` any run, ``?`` one character; nothing else is special): every
-    string ``value`` (itself possibly a pattern) matches is matched by ``pattern``."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = re.IGNORECASE | re.DOTALL if fold else re.DOTALL
-    return re.compile(body, flags).fullmatch(value) is not None
 
 
 def conditions(template: Template, value: Json) -> Conditions:

@@ -3,19 +3,19 @@
 ``Ref``/``Fn::GetAtt`` become ``<Construct/Path>`` and ``<Construct/Path.Attr>`` (the construct
 path from ``aws:cdk:path`` metadata, which stays stable across synths where logical ids may
 not); pseudo parameters become ``${AWS::Region}``; ``Fn::Join`` and ``Fn::Sub`` are joined and
-substituted. IAM policy variables (``${aws:PrincipalTag/tenant}``) are left as they are.
+substituted (``facts.cloudformation``, rendered by ``Template``). IAM policy variables
+(``${aws:PrincipalTag/tenant}``) are left as they are.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-Json = Any
-_SUB = re.compile(r"\$\{([^}]+)\}")
+from facts import cloudformation
+from facts.cloudformation import Json
+from facts.iam import as_list
 
 
 @dataclass(frozen=True)
@@ -65,93 +65,32 @@ class Template:
 
     def resolve(self, value: Json) -> Json:
         """``value`` with every intrinsic function replaced by a readable string; a shape this
-        does not know (``Fn::If``, ``Fn::Select``, a malformed ``Fn::Join``) reads as
+        does not know (``Fn::If``, a malformed ``Fn::Join``) reads as
         ``Fn::Name(<its resolved arguments>)``."""
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            [(key, arg)] = value.items()
-            if key == "Ref" and isinstance(arg, str):
-                return self._ref(arg)
-            if key == "Fn::GetAtt":
-                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
-                if len(parts) == 2:
-                    logical_id, attribute = (_text(self.resolve(part)) for part in parts)
-                    return f"<{self.name_of(logical_id)}.{attribute}>"
-            if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
-                separator, parts = arg
-                if isinstance(separator, str) and isinstance(parts, list):
-                    return separator.join(_text(self.resolve(part)) for part in parts)
-            if key == "Fn::Sub" and (
-                isinstance(arg, str)
-                or (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict))
-            ):
-                return self._sub(arg)
-            if key == "Ref" or key.startswith("Fn::"):
-                return f"{key}({json.dumps(self.resolve(arg), sort_keys=True)})"
-        return {key: self.resolve(item) for key, item in value.items()}
+        return cloudformation.resolve(value, self)
 
     def text(self, value: Json) -> str:
         """``value`` resolved to one string (lists joined with ', ')."""
-        return _text(self.resolve(value))
+        return cloudformation.text(self.resolve(value))
 
     def references(self, value: Json) -> set[str]:
         """Logical ids of this template's resources that ``value`` refers to."""
-        found: set[str] = set()
-        if isinstance(value, list):
-            for item in value:
-                found |= self.references(item)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if key == "Ref":
-                    found.add(str(item))
-                elif key == "Fn::GetAtt":
-                    first = item[0] if isinstance(item, list) and item else item
-                    found.add(str(first).split(".")[0])
-                elif key == "Fn::Sub":
-                    text, variables = item if _sub_pair(item) else (item, [])
-                    found |= {m.split(".")[0] for m in _SUB.findall(str(text))}
-                    found |= self.references(variables)
-                else:
-                    found |= self.references(item)
-        return found & set(self.resources)
+        return cloudformation.references(value) & set(self.resources)
 
-    def _ref(self, name: str) -> str:
+    # The renderer: a resource by its construct name; anything else (a pseudo parameter, an IAM
+    # policy variable in Fn::Sub) as ${...}, as the policy reads.
+    def ref(self, name: str) -> str:
         if name in self.resources:
             return f"<{self.name_of(name)}>"
         return f"${{{name}}}"
 
-    def _sub(self, arg: Json) -> str:
-        text, variables = (arg[0], arg[1]) if isinstance(arg, list) else (arg, {})
+    def attribute(self, logical_id: str, attribute: str) -> str:
+        if logical_id in self.resources:
+            return f"<{self.name_of(logical_id)}.{attribute}>"
+        return f"${{{logical_id}.{attribute}}}"
 
-        def substitute(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return f"${{{name[1:]}}}"
-            if name in variables:
-                return _text(self.resolve(variables[name]))
-            logical_id, _, attribute = name.partition(".")
-            if logical_id in self.resources:
-                suffix = f".{attribute}" if attribute else ""
-                return f"<{self.name_of(logical_id)}{suffix}>"
-            return match.group(0)  # a pseudo parameter or an IAM policy variable
-
-        return _SUB.sub(substitute, str(text))
-
-
-def _sub_pair(arg: Json) -> bool:
-    """``Fn::Sub``'s long form: ``[text, variables]``."""
-    return isinstance(arg, list) and len(arg) == 2
-
-
-def _text(value: Json) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return ", ".join(_text(item) for item in value)
-    return json.dumps(value, sort_keys=True)
+    def unknown(self, function: str, argument: Json) -> str:
+        return f"{function}({json.dumps(self.resolve(argument), sort_keys=True)})"
 
 
 def _construct_name(stack: str, logical_id: str, resource: dict[str, Json]) -> str:
@@ -181,12 +120,6 @@ def flag(value: Json, *, unknown: bool = False) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return unknown
-
-
-def as_list(value: Json) -> list[Json]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def branches(value: Json) -> list[Json]:

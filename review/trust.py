@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import re
 
+from facts.cognito import AMR, AUD, AUTHENTICATED, COGNITO_IDENTITY, UNAUTHENTICATED
+from facts.iam import glob_matches
 from review.access import Pool
-from review.roles import COGNITO_IDENTITY, Role, Statement, glob_covers
+from review.roles import Role, Statement
 
-AUD = f"{COGNITO_IDENTITY}:aud"
-AMR = f"{COGNITO_IDENTITY}:amr"
-AUTHENTICATED = "authenticated"
-UNAUTHENTICATED = "unauthenticated"
 # Stands for a provider name no specific pattern names: only a pattern like "*" matches it.
 ANY_PROVIDER = "\x00any provider"
 
@@ -42,7 +40,9 @@ def identity_pool_trusts(role: Role) -> list[Statement]:
         for s in role.trust
         if s.effect == "Allow"
         and f"Federated:{COGNITO_IDENTITY}" in s.principals
-        and any(glob_covers(a, "sts:AssumeRoleWithWebIdentity", fold=True) for a in s.actions)
+        and any(
+            glob_matches(a, "sts:AssumeRoleWithWebIdentity", ignore_case=True) for a in s.actions
+        )
     ]
 
 
@@ -55,7 +55,7 @@ def _holds(operator: str, patterns: list[str], values: list[str]) -> bool:
 
     def matches(value: str) -> bool:
         if comparison == "Like" or kind == "Arn":
-            return any(glob_covers(p, value, fold=bool(fold)) for p in patterns)
+            return any(glob_matches(p, value, ignore_case=bool(fold)) for p in patterns)
         return any(p.lower() == value.lower() if fold else p == value for p in patterns)
 
     results = [matches(v) != bool(negated) for v in values]
@@ -113,7 +113,7 @@ def implies_authenticated(pattern: str, *, glob: bool) -> bool:
     authenticated identity: a value other than ``unauthenticated`` only appears in an
     authenticated identity's token."""
     if glob:
-        return not glob_covers(pattern, UNAUTHENTICATED, fold=False)
+        return not glob_matches(pattern, UNAUTHENTICATED)
     return pattern != UNAUTHENTICATED
 
 

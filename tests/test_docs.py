@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SECURITY = ROOT / "docs" / "security.md"
 OFFLINE = ROOT / "docs" / "offline.md"
 REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
-MODULE = re.compile(r"`(offline/\w+\.py)`")
+# An emulator row names its offline module, or the facts/ module it relies on (the evaluator).
+MODULE = re.compile(r"`((?:offline|facts)/\w+\.py)`")
 LEDGER_HEADER = "| behaviour | module | AWS source | sure | tests |"
 CERTAINTIES = {"documented", "public reports", "assumed"}
 
@@ -66,13 +67,14 @@ def test_the_ledger_has_a_row_for_every_emulator_module() -> None:
     modules = {f"offline/{path.name}" for path in (ROOT / "offline").glob("*.py")}
     named = {module for row in LEDGER for module in MODULE.findall(row[1])}
     assert modules - {"offline/__init__.py"} <= named, "offline modules without a ledger row"
-    assert named <= modules, "ledger rows naming modules that do not exist"
+    existing = modules | {f"facts/{path.name}" for path in (ROOT / "facts").glob("*.py")}
+    assert named <= existing, "ledger rows naming modules that do not exist"
 
 
 @pytest.mark.parametrize("row", LEDGER, ids=[row[0][:60] for row in LEDGER])
 def test_every_ledger_row_cites_a_source_and_names_tests_that_exist(row: list[str]) -> None:
     behaviour, module, source, sure, tests = row
-    assert MODULE.search(module), f"{behaviour!r} names no `offline/<module>.py`"
+    assert MODULE.search(module), f"{behaviour!r} names no `offline/` or `facts/` module"
     assert "https://" in source, f"{behaviour!r} links no source"
     assert sure in CERTAINTIES, f"{behaviour!r}: sure is {sure!r}, not one of {CERTAINTIES}"
     references = REFERENCE.findall(tests)

@@ -33,8 +33,6 @@ from infra.config.parsing import CONTEXT_KEY, ConfigError
 from infra.config.pipeline import PipelineConfig
 from infra.config.providers import (
     MAX_RULES,
-    PROVIDER_CLAIMS,
-    SOCIAL_LOGIN_NAMES,
     AmazonConfig,
     AmbiguousResolution,
     AppleConfig,
@@ -51,18 +49,14 @@ from infra.config.providers import (
 )
 from infra.config.storage import StorageConfig
 from infra.config.token_hook import (
-    RESERVED_CLAIMS,
-    USER_ADMIN_SCOPE,
     ClaimConfig,
     EventVersion,
     TokenHookConfig,
     Transform,
 )
 from infra.config.user_pool import (
-    IDP_GROUPS_ATTRIBUTE,
     READABLE,
     READABLE_CUSTOM,
-    TENANT_ATTRIBUTE,
     WRITABLE,
     FeaturePlan,
     MfaMode,
@@ -72,16 +66,10 @@ __all__ = [
     "AUTHENTICATED",
     "CONTEXT_KEY",
     "DEFAULT_GROUPS",
-    "IDP_GROUPS_ATTRIBUTE",
     "MAX_RULES",
     "PLACEHOLDER_PROVIDER",
-    "PROVIDER_CLAIMS",
     "READABLE",
     "READABLE_CUSTOM",
-    "RESERVED_CLAIMS",
-    "SOCIAL_LOGIN_NAMES",
-    "TENANT_ATTRIBUTE",
-    "USER_ADMIN_SCOPE",
     "WRITABLE",
     "AmazonConfig",
     "AmbiguousResolution",

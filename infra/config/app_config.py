@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from facts.stack import IDP_GROUPS_ATTRIBUTE
 from infra.config.developer_auth import DeveloperAuthConfig
 from infra.config.federation import FederationConfig, refuse_mapped_attributes_writable_by_users
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, MAX_ROLE_NAME, GroupConfig, groups
@@ -29,7 +30,6 @@ from infra.config.providers import ProvidersConfig
 from infra.config.storage import StorageConfig
 from infra.config.token_hook import EventVersion, TokenHookConfig, token_hook
 from infra.config.user_pool import (
-    IDP_GROUPS_ATTRIBUTE,
     KNOWN_ATTRIBUTES,
     WRITABLE,
     FeaturePlan,

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from facts.stack import IDP_GROUPS_ATTRIBUTE
 from infra.config.groups import GROUP_NAME
 from infra.config.parsing import (
     ConfigError,
@@ -18,7 +19,6 @@ from infra.config.parsing import (
     strings,
 )
 from infra.config.providers import HTTPS_URL, IDENTIFIER, TRUSTED_CLAIM, metadata_file
-from infra.config.user_pool import IDP_GROUPS_ATTRIBUTE
 
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _IDP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$")

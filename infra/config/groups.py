@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from facts.cognito import USER_ADMIN_SCOPE
 from infra.config.parsing import (
     ConfigError,
     bounded,
@@ -17,7 +18,6 @@ from infra.config.parsing import (
     parse_with,
     strings,
 )
-from infra.config.token_hook import USER_ADMIN_SCOPE
 
 
 class Preset(StrEnum):

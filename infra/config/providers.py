@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from facts.cognito import PROVIDER_CLAIMS, SOCIAL_LOGIN_NAMES
 from infra.config.groups import AUTHENTICATED, GROUP_NAME
 from infra.config.parsing import (
     ConfigError,
@@ -42,29 +43,6 @@ class AmbiguousResolution(StrEnum):
 
 
 MAX_RULES = 25
-# Claims only the provider can set (Cognito developer guide, "Role-based access control": Login
-# with Amazon and Facebook offer iss, aud, sub; Google and Apple their OpenID Connect ID token
-# claims). Twitter offers none to rules. OIDC and SAML providers name theirs in trustedClaims.
-# Each social provider's login name, its key in Logins: Cognito Identity API reference, GetId
-# (Logins: graph.facebook.com, accounts.google.com, www.amazon.com, api.twitter.com) and
-# developer guide, "Setting up Sign in with Apple" (appleid.apple.com). That a token's amr holds
-# this same name is inferred from the developer guide, "Role trust and permissions" (its
-# example: graph.facebook.com); a wrong inference would only make a group role refuse that
-# provider's users (the trust names the provider, it does not widen).
-SOCIAL_LOGIN_NAMES = {
-    "google": "accounts.google.com",
-    "facebook": "graph.facebook.com",
-    "amazon": "www.amazon.com",
-    "apple": "appleid.apple.com",
-    "twitter": "api.twitter.com",
-}
-PROVIDER_CLAIMS: dict[str, frozenset[str]] = {
-    "google": frozenset({"iss", "aud", "sub", "hd", "email_verified"}),
-    "facebook": frozenset({"iss", "aud", "sub"}),
-    "amazon": frozenset({"iss", "aud", "sub"}),
-    "apple": frozenset({"iss", "aud", "sub", "email_verified"}),
-    "twitter": frozenset(),
-}
 IDENTIFIER = re.compile(r"^[\w.:/@-]{1,256}$")
 HTTPS_URL = re.compile(r"^https://[a-z0-9.-]+(/[\w.~/-]*)?$")
 TRUSTED_CLAIM = re.compile(r"^[\w.:/#-]{1,256}$")

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from facts.cognito import RESERVED_CLAIMS, RESERVED_PREFIXES
+from facts.stack import IDP_GROUPS_ATTRIBUTE
 from infra.config.parsing import (
     ConfigError,
     expect,
@@ -18,7 +20,7 @@ from infra.config.parsing import (
     parse_with,
     strings,
 )
-from infra.config.user_pool import IDP_GROUPS_ATTRIBUTE, attribute
+from infra.config.user_pool import attribute
 
 
 class EventVersion(StrEnum):
@@ -37,25 +39,12 @@ class Transform(StrEnum):
 
 
 CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_:.-]{0,63}$")
-# Claims Cognito issues itself; the hook may neither set nor suppress them (Cognito developer
-# guide, "Pre token generation Lambda trigger": claims you can't modify), plus the group claims,
-# which only groupOverrideDetails may shape. lambdas/pre_token_generation keeps its own copy; a
-# test holds the two equal.
-RESERVED_CLAIMS = frozenset(
-    {
-        "acr", "amr", "aud", "at_hash", "auth_time", "azp", "client_id", "cognito:groups",
-        "cognito:preferred_role", "cognito:roles", "cognito:username", "device_key", "event_id",
-        "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope", "sub",
-        "token_use", "username", "version",
-    }
-)  # fmt: skip
-# A token with this scope may call UpdateUserAttributes: never granted by the hook.
-USER_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 
 
 def claim_name(value: Any, key: str) -> str:
     claim = matching(CLAIM, "a claim name", "tenant")(value, key)
-    if claim in RESERVED_CLAIMS or claim.startswith(("cognito:", "dev:")):
+    # lambdas/pre_token_generation keeps its own copy of the rule; a test holds the two equal.
+    if claim in RESERVED_CLAIMS or claim.startswith(RESERVED_PREFIXES):
         raise ConfigError(
             key, f"{claim!r} is a claim Cognito reserves", "Choose another claim name"
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from facts.cognito import STANDARD_ATTRIBUTES
+from facts.stack import IDP_GROUPS_ATTRIBUTE, TENANT_ATTRIBUTE
 from infra.config.parsing import ConfigError, expect
 
 
@@ -24,16 +26,6 @@ class MfaMode(StrEnum):
     REQUIRED = "REQUIRED"
 
 
-# Custom attributes the user pool defines. Neither is writable by the native app client.
-TENANT_ATTRIBUTE = "custom:tenant"
-IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
-STANDARD_ATTRIBUTES = frozenset(
-    {
-        "address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name",
-        "locale", "middle_name", "name", "nickname", "phone_number", "phone_number_verified",
-        "picture", "preferred_username", "profile", "sub", "updated_at", "website", "zoneinfo",
-    }
-)  # fmt: skip
 KNOWN_ATTRIBUTES = STANDARD_ATTRIBUTES | {TENANT_ATTRIBUTE, IDP_GROUPS_ATTRIBUTE}
 
 # Attributes the native app client may read and write. Its tokens carry

@@ -14,15 +14,9 @@ from typing import Any
 
 import pytest
 
+from facts.cognito import AMR, AUD, COGNITO_IDENTITY
 from infra.identity_pool_role import identity_pool_principal
-from tests.support.invariants import (
-    AMR,
-    AUD,
-    COGNITO_IDENTITY,
-    default_roles,
-    providers_reaching,
-    trust_violations,
-)
+from tests.support.invariants import default_roles, providers_reaching, trust_violations
 from tests.support.template import Template, resources
 
 

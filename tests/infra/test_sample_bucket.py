@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline import iam
+from facts import iam
 from tests.infra.test_group_roles import group_table
 from tests.support.template import Template, resolve, resources
 
@@ -45,7 +45,7 @@ def is_allowed(
     context: dict[str, str] | None = None,
     principal_tags: dict[str, str] | None = None,
 ) -> bool:
-    """What the role's policies allow an identity pool session (offline/iam.py judges)."""
+    """What the role's policies allow an identity pool session (facts/iam.py judges)."""
     tags = {f"aws:PrincipalTag/{key}": value for key, value in (principal_tags or {}).items()}
     request_context = {"cognito-identity.amazonaws.com:sub": identity_id, **tags, **(context or {})}
     return iam.is_allowed(iam.Request(action, resource, request_context), policies)

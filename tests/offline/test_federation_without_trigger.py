@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from facts.stack import IDP_GROUPS_ATTRIBUTE as IDP_GROUPS
 from offline.stack import OfflineStack
 from offline.template import Template
 from offline.tokens import UserLambdaValidationException
@@ -20,8 +21,6 @@ from tests.offline.federated import (
 )
 from tests.support.offline import serving
 from tests.support.template import Synth
-
-IDP_GROUPS = "custom:idp_groups"
 
 
 def without_trigger(template: Template) -> Template:

@@ -16,14 +16,9 @@ from moto import mock_aws
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
+from facts.sts import MAX_SESSION_TAGS
 from offline.deploy import IdentityPoolSettings
-from offline.identity import (
-    GUEST_SESSION_POLICY,
-    MAX_SESSION_TAGS,
-    IdentityError,
-    IdentityService,
-    StsError,
-)
+from offline.identity import GUEST_SESSION_POLICY, IdentityError, IdentityService, StsError
 from tests.support.offline import claims_of
 
 REGION = "us-east-1"

@@ -9,16 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from facts.cognito import AMR, AUD, COGNITO_IDENTITY
+from facts.iam import as_list
 from tests.support.template import Template, resources
 
-COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
-AMR = f"{COGNITO_IDENTITY}:amr"
-AUD = f"{COGNITO_IDENTITY}:aud"
 WILDCARDS = ("*", "?")
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _arn_of(value: Any) -> str | None:
@@ -82,7 +77,7 @@ def trust_violations(template: Template) -> list[str]:
     violations = []
     for logical_id, role in resources(template, "AWS::IAM::Role").items():
         for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
-            federated = _as_list(statement.get("Principal", {}).get("Federated", []))
+            federated = as_list(statement.get("Principal", {}).get("Federated", []))
             if COGNITO_IDENTITY not in federated or statement.get("Effect") != "Allow":
                 continue
             condition = statement.get("Condition", {})
@@ -90,7 +85,7 @@ def trust_violations(template: Template) -> list[str]:
             amr = condition.get("ForAnyValue:StringLike", {}).get(AMR)
             if not (isinstance(aud, dict) and aud.get("Ref") in pools):
                 violations.append(f"{logical_id}: aud is {aud!r}, not this identity pool")
-            values = [] if amr is None else _as_list(amr)
+            values = [] if amr is None else as_list(amr)
             if logical_id in defaults:
                 if values != [defaults[logical_id]]:
                     violations.append(
@@ -113,7 +108,7 @@ def trust_violations(template: Template) -> list[str]:
             extra |= set(condition.get("ForAnyValue:StringLike", {})) - {AMR}
             if extra:
                 violations.append(f"{logical_id}: unexpected trust conditions {sorted(extra)}")
-            actions = set(_as_list(statement.get("Action", [])))
+            actions = set(as_list(statement.get("Action", [])))
             if not actions <= {"sts:AssumeRoleWithWebIdentity", "sts:TagSession"}:
                 violations.append(f"{logical_id}: trust allows {sorted(actions)}")
     return violations

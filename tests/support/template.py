@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from facts import cloudformation
+from facts.cloudformation import references
+from facts.iam import as_list
 from infra.config import AppConfig
 
 Template = dict[str, Any]
@@ -57,45 +59,26 @@ def permission_for(template: Template, principal: str) -> dict[str, Any]:
     return permission
 
 
+class _Names:
+    """Renders ``Ref``/``Fn::GetAtt`` from a map of ``Ref`` names and ``Id.Attr``; anything
+    unknown raises, so a test never compares against half-resolved data."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def ref(self, name: str) -> str:
+        return self.names[name]
+
+    def attribute(self, logical_id: str, attribute: str) -> str:
+        return self.names[f"{logical_id}.{attribute}"]
+
+    def unknown(self, function: str, argument: Any) -> Any:
+        raise KeyError(f"{function} is not resolved in tests")
+
+
 def resolve(value: Any, names: dict[str, str]) -> Any:
-    """Resolve Ref, Fn::GetAtt and Fn::Join to strings; ``names`` maps ``Ref``/``Id.Attr``.
-
-    Unknown references raise KeyError, so a test never compares against half-resolved data.
-    """
-    if isinstance(value, list):
-        return [resolve(item, names) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if "Ref" in value:
-        return names[value["Ref"]]
-    if "Fn::GetAtt" in value:
-        logical_id, attribute = value["Fn::GetAtt"]
-        return names[f"{logical_id}.{attribute}"]
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(resolve(part, names) for part in parts)
-    return {key: resolve(item, names) for key, item in value.items()}
-
-
-def references(value: Any) -> set[str]:
-    """Logical ids a property refers to through Ref, Fn::GetAtt or Fn::Sub."""
-    found: set[str] = set()
-    if isinstance(value, list):
-        for item in value:
-            found |= references(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key == "Ref":
-                found.add(item)
-            elif key == "Fn::GetAtt":
-                found.add(item[0] if isinstance(item, list) else item.split(".")[0])
-            elif key == "Fn::Sub":
-                template = item[0] if isinstance(item, list) else item
-                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", template)}
-                found |= references(item[1] if isinstance(item, list) else [])
-            else:
-                found |= references(item)
-    return found
+    """Resolve intrinsic functions to strings; ``names`` maps ``Ref``/``Id.Attr``."""
+    return cloudformation.resolve(value, _Names(names))
 
 
 def dependency_cycle(template: Template) -> list[str] | None:
@@ -103,8 +86,7 @@ def dependency_cycle(template: Template) -> list[str] | None:
     resources_ = template["Resources"]
     edges = {
         logical_id: (
-            references(resource.get("Properties", {}))
-            | set(_as_list(resource.get("DependsOn", [])))
+            references(resource.get("Properties", {})) | set(as_list(resource.get("DependsOn", [])))
         )
         & set(resources_)
         for logical_id, resource in resources_.items()
@@ -125,7 +107,3 @@ def dependency_cycle(template: Template) -> list[str] | None:
         if start not in state and (cycle := visit(start, [start])):
             return cycle
     return None
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from facts.stack import USERNAME_PATTERN
 from lambdas.developer_auth import passwords
 from lambdas.developer_auth.passwords import ScryptParameters
 
 CHEAP = ScryptParameters(n=2**10, r=8, p=1)
+
+
+def test_the_username_rule_is_a_copy_of_the_facts() -> None:
+    # The function cannot import facts (its folder is its own asset): this holds its copy equal.
+    assert passwords.USERNAME.pattern == USERNAME_PATTERN
 
 
 def test_round_trip_and_wrong_password() -> None:

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from facts import sts
 from lambdas.developer_auth import tags
 from lambdas.pre_token_generation import app as hook
 
@@ -22,6 +23,14 @@ def test_steps_and_wildcards_are_the_hooks() -> None:
     assert {"split", *hook._STEPS} == tags.STEPS
     for character in map(chr, range(0x250)):
         assert (character in tags.WILDCARDS) == bool(hook._WILDCARDS.search(character))
+
+
+def test_sts_limits_are_a_copy_of_the_facts() -> None:
+    # The function cannot import facts (its folder is its own asset): this holds its copy equal.
+    assert tags.MAX_TAGS == sts.MAX_SESSION_TAGS
+    assert tags.KEY_LENGTH == sts.TAG_KEY_LENGTH
+    assert tags.VALUE_LENGTH == sts.TAG_VALUE_LENGTH
+    assert tags.PUNCTUATION == sts.TAG_PUNCTUATION
 
 
 def test_a_tag_is_normalized_like_the_claim_it_stands_for() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra import config as infra_config
+from facts.stack import IDP_GROUPS_ATTRIBUTE
 from lambdas.inbound_federation import app
 from tests.lambdas.context import FakeContext
 from tests.lambdas.settings import SAML_EMAIL, SAML_GROUPS, TRIGGER_SETTINGS
@@ -160,5 +160,5 @@ def test_importing_the_trigger_loads_neither_boto3_nor_the_xray_sdk() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_run_time_copies_of_the_attribute_names_match_the_config() -> None:
-    assert app.IDP_GROUPS_ATTRIBUTE == infra_config.IDP_GROUPS_ATTRIBUTE
+def test_run_time_copies_of_the_attribute_names_match_the_facts() -> None:
+    assert app.IDP_GROUPS_ATTRIBUTE == IDP_GROUPS_ATTRIBUTE

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from infra import config as infra_config
+from facts import cognito, stack
+from facts.cloudformation import references
 from lambdas.pre_token_generation import app as hook
-from tests.support.template import Synth, references, resolve, under
+from tests.support.template import Synth, resolve, under
 
 PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1"}
 
@@ -41,7 +42,8 @@ def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
     assert settings.tagged == {claim for _, claim in synth.default_config.principal_tags}
 
 
-def test_run_time_copies_of_the_claim_rules_match_the_config() -> None:
-    assert hook.RESERVED_CLAIMS == infra_config.RESERVED_CLAIMS
-    assert hook.USER_ADMIN_SCOPE == infra_config.USER_ADMIN_SCOPE
-    assert hook.IDP_GROUPS_ATTRIBUTE == infra_config.IDP_GROUPS_ATTRIBUTE
+def test_run_time_copies_of_the_claim_rules_match_the_facts() -> None:
+    assert hook.RESERVED_CLAIMS == cognito.RESERVED_CLAIMS
+    assert hook.RESERVED_PREFIXES == cognito.RESERVED_PREFIXES
+    assert hook.USER_ADMIN_SCOPE == cognito.USER_ADMIN_SCOPE
+    assert hook.IDP_GROUPS_ATTRIBUTE == stack.IDP_GROUPS_ATTRIBUTE

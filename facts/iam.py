@@ -1,5 +1,6 @@
-"""The IAM policy evaluator every offline judgement goes through: identity-based policies, resource
-policies (the bucket policy) and trust policies, with policy variables and conditions.
+"""IAM's policy language: its wildcards, and the one policy evaluator (identity-based policies,
+resource policies such as a bucket policy, and trust policies, with policy variables and
+conditions) that the offline run and the tests judge requests with.
 
 It follows the IAM user guide, cited beside each rule:
 
@@ -28,11 +29,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from offline.policy import as_list, glob_matches
-
 VARIABLES_VERSION = "2012-10-17"  # older policies take ${...} literally (same guide section)
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _LITERALS = {"*": "*", "?": "?", "$": "$"}
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM policies and CloudFormation take one value or a list of them in most places; absent
+    (None) is none."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def glob_matches(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    """IAM's wildcards in ``Action``, ``Resource`` and ``StringLike``: ``*`` is any run of
+    characters and ``?`` any one; nothing else is special (unlike fnmatch's ``[...]``). A
+    ``value`` that is itself a pattern matches only where ``pattern`` covers it."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    flags = re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL
+    return re.fullmatch(regex, value, flags) is not None
 
 
 class Unsupported(NotImplementedError):

@@ -1,4 +1,4 @@
-"""The one IAM policy evaluator (offline/iam.py), judged directly: the rules the IAM user guide
+"""The one IAM policy evaluator (facts/iam.py), judged directly: the rules the IAM user guide
 states, each as a case a wrong evaluator would get wrong."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from offline.iam import Decision, Request, Unsupported, decide, is_allowed
+from facts.iam import Decision, Request, Unsupported, decide, is_allowed
 
 BUCKET = "arn:aws:s3:::bucket"
 ME = "us-east-1:11111111-1111-1111-1111-111111111111"
