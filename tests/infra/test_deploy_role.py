@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
+from facts import iam
 from infra.config import ConfigError, parse_config
 from infra.deploy_role import GITHUB_ISSUER, STS_AUDIENCE
 from infra.deploy_role_stack import DeployRoleStack
-from offline import iam
 from tests.support.template import Synth, only, resolve
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
