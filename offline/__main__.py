@@ -64,6 +64,9 @@ def _run(args: argparse.Namespace) -> int:
         target = LocalTarget(stack)
         if args.command == "run":
             rows = scenarios.run(target, sys.stdout)
+            print("\nNot created by the offline run itself:")
+            for line in stack.deployment.describe():
+                print(f"  {line}")
             print(f"\nFunction logs: {log_path}")
             return 1 if any(row.deviations or row.not_run for row in rows) else 0
         if args.credentials is not None:
