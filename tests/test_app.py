@@ -43,10 +43,10 @@ def test_cdk_nag_reports_nothing_unacknowledged(synth: Synth) -> None:
     assert report["pluginReports"] == []
 
 
-def acknowledgements(outdir: Path) -> dict[tuple[str, str], str]:
-    """(construct path, finding) -> reason, as cdk-nag 3 records them in the assembly."""
+def acknowledgements(outdir: Path, stacks: list[str]) -> dict[tuple[str, str], str]:
+    """(construct path, finding) -> reason, as cdk-nag 3 records them in ``stacks``' metadata."""
     found = {}
-    for metadata_file in outdir.glob("*.metadata.json"):
+    for metadata_file in (outdir / f"{stack}.metadata.json" for stack in stacks):
         for path, entries in json.loads(metadata_file.read_text()).items():
             for entry in entries:
                 if entry["type"] == "aws:cdk:acknowledged-rules":
@@ -67,7 +67,8 @@ def findings(outdir: Path) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> set:
-    """What cdk-nag reports for the same two stacks with every acknowledgement switched off."""
+    """What cdk-nag reports for the demo, the variant and the providers' stacks with every
+    acknowledgement switched off (the configs that between them switch every option on)."""
     outdir = tmp_path_factory.mktemp("cdk.out.noack")
 
     class Silenced:
@@ -80,7 +81,7 @@ def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFacto
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(acknowledgements_module, "Validations", Silenced)
-        configs = [synth.default_config, synth.variant_config, synth.providers_config]
+        configs = [synth.demo.config, synth.variant.config, synth.providers.config]
         context = {**cdk_json_context(), "twitterConsumerSecret": "test-only-twitter-secret"}
         app = build_app(context, str(outdir), configs)
         # Unacknowledged error findings fail the synthesis: the gate works.
@@ -92,7 +93,10 @@ def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFacto
 def test_every_acknowledgement_matches_a_real_finding_and_has_a_reason(
     synth: Synth, unacknowledged_findings: set
 ) -> None:
-    acknowledged = acknowledgements(synth.outdir)
+    stacks = [synth.demo.path, synth.variant.path, synth.providers.path]
+    acknowledged = acknowledgements(
+        synth.outdir, [path.name.removesuffix(".template.json") for path in stacks]
+    )
     assert acknowledged
     for (path, finding), reason in acknowledged.items():
         # An acknowledgement covers its construct and the constructs inside it.
@@ -127,11 +131,12 @@ def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
     assert outputs["DeveloperTagTransforms"]["Value"] == '{"tenant": ["strip", "lower"]}'
     groups_json = outputs["Groups"]["Value"]["Fn::Join"][1]
     assert groups_json[0] == '[{"name":"admins","precedence":10,"roleArn":"'
+    assert groups_json[2] == '","preset":"admin"},{"name":"editors","precedence":20,"roleArn":"'
 
 
 def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
-    templates = sorted(str(path) for path in synth.outdir.glob("*.template.json"))
-    assert len(templates) == 3
+    stacks = (synth.demo, synth.variant, synth.providers, synth.forked, synth.configured)
+    templates = sorted({str(stack.path) for stack in stacks})
     result = subprocess.run(
         [str(Path(sys.executable).with_name("cfn-lint")), *templates],
         cwd=ROOT,

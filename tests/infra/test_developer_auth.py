@@ -20,14 +20,14 @@ def shipped() -> dict:
 
 
 def test_identity_pool_has_the_configured_developer_provider(synth: Synth) -> None:
-    _, pool = only(synth.default, "AWS::Cognito::IdentityPool")
-    expected = synth.default_config.developer_auth.provider_name
+    _, pool = only(synth.demo.template, "AWS::Cognito::IdentityPool")
+    expected = synth.demo.config.developer_auth.provider_name
     assert pool["Properties"]["DeveloperProviderName"] == expected
-    assert synth.default.get("Outputs", {})["DeveloperProviderName"]["Value"] == expected
+    assert synth.demo.template.get("Outputs", {})["DeveloperProviderName"]["Value"] == expected
 
 
 def test_shipped_provider_is_the_placeholder_forkers_must_replace(synth: Synth) -> None:
-    assert synth.default_config.developer_auth.provider_name == PLACEHOLDER_PROVIDER
+    assert synth.demo.config.developer_auth.provider_name == PLACEHOLDER_PROVIDER
     assert "replace" in PLACEHOLDER_PROVIDER
 
 
@@ -72,11 +72,11 @@ def test_tag_transforms_reach_the_function_from_the_hooks_claims(
 
 
 def test_stage_is_throttled_and_access_logged(synth: Synth) -> None:
-    _, stage = only(synth.default, "AWS::ApiGateway::Stage")
+    _, stage = only(synth.demo.template, "AWS::ApiGateway::Stage")
     properties = stage["Properties"]
     assert properties["StageName"] == STAGE
     [settings] = properties["MethodSettings"]
-    config = synth.default_config.developer_auth
+    config = synth.demo.config.developer_auth
     assert settings["ThrottlingRateLimit"] == config.rate_limit
     assert settings["ThrottlingBurstLimit"] == config.burst_limit
     assert "$context.requestId" in properties["AccessLogSetting"]["Format"]

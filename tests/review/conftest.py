@@ -34,9 +34,8 @@ def review_of(body: TemplateJson, name: str = "stack") -> StackReview:
 
 @pytest.fixture(scope="session")
 def default_review(synth: Synth) -> StackReview:
-    """The review of the shipped config's synth, with the assembly's metadata."""
-    name = synth.default_config.stack_name
-    return review_template(Template.load(synth.outdir / f"{name}.template.json"), synth.outdir)
+    """The review of the demo config's synth, with the assembly's metadata."""
+    return review_template(Template.load(synth.demo.path), synth.outdir)
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +72,9 @@ def head_synth(tmp_path_factory: pytest.TempPathFactory) -> HeadSynth:
 
 @pytest.fixture(scope="session")
 def path_review(synth: Synth, head_synth: HeadSynth) -> StackReview:
-    """The review of HEAD's shipped config as ``make review BASE=HEAD`` synthesizes it: the
-    baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths."""
-    name = synth.default_config.stack_name
+    """The review of HEAD's cdk.json config as ``make review BASE=HEAD`` synthesizes it: the
+    baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths.
+    (cdk.json as committed: the session's configured stack unless it has changes since.)"""
+    name = synth.configured.config.stack_name
     kept = head_synth.kept
     return review_template(Template.load(kept / f"{name}.template.json"), kept)

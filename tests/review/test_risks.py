@@ -25,7 +25,7 @@ def test_the_shipped_config_warns_only_of_what_its_config_switches_on(
 ) -> None:
     """Guest access and self sign-up are a forker's choice, and the review names them; no role
     but a pool's defaults may ever be open to any signed-in identity."""
-    config = synth.default_config
+    config = synth.demo.config
     expected = sorted(
         [risks.GUEST] * config.guest_access + [risks.SELF_SIGN_UP] * config.self_sign_up
     )
