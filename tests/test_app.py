@@ -12,6 +12,7 @@ import pytest
 
 from app import CDK_JSON, build_app, cdk_json_context
 from infra import acknowledgements as acknowledgements_module
+from tests.support.configs import demo_raw
 from tests.support.template import Synth, Template
 
 ROOT = CDK_JSON.parent
@@ -26,7 +27,7 @@ def run_app(context: dict, outdir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_config_mistake_fails_the_synth_with_a_message(tmp_path: Path) -> None:
-    context = cdk_json_context()
+    context = {**cdk_json_context(), "config": demo_raw()}
     context["config"]["groups"][2]["preset"] = "owner"
     result = run_app(context, tmp_path)
     assert result.returncode == 1
@@ -148,7 +149,7 @@ def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
 
 
 def test_a_config_file_replaces_the_cdk_json_config(tmp_path: Path) -> None:
-    raw = cdk_json_context()["config"]
+    raw = demo_raw()
     config_file = tmp_path / "prod.json"
     config_file.write_text(json.dumps({**raw, "appName": "fromfile", "groups": "admins"}))
     context = {**cdk_json_context(), "configFile": str(config_file)}

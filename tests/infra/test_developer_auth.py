@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -10,13 +9,8 @@ import pytest
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
 from infra.developer_auth import STAGE, TTL_ATTRIBUTE
 from tests.lambdas.settings import TAG_TRANSFORMS
+from tests.support.configs import demo_raw
 from tests.support.template import Synth, Template, only, permission_for, resources, under
-
-
-def shipped() -> dict:
-    from app import cdk_json_context
-
-    return copy.deepcopy(cdk_json_context()["config"])
 
 
 def test_identity_pool_has_the_configured_developer_provider(synth: Synth) -> None:
@@ -61,7 +55,7 @@ def test_tag_transforms_reach_the_function_from_the_hooks_claims(
     _, fn = under(template, "AWS::Lambda::Function", "DeveloperAuth")
     environment = fn["Properties"]["Environment"]["Variables"]
     assert json.loads(environment["TAG_TRANSFORMS"]) == TAG_TRANSFORMS  # tests/lambdas runs so
-    raw = shipped()
+    raw = demo_raw()
     raw["principalTags"] = {"tenant": "tenant", "mail": "email", "team": "custom:tenant"}
     raw["tokenHook"]["claims"][0]["transforms"] = ["lower"]
     assert tag_transforms(parse_config(raw)) == {
@@ -197,7 +191,7 @@ def test_waf_and_cors_are_switches(template: Template, variant: Template) -> Non
     ],
 )
 def test_developer_auth_config_errors(change: dict, expected: str) -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["developerAuth"] = {**raw.get("developerAuth", {}), **change}
     with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
         parse_config(raw)

@@ -23,12 +23,37 @@ from infra.config import (
 
 ALARM_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:idpools-alarms"
 
-# The code's defaults (groups admins, editors and viewers; guests, self sign-up and required MFA
-# off) plus the tenant claim and tag that the tenant folders need.
+# The shipped cdk.json's config, written out: the code's defaults plus the tenant claim and tag
+# that the tenant folders need.
 _DEMO: dict[str, Any] = {
     "appName": "idpools",
     "stage": "sandbox",
+    "featurePlan": "ESSENTIALS",
+    "mfa": "OPTIONAL",
+    "selfSignUp": False,
+    "guestAccess": False,
+    "groups": [
+        {
+            "name": "admins",
+            "precedence": 10,
+            "preset": "admin",
+            "description": "Full access to the sample bucket",
+        },
+        {
+            "name": "editors",
+            "precedence": 20,
+            "preset": "editor",
+            "description": "Read and write the shared folder",
+        },
+        {
+            "name": "viewers",
+            "precedence": 30,
+            "preset": "viewer",
+            "description": "Read the shared folder",
+        },
+    ],
     "tokenHook": {
+        "eventVersion": "V2_0",
         "claims": [
             {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
             {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
@@ -36,6 +61,18 @@ _DEMO: dict[str, Any] = {
         "suppressClaims": ["custom:idp_groups"],
     },
     "principalTags": {"tenant": "tenant"},
+    "storage": {"sharedPrefix": "shared/", "publicPrefix": "public/"},
+    "developerAuth": {
+        "providerName": "login.example.replace-me",
+        "tokenMinutes": 15,
+        "maxFailedAttempts": 5,
+        "lockoutMinutes": 15,
+        "rateLimit": 10,
+        "burstLimit": 20,
+        "corsOrigins": [],
+        "waf": False,
+    },
+    "monitoring": {"alarmTopicArn": None},
 }
 
 # Renamed groups and a fourth one, another app name, Lite with a V1_0 hook, MFA required,
