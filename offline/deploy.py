@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,10 +119,14 @@ class Deployment:
     by_moto: list[str] = field(default_factory=list)  # logical ids created by moto's models
 
     def describe(self) -> list[str]:
-        """What the run did not create itself: one line per resource, for `make offline`."""
-        types = {lid: resource["Type"] for lid, resource in self.template.resources.items()}
+        """What the run did not create itself, for `make offline`: per type, how many, how."""
         how = {**dict.fromkeys(self.by_moto, MOTO), **self.stood_in}
-        return [f"{lid} ({types[lid]}): {how[lid]}" for lid in sorted(how)]
+        counts = Counter(
+            (self.template.resources[lid]["Type"], stood_in) for lid, stood_in in how.items()
+        )
+        return [
+            f"{kind} x{count}: {stood_in}" for (kind, stood_in), count in sorted(counts.items())
+        ]
 
     def outputs(self, route_url: Callable[[str, str], str]) -> dict[str, str]:
         """The stack outputs; the API's URL becomes the local route's."""

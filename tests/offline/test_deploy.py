@@ -33,7 +33,7 @@ def test_a_type_moto_models_is_created_and_its_attributes_resolve(tmp_path: Path
     deployment, outputs = deploy(tmp_path, {"Queue": queue}, {"QueueArn": arn})
 
     assert outputs["QueueArn"] == f"arn:aws:sqs:{REGION}:{ACCOUNT}:forkers-queue"
-    assert deployment.describe() == [f"Queue (AWS::SQS::Queue): {MOTO}"]
+    assert deployment.describe() == [f"AWS::SQS::Queue x1: {MOTO}"]
 
 
 def test_an_unknown_type_outside_the_credential_path_is_an_inert_stand_in(
@@ -43,7 +43,7 @@ def test_an_unknown_type_outside_the_credential_path_is_an_inert_stand_in(
 
     deployment, _ = deploy(tmp_path, {"Schedules": schedule}, {})
 
-    assert deployment.describe() == [f"Schedules (AWS::Scheduler::ScheduleGroup): {INERT}"]
+    assert deployment.describe() == [f"AWS::Scheduler::ScheduleGroup x1: {INERT}"]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from infra.config import CONTEXT_KEY, AppConfig, parse_config
 from review import baseline
 from review.baseline import synthesized
 from review.report import StackReview, review_template
@@ -57,6 +58,7 @@ class HeadSynth:
     scratch: Path
     worktree_during: bool
     worktrees_after: set[str]
+    config: AppConfig  # HEAD's cdk.json config, whatever the working tree's says
 
 
 @pytest.fixture(scope="session")
@@ -67,14 +69,14 @@ def head_synth(tmp_path_factory: pytest.TempPathFactory) -> HeadSynth:
             shutil.copy(path, kept)
         scratch = outdir.parent
         during = str(scratch / "src") in worktrees()
-    return HeadSynth(kept, scratch, during, worktrees())
+    context = json.loads(baseline._git("show", "HEAD:cdk.json"))["context"]
+    return HeadSynth(kept, scratch, during, worktrees(), parse_config(context[CONTEXT_KEY]))
 
 
 @pytest.fixture(scope="session")
-def path_review(synth: Synth, head_synth: HeadSynth) -> StackReview:
+def path_review(head_synth: HeadSynth) -> StackReview:
     """The review of HEAD's cdk.json config as ``make review BASE=HEAD`` synthesizes it: the
-    baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths.
-    (cdk.json as committed: the session's configured stack unless it has changes since.)"""
-    name = synth.configured.config.stack_name
+    baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths."""
+    name = head_synth.config.stack_name
     kept = head_synth.kept
     return review_template(Template.load(kept / f"{name}.template.json"), kept)

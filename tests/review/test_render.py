@@ -7,7 +7,7 @@ import json
 from review.render import to_json, to_markdown
 from review.report import Review, StackReview
 from review.scans import Scan
-from tests.support.template import Synth
+from tests.review.conftest import HeadSynth
 
 
 def test_markdown_shows_paths_roles_acknowledgements_and_scans(
@@ -40,9 +40,9 @@ def test_json_has_roles_with_who_reaches_them(default_review: StackReview) -> No
 
 
 def test_a_synth_with_path_metadata_names_construct_paths(
-    path_review: StackReview, synth: Synth
+    path_review: StackReview, head_synth: HeadSynth
 ) -> None:
-    config = synth.configured.config  # HEAD's cdk.json, whatever its groups
+    config = head_synth.config  # whatever its groups
     first, last = config.groups[0].name, config.groups[-1].name
     text = to_markdown(Review([path_review]))
     client = "user pool Users/Pool (client Users/Pool/AppClient)"
