@@ -31,11 +31,12 @@ ALL_PROVIDERS = CDK_JSON.parent / "docs" / "examples" / "all-providers.json"
 TWITTER_SECRET = "test-only-twitter-secret"
 # cdk.json's stack, when it differs from the demo's: its own artifact, whatever its stack name.
 CONFIGURED = "configured"
+FORKERS_RESOURCE = "TestForkersKey"
 
 
 def add_forkers_resource(stack: Stack) -> None:
     """What a forker adds to infra/stack.py first: a resource of their own (cdk-nag clean)."""
-    kms.Key(stack, "ForkersKey", enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
+    kms.Key(stack, FORKERS_RESOURCE, enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from client import aws, credentials, sign_in, whoami
 from client.developer_users import new_user
 from client.errors import ClientProblem
 from offline import probe
+from offline.scenarios import ALLOWED, S3_BY_PRESET, TAGGED
 from offline.seed import (
     BRUTE_TARGET,
     DEMO_PASSWORD,
@@ -243,8 +244,11 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(seeded: Seeded) -
     refreshed = sign_in.refresh(outputs, tokens)
     session = credentials.enhanced(outputs, refreshed)
 
-    assert role_of(session, seeded) == outputs.group_role_arn(least(seeded).groups[0])
-    assert tenant_reads(session, seeded) == ("allowed", "denied")  # still tenant acme
+    user = least(seeded)
+    assert role_of(session, seeded) == outputs.group_role_arn(user.groups[0])
+    # Still tenant acme: its own tenant's folder, and another's only if the preset reads all.
+    *_, own, other = S3_BY_PRESET[str(user.preset)]
+    assert tenant_reads(session, seeded) == (ALLOWED if own == TAGGED else own, other)
 
 
 def test_the_hook_runs_on_refresh(seeded: Seeded, target: Target) -> None:
