@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from offline import scenarios
-from offline.seed import DEMO_PASSWORD, describe
+from offline.seed import DEMO_PASSWORD, cast, describe
 from offline.stack import REGION, offline_stack
 from offline.target import LocalTarget
 from offline.template import Template, TemplateError
@@ -80,7 +80,8 @@ def _run(args: argparse.Namespace) -> int:
         print("In another shell:\n")
         print(f"  export AWS_ENDPOINT_URL={stack.endpoint_url} AWS_REGION={REGION}")
         print(f"  export IDPOOLS_OUTPUTS={args.outputs.resolve()}")
-        print("  python -m client whoami --username viewer@example.com\n")
+        example = cast(target.outputs.groups).by_group[-1].username
+        print(f"  python -m client whoami --username {example}\n")
         if not args.no_demo_users:
             print(f"Demo users (password {DEMO_PASSWORD}):")
             print(json.dumps(describe(target.seeded), indent=2))
