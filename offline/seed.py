@@ -105,8 +105,8 @@ def cast(groups: Sequence[GroupLike]) -> Cast:
         for index, group in enumerate(ranked)
     )
     names = [group.name for group in ranked]
-    # The tie is with the second group (or the only one), so the several-groups user and the
-    # tied user show different things.
+    # The tie is with the second group (the only one, if alone), whose role differs from the
+    # tie group's (the last group's, _tied_role): the tie is real when the hook is bypassed.
     tied_with = names[min(1, len(names) - 1)]
     return Cast(
         by_group=by_group,
