@@ -91,7 +91,11 @@ def file_or_context_config(app: App) -> Any:
         ) from None
 
 
-def add_stack(app: App, config: AppConfig, twitter_secret: str | None) -> IdentityPoolsStack:
+def add_stack(
+    app: App, config: AppConfig, twitter_secret: str | None, construct_id: str | None = None
+) -> IdentityPoolsStack:
+    """The config's stack; ``construct_id`` (default: the stack name) names its artifact, so
+    tests can synthesize two configs that share a stack name side by side."""
     # Only config pins the environment, never the CLI's CDK_DEFAULT_* (which falls back to
     # us-east-1 without credentials): the same config always gives the same template.
     env = Environment(account=config.account, region=config.region)
@@ -106,7 +110,12 @@ def add_stack(app: App, config: AppConfig, twitter_secret: str | None) -> Identi
             env=env,
         )
     return IdentityPoolsStack(
-        app, config.stack_name, config=config, env=env, twitter_secret=twitter_secret
+        app,
+        construct_id or config.stack_name,
+        stack_name=config.stack_name,
+        config=config,
+        env=env,
+        twitter_secret=twitter_secret,
     )
 
 

@@ -18,6 +18,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
+from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError
 
@@ -109,10 +110,32 @@ def sign_in_with(
     password = args.password or getpass.getpass(f"Password for {args.username}: ")
     if args.flow == "developer":
         return credentials.developer(stack, args.username, password)
-    tokens = sign_in.sign_in(stack, args.username, password, totp_source(args.totp_code))
+    tokens = sign_in.sign_in(
+        stack,
+        args.username,
+        password,
+        totp_source(args.totp_code),
+        mfa_setup=lambda secret: enroll(args.username, secret, stack),
+    )
     if args.flow == "basic":
         return credentials.basic(stack, tokens, role_arn=args.custom_role_arn)
     return credentials.enhanced(stack, tokens, custom_role_arn=args.custom_role_arn)
+
+
+def enroll(username: str, secret: str, stack: outputs.StackOutputs) -> str:
+    """MFA_SETUP: show the new TOTP secret once (Cognito never shows it again), as text and as
+    the otpauth URI authenticator apps import, and ask for the first code."""
+    label = quote(f"{stack.stack_name}:{username}")
+    print(
+        f"The pool requires MFA. Add this TOTP secret to {username}'s authenticator app now; "
+        f"it is shown only once:\n  {secret}\n"
+        f"  otpauth://totp/{label}?secret={secret}&issuer={quote(stack.stack_name)}",
+        file=sys.stderr,
+    )
+    try:
+        return input("TOTP code from the app: ").strip()
+    except EOFError:
+        raise ClientProblem("TOTP set-up needs a code from the authenticator app") from None
 
 
 def totp_source(code: str | None) -> Callable[[], str]:

@@ -1,11 +1,13 @@
 """Operator tool for the developer-auth user store.
 
-    python -m client.developer_users [--stack idpools-sandbox | --table NAME] COMMAND
+    python -m client.developer_users [--stack NAME | --table NAME] [--outputs FILE] COMMAND
 
 Commands: ``add USERNAME [--tag key=value ...]``, ``set-password USERNAME``, ``disable``,
 ``enable``, ``unlock`` and ``list``. The table is found through the stack's ``UserTableName``
-output, and tags are normalized with its ``DeveloperTagTransforms`` (the rules sign-in
-applies), so ``--tag`` needs ``--stack``. Passwords are read from a prompt, or from standard
+output (the stack: ``--stack``, else the one in the outputs file ``make deploy`` writes, else
+``<appName>-<stage>`` from cdk.json's config), and tags are normalized with its
+``DeveloperTagTransforms`` (the rules sign-in applies), so ``--tag`` needs the stack, not
+``--table``. Passwords are read from a prompt, or from standard
 input with ``--password-stdin``, never from the command line (where shell history and ``ps``
 would keep them).
 
@@ -26,9 +28,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from client import outputs
+from client.errors import ClientProblem
 from lambdas.developer_auth import passwords, tags
-
-DEFAULT_STACK = "idpools-sandbox"
 
 
 class UsageError(Exception):
@@ -49,6 +51,24 @@ def user_store_from_stack(stack: str, cloudformation: Any) -> tuple[str, Transfo
         if key not in outputs:
             raise UsageError(f"stack {stack!r} has no {key} output: deploy this version")
     return str(outputs["UserTableName"]), tags.parse_transforms(outputs["DeveloperTagTransforms"])
+
+
+def stack_name(outputs_file: str | None) -> str:
+    """The deployed stack: the one the outputs file names, else cdk.json's config's."""
+    try:
+        return outputs.load(outputs_file).stack_name
+    except ClientProblem as problem:
+        if outputs_file is not None or outputs.default_path().exists():
+            raise UsageError(str(problem)) from None
+    # No outputs file: the stack this checkout's config deploys (app.py pulls in the CDK, so
+    # only here).
+    from app import cdk_json_context
+    from infra.config import CONTEXT_KEY, ConfigError, parse_config
+
+    try:
+        return parse_config(cdk_json_context()[CONTEXT_KEY]).stack_name
+    except ConfigError as error:
+        raise UsageError(f"no outputs file, and cdk.json's {error}") from None
 
 
 def read_password(from_stdin: bool) -> str:
@@ -177,8 +197,16 @@ def list_users(table: Any, out: Any) -> None:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m client.developer_users", description=__doc__)
     where = root.add_mutually_exclusive_group()
-    where.add_argument("--stack", default=DEFAULT_STACK, help="stack name (default %(default)s)")
+    where.add_argument(
+        "--stack",
+        help="stack name (default: the one in the outputs file, else cdk.json's <appName>-<stage>)",
+    )
     where.add_argument("--table", help="the user table's name, instead of looking it up")
+    root.add_argument(
+        "--outputs",
+        help=f"the stack outputs file (default: ${outputs.PATH_VARIABLE}, else "
+        f"{outputs.DEFAULT_PATH})",
+    )
     root.add_argument("--region", help="AWS region (default: your AWS configuration)")
     commands = root.add_subparsers(dest="command", required=True)
     for command in ("add", "set-password"):
@@ -200,7 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         name, transforms = (
             (args.table, None)
             if args.table
-            else user_store_from_stack(args.stack, session.client("cloudformation"))
+            else user_store_from_stack(
+                args.stack or stack_name(args.outputs), session.client("cloudformation")
+            )
         )
         run(args, session.resource("dynamodb").Table(name), transforms=transforms)
     except UsageError as error:

@@ -25,11 +25,12 @@ class Group:
     name: str
     precedence: int
     role_arn: str
+    preset: str  # what the group's role may do in the sample bucket: admin, editor, viewer
 
 
 @dataclass(frozen=True)
 class StackOutputs:
-    """One field per CloudFormation output of the ``idpools-<stage>`` stack."""
+    """One field per CloudFormation output of the ``<appName>-<stage>`` stack."""
 
     stack_name: str
     region: str
@@ -129,7 +130,7 @@ def _flag(raw: str, source: str) -> bool:
 
 
 def _groups(raw: str, source: str) -> tuple[Group, ...]:
-    shape = f'{source}: Groups must be a JSON list of {{"name", "precedence", "roleArn"}}'
+    shape = f'{source}: Groups must be a JSON list of {{"name", "precedence", "roleArn", "preset"}}'
     try:
         items = json.loads(raw)
     except ValueError:
@@ -143,7 +144,8 @@ def _groups(raw: str, source: str) -> tuple[Group, ...]:
             and isinstance(item.get("name"), str)
             and isinstance(item.get("precedence"), int)
             and isinstance(item.get("roleArn"), str)
+            and isinstance(item.get("preset"), str)
         ):
             raise ClientProblem(f"{shape}; found {json.dumps(item)}")
-        groups.append(Group(item["name"], item["precedence"], item["roleArn"]))
+        groups.append(Group(item["name"], item["precedence"], item["roleArn"], item["preset"]))
     return tuple(groups)

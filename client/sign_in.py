@@ -1,4 +1,5 @@
-"""User pool sign-in: SRP with pycognito, TOTP when Cognito asks for it, refresh.
+"""User pool sign-in: SRP with pycognito, TOTP when Cognito asks for it (and its set-up when the
+pool requires MFA and the user has none yet), refresh.
 
 SRP (``USER_SRP_AUTH`` then ``PASSWORD_VERIFIER``) proves the password without sending it; the
 app client allows only SRP and refresh. pycognito computes the SRP values (maintained code, not
@@ -58,8 +59,14 @@ def sign_in(
     username: str,
     password: str,
     totp_code: Callable[[], str] | None = None,
+    mfa_setup: Callable[[str], str] | None = None,
 ) -> Tokens:
-    """Sign in with SRP; ``totp_code`` is asked for a code only if Cognito wants one."""
+    """Sign in with SRP; ``totp_code`` is asked for a code only if Cognito wants one.
+
+    ``mfa_setup`` answers ``MFA_SETUP`` (the pool requires MFA, the user has no authenticator
+    yet): it is given the new TOTP secret, once, to put into the user's authenticator app, and
+    returns the code the app then shows.
+    """
     idp = aws.unsigned_client("cognito-idp", outputs.region)
     srp = AWSSRP(
         username=username,
@@ -84,8 +91,10 @@ def sign_in(
         answer = other.get_tokens()
     except ClientError as error:
         raise _refusal(error, f"sign-in of {username!r}") from None
+    if answer.get("ChallengeName") == "MFA_SETUP":
+        answer = _set_up_totp(idp, outputs, username, answer, mfa_setup)
     if "AuthenticationResult" not in answer:
-        # MFA_SETUP (MFA required, none enrolled yet) or SMS_MFA: this client answers TOTP only.
+        # SMS_MFA, or an MFA_SETUP offering no TOTP: this client answers TOTP only.
         pending = answer.get("ChallengeName")
         raise ClientProblem(
             f"sign-in of {username!r} needs the {pending} challenge, which this client does not "
@@ -151,6 +160,44 @@ def _answer_totp(
         Session=challenge["Session"],
         ChallengeResponses={"USERNAME": name, "SOFTWARE_TOKEN_MFA_CODE": totp_code()},
     )
+    return answer
+
+
+def _set_up_totp(
+    idp: Any,
+    outputs: StackOutputs,
+    username: str,
+    challenge: dict[str, Any],
+    mfa_setup: Callable[[str], str] | None,
+) -> dict[str, Any]:
+    """API reference, RespondToAuthChallenge (MFA_SETUP): associate a software token with the
+    challenge's session, verify a code from it, then answer with the session that returns."""
+    if mfa_setup is None:
+        raise ClientProblem(
+            f"user {username!r} must set up a TOTP authenticator first (the pool requires MFA): "
+            "sign in interactively (python -m client whoami) to enroll one",
+            code="MFA_SETUP",
+        )
+    try:
+        associated = idp.associate_software_token(Session=challenge["Session"])
+        code = mfa_setup(associated["SecretCode"])
+        verified = idp.verify_software_token(
+            Session=associated["Session"], UserCode=code, FriendlyDeviceName="authenticator"
+        )
+        if verified.get("Status") != "SUCCESS":
+            raise ClientProblem(
+                f"TOTP set-up of {username!r} was not verified: enter the current code",
+                code="MFA_SETUP",
+            )
+        name = challenge.get("ChallengeParameters", {}).get("USER_ID_FOR_SRP", username)
+        answer: dict[str, Any] = idp.respond_to_auth_challenge(
+            ClientId=outputs.user_pool_client_id,
+            ChallengeName="MFA_SETUP",
+            Session=verified["Session"],
+            ChallengeResponses={"USERNAME": name},
+        )
+    except ClientError as error:
+        raise _refusal(error, f"TOTP set-up of {username!r}") from None
     return answer
 
 

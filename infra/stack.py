@@ -160,13 +160,15 @@ class IdentityPoolsStack(Stack):
             "UserTableName": developers.table.table_name,
             # The operator tool normalizes the tags it stores as sign-in does.
             "DeveloperTagTransforms": json.dumps(developer_tags, sort_keys=True),
-            # One JSON document, so a client learns the group table without parsing names.
+            # One JSON document, so a client learns the group table without parsing names; the
+            # preset says what the group's role may do in the bucket (the e2e suite expects it).
             "Groups": self.to_json_string(
                 [
                     {
                         "name": group.name,
                         "precedence": group.precedence,
                         "roleArn": group_roles.roles[group.name].role_arn,
+                        "preset": group.preset.value,
                     }
                     for group in config.groups
                 ]

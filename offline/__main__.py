@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from offline import scenarios
-from offline.seed import DEMO_PASSWORD, describe
+from offline.seed import DEMO_PASSWORD, cast, describe
 from offline.stack import REGION, offline_stack
 from offline.target import LocalTarget
 from offline.template import Template, TemplateError
@@ -64,6 +64,9 @@ def _run(args: argparse.Namespace) -> int:
         target = LocalTarget(stack)
         if args.command == "run":
             rows = scenarios.run(target, sys.stdout)
+            print("\nNot created by the offline run itself:")
+            for line in stack.deployment.describe():
+                print(f"  {line}")
             print(f"\nFunction logs: {log_path}")
             return 1 if any(row.deviations or row.not_run for row in rows) else 0
         if args.credentials is not None:
@@ -77,7 +80,8 @@ def _run(args: argparse.Namespace) -> int:
         print("In another shell:\n")
         print(f"  export AWS_ENDPOINT_URL={stack.endpoint_url} AWS_REGION={REGION}")
         print(f"  export IDPOOLS_OUTPUTS={args.outputs.resolve()}")
-        print("  python -m client whoami --username viewer@example.com\n")
+        example = cast(target.outputs.groups).by_group[-1].username
+        print(f"  python -m client whoami --username {example}\n")
         if not args.no_demo_users:
             print(f"Demo users (password {DEMO_PASSWORD}):")
             print(json.dumps(describe(target.seeded), indent=2))

@@ -1,22 +1,28 @@
 """Deploy the synthesized template into moto: what `cdk deploy` would create, offline.
 
-Each supported resource type is created through the AWS API (boto3 against the offline
-endpoint) from its template properties, in reference order. What moto cannot hold (identity
+The types the app is built from are created through the AWS API (boto3 against the offline
+endpoint) from their template properties, in reference order. What moto cannot hold (identity
 pool role attachments and principal tags) is kept in ``IdentityPoolSettings`` for
 ``offline.identity``. Functions and the REST API are not created in moto: their code runs
 in-process (``offline.functions``), so their configuration is recorded instead.
+
+Any other type (a forker's own resources) is created by moto's CloudFormation models when moto
+has one, else stood in for, inert, and listed; only a type in the credential path that nothing
+emulates stops the run, since ignoring it could change who gets which credentials.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+from moto.cloudformation.parsing import get_model_map
 
 from offline.template import Resolver, Template, TemplateError
 
@@ -47,6 +53,14 @@ STAND_INS = {
     "AWS::IAM::OIDCProvider": "not emulated: no external IdP offline",
     "AWS::IAM::SAMLProvider": "not emulated: no external IdP offline",
 }
+# Other types are inert stand-ins, except these services': what they decide, a stand-in would
+# get wrong, so an unknown type of theirs is an error saying why.
+CREDENTIAL_PATH = {
+    "Cognito": "it can change who signs in, their tokens or the role the identity pool chooses",
+    "IAM": "it can change what a role trusts or allows",
+}
+INERT = "not emulated: outside the credential path, nothing offline uses it"
+MOTO = "created by moto's CloudFormation model"
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,17 @@ class Deployment:
     identity_providers: dict[tuple[str, str], IdentityProvider] = field(default_factory=dict)
     routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, path) -> fn
     stood_in: dict[str, str] = field(default_factory=dict)  # logical id -> how
+    by_moto: list[str] = field(default_factory=list)  # logical ids created by moto's models
+
+    def describe(self) -> list[str]:
+        """What the run did not create itself, for `make offline`: per type, how many, how."""
+        how = {**dict.fromkeys(self.by_moto, MOTO), **self.stood_in}
+        counts = Counter(
+            (self.template.resources[lid]["Type"], stood_in) for lid, stood_in in how.items()
+        )
+        return [
+            f"{kind} x{count}: {stood_in}" for (kind, stood_in), count in sorted(counts.items())
+        ]
 
     def outputs(self, route_url: Callable[[str, str], str]) -> dict[str, str]:
         """The stack outputs; the API's URL becomes the local route's."""
@@ -145,22 +170,31 @@ class Deployer:
 
     def deploy(self) -> Deployment:
         resources = self.template.resources
-        unknown = {
-            f"{logical_id} ({r['Type']})"
+        refused = sorted(
+            f"{logical_id} ({r['Type']}): {why}"
             for logical_id, r in resources.items()
-            if r["Type"] not in self._creators and r["Type"] not in STAND_INS
-        }
-        if unknown:
+            if (why := self._refusal(r["Type"]))
+        )
+        if refused:
             raise TemplateError(
-                "the offline run cannot stand in for: " + ", ".join(sorted(unknown))
+                "the offline run cannot emulate these resources of the credential path, and "
+                "ignoring them could change who gets which credentials: " + "; ".join(refused)
             )
         for logical_id in self.template.deploy_order(set(resources)):
             resource = resources[logical_id]
-            creator = self._creators.get(resource["Type"], self._recorded)
+            creator = self._creators.get(resource["Type"], self._other)
             properties = self.deployment.resolver.resolve(resource.get("Properties", {}))
             creator(logical_id, properties)
         self._routes()
         return self.deployment
+
+    def _refusal(self, resource_type: str) -> str | None:
+        """Why a type stops the run: in the credential path, and nothing here emulates it."""
+        if resource_type in self._creators or resource_type in STAND_INS:
+            return None
+        if resource_type in get_model_map():
+            return None
+        return CREDENTIAL_PATH.get(resource_type.split("::")[1])
 
     # Helpers ---------------------------------------------------------------------------------
 
@@ -366,6 +400,35 @@ class Deployer:
         pool.principal_tags[p["IdentityProviderName"]] = dict(tags)
         self._resolver.refs[logical_id] = logical_id
 
+    # A forker's own resources ----------------------------------------------------------------
+
+    def _other(self, logical_id: str, p: Mapping[str, Any]) -> None:
+        """moto's CloudFormation model for the type if it has one, else an inert stand-in."""
+        resource_type = self.template.resources[logical_id]["Type"]
+        if resource_type in STAND_INS:  # the run's own stand-in, though moto may have a model
+            self._recorded(logical_id, p)
+            return
+        model = get_model_map().get(resource_type)
+        if model is None:
+            self.deployment.stood_in[logical_id] = INERT
+            self._resolver.refs[logical_id] = logical_id
+            return
+        name_key = model.cloudformation_name_type()
+        name = p.get(name_key) if name_key else None
+        created = model.create_from_cloudformation_json(
+            name or self._name(logical_id, 64),
+            {"Properties": dict(p)},
+            self._resolver.account,
+            self._resolver.region,
+            LogicalId=logical_id,
+            StackId=self.template.stack_name,
+            ResourceType=resource_type,
+        )
+        self.deployment.by_moto.append(logical_id)
+        self._resolver.refs[logical_id] = created.physical_resource_id
+        for attribute in _attributes_used(self.template, logical_id):
+            self._resolver.attributes[logical_id, attribute] = created.get_cfn_attribute(attribute)
+
     # Recorded, not created -------------------------------------------------------------------
 
     def _function(self, logical_id: str, p: Mapping[str, Any]) -> None:
@@ -434,6 +497,25 @@ def _function_in(value: Any) -> str:
             if found:
                 return found
     return ""
+
+
+def _attributes_used(template: Template, logical_id: str) -> set[str]:
+    """The attributes of ``logical_id`` that the template reads with ``Fn::GetAtt``."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            target = value.get("Fn::GetAtt")
+            if isinstance(target, list) and target[0] == logical_id:
+                found.add(str(target[1]))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(template.body)
+    return found
 
 
 def _trigger_function(template: Template, pool_logical_id: str, trigger: str) -> str:

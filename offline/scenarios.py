@@ -11,20 +11,21 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from client import credentials, sign_in, whoami
+from client import credentials, whoami
 from client.credentials import IdentitySession
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
 from offline import probe
 from offline.seed import (
     DEMO_PASSWORD,
-    DEMO_USERS,
     DEVELOPER_TENANT,
     DEVELOPER_USER,
     MARK,
     OTHER_TENANT,
     SAMPLE_OBJECTS,
+    GroupLike,
     Seeded,
+    cast,
 )
 from offline.target import Missing, Target
 
@@ -42,14 +43,18 @@ CHECKS = (
 # The tenant folder of the session's own tenant tag: allowed exactly when the session carries
 # the tag (DEVELOPER_TENANT, every demo tenant's), which S3 shows as the tag reaching IAM.
 TAGGED = "allowed if tagged"
-# Expected S3 answers per role, in CHECKS order. Admins write every folder but other
-# identities' private ones, and read every tenant's.
-S3_BY_ROLE = {
-    "admins": (ALLOWED, ALLOWED, DENIED, ALLOWED, ALLOWED, ALLOWED),
-    "editors": (ALLOWED, ALLOWED, DENIED, ALLOWED, TAGGED, DENIED),
-    "viewers": (ALLOWED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
-    "default": (DENIED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
-    "guest": (DENIED, DENIED, DENIED, DENIED, DENIED, DENIED),  # guests read public/ only
+# Expected S3 answers, in CHECKS order, for a group role by its preset (the README's table):
+# admins write every folder but other identities' private ones, and read every tenant's.
+S3_BY_PRESET = {
+    "admin": (ALLOWED, ALLOWED, DENIED, ALLOWED, ALLOWED, ALLOWED),
+    "editor": (ALLOWED, ALLOWED, DENIED, ALLOWED, TAGGED, DENIED),
+    "viewer": (ALLOWED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
+}
+# ...and for the identity pool's own roles.
+DEFAULT, GUEST = "default", "guest"
+S3_BY_POOL_ROLE = {
+    DEFAULT: (DENIED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
+    GUEST: (DENIED, DENIED, DENIED, DENIED, DENIED, DENIED),  # guests read public/ only
 }
 NOT_RUN = "not run"
 
@@ -58,10 +63,11 @@ NOT_RUN = "not run"
 class Scenario:
     user: str
     flow: str
-    # A role label (admins, editors, viewers, default, guest) or an AWS error code; given the
-    # stack's outputs where the config decides it.
+    # A role label (a group's name, default, guest) or an AWS error code; given the stack's
+    # outputs where they decide it.
     expected: str | Callable[[StackOutputs], str]
     start: Callable[[Seeded], IdentitySession]
+    tag: str | None = None  # the tenant tag the session should carry
     without_hook: bool = False  # sign in with Cognito's own group claims (see TokenIssuer)
     refusal: str = ""  # for an expected error: a phrase its message must hold (the exact reason)
 
@@ -69,11 +75,8 @@ class Scenario:
         return self.expected if isinstance(self.expected, str) else self.expected(outputs)
 
     @property
-    def tag(self) -> str | None:
-        """The tenant tag the session should carry."""
-        if self.user == DEVELOPER_USER:
-            return DEVELOPER_TENANT
-        return next((user.tag for user in DEMO_USERS if user.username == self.user), None)
+    def key(self) -> tuple[str, str]:
+        return self.user, self.flow
 
 
 @dataclass
@@ -83,14 +86,20 @@ class Row:
     s3: dict[str, str] = field(default_factory=dict)
     deviations: list[str] = field(default_factory=list)
     not_run: str = ""  # why, when the target lacks what the scenario needs
+    totp: bool = False  # the sign-in answered a TOTP challenge
+
+    @property
+    def flow(self) -> str:
+        """The flow as the table prints it: TOTP shown where the sign-in answered it."""
+        flow = self.scenario.flow
+        return flow.replace("enhanced", "enhanced + TOTP", 1) if self.totp else flow
 
 
 def _enhanced(
     user: str, password: str = DEMO_PASSWORD, group_role: str | None = None
 ) -> Callable[[Seeded], IdentitySession]:
     def start(seeded: Seeded) -> IdentitySession:
-        totp = (lambda: seeded.totp_code(user)) if user in seeded.totp_secrets else None
-        tokens = sign_in.sign_in(seeded.outputs, user, password, totp)
+        tokens = seeded.sign_in(user, password)
         custom = seeded.outputs.group_role_arn(group_role) if group_role else None
         return credentials.enhanced(seeded.outputs, tokens, custom_role_arn=custom)
 
@@ -99,8 +108,7 @@ def _enhanced(
 
 def _basic(user: str) -> Callable[[Seeded], IdentitySession]:
     def start(seeded: Seeded) -> IdentitySession:
-        tokens = sign_in.sign_in(seeded.outputs, user, DEMO_PASSWORD)
-        return credentials.basic(seeded.outputs, tokens)
+        return credentials.basic(seeded.outputs, seeded.sign_in(user))
 
     return start
 
@@ -109,64 +117,82 @@ def _developer(password: str = DEMO_PASSWORD) -> Callable[[Seeded], IdentitySess
     return lambda seeded: credentials.developer(seeded.outputs, DEVELOPER_USER, password)
 
 
-SCENARIOS: Sequence[Scenario] = (
-    Scenario(
-        "viewer@example.com",
-        "enhanced, wrong password",
-        "NotAuthorizedException",
-        _enhanced("viewer@example.com", password=WRONG_PASSWORD),
-        refusal="wrong username or password",  # the client's words for it
-    ),
-    Scenario("admin@example.com", "enhanced + TOTP", "admins", _enhanced("admin@example.com")),
-    Scenario("editor@example.com", "enhanced", "editors", _enhanced("editor@example.com")),
-    Scenario("viewer@example.com", "enhanced", "viewers", _enhanced("viewer@example.com")),
-    Scenario(
-        "editor-viewer@example.com", "enhanced", "editors", _enhanced("editor-viewer@example.com")
-    ),
-    Scenario(
-        "editor-viewer@example.com",
-        "enhanced, CustomRoleArn viewers",
-        "viewers",
-        _enhanced("editor-viewer@example.com", group_role="viewers"),
-    ),
-    Scenario(
-        "editor-viewer@example.com",
-        "enhanced, CustomRoleArn admins",
-        "NotAuthorizedException",
-        # No public source words this refusal: the code alone is checked.
-        _enhanced("editor-viewer@example.com", group_role="admins"),
-    ),
-    Scenario("no-group@example.com", "enhanced", "default", _enhanced("no-group@example.com")),
-    Scenario("tied@example.com", "enhanced", "editors", _enhanced("tied@example.com")),
-    Scenario(
-        "tied@example.com",
-        "enhanced, hook bypassed",
-        "NotAuthorizedException",
-        _enhanced("tied@example.com"),
-        without_hook=True,
-        # The wording users report from the service (aws-amplify/amplify-js#3621).
-        refusal="The ambiguous role mapping rules for: ",
-    ),
-    Scenario(
-        "viewer@example.com",
-        "basic (classic)",
-        "InvalidParameterException",
-        _basic("viewer@example.com"),
-        refusal="basic (classic) flow",
-    ),
-    Scenario(
-        "(guest)",
-        "guest",
-        lambda outputs: "guest" if outputs.guest_access else "NotAuthorizedException",
-        lambda s: credentials.guest(s.outputs),
-        refusal="refuses guests",
-    ),
-    Scenario(DEVELOPER_USER, "developer", "default", _developer()),
-)
+def table(groups: Sequence[GroupLike]) -> tuple[Scenario, ...]:
+    """The scenarios for a stack's groups: each group's user, then the situations."""
+    players = cast(groups)
+    last = players.by_group[-1].username
+    rows = [
+        Scenario(
+            last,
+            "enhanced, wrong password",
+            "NotAuthorizedException",
+            _enhanced(last, password=WRONG_PASSWORD),
+            refusal="wrong username or password",  # the client's words for it
+        )
+    ]
+    rows += [
+        Scenario(user.username, "enhanced", user.groups[0], _enhanced(user.username), user.tag)
+        for user in players.by_group
+    ]
+    if players.several is not None:
+        several = players.several.username
+        better, worse = players.several.groups
+        rows += [
+            Scenario(several, "enhanced", better, _enhanced(several)),
+            Scenario(
+                several,
+                f"enhanced, CustomRoleArn {worse}",
+                worse,
+                _enhanced(several, group_role=worse),
+            ),
+        ]
+        outside = [user.groups[0] for user in players.by_group[:-2]]
+        if outside:
+            rows.append(
+                Scenario(
+                    several,
+                    f"enhanced, CustomRoleArn {outside[0]}",
+                    "NotAuthorizedException",
+                    # No public source words this refusal: the code alone is checked.
+                    _enhanced(several, group_role=outside[0]),
+                )
+            )
+    tied = players.tied.username
+    rows += [
+        Scenario(
+            players.no_group.username, "enhanced", DEFAULT, _enhanced(players.no_group.username)
+        ),
+        Scenario(tied, "enhanced", players.tied_with, _enhanced(tied)),
+        Scenario(
+            tied,
+            "enhanced, hook bypassed",
+            "NotAuthorizedException",
+            _enhanced(tied),
+            without_hook=True,
+            # The wording users report from the service (aws-amplify/amplify-js#3621).
+            refusal="The ambiguous role mapping rules for: ",
+        ),
+        Scenario(
+            last,
+            "basic (classic)",
+            "InvalidParameterException",
+            _basic(last),
+            refusal="basic (classic) flow",
+        ),
+        Scenario(
+            "(guest)",
+            "guest",
+            lambda outputs: GUEST if outputs.guest_access else "NotAuthorizedException",
+            lambda s: credentials.guest(s.outputs),
+            refusal="refuses guests",
+        ),
+        Scenario(DEVELOPER_USER, "developer", DEFAULT, _developer(), DEVELOPER_TENANT),
+    ]
+    return tuple(rows)
 
 
 def run(target: Target, out: TextIO) -> list[Row]:
-    rows = [run_scenario(scenario, target) for scenario in SCENARIOS]
+    rows = [run_scenario(scenario, target) for scenario in table(target.outputs.groups)]
     _print(rows, out)
     return rows
 
@@ -187,13 +213,20 @@ def run_scenario(scenario: Scenario, target: Target) -> Row:
             reason = f" ({scenario.refusal})" if scenario.refusal else ""
             row.deviations.append(f"expected {expected}{reason}, got {problem}")
         return row
-    row = Row(scenario, role_label(seeded.outputs, session, scenario))
+    totp = scenario.user in seeded.totp_secrets
+    row = Row(scenario, role_label(seeded.outputs, session, scenario), totp=totp)
     if row.got != expected:
         row.deviations.append(f"expected role {expected}, got {row.got}")
-    if row.got not in S3_BY_ROLE:
-        return row  # an unexpected role: the deviation is recorded, its S3 answers mean nothing
+    answers = expected_s3(seeded.outputs, row.got)
+    if answers is None:  # an unexpected role: recorded above, its S3 answers mean nothing
+        if any(group.name == row.got for group in seeded.outputs.groups):
+            row.deviations.append(
+                f"no expected S3 answers for group {row.got}'s preset: add the preset to "
+                "S3_BY_PRESET (offline/scenarios.py)"
+            )
+        return row
     s3 = session.session.client("s3")
-    for check, answer in zip(CHECKS, S3_BY_ROLE[row.got], strict=True):
+    for check, answer in zip(CHECKS, answers, strict=True):
         if answer == TAGGED:
             answer = ALLOWED if scenario.tag == DEVELOPER_TENANT else DENIED
         key = check.key.format(identity=session.identity_id)
@@ -204,6 +237,15 @@ def run_scenario(scenario: Scenario, target: Target) -> Row:
     return row
 
 
+def expected_s3(outputs: StackOutputs, role: str) -> tuple[str, ...] | None:
+    """What the role's credentials may do, by the group's preset or the pool role; None for a
+    role nobody expects (an error, or a preset the table does not know)."""
+    preset = next((group.preset for group in outputs.groups if group.name == role), None)
+    if preset is not None:
+        return S3_BY_PRESET.get(preset)
+    return S3_BY_POOL_ROLE.get(role)
+
+
 def role_label(outputs: StackOutputs, session: IdentitySession, scenario: Scenario) -> str:
     """The group, ``default`` or ``guest`` of the role STS says the credentials act as."""
     caller = session.session.client("sts").get_caller_identity()["Arn"]
@@ -211,9 +253,9 @@ def role_label(outputs: StackOutputs, session: IdentitySession, scenario: Scenar
     if group is not None:
         return group
     if role_arn == outputs.authenticated_role_arn:
-        return "default"
+        return DEFAULT
     # The stack's outputs name no guest role; the guest flow's role is the guest role.
-    return "guest" if scenario.flow == "guest" else str(role_arn)
+    return GUEST if scenario.flow == GUEST else str(role_arn)
 
 
 def _print(rows: Sequence[Row], out: TextIO) -> None:
@@ -223,7 +265,7 @@ def _print(rows: Sequence[Row], out: TextIO) -> None:
         lines.append(
             [
                 row.scenario.user,
-                row.scenario.flow,
+                row.flow,
                 row.got,
                 *(row.s3.get(check.label, "-") for check in CHECKS),
                 "not run" if row.not_run else "yes" if not row.deviations else "NO",

@@ -1,15 +1,18 @@
 """The demo users the offline run signs in as, one per situation the scenario table shows.
 
-They are created the way an administrator would create them (the pool allows admin-created
-users only): ``AdminCreateUser`` with a permanent password, group membership, and for the
-administrator a TOTP authenticator enrolled through the user's own token.
+The cast follows the stack's groups (its ``Groups`` output): one user per group in precedence
+order, then the situational users (several groups, no group, a precedence tie). They are
+created the way an administrator would create them (the pool allows admin-created users only):
+``AdminCreateUser`` with a permanent password, group membership; the first group's user, or
+every user when the pool requires MFA, enrolls a TOTP authenticator as the user's app would.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pyotp
 from botocore.exceptions import ClientError
@@ -22,9 +25,9 @@ from client.outputs import StackOutputs
 DEMO_PASSWORD = "Offline-Demo-Passw0rd!"  # noqa: S105 (a published demo password, offline only)
 DEVELOPER_USER = "dev.user"
 DEVELOPER_TENANT = "acme"
-# A group an administrator adds outside the template with the same precedence as editors:
-# the template's config refuses duplicate precedence, so a tie can only come from outside.
-TIED_GROUP = "editors-tied"
+# The tie: a group an administrator adds outside the template with the precedence of one of
+# its groups (the config refuses duplicate precedence, so a tie can only come from outside).
+TIED_SUFFIX = "-tied"
 # Every object the runs create carries this mark in its name, so clean-up against a real
 # bucket deletes exactly those (every version: the bucket is versioned).
 MARK = "e2e-"
@@ -48,6 +51,7 @@ class DemoUser:
     groups: tuple[str, ...]
     tenant: str | None = None  # custom:tenant as the administrator typed it
     totp: bool = False
+    preset: str | None = None  # a group user's: its group's preset
 
     @property
     def tag(self) -> str | None:
@@ -56,14 +60,65 @@ class DemoUser:
         return DEVELOPER_TENANT if self.tenant is not None else None
 
 
-DEMO_USERS = (
-    DemoUser("admin@example.com", ("admins",), tenant="acme", totp=True),
-    DemoUser("editor@example.com", ("editors",), tenant=" ACME "),  # the hook normalizes it
-    DemoUser("viewer@example.com", ("viewers",), tenant="acme"),
-    DemoUser("editor-viewer@example.com", ("editors", "viewers")),
-    DemoUser("no-group@example.com", ()),
-    DemoUser("tied@example.com", ("editors", TIED_GROUP)),
-)
+class GroupLike(Protocol):
+    """A group as the config and the stack's ``Groups`` output both describe it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def precedence(self) -> int: ...
+    @property
+    def preset(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The demo users for a stack's groups, and the tie group the seed adds."""
+
+    by_group: tuple[DemoUser, ...]  # one per group, in precedence order
+    several: DemoUser | None  # in the last two groups (none with fewer than two)
+    no_group: DemoUser
+    tied: DemoUser
+    tied_with: str  # the template group the tie group shares its precedence with
+
+    @property
+    def users(self) -> tuple[DemoUser, ...]:
+        several = (self.several,) if self.several else ()
+        return (*self.by_group, *several, self.no_group, self.tied)
+
+    @property
+    def tied_group(self) -> str:
+        return self.tied_with + TIED_SUFFIX
+
+
+def cast(groups: Sequence[GroupLike]) -> Cast:
+    ranked = sorted(groups, key=lambda group: group.precedence)
+    # Every group user is a tenant; the second spells it " ACME ", which the hook normalizes.
+    by_group = tuple(
+        DemoUser(
+            f"{group.name}@example.com",
+            (group.name,),
+            tenant=" ACME " if index == 1 else DEVELOPER_TENANT,
+            totp=index == 0,
+            preset=group.preset,
+        )
+        for index, group in enumerate(ranked)
+    )
+    names = [group.name for group in ranked]
+    # The tie is with the second group (the only one, if alone), whose role differs from the
+    # tie group's (the last group's, _tied_role): the tie is real when the hook is bypassed.
+    tied_with = names[min(1, len(names) - 1)]
+    return Cast(
+        by_group=by_group,
+        several=DemoUser("several-groups@example.com", tuple(names[-2:]))
+        if len(names) > 1
+        else None,
+        no_group=DemoUser("no-group@example.com", ()),
+        tied=DemoUser("tied@example.com", (tied_with, tied_with + TIED_SUFFIX)),
+        tied_with=tied_with,
+    )
+
+
 # Developer users the suite creates (the brute-force target) or guesses at (the unknown one,
 # whose failure record the sign-in writes); clean-up deletes their records.
 BRUTE_TARGET = "brute.target"
@@ -74,12 +129,20 @@ DEVELOPER_USERS = (DEVELOPER_USER, BRUTE_TARGET, UNKNOWN_DEVELOPER)
 @dataclass
 class Seeded:
     outputs: StackOutputs
+    cast: Cast
     totp_secrets: dict[str, str] = field(default_factory=dict)
     # Use each TOTP code once, waiting for the next one rather than replaying it: RFC 6238
     # (section 5.2) tells verifiers to refuse a code already accepted, and a real pool may.
     # The emulator does not remember codes, so its in-process runs need not wait.
     one_use_codes: bool = False
     _used: dict[str, str] = field(default_factory=dict)
+
+    def sign_in(
+        self, username: str, password: str = DEMO_PASSWORD, outputs: StackOutputs | None = None
+    ) -> sign_in.Tokens:
+        """The user's sign-in as its app makes it: with a TOTP code if it has an authenticator."""
+        totp = (lambda: self.totp_code(username)) if username in self.totp_secrets else None
+        return sign_in.sign_in(outputs or self.outputs, username, password, totp)
 
     def totp_code(self, username: str) -> str:
         totp = pyotp.TOTP(self.totp_secrets[username])
@@ -95,17 +158,20 @@ def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Se
     """Create the demo users with ``session`` (the operator's, pointed at the endpoint)."""
     idp = session.client("cognito-idp")
     pool = outputs.user_pool_id
-    editors = idp.get_group(UserPoolId=pool, GroupName="editors")["Group"]
-    viewers_role = outputs.group_role_arn("viewers")
+    players = cast(outputs.groups)
+    # MfaConfiguration ON (required): every user sets up TOTP at its first sign-in (API
+    # reference, RespondToAuthChallenge: MFA_SETUP), so every demo user enrolls.
+    mfa_required = idp.describe_user_pool(UserPoolId=pool)["UserPool"]["MfaConfiguration"] == "ON"
+    tied_with = idp.get_group(UserPoolId=pool, GroupName=players.tied_with)["Group"]
     idp.create_group(
         UserPoolId=pool,
-        GroupName=TIED_GROUP,
-        Precedence=editors["Precedence"],
-        RoleArn=viewers_role,
-        Description="Added outside the template, tied with editors",
+        GroupName=players.tied_group,
+        Precedence=tied_with["Precedence"],
+        RoleArn=_tied_role(outputs, players),
+        Description=f"Added outside the template, tied with {players.tied_with}",
     )
-    seeded = Seeded(outputs, one_use_codes=one_use_codes)
-    for user in DEMO_USERS:
+    seeded = Seeded(outputs, players, one_use_codes=one_use_codes)
+    for user in players.users:
         attributes = [
             {"Name": "email", "Value": user.username},
             {"Name": "email_verified", "Value": "true"},
@@ -123,7 +189,7 @@ def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Se
         )
         for group in user.groups:
             idp.admin_add_user_to_group(UserPoolId=pool, Username=user.username, GroupName=group)
-        if user.totp:
+        if user.totp or mfa_required:
             _enroll_totp(seeded, user.username)
     s3 = session.client("s3")
     for key in SAMPLE_OBJECTS:
@@ -136,14 +202,22 @@ def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Se
     return seeded
 
 
+def _tied_role(outputs: StackOutputs, players: Cast) -> str:
+    """A role other than the tied group's, so the tie is ambiguous: the last group's, or with
+    only one group the default authenticated role."""
+    last = sorted(outputs.groups, key=lambda group: group.precedence)[-1]
+    return outputs.authenticated_role_arn if last.name == players.tied_with else last.role_arn
+
+
 def unseed(outputs: StackOutputs, session: Any) -> None:
     """Delete what ``seed`` and the suite created, as far as it exists: safe to call twice and
     after a partial seed (a real run's clean-up, interrupted or not)."""
     idp = session.client("cognito-idp")
     pool = outputs.user_pool_id
-    for user in DEMO_USERS:
+    players = cast(outputs.groups)
+    for user in players.users:
         _unless_missing(lambda u=user: idp.admin_delete_user(UserPoolId=pool, Username=u.username))
-    _unless_missing(lambda: idp.delete_group(UserPoolId=pool, GroupName=TIED_GROUP))
+    _unless_missing(lambda: idp.delete_group(UserPoolId=pool, GroupName=players.tied_group))
     s3 = session.client("s3")
     for prefix in WRITTEN_PREFIXES:
         pages = s3.get_paginator("list_object_versions").paginate(
@@ -174,12 +248,20 @@ def _unless_missing(call: Any) -> None:
 
 
 def _enroll_totp(seeded: Seeded, username: str) -> None:
-    """What the user's app does: associate an authenticator, prove a code, prefer TOTP."""
-    tokens = sign_in.sign_in(seeded.outputs, username, DEMO_PASSWORD)
+    """What the user's app does: associate an authenticator, prove a code, prefer TOTP. With MFA
+    required, Cognito asks for this at sign-in (MFA_SETUP) and the client answers it."""
+
+    def set_up(secret: str) -> str:
+        seeded.totp_secrets[username] = secret
+        return seeded.totp_code(username)
+
+    tokens = sign_in.sign_in(seeded.outputs, username, DEMO_PASSWORD, mfa_setup=set_up)
     idp = aws.unsigned_client("cognito-idp", seeded.outputs.region)
-    answer = idp.associate_software_token(AccessToken=tokens.access_token)
-    seeded.totp_secrets[username] = answer["SecretCode"]
-    idp.verify_software_token(AccessToken=tokens.access_token, UserCode=seeded.totp_code(username))
+    if username not in seeded.totp_secrets:  # MFA optional: enrolled with the user's token
+        answer = idp.associate_software_token(AccessToken=tokens.access_token)
+        idp.verify_software_token(
+            AccessToken=tokens.access_token, UserCode=set_up(answer["SecretCode"])
+        )
     idp.set_user_mfa_preference(
         AccessToken=tokens.access_token,
         SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
@@ -195,7 +277,7 @@ def describe(seeded: Seeded) -> list[dict[str, Any]]:
             "flow": "enhanced",
             "totpSecret": seeded.totp_secrets.get(user.username),
         }
-        for user in DEMO_USERS
+        for user in seeded.cast.users
     ]
     users.append({"username": DEVELOPER_USER, "groups": [], "flow": "developer"})
     return users

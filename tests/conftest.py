@@ -1,88 +1,99 @@
 """One synthesis for the whole test session (docs/architecture.md: `make test` within 60 s),
 shared by pytest-xdist's workers: the first to get the lock synthesizes, the others read it.
 
-The app is synthesized once with three stacks: the shipped cdk.json config, and a variant that
-flips every switch away from its default (prod stage, guest access, self sign-up, required MFA,
-Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user pool principal tags, an
-alarm topic), plus docs/examples/all-providers.json (every external provider on). cdk-nag runs
-on all three.
+The app is synthesized once with these stacks (tests/support/configs.py), cdk-nag on all:
+
+- ``demo``: the demo config, built in code; behaviour tests read it, so a forker's cdk.json
+  cannot break them;
+- ``configured``: whatever cdk.json holds; invariant tests and the e2e suite read it and expect
+  what it says (the same stack as the demo's while cdk.json is the shipped one);
+- ``variant``: the demo with every switch flipped away from its default;
+- ``providers``: docs/examples/all-providers.json (every external provider on);
+- ``forked``: a forker's first changes at once, plus one more resource in the stack.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import json
+from pathlib import Path
 
 import pytest
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
 
-from app import CDK_JSON, build_app, cdk_json_context
-from infra.config import (
-    CONTEXT_KEY,
-    AppConfig,
-    EventVersion,
-    FeaturePlan,
-    MfaMode,
-    MonitoringConfig,
-    Stage,
-    parse_config,
-)
-from tests.support.template import Synth, Template
+from app import CDK_JSON, add_stack, build_app, cdk_json_context
+from infra.config import CONTEXT_KEY, AppConfig, parse_config
+from tests.support import configs
+from tests.support.template import Synth, Synthesized, Template
 
 ALL_PROVIDERS = CDK_JSON.parent / "docs" / "examples" / "all-providers.json"
 TWITTER_SECRET = "test-only-twitter-secret"
-ALARM_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:idpools-alarms"
+# cdk.json's stack, when it differs from the demo's: its own artifact, whatever its stack name.
+CONFIGURED = "configured"
+FORKERS_RESOURCE = "TestForkersKey"
+
+
+def add_forkers_resource(stack: Stack) -> None:
+    """What a forker adds to infra/stack.py first: a resource of their own (cdk-nag clean)."""
+    kms.Key(stack, FORKERS_RESOURCE, enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
 
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synth:
     context = cdk_json_context()
-    default = parse_config(context[CONTEXT_KEY])
-    variant = dataclasses.replace(
-        default,
-        stage=Stage.PROD,
-        guest_access=True,
-        self_sign_up=True,
-        mfa=MfaMode.REQUIRED,
-        feature_plan=FeaturePlan.PLUS,
-        token_hook=dataclasses.replace(default.token_hook, event_version=EventVersion.V1_0),
-        principal_tags=(),
-        developer_auth=dataclasses.replace(
-            default.developer_auth, waf=True, cors_origins=("https://app.example.com",)
-        ),
-        monitoring=MonitoringConfig(alarm_topic_arn=ALARM_TOPIC_ARN),
-    )
+    demo, variant, forked = configs.demo(), configs.variant(), configs.forked()
+    configured = parse_config(context[CONTEXT_KEY])
     providers = parse_config(json.loads(ALL_PROVIDERS.read_text()))
     # Under xdist the workers' temporary roots share a parent: the assembly goes there, once.
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         shared = shared.parent
     outdir = shared / "cdk.out.session"
+    configured_id = demo.stack_name if configured == demo else CONFIGURED
     with (shared / "synth.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (outdir / "manifest.json").is_file():
             context = {**context, "twitterConsumerSecret": TWITTER_SECRET}
-            build_app(context, str(outdir), [default, variant, providers]).synth()
+            app = build_app(context, str(outdir), [demo, variant, providers, forked])
+            add_forkers_resource(app.node.find_child(forked.stack_name))  # type: ignore[arg-type]
+            if configured != demo:
+                add_stack(app, configured, TWITTER_SECRET, construct_id=CONFIGURED)
+            app.synth()
 
-    def load(config: AppConfig) -> Template:
-        template: Template = json.loads((outdir / f"{config.stack_name}.template.json").read_text())
-        return template
+    def load(config: AppConfig, artifact: str | None = None) -> Synthesized:
+        path = outdir / f"{artifact or config.stack_name}.template.json"
+        template: Template = json.loads(path.read_text())
+        return Synthesized(config, Path(path), template)
 
-    return Synth(outdir, default, variant, load(default), load(variant), providers, load(providers))
+    return Synth(
+        outdir,
+        demo=load(demo),
+        variant=load(variant),
+        providers=load(providers),
+        forked=load(forked),
+        configured=load(configured, configured_id),
+    )
 
 
 @pytest.fixture(scope="session")
 def template(synth: Synth) -> Template:
-    """The template `make synth` produces from the shipped cdk.json."""
-    return synth.default
+    """The demo config's template (behaviour tests)."""
+    return synth.demo.template
+
+
+@pytest.fixture(scope="session")
+def configured(synth: Synth) -> Template:
+    """The template `make synth` produces from cdk.json, whatever it holds (invariant tests)."""
+    return synth.configured.template
 
 
 @pytest.fixture(scope="session")
 def variant(synth: Synth) -> Template:
-    return synth.variant
+    return synth.variant.template
 
 
 @pytest.fixture(scope="session")
 def all_providers(synth: Synth) -> Template:
     """The template of docs/examples/all-providers.json."""
-    return synth.providers
+    return synth.providers.template

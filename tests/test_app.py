@@ -12,6 +12,7 @@ import pytest
 
 from app import CDK_JSON, build_app, cdk_json_context
 from infra import acknowledgements as acknowledgements_module
+from tests.support.configs import demo_raw
 from tests.support.template import Synth, Template
 
 ROOT = CDK_JSON.parent
@@ -26,7 +27,7 @@ def run_app(context: dict, outdir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_config_mistake_fails_the_synth_with_a_message(tmp_path: Path) -> None:
-    context = cdk_json_context()
+    context = {**cdk_json_context(), "config": demo_raw()}
     context["config"]["groups"][2]["preset"] = "owner"
     result = run_app(context, tmp_path)
     assert result.returncode == 1
@@ -43,10 +44,10 @@ def test_cdk_nag_reports_nothing_unacknowledged(synth: Synth) -> None:
     assert report["pluginReports"] == []
 
 
-def acknowledgements(outdir: Path) -> dict[tuple[str, str], str]:
-    """(construct path, finding) -> reason, as cdk-nag 3 records them in the assembly."""
+def acknowledgements(outdir: Path, stacks: list[str]) -> dict[tuple[str, str], str]:
+    """(construct path, finding) -> reason, as cdk-nag 3 records them in ``stacks``' metadata."""
     found = {}
-    for metadata_file in outdir.glob("*.metadata.json"):
+    for metadata_file in (outdir / f"{stack}.metadata.json" for stack in stacks):
         for path, entries in json.loads(metadata_file.read_text()).items():
             for entry in entries:
                 if entry["type"] == "aws:cdk:acknowledged-rules":
@@ -67,7 +68,8 @@ def findings(outdir: Path) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> set:
-    """What cdk-nag reports for the same two stacks with every acknowledgement switched off."""
+    """What cdk-nag reports for the demo, the variant and the providers' stacks with every
+    acknowledgement switched off (the configs that between them switch every option on)."""
     outdir = tmp_path_factory.mktemp("cdk.out.noack")
 
     class Silenced:
@@ -80,7 +82,7 @@ def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFacto
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(acknowledgements_module, "Validations", Silenced)
-        configs = [synth.default_config, synth.variant_config, synth.providers_config]
+        configs = [synth.demo.config, synth.variant.config, synth.providers.config]
         context = {**cdk_json_context(), "twitterConsumerSecret": "test-only-twitter-secret"}
         app = build_app(context, str(outdir), configs)
         # Unacknowledged error findings fail the synthesis: the gate works.
@@ -92,7 +94,10 @@ def unacknowledged_findings(synth: Synth, tmp_path_factory: pytest.TempPathFacto
 def test_every_acknowledgement_matches_a_real_finding_and_has_a_reason(
     synth: Synth, unacknowledged_findings: set
 ) -> None:
-    acknowledged = acknowledgements(synth.outdir)
+    stacks = [synth.demo.path, synth.variant.path, synth.providers.path]
+    acknowledged = acknowledgements(
+        synth.outdir, [path.name.removesuffix(".template.json") for path in stacks]
+    )
     assert acknowledged
     for (path, finding), reason in acknowledged.items():
         # An acknowledgement covers its construct and the constructs inside it.
@@ -127,12 +132,14 @@ def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
     assert outputs["DeveloperTagTransforms"]["Value"] == '{"tenant": ["strip", "lower"]}'
     groups_json = outputs["Groups"]["Value"]["Fn::Join"][1]
     assert groups_json[0] == '[{"name":"admins","precedence":10,"roleArn":"'
+    assert groups_json[2] == '","preset":"admin"},{"name":"editors","precedence":20,"roleArn":"'
 
 
 def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
+    stacks = (synth.demo, synth.variant, synth.providers, synth.forked, synth.configured)
     templates = sorted(str(path) for path in synth.outdir.glob("*.template.json"))
-    # The three configs' stacks, and the deploy-role stack of the one with a pipeline.
-    assert len(templates) == 4
+    # Every config's stack, and the deploy-role stack of the one with a pipeline.
+    assert {str(stack.path) for stack in stacks} < set(templates)
     result = subprocess.run(
         [str(Path(sys.executable).with_name("cfn-lint")), *templates],
         cwd=ROOT,
@@ -144,7 +151,7 @@ def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
 
 
 def test_a_config_file_replaces_the_cdk_json_config(tmp_path: Path) -> None:
-    raw = cdk_json_context()["config"]
+    raw = demo_raw()
     config_file = tmp_path / "prod.json"
     config_file.write_text(json.dumps({**raw, "appName": "fromfile", "groups": "admins"}))
     context = {**cdk_json_context(), "configFile": str(config_file)}

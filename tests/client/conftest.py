@@ -22,7 +22,7 @@ from client import aws, outputs
 
 REGION = "eu-west-1"
 PASSWORD = "Correct-Horse-Battery-9"
-GROUPS = (("admins", 10), ("editors", 20), ("viewers", 30))
+GROUPS = (("admins", 10, "admin"), ("editors", 20, "editor"), ("viewers", 30, "viewer"))
 
 
 @dataclass
@@ -65,8 +65,13 @@ def outputs_document(**values: str) -> dict[str, Any]:
     pool = "eu-west-1_Example"
     account = "123456789012"
     groups = [
-        {"name": name, "precedence": precedence, "roleArn": f"arn:aws:iam::{account}:role/{name}"}
-        for name, precedence in GROUPS
+        {
+            "name": name,
+            "precedence": precedence,
+            "roleArn": f"arn:aws:iam::{account}:role/{name}",
+            "preset": preset,
+        }
+        for name, precedence, preset in GROUPS
     ]
     stack = {
         "Region": REGION,
@@ -103,11 +108,13 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         authenticated = iam.create_role(RoleName="idpools-test-authenticated",
                                         AssumeRolePolicyDocument=trust)["Role"]["Arn"]  # fmt: skip
         groups = []
-        for name, precedence in GROUPS:
+        for name, precedence, preset in GROUPS:
             role = iam.create_role(RoleName=f"idpools-test-{name}", AssumeRolePolicyDocument=trust)
             arn = role["Role"]["Arn"]
             idp.create_group(UserPoolId=pool, GroupName=name, Precedence=precedence, RoleArn=arn)
-            groups.append({"name": name, "precedence": precedence, "roleArn": arn})
+            groups.append(
+                {"name": name, "precedence": precedence, "roleArn": arn, "preset": preset}
+            )
         identity_pool = boto3.client("cognito-identity", region_name=REGION).create_identity_pool(
             IdentityPoolName="idpools_test",
             AllowUnauthenticatedIdentities=False,

@@ -11,8 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from app import cdk_json_context
 from client import developer_users as tool
+from infra.config import CONTEXT_KEY, parse_config
 from lambdas.developer_auth import passwords
+from tests.client.conftest import outputs_document
 
 TABLE = "idpools-test-users"
 PASSWORD = "operator-chosen passphrase"
@@ -173,3 +176,23 @@ def test_the_table_is_found_through_the_stack_outputs() -> None:
         )
         with pytest.raises(tool.UsageError, match="stack 'nope' not found"):
             tool.user_store_from_stack("nope", cloudformation)
+
+
+def test_the_stack_comes_from_the_outputs_file(tmp_path, monkeypatch) -> None:
+    outputs_file = tmp_path / "stack-outputs.json"
+    outputs_file.write_text(json.dumps(outputs_document()))
+    monkeypatch.setenv("IDPOOLS_OUTPUTS", str(outputs_file))
+
+    assert tool.stack_name(None) == "idpools-test"
+
+
+def test_without_an_outputs_file_the_stack_is_cdk_jsons(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("IDPOOLS_OUTPUTS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stack-outputs.json here
+
+    assert tool.stack_name(None) == parse_config(cdk_json_context()[CONTEXT_KEY]).stack_name
+
+
+def test_a_named_outputs_file_that_is_missing_is_a_usage_error(tmp_path) -> None:
+    with pytest.raises(tool.UsageError, match="not found"):
+        tool.stack_name(str(tmp_path / "nope.json"))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from client.__main__ import main
+from client.__main__ import enroll, main
 from client.whoami import role_of
 from tests.client.conftest import PASSWORD
 
@@ -66,3 +66,14 @@ def test_the_role_comes_from_the_assumed_role_arn(stack) -> None:
     other = "arn:aws-cn:sts::210987654321:assumed-role/elsewhere/s"
     assert role_of(other, stack.outputs) == ("arn:aws-cn:iam::210987654321:role/elsewhere", None)
     assert role_of("arn:aws:iam::123456789012:user/moto", stack.outputs) == (None, None)
+
+
+def test_mfa_setup_shows_the_secret_once_and_asks_for_a_code(stack, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("builtins.input", lambda prompt: " 123456 ")
+
+    code = enroll("alice@example.com", "SECRETBASE32", stack.outputs)
+
+    shown = capsys.readouterr().err
+    assert code == "123456"
+    assert shown.count("SECRETBASE32") == 2  # the secret, and inside the otpauth URI
+    assert "otpauth://totp/idpools-test%3Aalice%40example.com?secret=SECRETBASE32" in shown

@@ -26,7 +26,9 @@ def test_every_output_becomes_a_typed_field(tmp_path) -> None:
     assert loaded.user_pool_provider_name == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
     assert loaded.guest_access is True
     assert loaded.login_url == "https://api.example.test/prod/login"
-    assert loaded.groups[0] == outputs.Group("admins", 10, "arn:aws:iam::123456789012:role/admins")
+    assert loaded.groups[0] == outputs.Group(
+        "admins", 10, "arn:aws:iam::123456789012:role/admins", "admin"
+    )
     assert [g.precedence for g in loaded.groups] == [10, 20, 30]
 
 

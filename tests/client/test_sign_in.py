@@ -138,3 +138,54 @@ def test_a_wrong_password_is_a_clear_error(monkeypatch) -> None:
         "wrong username or password, or the user is disabled"
     )
     assert caught.value.code == "NotAuthorizedException"
+
+
+@pytest.fixture
+def mfa_required(stack, monkeypatch) -> None:
+    """The pool requires MFA (TOTP only) and alice has no authenticator yet."""
+    monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+    stack.idp.set_user_pool_mfa_config(
+        UserPoolId=stack.outputs.user_pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON",
+    )
+    stack.add_user("alice")
+
+
+def test_mfa_setup_enrolls_a_totp_authenticator_then_signs_in(stack, mfa_required) -> None:
+    shown: list[str] = []
+
+    def set_up(secret: str) -> str:
+        shown.append(secret)
+        return code(cognito_totp(secret))
+
+    tokens = sign_in.sign_in(stack.outputs, "alice", PASSWORD, mfa_setup=set_up)
+    assert len(shown) == 1
+    assert stack.operations() == [
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "RespondToAuthChallenge",
+    ]
+    assert stack.last("RespondToAuthChallenge")["ChallengeName"] == "MFA_SETUP"
+    assert not any(call.signed for call in stack.calls)
+    assert stack.idp.get_user(AccessToken=tokens.access_token)["Username"] == "alice"
+    # Enrolled: the next sign-in asks for a code from the same authenticator.
+    again = sign_in.sign_in(stack.outputs, "alice", PASSWORD, lambda: code(cognito_totp(shown[0])))
+    assert stack.last("RespondToAuthChallenge")["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    assert again.id_token
+
+
+def test_a_wrong_code_at_mfa_setup_is_explained(stack, mfa_required) -> None:
+    def wrong(secret: str) -> str:
+        return str((int(code(cognito_totp(secret))) + 1) % 1_000_000).zfill(6)
+
+    with pytest.raises(ClientProblem, match=r"TOTP set-up of .alice. refused.*wrong TOTP code"):
+        sign_in.sign_in(stack.outputs, "alice", PASSWORD, mfa_setup=wrong)
+
+
+def test_mfa_setup_without_a_handler_says_how_to_enroll(stack, mfa_required) -> None:
+    with pytest.raises(ClientProblem, match="must set up a TOTP authenticator") as caught:
+        sign_in.sign_in(stack.outputs, "alice", PASSWORD)
+    assert caught.value.code == "MFA_SETUP"

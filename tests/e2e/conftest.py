@@ -13,13 +13,16 @@ issuing) and points boto3 at itself, which the in-process moto tests elsewhere m
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
+from app import cdk_json_context
+from client import outputs as stack_outputs
 from client.outputs import StackOutputs
-from offline.seed import Seeded
+from infra.config import CONTEXT_KEY, parse_config
+from offline.seed import GroupLike, Seeded
 from offline.target import Capability, LocalTarget, Missing, Target, remote_target
 from offline.template import Template
 from tests.support.offline import serving
@@ -35,9 +38,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
             yield remote
         return
     synth = request.getfixturevalue("synth")  # only the offline target needs a synth
-    template = Template.load(
-        Path(synth.outdir) / f"{synth.default_config.stack_name}.template.json"
-    )
+    template = Template.load(synth.configured.path)
     logs = request.getfixturevalue("tmp_path_factory").mktemp("offline")
     with serving(template, logs) as stack:
         yield LocalTarget(stack)
@@ -51,6 +52,15 @@ def seeded(target: Target) -> Seeded:
 @pytest.fixture(scope="package")
 def outputs(target: Target) -> StackOutputs:
     return target.outputs
+
+
+def collected_groups() -> Sequence[GroupLike]:
+    """The groups the target has, known before it starts (for test ids): those of the outputs
+    file with ``E2E_TARGET``, else cdk.json's, which the offline target is synthesized from."""
+    outputs_file = os.environ.get(TARGET_VARIABLE)
+    if outputs_file:
+        return stack_outputs.load(outputs_file).groups
+    return parse_config(cdk_json_context()[CONTEXT_KEY]).groups
 
 
 def needs(target: Target, capability: Capability) -> None:

@@ -19,6 +19,7 @@ from client import aws, credentials, sign_in, whoami
 from client.developer_users import new_user
 from client.errors import ClientProblem
 from offline import probe
+from offline.scenarios import ALLOWED, S3_BY_PRESET, TAGGED
 from offline.seed import (
     BRUTE_TARGET,
     DEMO_PASSWORD,
@@ -26,14 +27,29 @@ from offline.seed import (
     OTHER_IDENTITY,
     SAMPLE_OBJECTS,
     UNKNOWN_DEVELOPER,
+    DemoUser,
     Seeded,
 )
 from offline.target import Capability, Target
 from tests.e2e.conftest import needs
 from tests.support.offline import claims_of
 
-VIEWER = "viewer@example.com"
 _, _, OWN_TENANT, OTHER_TENANT = SAMPLE_OBJECTS
+
+
+def least(seeded: Seeded) -> DemoUser:
+    """The user of the group with the fewest rights (the last by precedence)."""
+    return seeded.cast.by_group[-1]
+
+
+def most(seeded: Seeded) -> str:
+    """The group with the most rights (the first by precedence)."""
+    return seeded.cast.by_group[0].groups[0]
+
+
+def spelled_tenant(seeded: Seeded) -> DemoUser:
+    """A group user whose tenant the hook normalizes (" ACME "), when there are two groups."""
+    return seeded.cast.by_group[min(1, len(seeded.cast.by_group) - 1)]
 
 
 def role_of(session: credentials.IdentitySession, seeded: Seeded) -> str | None:
@@ -59,10 +75,10 @@ def refusal(action: Callable[[], object]) -> ClientProblem:
 def test_a_wrong_password_fails_srp_sign_in_and_the_right_one_passes(seeded: Seeded) -> None:
     outputs = seeded.outputs
 
-    problem = refusal(lambda: sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD + "x"))
+    problem = refusal(lambda: sign_in.sign_in(outputs, least(seeded).username, DEMO_PASSWORD + "x"))
 
     assert problem.code == "NotAuthorizedException"
-    assert sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD).id_token
+    assert seeded.sign_in(least(seeded).username).id_token
 
 
 def test_a_token_from_another_app_client_is_refused(seeded: Seeded, target: Target) -> None:
@@ -74,7 +90,7 @@ def test_a_token_from_another_app_client_is_refused(seeded: Seeded, target: Targ
     )["UserPoolClient"]["ClientId"]
     try:
         outputs = dataclasses.replace(seeded.outputs, user_pool_client_id=other)
-        tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+        tokens = seeded.sign_in(least(seeded).username, outputs=outputs)
     finally:
         idp.delete_user_pool_client(UserPoolId=seeded.outputs.user_pool_id, ClientId=other)
 
@@ -96,8 +112,8 @@ def forged(id_token: str, **claims: object) -> str:
 
 def test_a_tampered_token_is_refused(seeded: Seeded) -> None:
     outputs = seeded.outputs
-    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
-    admin = outputs.group_role_arn("admins")
+    tokens = seeded.sign_in(least(seeded).username)
+    admin = outputs.group_role_arn(most(seeded))
     tampered = dataclasses.replace(
         tokens, id_token=forged(tokens.id_token, **{"cognito:preferred_role": admin})
     )
@@ -112,7 +128,7 @@ def test_a_tampered_token_is_refused(seeded: Seeded) -> None:
 def test_an_expired_token_is_refused(seeded: Seeded, target: Target) -> None:
     needs(target, Capability.CLOCK)  # ID tokens live at least 5 minutes: only a clock helps
     outputs = seeded.outputs
-    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    tokens = seeded.sign_in(least(seeded).username)
     identity = aws.unsigned_client("cognito-identity", outputs.region)
     logins = {outputs.user_pool_provider_name: tokens.id_token}
     with (
@@ -125,7 +141,7 @@ def test_an_expired_token_is_refused(seeded: Seeded, target: Target) -> None:
 
 def test_a_token_revoked_by_global_sign_out_is_refused(seeded: Seeded) -> None:
     outputs = seeded.outputs
-    tokens = sign_in.sign_in(outputs, "editor@example.com", DEMO_PASSWORD)
+    tokens = seeded.sign_in(spelled_tenant(seeded).username)
     assert credentials.enhanced(outputs, tokens).identity_id  # valid before
     aws.unsigned_client("cognito-idp", outputs.region).global_sign_out(
         AccessToken=tokens.access_token
@@ -139,21 +155,17 @@ def test_a_token_revoked_by_global_sign_out_is_refused(seeded: Seeded) -> None:
 
 def test_the_identity_id_is_stable_per_user(seeded: Seeded) -> None:
     outputs = seeded.outputs
-    first = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
-    second = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
-    other = credentials.enhanced(
-        outputs, sign_in.sign_in(outputs, "no-group@example.com", DEMO_PASSWORD)
-    )
+    first = credentials.enhanced(outputs, seeded.sign_in(least(seeded).username))
+    second = credentials.enhanced(outputs, seeded.sign_in(least(seeded).username))
+    other = credentials.enhanced(outputs, seeded.sign_in(seeded.cast.no_group.username))
 
     assert first.identity_id == second.identity_id != other.identity_id
 
 
 def test_another_users_identity_id_is_refused(seeded: Seeded) -> None:
     outputs = seeded.outputs
-    victim = credentials.enhanced(
-        outputs, sign_in.sign_in(outputs, "editor-viewer@example.com", DEMO_PASSWORD)
-    )
-    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    victim = credentials.enhanced(outputs, seeded.sign_in(seeded.cast.no_group.username))
+    tokens = seeded.sign_in(least(seeded).username)
     identity = aws.unsigned_client("cognito-identity", outputs.region)
 
     with pytest.raises(identity.exceptions.NotAuthorizedException, match="Logins don't match"):
@@ -216,9 +228,9 @@ def test_a_bad_login_request_gets_a_4xx_naming_the_field(seeded: Seeded) -> None
 
 def test_writing_an_attribute_named_like_a_role_keeps_the_role(seeded: Seeded) -> None:
     outputs = seeded.outputs
-    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    tokens = seeded.sign_in(least(seeded).username)
     idp = aws.unsigned_client("cognito-idp", outputs.region)
-    admin = outputs.group_role_arn("admins")
+    admin = outputs.group_role_arn(most(seeded))
     idp.update_user_attributes(
         AccessToken=tokens.access_token,
         UserAttributes=[{"Name": "given_name", "Value": admin}],
@@ -232,16 +244,20 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(seeded: Seeded) -
     refreshed = sign_in.refresh(outputs, tokens)
     session = credentials.enhanced(outputs, refreshed)
 
-    assert role_of(session, seeded) == outputs.group_role_arn("viewers")
-    assert tenant_reads(session, seeded) == ("allowed", "denied")  # still tenant acme
+    user = least(seeded)
+    assert role_of(session, seeded) == outputs.group_role_arn(user.groups[0])
+    # Still tenant acme: its own tenant's folder, and another's only if the preset reads all.
+    *_, own, other = S3_BY_PRESET[str(user.preset)]
+    assert tenant_reads(session, seeded) == (ALLOWED if own == TAGGED else own, other)
 
 
 def test_the_hook_runs_on_refresh(seeded: Seeded, target: Target) -> None:
     """An administrator changes the user's tenant after sign-in: only a hook that runs on the
     refresh puts the new tenant, normalized, in the refreshed token."""
     outputs = seeded.outputs
-    user = "editor@example.com"
-    tokens = sign_in.sign_in(outputs, user, DEMO_PASSWORD)
+    spelled = spelled_tenant(seeded)
+    user = spelled.username
+    tokens = seeded.sign_in(user)
     idp = target.operator.client("cognito-idp")
 
     def set_tenant(value: str) -> None:
@@ -255,20 +271,21 @@ def test_the_hook_runs_on_refresh(seeded: Seeded, target: Target) -> None:
     try:
         refreshed = sign_in.refresh(outputs, tokens)
     finally:
-        set_tenant(" ACME ")
+        set_tenant(str(spelled.tenant))
 
     assert claims_of(tokens.id_token)["tenant"] == "acme"
     claims = claims_of(refreshed.id_token)
     assert claims["tenant"] == "globex"  # " GLOBEX " in the user pool, normalized by the hook
-    assert claims["cognito:preferred_role"] == outputs.group_role_arn("editors")
+    assert claims["cognito:preferred_role"] == outputs.group_role_arn(spelled.groups[0])
 
 
 def test_a_password_proof_cannot_sign_in_another_user(seeded: Seeded) -> None:
-    """Prove the viewer's password, then name the admin in the answer."""
+    """Prove one user's password, then name another in the answer."""
     outputs = seeded.outputs
     idp = aws.unsigned_client("cognito-idp", outputs.region)
+    user = least(seeded).username
     srp = AWSSRP(
-        username=VIEWER,
+        username=user,
         password=DEMO_PASSWORD,
         pool_id=outputs.user_pool_id,
         client_id=outputs.user_pool_client_id,
@@ -279,8 +296,8 @@ def test_a_password_proof_cannot_sign_in_another_user(seeded: Seeded) -> None:
         AuthFlow="USER_SRP_AUTH",
         AuthParameters=srp.get_auth_params(),
     )
-    answers = srp.process_challenge(started["ChallengeParameters"], {"USERNAME": VIEWER})
-    answers["USERNAME"] = "admin@example.com"
+    answers = srp.process_challenge(started["ChallengeParameters"], {"USERNAME": user})
+    answers["USERNAME"] = seeded.cast.no_group.username
 
     with pytest.raises(idp.exceptions.NotAuthorizedException, match="Incorrect username"):
         idp.respond_to_auth_challenge(
@@ -299,30 +316,31 @@ def test_an_unknown_user_is_refused_like_a_wrong_password(seeded: Seeded) -> Non
 def test_identity_pool_credentials_cannot_call_other_services(
     seeded: Seeded, target: Target
 ) -> None:
-    """The viewer's credentials try to put the viewer in the admins group."""
+    """The least privileged user's credentials try to put it in the first group."""
     outputs = seeded.outputs
-    session = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
+    user = least(seeded)
+    session = credentials.enhanced(outputs, seeded.sign_in(user.username))
     idp = session.session.client("cognito-idp")
 
     with pytest.raises(idp.exceptions.ClientError) as refused:
         idp.admin_add_user_to_group(
-            UserPoolId=outputs.user_pool_id, Username=VIEWER, GroupName="admins"
+            UserPoolId=outputs.user_pool_id, Username=user.username, GroupName=most(seeded)
         )
 
     # AWS answers AccessDeniedException (400); moto its XML shape, a bare 403 to this client.
     answer = refused.value.response
     assert answer["Error"]["Code"] in ("AccessDeniedException", "403")
     groups = target.operator.client("cognito-idp").admin_list_groups_for_user(
-        UserPoolId=outputs.user_pool_id, Username=VIEWER
+        UserPoolId=outputs.user_pool_id, Username=user.username
     )["Groups"]
-    assert [group["GroupName"] for group in groups] == ["viewers"]
+    assert [group["GroupName"] for group in groups] == list(user.groups)
 
 
 def test_listing_the_bucket_follows_the_prefix_grant(seeded: Seeded) -> None:
     """ListBucket is granted per prefix (s3:prefix): one's own private folder, not another's,
     not the whole bucket."""
     outputs = seeded.outputs
-    session = credentials.enhanced(outputs, sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD))
+    session = credentials.enhanced(outputs, seeded.sign_in(least(seeded).username))
     s3 = session.session.client("s3")
 
     s3.list_objects_v2(Bucket=outputs.bucket_name, Prefix=f"private/{session.identity_id}/")

@@ -1,31 +1,45 @@
 """Every row of `make offline`'s scenario table, against the package's target: the role the
 identity pool chose (from STS GetCallerIdentity) or the exact refusal, and S3's answers for
-that role. The table runs once per target; each test reads its rows."""
+that role. The table follows the target's groups; it runs once per target, each test reads
+its rows."""
 
 from __future__ import annotations
 
 import pytest
 
-from offline.scenarios import SCENARIOS, Row, Scenario, run_scenario
+from offline.scenarios import (
+    ALLOWED,
+    DEFAULT,
+    DENIED,
+    S3_BY_PRESET,
+    Row,
+    Scenario,
+    run_scenario,
+    table,
+)
+from offline.seed import DEVELOPER_TENANT, DEVELOPER_USER, OTHER_TENANT, cast
 from offline.target import Target
+from tests.e2e.conftest import collected_groups
 
-SIGNED_IN_FLOWS = ("enhanced", "enhanced + TOTP")
+# Known when tests are collected (their ids): the groups the target will have.
+GROUPS = collected_groups()
+SCENARIOS = table(GROUPS)
+CAST = cast(GROUPS)
 
 
 @pytest.fixture(scope="module")
-def rows(target: Target) -> dict[Scenario, Row]:
-    return {scenario: run_scenario(scenario, target) for scenario in SCENARIOS}
+def rows(target: Target) -> dict[tuple[str, str], Row]:
+    return {s.key: run_scenario(s, target) for s in table(target.outputs.groups)}
 
 
-def row_of(rows: dict[Scenario, Row], user: str, flows: tuple[str, ...]) -> Row:
-    return next(
-        row for scenario, row in rows.items() if scenario.user == user and scenario.flow in flows
-    )
+def row_of(rows: dict[tuple[str, str], Row], user: str, flow: str = "enhanced") -> Row:
+    assert (user, flow) in rows, f"the target's groups differ from the collected ones: {user}"
+    return rows[user, flow]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[f"{s.user} {s.flow}" for s in SCENARIOS])
-def test_scenario(scenario: Scenario, rows: dict[Scenario, Row], target: Target) -> None:
-    row = rows[scenario]
+def test_scenario(scenario: Scenario, rows: dict[tuple[str, str], Row], target: Target) -> None:
+    row = row_of(rows, *scenario.key)
     if row.not_run:
         pytest.skip(row.not_run)
 
@@ -33,40 +47,54 @@ def test_scenario(scenario: Scenario, rows: dict[Scenario, Row], target: Target)
     assert row.deviations == []
 
 
-def test_viewer_reads_but_cannot_write_the_shared_prefix(rows: dict[Scenario, Row]) -> None:
-    row = row_of(rows, "viewer@example.com", ("enhanced",))
+def test_every_groups_user_gets_its_groups_role(rows: dict[tuple[str, str], Row]) -> None:
+    """One demo user per configured group, in precedence order, each with its group's role."""
+    users = [user for user in CAST.by_group]
+    assert [user.groups[0] for user in users] == [
+        group.name for group in sorted(GROUPS, key=lambda g: g.precedence)
+    ]
+    assert [row_of(rows, user.username).got for user in users] == [u.groups[0] for u in users]
 
-    assert row.s3["read shared/"] == "allowed"
-    assert row.s3["write shared/"] == "denied"
 
-
-@pytest.mark.parametrize(
-    "user",
-    ["admin@example.com", "editor@example.com", "viewer@example.com", "no-group@example.com"],
-)
-def test_nobody_reads_another_identitys_private_prefix(
-    user: str, rows: dict[Scenario, Row]
+def test_a_reader_reads_but_cannot_write_the_shared_prefix(
+    rows: dict[tuple[str, str], Row],
 ) -> None:
-    row = row_of(rows, user, SIGNED_IN_FLOWS)
+    """Every user of a group whose preset may not write shared/ (none when no group has one)."""
+    readers = [u.username for u in CAST.by_group if S3_BY_PRESET[str(u.preset)][1] == DENIED]
+    for user in readers:
+        row = row_of(rows, user)
+
+        assert row.s3["read shared/"] == ALLOWED, user
+        assert row.s3["write shared/"] == DENIED, user
+
+
+@pytest.mark.parametrize("user", [*(u.username for u in CAST.by_group), CAST.no_group.username])
+def test_nobody_reads_another_identitys_private_prefix(
+    user: str, rows: dict[tuple[str, str], Row]
+) -> None:
+    row = row_of(rows, user)
 
     assert row.s3["read another's private/"] == "denied"
     assert row.s3["write own private/"] == "allowed"
 
 
-@pytest.mark.parametrize("user", ["editor@example.com", "viewer@example.com", "dev.user"])
+@pytest.mark.parametrize(
+    "user",
+    [u.username for u in CAST.by_group if u.preset != "admin"] + [DEVELOPER_USER],
+)
 def test_a_tenant_reads_its_own_folder_and_no_other_tenants(
-    user: str, rows: dict[Scenario, Row]
+    user: str, rows: dict[tuple[str, str], Row]
 ) -> None:
     """The tenant tag reaches IAM as a session tag (S3 shows it): acme's folder, not globex's."""
-    row = row_of(rows, user, (*SIGNED_IN_FLOWS, "developer"))
+    row = row_of(rows, user, "developer" if user == DEVELOPER_USER else "enhanced")
 
-    assert row.s3["read tenants/acme/"] == "allowed"
-    assert row.s3["read tenants/globex/"] == "denied"
+    assert row.s3[f"read tenants/{DEVELOPER_TENANT}/"] == "allowed"
+    assert row.s3[f"read tenants/{OTHER_TENANT}/"] == "denied"
 
 
-def test_no_tag_no_tenant_folder(rows: dict[Scenario, Row]) -> None:
+def test_no_tag_no_tenant_folder(rows: dict[tuple[str, str], Row]) -> None:
     """A user without custom:tenant carries no tag: the tenant statement never applies."""
-    row = row_of(rows, "editor-viewer@example.com", ("enhanced",))
+    row = row_of(rows, CAST.no_group.username)
 
-    assert row.got == "editors"
-    assert row.s3["read tenants/acme/"] == "denied"
+    assert row.got == DEFAULT
+    assert row.s3[f"read tenants/{DEVELOPER_TENANT}/"] == "denied"

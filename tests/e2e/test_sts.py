@@ -20,11 +20,11 @@ from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from client import aws, sign_in
+from client import aws
 from offline.seed import DEMO_PASSWORD, DEVELOPER_USER, Seeded
 from offline.target import Capability, Target
 from tests.e2e.conftest import needs
-from tests.e2e.test_attacks import OTHER_TENANT, OWN_TENANT, VIEWER, post_login
+from tests.e2e.test_attacks import OTHER_TENANT, OWN_TENANT, least, post_login
 from tests.support.offline import claims_of
 
 # The Cognito developer guide quotes STS's refusal ("Role trust and permissions").
@@ -89,7 +89,7 @@ def test_a_developer_token_assumes_the_default_role_the_documented_basic_flow(
 def test_user_pool_and_guest_identities_get_no_token_for_sts(seeded: Seeded) -> None:
     outputs = seeded.outputs
     identity = aws.unsigned_client("cognito-identity", outputs.region)
-    tokens = sign_in.sign_in(outputs, VIEWER, DEMO_PASSWORD)
+    tokens = seeded.sign_in(least(seeded).username)
     logins = {outputs.user_pool_provider_name: tokens.id_token}
     identity_id = identity.get_id(IdentityPoolId=outputs.identity_pool_id, Logins=logins)[
         "IdentityId"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import re
@@ -14,9 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import cdk_json_context
 from infra.config import (
-    CONTEXT_KEY,
     DEFAULT_GROUPS,
     AppConfig,
     ConfigError,
@@ -29,12 +26,9 @@ from infra.config import (
     parse_config,
 )
 from infra.config.parsing import json_key, parse_with
+from tests.support.configs import demo_raw
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
-
-
-def shipped() -> dict[str, Any]:
-    return copy.deepcopy(cdk_json_context()[CONTEXT_KEY])
 
 
 def error_for(raw: Any) -> str:
@@ -43,9 +37,9 @@ def error_for(raw: Any) -> str:
     return str(caught.value)
 
 
-def test_shipped_config_parses_to_the_secure_defaults() -> None:
-    config = parse_config(shipped())
-    # The shipped hook table is the demo's; everything else is the code's default.
+def test_the_demo_config_parses_to_the_secure_defaults() -> None:
+    config = parse_config(demo_raw())
+    # The demo's hook table and tag are its own; everything else is the code's default.
     demo = {"token_hook": TokenHookConfig(), "principal_tags": ()}
     assert dataclasses.replace(config, **demo) == AppConfig()
     assert config.principal_tags == (("tenant", "tenant"),)
@@ -78,7 +72,7 @@ def test_config_is_frozen() -> None:
 
 
 def test_duplicate_precedence_names_the_second_group() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["groups"][1]["precedence"] = raw["groups"][0]["precedence"]
     message = error_for(raw)
     assert message.startswith("config.groups[1].precedence: 10 is already used by groups[0]")
@@ -86,7 +80,7 @@ def test_duplicate_precedence_names_the_second_group() -> None:
 
 
 def test_duplicate_group_name() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["groups"][2]["name"] = "admins"
     assert error_for(raw).startswith("config.groups[2].name: 'admins' is already used")
 
@@ -100,7 +94,7 @@ def test_duplicate_group_name() -> None:
     ],
 )
 def test_group_role_names_may_not_collide_ignoring_case(name: str, owner: str) -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["groups"][1]["name"] = name
     message = error_for(raw)
     assert message.startswith(
@@ -123,7 +117,7 @@ def test_a_developer_provider_may_not_take_another_providers_name(
     providers: dict[str, Any], name: str
 ) -> None:
     # Group roles trust providers by the name amr carries; developer tokens carry theirs.
-    raw = shipped()
+    raw = demo_raw()
     raw["providers"] = providers
     raw["developerAuth"]["providerName"] = name
     message = error_for(raw)
@@ -133,7 +127,7 @@ def test_a_developer_provider_may_not_take_another_providers_name(
 
 
 def test_unknown_preset_lists_the_known_ones() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["groups"][0]["preset"] = "superuser"
     assert error_for(raw) == (
         "config.groups[0].preset: unknown value 'superuser'. Use one of admin, editor, viewer"
@@ -146,7 +140,7 @@ def test_unknown_top_level_key_suggests_the_close_one() -> None:
 
 
 def test_unknown_nested_key() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["groups"][0]["role"] = "arn:aws:iam::123456789012:role/x"
     assert error_for(raw).startswith("config.groups[0].role: is not a known key")
 
@@ -167,7 +161,7 @@ def test_wrong_type_names_key_and_expected_type(key: str, value: Any, expected: 
 
 def test_precedence_must_be_a_number_not_a_bool_or_string() -> None:
     for bad in ("10", True, 1.5):
-        raw = shipped()
+        raw = demo_raw()
         raw["groups"][0]["precedence"] = bad
         assert error_for(raw).startswith("config.groups[0].precedence: expected int")
 
@@ -232,7 +226,7 @@ def test_any_json_either_parses_or_raises_config_error(
     key: str, value: Any, group_value: Any, group_key: str
 ) -> None:
     """Arbitrary JSON in any key never escapes as a TypeError, KeyError or the like."""
-    for raw in ({key: value}, {"groups": [{**shipped()["groups"][0], group_key: group_value}]}):
+    for raw in ({key: value}, {"groups": [{**demo_raw()["groups"][0], group_key: group_value}]}):
         try:
             parse_config(json.loads(json.dumps(raw)))
         except ConfigError as error:

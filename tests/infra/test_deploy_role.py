@@ -32,7 +32,7 @@ PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT, "AWS::Region": REG
 
 def deploy_role_template(synth: Synth) -> dict[str, Any]:
     """The all-providers example switches the pipeline on: its deploy-role stack."""
-    name = synth.providers_config.deploy_role_stack_name
+    name = synth.providers.config.deploy_role_stack_name
     template: dict[str, Any] = json.loads(
         (Path(synth.outdir) / f"{name}.template.json").read_text()
     )
@@ -62,7 +62,7 @@ def may_assume(trust: dict[str, Any], sub: str, aud: str = STS_AUDIENCE) -> bool
 
 @pytest.fixture(scope="module")
 def role(synth: Synth) -> tuple[dict[str, Any], dict[str, Any], str]:
-    pipeline = synth.providers_config.pipeline
+    pipeline = synth.providers.config.pipeline
     assert pipeline is not None
     trust, policy = trust_and_policy(deploy_role_template(synth))
     return trust, policy, pipeline.repository
@@ -125,16 +125,12 @@ def test_an_existing_github_provider_is_used_not_created() -> None:
     assert may_assume(trust, "repo:my-org/my-app:ref:refs/heads/main")
 
 
-def test_without_pipeline_config_there_is_no_deploy_role_stack(synth: Synth) -> None:
-    assert (
-        synth.default_config.pipeline is None
-        or (
-            Path(synth.outdir) / f"{synth.default_config.deploy_role_stack_name}.template.json"
-        ).is_file()
-    )
+def test_the_deploy_role_stack_exists_exactly_for_configs_with_a_pipeline(synth: Synth) -> None:
     names = {path.name for path in Path(synth.outdir).glob("*-deploy-role.template.json")}
-    configs = (synth.default_config, synth.variant_config, synth.providers_config)
-    expected = {f"{c.deploy_role_stack_name}.template.json" for c in configs if c.pipeline}
+    stacks = (synth.demo, synth.variant, synth.providers, synth.forked, synth.configured)
+    expected = {
+        f"{s.config.deploy_role_stack_name}.template.json" for s in stacks if s.config.pipeline
+    }
     assert names == expected
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -10,24 +9,19 @@ import pytest
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
 from infra.developer_auth import STAGE, TTL_ATTRIBUTE
 from tests.lambdas.settings import TAG_TRANSFORMS
+from tests.support.configs import demo_raw
 from tests.support.template import Synth, Template, only, permission_for, resources, under
 
 
-def shipped() -> dict:
-    from app import cdk_json_context
-
-    return copy.deepcopy(cdk_json_context()["config"])
-
-
 def test_identity_pool_has_the_configured_developer_provider(synth: Synth) -> None:
-    _, pool = only(synth.default, "AWS::Cognito::IdentityPool")
-    expected = synth.default_config.developer_auth.provider_name
+    _, pool = only(synth.demo.template, "AWS::Cognito::IdentityPool")
+    expected = synth.demo.config.developer_auth.provider_name
     assert pool["Properties"]["DeveloperProviderName"] == expected
-    assert synth.default.get("Outputs", {})["DeveloperProviderName"]["Value"] == expected
+    assert synth.demo.template.get("Outputs", {})["DeveloperProviderName"]["Value"] == expected
 
 
 def test_shipped_provider_is_the_placeholder_forkers_must_replace(synth: Synth) -> None:
-    assert synth.default_config.developer_auth.provider_name == PLACEHOLDER_PROVIDER
+    assert synth.demo.config.developer_auth.provider_name == PLACEHOLDER_PROVIDER
     assert "replace" in PLACEHOLDER_PROVIDER
 
 
@@ -61,7 +55,7 @@ def test_tag_transforms_reach_the_function_from_the_hooks_claims(
     _, fn = under(template, "AWS::Lambda::Function", "DeveloperAuth")
     environment = fn["Properties"]["Environment"]["Variables"]
     assert json.loads(environment["TAG_TRANSFORMS"]) == TAG_TRANSFORMS  # tests/lambdas runs so
-    raw = shipped()
+    raw = demo_raw()
     raw["principalTags"] = {"tenant": "tenant", "mail": "email", "team": "custom:tenant"}
     raw["tokenHook"]["claims"][0]["transforms"] = ["lower"]
     assert tag_transforms(parse_config(raw)) == {
@@ -72,11 +66,11 @@ def test_tag_transforms_reach_the_function_from_the_hooks_claims(
 
 
 def test_stage_is_throttled_and_access_logged(synth: Synth) -> None:
-    _, stage = only(synth.default, "AWS::ApiGateway::Stage")
+    _, stage = only(synth.demo.template, "AWS::ApiGateway::Stage")
     properties = stage["Properties"]
     assert properties["StageName"] == STAGE
     [settings] = properties["MethodSettings"]
-    config = synth.default_config.developer_auth
+    config = synth.demo.config.developer_auth
     assert settings["ThrottlingRateLimit"] == config.rate_limit
     assert settings["ThrottlingBurstLimit"] == config.burst_limit
     assert "$context.requestId" in properties["AccessLogSetting"]["Format"]
@@ -197,7 +191,7 @@ def test_waf_and_cors_are_switches(template: Template, variant: Template) -> Non
     ],
 )
 def test_developer_auth_config_errors(change: dict, expected: str) -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["developerAuth"] = {**raw.get("developerAuth", {}), **change}
     with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
         parse_config(raw)

@@ -17,14 +17,14 @@ def group_table(template: Template) -> dict[str, tuple[int, str]]:
 
 
 def test_group_role_precedence_table_matches_config(synth: Synth) -> None:
-    table = group_table(synth.default)
+    table = group_table(synth.demo.template)
     assert {name: precedence for name, (precedence, _) in table.items()} == {
         "admins": 10,
         "editors": 20,
         "viewers": 30,
     }
     assert {name: precedence for name, (precedence, _) in table.items()} == {
-        group.name: group.precedence for group in synth.default_config.groups
+        group.name: group.precedence for group in synth.demo.config.groups
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -13,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from app import cdk_json_context
 from infra.config import ConfigError, parse_config
 from infra.monitoring import LOCKED_SIGN_INS, SIGN_IN_OUTCOMES, TRIGGER_SOURCES
-from tests.conftest import ALARM_TOPIC_ARN
+from tests.support.configs import ALARM_TOPIC_ARN, demo_raw
 from tests.support.template import Synth, Template, only, resources, under
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +29,6 @@ ALARMS = (
     "ApiServerErrors",
 )
 PERIOD = 300
-
-
-def shipped() -> dict[str, Any]:
-    from app import cdk_json_context
-
-    return copy.deepcopy(cdk_json_context()["config"])
 
 
 def alarm(template: Template, name: str) -> dict[str, Any]:
@@ -178,14 +172,14 @@ def published(emf: dict[str, Any], metric: str) -> dict[str, Any]:
 
 
 def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -> None:
-    template = synth.default
+    template = synth.demo.template
     properties = alarm(template, "SignInLockouts")
     [emf] = emf_lines(template, "DeveloperAuthSignIn", "locked")
     assert published(emf, "SignInLocked") == {
         "Namespace": properties["Namespace"],
         "Dimensions": sorted(properties["Dimensions"], key=lambda d: d["Name"]),
     }
-    assert properties["Namespace"] == synth.default_config.stack_name
+    assert properties["Namespace"] == synth.demo.config.stack_name
     assert properties["MetricName"] == "SignInLocked"
     assert properties["Statistic"] == "Sum"
     assert properties["Threshold"] == LOCKED_SIGN_INS
@@ -221,18 +215,18 @@ def test_api_error_rate_alarms(
 
 def test_api_metrics_are_keyed_by_a_name_unique_to_this_stack(synth: Synth) -> None:
     for config, template in (
-        (synth.default_config, synth.default),
-        (synth.variant_config, synth.variant),
+        (synth.demo.config, synth.demo.template),
+        (synth.variant.config, synth.variant.template),
     ):
         _, api = only(template, "AWS::ApiGateway::RestApi")
         assert api["Properties"]["Name"] == f"{config.stack_name}-login"
 
 
 def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
-    template = synth.default
+    template = synth.demo.template
     _, dashboard = only(template, "AWS::CloudWatch::Dashboard")
     name = dashboard["Properties"]["DashboardName"]
-    assert name == f"{synth.default_config.stack_name}-sign-in"
+    assert name == f"{synth.demo.config.stack_name}-sign-in"
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", name)
     body = dashboard_body(template)
     pool_id, _ = only(template, "AWS::Cognito::UserPool")
@@ -242,7 +236,7 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
             f'["AWS/Cognito","{metric}","UserPool","<{pool_id}>","UserPoolClient","<{client_id}>"'
             in body
         )
-    namespace = synth.default_config.stack_name
+    namespace = synth.demo.config.stack_name
     # What the hook prints when it runs, once per trigger source, is what the widget graphs.
     emf = emf_lines(template, "TokenHook", "token", *TRIGGER_SOURCES)
     assert len(emf) == len(TRIGGER_SOURCES)
@@ -266,13 +260,13 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
 def test_credentials_widget_shows_what_is_published(synth: Synth) -> None:
     """Identity pools publish no per-pool GetId/GetCredentialsForIdentity metric: the widget
     graphs the developer tokens the sign-in function obtains (one per SignInSucceeded)."""
-    body = json.loads(dashboard_body(synth.default))
+    body = json.loads(dashboard_body(synth.demo.template))
     widgets = {w["properties"].get("title"): w for w in body["widgets"]}
     assert "AWS/Usage" not in json.dumps(body)
     widget = widgets["Developer identity tokens issued (GetOpenIdTokenForDeveloperIdentity)"]
     [metric] = widget["properties"]["metrics"]
     assert metric[:4] == [
-        synth.default_config.stack_name,
+        synth.demo.config.stack_name,
         "SignInSucceeded",
         "service",
         "developer-auth",
@@ -284,18 +278,18 @@ def test_credentials_widget_shows_what_is_published(synth: Synth) -> None:
 
 
 def test_alarms_have_no_actions_without_a_topic(synth: Synth) -> None:
-    assert synth.default_config.monitoring.alarm_topic_arn is None
-    for found in resources(synth.default, "AWS::CloudWatch::Alarm").values():
+    assert synth.demo.config.monitoring.alarm_topic_arn is None
+    for found in resources(synth.demo.template, "AWS::CloudWatch::Alarm").values():
         properties = found["Properties"]
         assert not properties.get("AlarmActions") and not properties.get("OKActions")
     # An existing topic is referenced, never created: no subscription lands in the template.
-    assert not resources(synth.variant, "AWS::SNS::Topic")
-    assert not resources(synth.variant, "AWS::SNS::Subscription")
+    assert not resources(synth.variant.template, "AWS::SNS::Topic")
+    assert not resources(synth.variant.template, "AWS::SNS::Subscription")
 
 
 def test_alarms_notify_the_configured_topic_only(synth: Synth) -> None:
-    assert synth.variant_config.monitoring.alarm_topic_arn == ALARM_TOPIC_ARN
-    for found in resources(synth.variant, "AWS::CloudWatch::Alarm").values():
+    assert synth.variant.config.monitoring.alarm_topic_arn == ALARM_TOPIC_ARN
+    for found in resources(synth.variant.template, "AWS::CloudWatch::Alarm").values():
         properties = found["Properties"]
         assert properties["AlarmActions"] == [ALARM_TOPIC_ARN]
         assert properties["OKActions"] == [ALARM_TOPIC_ARN]
@@ -303,7 +297,7 @@ def test_alarms_notify_the_configured_topic_only(synth: Synth) -> None:
 
 
 def test_topic_must_be_an_sns_topic_arn() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["monitoring"] = {"alarmTopicArn": "arn:aws:sqs:eu-west-1:123456789012:alarms"}
     with pytest.raises(ConfigError) as caught:
         parse_config(raw)
@@ -314,7 +308,7 @@ def test_topic_must_be_an_sns_topic_arn() -> None:
 
 
 def test_topic_must_be_in_the_stack_region() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["region"] = "us-east-1"
     raw["monitoring"] = {"alarmTopicArn": ALARM_TOPIC_ARN}
     with pytest.raises(ConfigError) as caught:
@@ -327,11 +321,12 @@ def test_topic_must_be_in_the_stack_region() -> None:
 
 
 def test_unknown_monitoring_key_is_refused() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["monitoring"] = {"alarmEmail": "ops@example.com"}
     with pytest.raises(ConfigError, match=r"config\.monitoring\.alarmEmail: is not a known key"):
         parse_config(raw)
 
 
-def test_shipped_config_lists_the_monitoring_key() -> None:
-    assert json.dumps(shipped()["monitoring"]) == '{"alarmTopicArn": null}'
+def test_cdk_json_lists_the_monitoring_key() -> None:
+    """A forker finds the key to set where they edit the config."""
+    assert "alarmTopicArn" in cdk_json_context()["config"]["monitoring"]

@@ -20,6 +20,7 @@ from infra.config import (
     refuse_user_writable_inputs,
 )
 from infra.python_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, RUNTIME
+from tests.support.configs import demo_raw
 from tests.support.invariants import lambda_permission_violations
 from tests.support.template import (
     Template,
@@ -117,14 +118,8 @@ def test_a_cycle_through_the_hook_would_be_caught(template: Template) -> None:
     assert cycle is not None and function_id in cycle and role_id in cycle
 
 
-def shipped() -> dict:
-    from app import cdk_json_context
-
-    return copy.deepcopy(cdk_json_context()["config"])
-
-
 def test_v2_hook_on_lite_plan_fails_the_synth() -> None:
-    raw = {**shipped(), "featurePlan": "LITE"}
+    raw = {**demo_raw(), "featurePlan": "LITE"}
     with pytest.raises(ConfigError, match=r"^config\.tokenHook\.eventVersion: V2_0 needs"):
         parse_config(raw)
     raw["tokenHook"]["eventVersion"] = "V1_0"
@@ -132,7 +127,7 @@ def test_v2_hook_on_lite_plan_fails_the_synth() -> None:
 
 
 def test_scopes_need_a_v2_hook() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["groups"][0]["scopes"] = ["storage/admin"]
     assert parse_config(raw).groups[0].scopes == ("storage/admin",)
     raw["tokenHook"]["eventVersion"] = "V1_0"
@@ -141,7 +136,7 @@ def test_scopes_need_a_v2_hook() -> None:
 
 
 def test_the_user_admin_scope_is_refused() -> None:
-    raw = shipped()
+    raw = demo_raw()
     raw["groups"][1]["scopes"] = ["storage/write", "aws.cognito.signin.user.admin"]
     with pytest.raises(ConfigError, match=r"^config\.groups\[1\]\.scopes\[1\]: aws\.cognito"):
         parse_config(raw)
@@ -149,7 +144,7 @@ def test_the_user_admin_scope_is_refused() -> None:
 
 def test_claim_from_a_user_writable_attribute_fails_the_synth() -> None:
     writable = sorted(WRITABLE)[0]
-    raw = shipped()
+    raw = demo_raw()
     raw["tokenHook"]["claims"].append({"claim": "tenant_hint", "source": writable})
     with pytest.raises(ConfigError) as caught:
         parse_config(raw)
@@ -160,7 +155,7 @@ def test_claim_from_a_user_writable_attribute_fails_the_synth() -> None:
 
 def test_idp_group_attribute_writable_by_the_native_client_fails_the_synth() -> None:
     # WRITABLE is code, not config: the rule is attacked with the write list a fork might have.
-    config = parse_config(shipped())
+    config = parse_config(demo_raw())
     refuse_user_writable_inputs(config, frozenset(WRITABLE))
     with pytest.raises(ConfigError, match=r"^config\.federation: custom:idp_groups"):
         refuse_user_writable_inputs(config, frozenset({*WRITABLE, "custom:idp_groups"}))
@@ -212,14 +207,14 @@ def test_idp_group_attribute_writable_by_the_native_client_fails_the_synth() -> 
     ],
 )
 def test_hook_config_errors_name_the_key(change, expected: str) -> None:
-    raw = shipped()
+    raw = demo_raw()
     change(raw)
     with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
         parse_config(raw)
 
 
 def test_lite_plan_with_v1_hook_is_allowed() -> None:
-    raw = {**shipped(), "featurePlan": "LITE"}
+    raw = {**demo_raw(), "featurePlan": "LITE"}
     raw["tokenHook"] = {**raw["tokenHook"], "eventVersion": "V1_0"}
     config = parse_config(raw)
     assert config.feature_plan is FeaturePlan.LITE

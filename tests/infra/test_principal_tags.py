@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from infra.config import WRITABLE, ConfigError, parse_config
 from tests.infra.test_sample_bucket import BUCKET, ME, is_allowed, role_of, role_policies
+from tests.support.configs import demo_raw
 from tests.support.template import Template, only, resources
 
 ACME = {"tenant": "acme"}
-
-
-def shipped() -> dict:
-    from app import cdk_json_context
-
-    return copy.deepcopy(cdk_json_context()["config"])
 
 
 def test_user_pool_tokens_map_the_tenant_claim_to_a_tag(template: Template) -> None:
@@ -81,7 +74,7 @@ def test_no_tenant_grant_where_no_tenant_tag_flows(variant: Template) -> None:
 
 def test_tag_from_a_user_writable_attribute_fails_the_synth() -> None:
     writable = sorted(WRITABLE)[0]
-    raw = {**shipped(), "principalTags": {"tenant": writable}}
+    raw = {**demo_raw(), "principalTags": {"tenant": writable}}
     with pytest.raises(ConfigError) as caught:
         parse_config(raw)
     assert str(caught.value).startswith(
@@ -99,6 +92,6 @@ def test_tag_from_a_user_writable_attribute_fails_the_synth() -> None:
     ],
 )
 def test_principal_tag_config_errors(tags: dict, expected: str) -> None:
-    raw = {**shipped(), "principalTags": tags}
+    raw = {**demo_raw(), "principalTags": tags}
     with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
         parse_config(raw)

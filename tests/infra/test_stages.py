@@ -41,11 +41,11 @@ def physical_names(template: Template) -> set[str]:
 
 
 def test_two_stages_synthesize_side_by_side_without_colliding_names(synth: Synth) -> None:
-    sandbox, prod = synth.default_config, synth.variant_config
+    sandbox, prod = synth.demo.config, synth.variant.config
     assert sandbox.stage != prod.stage
     assert sandbox.stack_name != prod.stack_name
-    assert physical_names(synth.default), "the template names some resources"
-    assert physical_names(synth.default) & physical_names(synth.variant) == set()
+    assert physical_names(synth.demo.template), "the template names some resources"
+    assert physical_names(synth.demo.template) & physical_names(synth.variant.template) == set()
 
 
 def test_a_stage_given_at_synth_replaces_the_configs() -> None:

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+from infra.config import tag_transforms
+from tests.support import configs
+
 ACCOUNT = "111122223333"
 ROLE_PREFIX = f"arn:aws:iam::{ACCOUNT}:role/"
-STACK = "idpools-sandbox"
-
-# The shipped demo table (cdk.json), with scopes as a forker would add them under V2_0.
+# The demo config (tests/support/configs.py), as infra/pre_token_hook.py hands it to the hook.
+DEMO = configs.demo()
+STACK = DEMO.stack_name
+# One access token scope per group, as a forker would add them under V2_0.
+SCOPE_BY_PRESET = {"admin": "storage/admin", "editor": "storage/write", "viewer": "storage/read"}
 HOOK_SETTINGS = {
     "roleArnPrefix": ROLE_PREFIX,
     "groups": [
-        {"name": name, "precedence": precedence, "roleName": f"{STACK}-{name}", "scopes": [scope]}
-        for name, precedence, scope in (
-            ("admins", 10, "storage/admin"),
-            ("editors", 20, "storage/write"),
-            ("viewers", 30, "storage/read"),
-        )
+        {
+            "name": group.name,
+            "precedence": group.precedence,
+            "roleName": DEMO.group_role_name(group.name),
+            "scopes": [SCOPE_BY_PRESET[group.preset]],
+        }
+        for group in DEMO.groups
     ],
-    "defaultRoleName": f"{STACK}-authenticated",
+    "defaultRoleName": DEMO.default_role_name,
     "claims": [
-        {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
-        {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
+        {"claim": c.claim, "source": c.source, "transforms": [str(t) for t in c.transforms]}
+        for c in DEMO.token_hook.claims
     ],
-    "suppressClaims": ["custom:idp_groups"],
-    "taggedClaims": ["tenant"],
+    "suppressClaims": list(DEMO.token_hook.suppress_claims),
+    "taggedClaims": sorted({claim for _, claim in DEMO.principal_tags}),
 }
 
 DEVELOPER_PROVIDER = "login.example.test"
@@ -48,5 +54,5 @@ TRIGGER_SETTINGS = {
     }
 }
 
-# The developer sign-in's tag rules for the shipped config: tag tenant <- claim tenant.
-TAG_TRANSFORMS = {"tenant": ["strip", "lower"]}
+# The developer sign-in's tag rules for the demo config: tag tenant <- claim tenant.
+TAG_TRANSFORMS = tag_transforms(DEMO)

@@ -4,7 +4,6 @@ role the identity pool gives a federated ID token, and a token's claims."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,7 +19,7 @@ SAML_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress
 
 
 def providers_template(synth: Synth) -> Template:
-    return Template.load(Path(synth.outdir) / f"{synth.providers_config.stack_name}.template.json")
+    return Template.load(synth.providers.path)
 
 
 def saml_assertion(groups: Any = None) -> dict[str, Any]:

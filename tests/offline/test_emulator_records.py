@@ -9,7 +9,6 @@ import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
-from pathlib import Path
 
 import pytest
 from joserfc import jwt
@@ -17,8 +16,7 @@ from joserfc import jwt
 from client import sign_in
 from client.errors import ClientProblem
 from offline.identity import DEVELOPER_ISSUER
-from offline.scenarios import SCENARIOS
-from offline.seed import DEMO_PASSWORD
+from offline.scenarios import table
 from offline.target import LocalTarget
 from offline.template import Template
 from tests.e2e.test_sts import refused
@@ -28,9 +26,7 @@ from tests.support.template import Synth
 
 @pytest.fixture(scope="module")
 def target(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalTarget]:
-    template = Template.load(
-        Path(synth.outdir) / f"{synth.default_config.stack_name}.template.json"
-    )
+    template = Template.load(synth.demo.path)
     with serving(template, tmp_path_factory.mktemp("offline-records")) as stack:
         yield LocalTarget(stack)
 
@@ -40,7 +36,9 @@ def test_no_scenario_rests_on_undocumented_token_mapping(target: LocalTarget) ->
     hook naming the default role for users in no group, no sign-in takes that branch."""
     target.stack.identity.unverified.clear()
 
-    for scenario in SCENARIOS:  # each sign-in, up to its credentials (no S3 checks needed)
+    for scenario in table(
+        target.outputs.groups
+    ):  # each sign-in, up to its credentials (no S3 checks needed)
         bypass = target.hook_bypassed(scenario.user) if scenario.without_hook else nullcontext()
         with bypass, contextlib.suppress(ClientProblem):
             scenario.start(target.seeded)
@@ -50,10 +48,11 @@ def test_no_scenario_rests_on_undocumented_token_mapping(target: LocalTarget) ->
 
 def test_a_refresh_is_one_hook_event(target: LocalTarget) -> None:
     """One V2_0 event per issuance: its one answer covers the ID and the access token."""
-    tokens = sign_in.sign_in(target.seeded.outputs, "editor@example.com", DEMO_PASSWORD)
+    seeded = target.seeded
+    tokens = seeded.sign_in(seeded.cast.by_group[-1].username)
     before = len(target.stack.tokens.trigger_sources)
 
-    sign_in.refresh(target.seeded.outputs, tokens)
+    sign_in.refresh(seeded.outputs, tokens)
 
     assert target.stack.tokens.trigger_sources[before:] == ["TokenGeneration_RefreshTokens"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from offline.scenarios import SCENARIOS, run_scenario
-from offline.seed import DEMO_USERS, DEVELOPER_USERS, MARK, WRITTEN_PREFIXES
+from offline.scenarios import run_scenario, table
+from offline.seed import DEVELOPER_USERS, MARK, WRITTEN_PREFIXES, cast
 from offline.target import Capability, RemoteTarget, remote_target
 from tests.e2e import test_attacks, test_sts
 from tests.support.template import Synth
@@ -26,13 +26,13 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def served(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """`python -m offline serve` on the session's default template, with no demo users; yields
+    """`python -m offline serve` on the session's demo template, with no demo users; yields
     the outputs file once it is written (the stack is up)."""
     work = tmp_path_factory.mktemp("served")
     assembly = work / "cdk.out"
     assembly.mkdir()
-    default = f"{synth.default_config.stack_name}.template.json"
-    for entry in Path(synth.outdir).iterdir():  # one stack: the default template, its assets
+    default = synth.demo.path.name
+    for entry in Path(synth.outdir).iterdir():  # one stack: the demo template, its assets
         if entry.name == default or not entry.name.endswith(".template.json"):
             (assembly / entry.name).symlink_to(entry)
     outputs, credentials = work / "stack-outputs.json", work / "credentials"
@@ -89,7 +89,7 @@ def _endpoint(log: Path) -> str:
 
 
 def test_the_scenario_table_runs_against_a_served_stack(remote: RemoteTarget) -> None:
-    rows = [run_scenario(scenario, remote) for scenario in SCENARIOS]
+    rows = [run_scenario(scenario, remote) for scenario in table(remote.outputs.groups)]
 
     for row in rows:
         if row.scenario.without_hook:  # the one capability a remote stack lacks here
@@ -114,7 +114,10 @@ def test_clean_up_leaves_nothing_the_run_created(remote: RemoteTarget) -> None:
 
     idp = remote.operator.client("cognito-idp")
     users = idp.list_users(UserPoolId=remote.outputs.user_pool_id)["Users"]
-    assert {user["Username"] for user in users} & {u.username for u in DEMO_USERS} == set()
+    demo_users = {u.username for u in cast(remote.outputs.groups).users}
+    assert {user["Username"] for user in users} & demo_users == set()
+    groups = idp.list_groups(UserPoolId=remote.outputs.user_pool_id)["Groups"]
+    assert {group["GroupName"] for group in groups} == {g.name for g in remote.outputs.groups}
     s3 = remote.operator.client("s3")
     for prefix in WRITTEN_PREFIXES:
         listed = s3.list_object_versions(Bucket=remote.outputs.bucket_name, Prefix=prefix)

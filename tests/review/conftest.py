@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from infra.config import CONTEXT_KEY, AppConfig, parse_config
 from review import baseline
 from review.baseline import synthesized
 from review.report import StackReview, review_template
@@ -34,9 +35,8 @@ def review_of(body: TemplateJson, name: str = "stack") -> StackReview:
 
 @pytest.fixture(scope="session")
 def default_review(synth: Synth) -> StackReview:
-    """The review of the shipped config's synth, with the assembly's metadata."""
-    name = synth.default_config.stack_name
-    return review_template(Template.load(synth.outdir / f"{name}.template.json"), synth.outdir)
+    """The review of the demo config's synth, with the assembly's metadata."""
+    return review_template(Template.load(synth.demo.path), synth.outdir)
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +58,7 @@ class HeadSynth:
     scratch: Path
     worktree_during: bool
     worktrees_after: set[str]
+    config: AppConfig  # HEAD's cdk.json config, whatever the working tree's says
 
 
 @pytest.fixture(scope="session")
@@ -68,13 +69,14 @@ def head_synth(tmp_path_factory: pytest.TempPathFactory) -> HeadSynth:
             shutil.copy(path, kept)
         scratch = outdir.parent
         during = str(scratch / "src") in worktrees()
-    return HeadSynth(kept, scratch, during, worktrees())
+    context = json.loads(baseline._git("show", "HEAD:cdk.json"))["context"]
+    return HeadSynth(kept, scratch, during, worktrees(), parse_config(context[CONTEXT_KEY]))
 
 
 @pytest.fixture(scope="session")
-def path_review(synth: Synth, head_synth: HeadSynth) -> StackReview:
-    """The review of HEAD's shipped config as ``make review BASE=HEAD`` synthesizes it: the
+def path_review(head_synth: HeadSynth) -> StackReview:
+    """The review of HEAD's cdk.json config as ``make review BASE=HEAD`` synthesizes it: the
     baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths."""
-    name = synth.default_config.stack_name
+    name = head_synth.config.stack_name
     kept = head_synth.kept
     return review_template(Template.load(kept / f"{name}.template.json"), kept)

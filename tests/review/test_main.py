@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_writes_the_report_from_the_assembly(synth: Synth, tmp_path: Path) -> None:
-    name = synth.default_config.stack_name
+    name = synth.demo.config.stack_name
     for suffix in (".template.json", ".metadata.json"):
         shutil.copy(synth.outdir / f"{name}{suffix}", tmp_path)
     shutil.copy(synth.outdir / "validation-report.json", tmp_path)

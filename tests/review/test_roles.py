@@ -124,7 +124,7 @@ def test_role_policies_boundaries_and_not_action_are_read() -> None:
 
 def test_the_deploy_role_shows_which_github_jobs_may_assume_it(synth: Synth) -> None:
     """The pipeline's role: reviewers see the repository, branches and environments it trusts."""
-    name = synth.providers_config.deploy_role_stack_name
+    name = synth.providers.config.deploy_role_stack_name
     body = json.loads((synth.outdir / f"{name}.template.json").read_text())
     review = review_of(body, name)
     [role] = review.roles.values()

@@ -15,16 +15,24 @@ Template = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class Synthesized:
+    """One config's stack in the session's synthesis."""
+
+    config: AppConfig
+    path: Path  # its template file
+    template: Template
+
+
+@dataclass(frozen=True)
 class Synth:
-    """The session's one synthesis: the shipped config's template and a variant's."""
+    """The session's one synthesis, one stack per config (tests/conftest.py)."""
 
     outdir: Path
-    default_config: AppConfig
-    variant_config: AppConfig
-    default: Template
-    variant: Template
-    providers_config: AppConfig
-    providers: Template
+    demo: Synthesized
+    variant: Synthesized
+    providers: Synthesized
+    forked: Synthesized
+    configured: Synthesized  # cdk.json's
 
 
 def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:

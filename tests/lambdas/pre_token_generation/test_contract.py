@@ -11,7 +11,7 @@ PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "111122223333", "AWS::Regio
 
 
 def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
-    template = synth.default
+    template = synth.demo.template
     _, fn = under(template, "AWS::Lambda::Function", "TokenHook")
     environment = fn["Properties"]["Environment"]["Variables"]
     # Only pseudo parameters: a Ref to a role or the pool would close a dependency cycle.
@@ -22,8 +22,8 @@ def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::IAM::Role" and "RoleName" in resource["Properties"]
     }
-    for group in synth.default_config.groups:
-        name = f"{synth.default_config.stack_name}-{group.name}"
+    for group in synth.demo.config.groups:
+        name = f"{synth.demo.config.stack_name}-{group.name}"
         assert name in role_names
         assert settings.groups[group.name].role_arn == f"arn:aws:iam::111122223333:role/{name}"
         assert settings.groups[group.name].precedence == group.precedence
@@ -37,9 +37,9 @@ def test_hook_settings_parse_and_name_the_group_roles(synth: Synth) -> None:
         attachment["Properties"]["Roles"]["authenticated"]["Fn::GetAtt"][0]
     ]
     default_name = default_role["Properties"]["RoleName"]
-    assert default_name == synth.default_config.default_role_name
+    assert default_name == synth.demo.config.default_role_name
     assert settings.default_role_arn == f"arn:aws:iam::111122223333:role/{default_name}"
-    assert settings.tagged == {claim for _, claim in synth.default_config.principal_tags}
+    assert settings.tagged == {claim for _, claim in synth.demo.config.principal_tags}
 
 
 def test_run_time_copies_of_the_claim_rules_match_the_facts() -> None:

@@ -1,0 +1,63 @@
+"""Deploying what a forker adds: moto's CloudFormation models create what they can, anything
+else outside the credential path is an inert stand-in, listed; inside it, a clear refusal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from offline.deploy import INERT, MOTO, Deployer
+from offline.template import Template, TemplateError
+
+REGION, ACCOUNT = "us-east-1", "123456789012"
+
+
+def deploy(tmp_path: Path, resources: dict[str, Any], outputs: dict[str, Any]) -> Any:
+    path = tmp_path / "forked-sandbox.template.json"
+    path.write_text(json.dumps({"Resources": resources, "Outputs": outputs}))
+    with mock_aws():
+        session = boto3.Session(region_name=REGION)
+        deployment = Deployer(Template.load(path), session, REGION, ACCOUNT).deploy()
+        return deployment, deployment.outputs(lambda method, route: route)
+
+
+def test_a_type_moto_models_is_created_and_its_attributes_resolve(tmp_path: Path) -> None:
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "forkers-queue"}}
+    arn = {"Value": {"Fn::GetAtt": ["Queue", "Arn"]}}
+
+    deployment, outputs = deploy(tmp_path, {"Queue": queue}, {"QueueArn": arn})
+
+    assert outputs["QueueArn"] == f"arn:aws:sqs:{REGION}:{ACCOUNT}:forkers-queue"
+    assert deployment.describe() == [f"AWS::SQS::Queue x1: {MOTO}"]
+
+
+def test_an_unknown_type_outside_the_credential_path_is_an_inert_stand_in(
+    tmp_path: Path,
+) -> None:
+    schedule = {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "forkers"}}
+
+    deployment, _ = deploy(tmp_path, {"Schedules": schedule}, {})
+
+    assert deployment.describe() == [f"AWS::Scheduler::ScheduleGroup x1: {INERT}"]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "why"),
+    [
+        ("AWS::Cognito::UserPoolRiskConfigurationAttachment", "who signs in"),
+        ("AWS::IAM::RolePolicy", "what a role trusts or allows"),
+    ],
+)
+def test_an_unknown_type_in_the_credential_path_is_refused_by_name_and_why(
+    tmp_path: Path, resource_type: str, why: str
+) -> None:
+    with pytest.raises(TemplateError) as refused:
+        deploy(tmp_path, {"Forkers": {"Type": resource_type, "Properties": {}}}, {})
+
+    assert f"Forkers ({resource_type}): " in str(refused.value)
+    assert why in str(refused.value)

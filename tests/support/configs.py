@@ -1,0 +1,129 @@
+"""The configs the test session synthesizes, besides the forker's own cdk.json.
+
+Behaviour tests read the demo config, built here in code, so that a forker's cdk.json cannot
+break them; invariant tests read cdk.json's config and expect what it says. The forked config
+is what a forker's first changes look like, all at once: the scenario table runs on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+from infra.config import (
+    AppConfig,
+    EventVersion,
+    FeaturePlan,
+    MfaMode,
+    MonitoringConfig,
+    Stage,
+    parse_config,
+)
+
+ALARM_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:idpools-alarms"
+
+# The shipped cdk.json's config, written out: the code's defaults plus the tenant claim and tag
+# that the tenant folders need.
+_DEMO: dict[str, Any] = {
+    "appName": "idpools",
+    "stage": "sandbox",
+    "featurePlan": "ESSENTIALS",
+    "mfa": "OPTIONAL",
+    "selfSignUp": False,
+    "guestAccess": False,
+    "groups": [
+        {
+            "name": "admins",
+            "precedence": 10,
+            "preset": "admin",
+            "description": "Full access to the sample bucket",
+        },
+        {
+            "name": "editors",
+            "precedence": 20,
+            "preset": "editor",
+            "description": "Read and write the shared folder",
+        },
+        {
+            "name": "viewers",
+            "precedence": 30,
+            "preset": "viewer",
+            "description": "Read the shared folder",
+        },
+    ],
+    "tokenHook": {
+        "eventVersion": "V2_0",
+        "claims": [
+            {"claim": "tenant", "source": "custom:tenant", "transforms": ["strip", "lower"]},
+            {"claim": "email", "source": "email", "transforms": ["strip", "lower"]},
+        ],
+        "suppressClaims": ["custom:idp_groups"],
+    },
+    "principalTags": {"tenant": "tenant"},
+    "storage": {"sharedPrefix": "shared/", "publicPrefix": "public/"},
+    "developerAuth": {
+        "providerName": "login.example.replace-me",
+        "tokenMinutes": 15,
+        "maxFailedAttempts": 5,
+        "lockoutMinutes": 15,
+        "rateLimit": 10,
+        "burstLimit": 20,
+        "corsOrigins": [],
+        "waf": False,
+    },
+    "monitoring": {"alarmTopicArn": None},
+}
+
+# Renamed groups and a fourth one, another app name, Lite with a V1_0 hook, MFA required,
+# guests and self sign-up on (the stack gets one more resource too: tests/conftest.py).
+_FORKED: dict[str, Any] = {
+    **_DEMO,
+    "appName": "acme",
+    "featurePlan": "LITE",
+    "mfa": "REQUIRED",
+    "guestAccess": True,
+    "selfSignUp": True,
+    "groups": [
+        {"name": "owners", "precedence": 5, "preset": "admin"},
+        {"name": "writers", "precedence": 15, "preset": "editor"},
+        {"name": "readers", "precedence": 25, "preset": "viewer"},
+        {"name": "auditors", "precedence": 35, "preset": "viewer"},
+    ],
+    "tokenHook": {**_DEMO["tokenHook"], "eventVersion": "V1_0"},
+    "developerAuth": {"providerName": "login.acme.test"},
+}
+
+
+def demo_raw() -> dict[str, Any]:
+    """The demo config as cdk.json's ``config`` would hold it (a copy: tests may change it)."""
+    return copy.deepcopy(_DEMO)
+
+
+def demo() -> AppConfig:
+    return parse_config(demo_raw())
+
+
+def variant() -> AppConfig:
+    """The demo with every switch flipped away from its default: prod stage, guest access, self
+    sign-up, required MFA, Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user
+    pool principal tags, an alarm topic."""
+    base = demo()
+    return dataclasses.replace(
+        base,
+        stage=Stage.PROD,
+        guest_access=True,
+        self_sign_up=True,
+        mfa=MfaMode.REQUIRED,
+        feature_plan=FeaturePlan.PLUS,
+        token_hook=dataclasses.replace(base.token_hook, event_version=EventVersion.V1_0),
+        principal_tags=(),
+        developer_auth=dataclasses.replace(
+            base.developer_auth, waf=True, cors_origins=("https://app.example.com",)
+        ),
+        monitoring=MonitoringConfig(alarm_topic_arn=ALARM_TOPIC_ARN),
+    )
+
+
+def forked() -> AppConfig:
+    return parse_config(copy.deepcopy(_FORKED))
