@@ -23,6 +23,7 @@ from facts import iam
 from infra.config import ConfigError, parse_config
 from infra.deploy_role import GITHUB_ISSUER, STS_AUDIENCE
 from infra.deploy_role_stack import DeployRoleStack
+from tests.support.invariants import lambda_permission_violations, trust_violations
 from tests.support.template import Synth, only, resolve
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -153,3 +154,11 @@ def test_pipeline_config_errors_name_the_key(pipeline: dict[str, Any], message: 
     with pytest.raises(ConfigError) as caught:
         parse_config({"pipeline": copy.deepcopy(pipeline)})
     assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_the_deploy_role_stack_passes_the_template_invariants(synth: Synth) -> None:
+    # The same gates as the app's stack: cdk-nag ran in the session's synth (it would have
+    # failed), cfn-lint and checkov run over every template (tests/test_app.py, make lint).
+    template = deploy_role_template(synth)
+    assert trust_violations(template) == []
+    assert lambda_permission_violations(template) == []
