@@ -56,7 +56,9 @@ def synth(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synth:
         if not (outdir / "manifest.json").is_file():
             context = {**context, "twitterConsumerSecret": TWITTER_SECRET}
             app = build_app(context, str(outdir), [demo, variant, providers, forked])
-            add_forkers_resource(app.node.find_child(forked.stack_name))  # type: ignore[arg-type]
+            forked_stack = app.node.find_child(forked.stack_name)
+            assert isinstance(forked_stack, Stack)
+            add_forkers_resource(forked_stack)
             if configured != demo:
                 add_stack(app, configured, TWITTER_SECRET, construct_id=CONFIGURED)
             app.synth()

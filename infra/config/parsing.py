@@ -12,11 +12,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, fields
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 CONTEXT_KEY = "config"
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 T = TypeVar("T")
+# Config sections are dataclasses: their fields are the keys.
+Section = TypeVar("Section", bound="DataclassInstance")
 E = TypeVar("E", bound=StrEnum)
 Parser = Callable[[Any, str], T]
 
@@ -41,13 +46,13 @@ def json_key(spec: Field[Any]) -> str:
     return first + "".join(word.capitalize() for word in rest)
 
 
-def parse_object(cls: type[T], raw: Any, path: str) -> T:
+def parse_object(cls: type[Section], raw: Any, path: str) -> Section:
     """Build dataclass ``cls`` from a JSON object, refusing unknown keys and wrong types."""
     if not isinstance(raw, Mapping):
         raise ConfigError(
             path, f"expected a JSON object, got {type(raw).__name__}", "Make it an object of keys"
         )
-    specs = {json_key(f): f for f in fields(cls)}  # type: ignore[arg-type]
+    specs = {json_key(f): f for f in fields(cls)}
     for key in raw:
         if key not in specs:
             close = difflib.get_close_matches(str(key), list(specs), n=1)
@@ -70,15 +75,15 @@ def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def object_of(cls: type[T]) -> Parser[T]:
-    def parse(value: Any, key: str) -> T:
+def object_of(cls: type[Section]) -> Parser[Section]:
+    def parse(value: Any, key: str) -> Section:
         return parse_object(cls, value, key)
 
     return parse
 
 
-def list_of(cls: type[T]) -> Parser[tuple[T, ...]]:
-    def parse(value: Any, key: str) -> tuple[T, ...]:
+def list_of(cls: type[Section]) -> Parser[tuple[Section, ...]]:
+    def parse(value: Any, key: str) -> tuple[Section, ...]:
         items = expect(value, list, key, "[{...}]")
         return tuple(parse_object(cls, item, f"{key}[{i}]") for i, item in enumerate(items))
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from facts.cognito import PROVIDER_CLAIMS, SOCIAL_LOGIN_NAMES
 from infra.config.groups import AUTHENTICATED, GROUP_NAME
@@ -24,7 +24,10 @@ from infra.config.parsing import (
 )
 from infra.config.principal_tags import principal_tags
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 class MatchType(StrEnum):

@@ -245,7 +245,7 @@ def undocumented(cls: type) -> set[str]:
     documented = set(re.findall(r"^\| `(\w+)` \|", REFERENCE.read_text(), re.MULTILINE))
     hints = typing.get_type_hints(cls)
     missing = set()
-    for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for spec in dataclasses.fields(cls):
         if json_key(spec) not in documented:
             missing.add(json_key(spec))
         for section in section_types(hints[spec.name]):

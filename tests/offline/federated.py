@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import boto3
-
+from client import aws
 from offline.stack import OfflineStack
 from offline.template import Template
 from tests.support.template import Synth
@@ -37,13 +36,9 @@ def role_of(stack: OfflineStack, id_token: str) -> str:
     identity_id = identity.get_id(IdentityPoolId=outputs["IdentityPoolId"], Logins=logins)[
         "IdentityId"
     ]
-    public = boto3.client(
-        "cognito-identity",
-        endpoint_url=stack.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="anonymous",
-        aws_secret_access_key="anonymous",  # noqa: S106 (GetCredentialsForIdentity is unsigned)
-    )
+    # GetCredentialsForIdentity is unsigned; the client makes it as an app does (the stack is
+    # served at AWS_ENDPOINT_URL).
+    public = aws.unsigned_client("cognito-identity", outputs["Region"])
     credentials = public.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)
     return stack.identity.issued[credentials["Credentials"]["AccessKeyId"]].role_arn
 

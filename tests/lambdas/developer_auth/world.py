@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 import boto3
 from moto.dynamodb.models import DynamoDBBackend
@@ -49,11 +50,8 @@ def atomic_item_writes() -> Iterator[None]:
         with lock:
             return original(self, *args, **kwargs)
 
-    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
-    try:
+    with patch.object(DynamoDBBackend, "update_item", update_item):
         yield
-    finally:
-        DynamoDBBackend.update_item = original  # type: ignore[method-assign]
 
 
 class World:
