@@ -23,19 +23,12 @@ from infra.config import (
 from infra.deploy_role_stack import DeployRoleStack
 from infra.stack import IdentityPoolsStack
 
-CDK_JSON = Path(__file__).with_name("cdk.json")
 # `cdk synth -c configFile=path` (`make synth CONFIG=path`): a whole config from a JSON file
 # instead of cdk.json's `config`, for example docs/examples/*.json or a prod configuration.
 CONFIG_FILE_KEY = "configFile"
 # `cdk deploy -c stage=alice` (`make deploy STAGE=alice`): the same config, deployed as
 # `<appName>-alice` beside the other stages.
 STAGE_KEY = "stage"
-
-
-def cdk_json_context() -> dict[str, Any]:
-    """cdk.json's context (config and feature flags), as the CDK CLI passes it to the app."""
-    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
-    return context
 
 
 def build_app(

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from client import outputs
 from client.errors import ClientProblem
+from infra.config import CONTEXT_KEY, ConfigError, cdk_json_context, parse_config
 from lambdas.developer_auth import passwords, tags
 
 
@@ -60,10 +61,8 @@ def stack_name(outputs_file: str | None) -> str:
     except ClientProblem as problem:
         if outputs_file is not None or outputs.default_path().exists():
             raise UsageError(str(problem)) from None
-    # No outputs file: the stack this checkout's config deploys (app.py pulls in the CDK, so
-    # only here).
-    from app import cdk_json_context
-    from infra.config import CONTEXT_KEY, ConfigError, parse_config
+    # No outputs file: the stack this checkout's config deploys (infra.config is standard
+    # library only, like the client).
 
     try:
         return parse_config(cdk_json_context()[CONTEXT_KEY]).stack_name

@@ -22,8 +22,8 @@ import pytest
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 
-from app import CDK_JSON, add_stack, build_app, cdk_json_context
-from infra.config import CONTEXT_KEY, AppConfig, parse_config
+from app import add_stack, build_app
+from infra.config import CDK_JSON, CONTEXT_KEY, AppConfig, cdk_json_context, parse_config
 from tests.support import configs
 from tests.support.template import Synth, Synthesized, Template
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app import CDK_JSON, build_app, cdk_json_context
+from app import build_app
 from infra import acknowledgements as acknowledgements_module
+from infra.config import CDK_JSON, cdk_json_context
 from tests.support.configs import demo_raw
 from tests.support.template import Synth, Template
 

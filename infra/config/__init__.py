@@ -29,7 +29,7 @@ from infra.config.federation import (
 )
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
 from infra.config.monitoring import MonitoringConfig
-from infra.config.parsing import CONTEXT_KEY, ConfigError
+from infra.config.parsing import CDK_JSON, CONTEXT_KEY, ConfigError, cdk_json_context
 from infra.config.pipeline import PipelineConfig
 from infra.config.providers import (
     MAX_RULES,
@@ -64,6 +64,7 @@ from infra.config.user_pool import (
 
 __all__ = [
     "AUTHENTICATED",
+    "CDK_JSON",
     "CONTEXT_KEY",
     "DEFAULT_GROUPS",
     "MAX_RULES",
@@ -101,6 +102,7 @@ __all__ = [
     "TokenHookConfig",
     "Transform",
     "TwitterConfig",
+    "cdk_json_context",
     "parse_config",
     "refuse_mapped_attributes_writable_by_users",
     "refuse_user_writable_inputs",

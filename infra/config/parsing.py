@@ -8,13 +8,23 @@ naming that path and the fix.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, fields
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 CONTEXT_KEY = "config"
+CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context (config and feature flags), as the CDK CLI passes it to the app."""
+    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
+    return context
+
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

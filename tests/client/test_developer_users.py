@@ -11,9 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from app import cdk_json_context
 from client import developer_users as tool
-from infra.config import CONTEXT_KEY, parse_config
+from infra.config import CONTEXT_KEY, cdk_json_context, parse_config
 from lambdas.developer_auth import passwords
 from tests.client.conftest import outputs_document
 

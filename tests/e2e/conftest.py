@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from app import cdk_json_context
 from client import outputs as stack_outputs
 from client.outputs import StackOutputs
-from infra.config import CONTEXT_KEY, parse_config
+from infra.config import CONTEXT_KEY, cdk_json_context, parse_config
 from offline.seed import GroupLike, Seeded
 from offline.target import Capability, LocalTarget, Missing, Target, remote_target
 from offline.template import Template

@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 from aws_cdk import App, Stack
 
-from app import cdk_json_context
-from infra.config import MAX_RULES, ConfigError, ProvidersConfig, TwitterConfig, parse_config
+from infra.config import (
+    MAX_RULES,
+    ConfigError,
+    ProvidersConfig,
+    TwitterConfig,
+    cdk_json_context,
+    parse_config,
+)
 from infra.external_providers import ExternalProviders
 from tests.conftest import ALL_PROVIDERS, TWITTER_SECRET
 from tests.infra.test_principal_tags import trusts_tag_session

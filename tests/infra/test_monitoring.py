@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from app import cdk_json_context
-from infra.config import ConfigError, parse_config
+from infra.config import ConfigError, cdk_json_context, parse_config
 from infra.monitoring import LOCKED_SIGN_INS, SIGN_IN_OUTCOMES, TRIGGER_SOURCES
 from tests.support.configs import ALARM_TOPIC_ARN, demo_raw
 from tests.support.template import Synth, Template, only, resources, under

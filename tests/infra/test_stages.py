@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from aws_cdk import App
 
-from app import CONTEXT_KEY, cdk_json_context, context_config
-from infra.config import ConfigError, parse_config
+from app import context_config
+from infra.config import CONTEXT_KEY, ConfigError, cdk_json_context, parse_config
 from tests.support.template import Synth, Template
 
 # Properties that set a name CloudFormation does not generate, and that must be unique.
