@@ -46,6 +46,10 @@ class StackOutputs:
     login_url: str
     user_table_name: str
     groups: tuple[Group, ...]
+    # The items API (None for a stack deployed before it existed: only the `call` command
+    # needs it, and says so).
+    items_api_url: str | None = None
+    items_table_name: str | None = None
 
     def group_role_arn(self, name: str) -> str:
         """The role of the user pool group ``name`` (for a ``CustomRoleArn``, for example)."""
@@ -71,6 +75,7 @@ _KEYS = {
     "UserTableName": "user_table_name",
     "Groups": "groups",
 }
+_OPTIONAL_KEYS = {"ItemsApiUrl": "items_api_url", "ItemsTableName": "items_table_name"}
 
 
 def default_path() -> Path:
@@ -118,6 +123,13 @@ def parse(document: Any, stack: str | None = None, source: str = "outputs") -> S
             "redeploy the current stack and write the outputs file again"
         )
     fields: dict[str, Any] = {field: values[key] for key, field in _KEYS.items()}
+    fields.update(
+        {
+            field: values[key]
+            for key, field in _OPTIONAL_KEYS.items()
+            if isinstance(values.get(key), str)
+        }
+    )
     fields["guest_access"] = _flag(values["GuestAccess"], source)
     fields["groups"] = _groups(values["Groups"], source)
     return StackOutputs(stack_name=stack, **fields)
