@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
+from xdist.scheduler import LoadScopeScheduling
 
 from app import add_stack, build_app
 from infra.config import CDK_JSON, CONTEXT_KEY, AppConfig, cdk_json_context, parse_config
@@ -32,6 +33,21 @@ TWITTER_SECRET = "test-only-twitter-secret"
 # cdk.json's stack, when it differs from the demo's: its own artifact, whatever its stack name.
 CONFIGURED = "configured"
 FORKERS_RESOURCE = "TestForkersKey"
+# Packages whose modules share a package-scoped fixture too costly to build on each worker
+# (tests/e2e: an offline stack): each runs whole on one worker.
+ONE_WORKER_PACKAGES = ("tests/e2e/",)
+
+
+class _LoadScopeKeepingPackages(LoadScopeScheduling):
+    """pytest-xdist's loadscope (one module per worker), except for ``ONE_WORKER_PACKAGES``."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        package = next((p for p in ONE_WORKER_PACKAGES if nodeid.startswith(p)), None)
+        return package or super()._split_scope(nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling:
+    return _LoadScopeKeepingPackages(config, log)
 
 
 def add_forkers_resource(stack: Stack) -> None:

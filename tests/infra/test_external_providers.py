@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from aws_cdk import App, Stack
@@ -22,7 +21,7 @@ from tests.conftest import ALL_PROVIDERS, TWITTER_SECRET
 from tests.infra.test_principal_tags import trusts_tag_session
 from tests.infra.test_sample_bucket import role_of
 from tests.support.template import Template, only, resources
-from tests.test_app import run_app
+from tests.test_app import config_error
 
 
 def pool(template: Template) -> dict:
@@ -238,13 +237,10 @@ def test_provider_config_errors(providers: dict, expected: str) -> None:
         parse_config(with_providers(**providers))
 
 
-def test_twitter_without_a_secret_at_synth_fails_clearly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_twitter_without_a_secret_at_synth_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TWITTER_CONSUMER_SECRET", raising=False)
-    result = run_app({**cdk_json_context(), "configFile": str(ALL_PROVIDERS)}, tmp_path)
-    assert result.returncode == 1
-    assert "config.providers.twitter: needs its consumer secret at synth" in result.stderr
+    error = config_error({**cdk_json_context(), "configFile": str(ALL_PROVIDERS)})
+    assert "config.providers.twitter: needs its consumer secret at synth" in error
 
 
 def test_the_construct_alone_refuses_twitter_without_its_secret() -> None:

@@ -1,15 +1,63 @@
-"""A git ref synthesized in a temporary worktree, removed afterwards even on error."""
+"""A git ref synthesized in a temporary worktree, removed afterwards even on error; and the
+review of that synth, whose path metadata names construct paths.
+
+The one synth of HEAD (several seconds) is module-scoped, so every test that needs it lives
+here and pytest-xdist's loadscope runs them on one worker.
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from infra.config import CONTEXT_KEY, AppConfig, parse_config
 from review import baseline
 from review.baseline import BaselineError, synthesized
-from tests.review.conftest import HeadSynth, worktrees
+from review.render import to_json, to_markdown
+from review.report import Review, StackReview, review_template
+from review.template import Template
+
+
+def worktrees() -> set[str]:
+    listing = baseline._git("worktree", "list", "--porcelain")
+    return {line.split(" ", 1)[1] for line in listing.splitlines() if line.startswith("worktree ")}
+
+
+@dataclass(frozen=True)
+class HeadSynth:
+    """The synth of HEAD: the assembly's files kept, and the worktrees during and after."""
+
+    kept: Path
+    scratch: Path
+    worktree_during: bool
+    worktrees_after: set[str]
+    config: AppConfig  # HEAD's cdk.json config, whatever the working tree's says
+
+
+@pytest.fixture(scope="module")
+def head_synth(tmp_path_factory: pytest.TempPathFactory) -> HeadSynth:
+    kept = tmp_path_factory.mktemp("with-paths")
+    with synthesized("HEAD") as outdir:
+        for path in outdir.glob("*.json"):
+            shutil.copy(path, kept)
+        scratch = outdir.parent
+        during = str(scratch / "src") in worktrees()
+    context = json.loads(baseline._git("show", "HEAD:cdk.json"))["context"]
+    return HeadSynth(kept, scratch, during, worktrees(), parse_config(context[CONTEXT_KEY]))
+
+
+@pytest.fixture(scope="module")
+def path_review(head_synth: HeadSynth) -> StackReview:
+    """The review of HEAD's cdk.json config as ``make review BASE=HEAD`` synthesizes it: the
+    baseline synth turns path metadata on, as the CDK CLI does, so names are construct paths."""
+    name = head_synth.config.stack_name
+    kept = head_synth.kept
+    return review_template(Template.load(kept / f"{name}.template.json"), kept)
 
 
 def test_head_synthesizes_and_the_worktree_goes_away(head_synth: HeadSynth) -> None:
@@ -21,6 +69,23 @@ def test_head_synthesizes_and_the_worktree_goes_away(head_synth: HeadSynth) -> N
     assert not head_synth.scratch.exists()
     # Only this synth's worktree is judged: other tests may hold their own at the same time.
     assert str(head_synth.scratch / "src") not in head_synth.worktrees_after
+
+
+def test_a_synth_with_path_metadata_names_construct_paths(
+    path_review: StackReview, head_synth: HeadSynth
+) -> None:
+    config = head_synth.config  # whatever its groups
+    first, last = config.groups[0].name, config.groups[-1].name
+    text = to_markdown(Review([path_review]))
+    client = "user pool Users/Pool (client Users/Pool/AppClient)"
+    assert f"| `{client} / group {first}` |" in text
+    assert f"#### `{config.group_role_name(first)}` (Groups/{first}Role)" in text
+    assert "UsersPoolBFC35D3B" not in text
+    data = json.loads(to_json(Review([path_review])))
+    by_name = {role["name"]: role for role in data["stacks"][0]["roles"].values()}
+    last_role = by_name[config.group_role_name(last)]
+    assert last_role["reached_by"] == [f"{client} / group {last}"]
+    assert last_role["key"] == f"Groups/{last}Role"
 
 
 def test_the_worktree_goes_away_when_the_synth_fails(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,6 @@ import json
 from review.render import to_json, to_markdown
 from review.report import Review, StackReview
 from review.scans import Scan
-from tests.review.conftest import HeadSynth
 
 
 def test_markdown_shows_paths_roles_acknowledgements_and_scans(
@@ -37,20 +36,3 @@ def test_json_has_roles_with_who_reaches_them(default_review: StackReview) -> No
     assert [(r["kind"], r["where"]) for r in stack["risks"]] == [
         (r.kind, r.where) for r in default_review.risks
     ]
-
-
-def test_a_synth_with_path_metadata_names_construct_paths(
-    path_review: StackReview, head_synth: HeadSynth
-) -> None:
-    config = head_synth.config  # whatever its groups
-    first, last = config.groups[0].name, config.groups[-1].name
-    text = to_markdown(Review([path_review]))
-    client = "user pool Users/Pool (client Users/Pool/AppClient)"
-    assert f"| `{client} / group {first}` |" in text
-    assert f"#### `{config.group_role_name(first)}` (Groups/{first}Role)" in text
-    assert "UsersPoolBFC35D3B" not in text
-    data = json.loads(to_json(Review([path_review])))
-    by_name = {role["name"]: role for role in data["stacks"][0]["roles"].values()}
-    last_role = by_name[config.group_role_name(last)]
-    assert last_role["reached_by"] == [f"{client} / group {last}"]
-    assert last_role["key"] == f"Groups/{last}Role"

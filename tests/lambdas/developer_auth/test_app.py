@@ -19,6 +19,7 @@ from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
 from tests.lambdas.context import FakeContext
 from tests.lambdas.developer_auth.world import (
+    DUMMY_HASH,
     PASSWORD,
     USER_ID,
     WRONG,
@@ -33,6 +34,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with mock_aws():
         world = World()
         monkeypatch.setattr(app, "SIGN_IN", world.sign_in)
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
         yield world
 
 
@@ -232,6 +234,7 @@ def test_concurrent_guesses_judge_at_most_max_failed_attempts(
     with mock_aws(), atomic_item_writes():
         world = World(max_failed_attempts=max_failed)
         world.add_user()
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
         judged = []
         real = passwords.verify_password
         monkeypatch.setattr(passwords, "verify_password", lambda *a: judged.append(1) or real(*a))
