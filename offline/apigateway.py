@@ -169,12 +169,12 @@ class Gateway:
         if found is None:
             raise _missing_token()
         method, parameters = found
-        path = "/" + "/".join(unquote(part) for part in parts)
         caller = None
         if method.authorization == "AWS_IAM":
             caller = self._authenticate(request, body)
-            self._authorize(caller, api, stage, request.method, path)
-        event = self._event(request, body, api, stage, method, path, parameters, caller)
+            decoded = "/" + "/".join(unquote(part) for part in parts)
+            self._authorize(caller, api, stage, request.method, decoded)
+        event = self._event(request, body, api, stage, method, f"/{path}", parameters, caller)
         return self._invoke(self.functions[method.function], event)
 
     # Authentication -----------------------------------------------------------------------------
@@ -275,7 +275,9 @@ class Gateway:
         """``execute-api:Invoke`` on ``arn:aws:execute-api:<region>:<account>:<api id>/<stage>/
         <METHOD>/<path>`` (developer guide, "Control access to a REST API with IAM
         permissions": the resource format), judged by the same evaluator as every other request
-        of identity pool credentials."""
+        of identity pool credentials. The guides do not say whether the path is decoded first;
+        decoded it is here, and either way a session tag (which cannot hold "%") is matched only
+        by the path part it spells, so neither reading lets a caller into another tenant."""
         arn = f"arn:aws:execute-api:{self.region}:{self.account}:{api.id}/{stage}/{verb}{path}"
         decision = access.decide(
             caller.issued, self.account, self.clock.now(), INVOKE, arn, None, {}
@@ -308,7 +310,10 @@ class Gateway:
         caller: Caller | None,
     ) -> dict[str, Any]:
         """The REST API proxy event (developer guide, "Lambda proxy integrations", input
-        format); ``requestContext.identity`` as "$context variables" describes it."""
+        format); ``requestContext.identity`` as "$context variables" describes it. ``path`` stays
+        percent-encoded as sent and ``pathParameters`` are decoded, as live captures show REST
+        APIs deliver them (https://github.com/middleapi/standard-server/pull/93,
+        https://github.com/dherault/serverless-offline/issues/638)."""
         now = datetime.fromtimestamp(self.clock.now(), UTC)
         headers = dict(request.headers)
         return {

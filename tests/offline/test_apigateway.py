@@ -303,6 +303,14 @@ def test_path_parameters_come_from_the_resource_tree(served: Served) -> None:
     )
 
 
+def test_the_path_stays_as_sent_and_path_parameters_are_decoded(served: Served) -> None:
+    send(served, "GET", "tenants/%61cme/items", keys=served.keys)  # "%61" is "a"
+
+    event = last_event(served)
+    assert (event["path"], event["pathParameters"]) == ("/tenants/%61cme/items", {"tenant": "acme"})
+    assert event["requestContext"]["path"] == "/v1/tenants/%61cme/items"
+
+
 def test_forged_identity_headers_reach_the_function_only_as_headers(served: Served) -> None:
     forged = {"X-Cognito-Identity-Id": f"{REGION}:someone-else", "X-Amz-User-Arn": "forged"}
 
