@@ -15,9 +15,11 @@ The app is synthesized once with these stacks (tests/support/configs.py), cdk-na
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 from pathlib import Path
 
+import botocore.session
 import pytest
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
@@ -33,6 +35,11 @@ TWITTER_SECRET = "test-only-twitter-secret"
 # cdk.json's stack, when it differs from the demo's: its own artifact, whatever its stack name.
 CONFIGURED = "configured"
 FORKERS_RESOURCE = "TestForkersKey"
+
+# Every boto3 session reads and parses botocore's service models afresh, and the tests create
+# hundreds of sessions (one per client, function and moto world): one loader, whose cache the
+# sessions share, reads each model once per worker. The models are read-only data.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 # Packages whose modules share a package-scoped fixture too costly to build on each worker
 # (tests/e2e: an offline stack): each runs whole on one worker.
 ONE_WORKER_PACKAGES = ("tests/e2e/",)
