@@ -65,15 +65,18 @@ REQUEST_TIME = "%d/%b/%Y:%H:%M:%S +0000"
 
 
 class GatewayError(Exception):
-    """A gateway response: its status, ``x-amzn-ErrorType`` and message."""
+    """A gateway response: its status, ``x-amzn-ErrorType`` and message. The default gateway
+    responses answer ``{"message"}`` (developer guide, "Gateway responses"); IAM's refusal of
+    ``execute-api:Invoke`` answers ``{"Message"}``, as an AWS sample shows it
+    (https://github.com/amazon-archives/aws-serverless-auth-reference-app/blob/master/Quickstart.md)."""
 
-    def __init__(self, status: int, error_type: str, message: str) -> None:
+    def __init__(self, status: int, error_type: str, message: str, key: str = "message") -> None:
         super().__init__(message)
-        self.status, self.error_type, self.message = status, error_type, message
+        self.status, self.error_type, self.message, self.key = status, error_type, message, key
 
     def response(self) -> Response:
         answer = Response(
-            json.dumps({"message": self.message}),
+            json.dumps({self.key: self.message}),
             status=self.status,
             content_type="application/json",
         )
@@ -294,6 +297,7 @@ class Gateway:
             "AccessDeniedException",
             f"User: {caller.issued.session_arn} is not authorized to perform: {INVOKE} on "
             f"resource: {arn}{why}",
+            key="Message",
         )
 
     # Integration --------------------------------------------------------------------------------

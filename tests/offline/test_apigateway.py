@@ -428,7 +428,7 @@ def test_iam_judges_invoke_on_the_method_arn_with_the_session_tags(served: Serve
     own = send(served, "GET", "tenants/acme/items", keys=served.keys)
 
     assert (other.status, other.headers["x-amzn-ErrorType"]) == (403, "AccessDeniedException")
-    assert other.body["message"] == (
+    assert other.body["Message"] == (
         f"User: {served.issued.session_arn} is not authorized to perform: execute-api:Invoke on "
         f"resource: {served.arn('GET', '/tenants/globex/items')} because no identity-based "
         "policy allows the execute-api:Invoke action"
@@ -440,7 +440,7 @@ def test_an_explicit_deny_wins_and_says_so(served: Served) -> None:
     denied = send(served, "PUT", "tenants/acme/items/locked", b"{}", keys=served.keys)
 
     assert denied.status == 403
-    assert denied.body["message"].endswith(
+    assert denied.body["Message"].endswith(
         f"resource: {served.arn('PUT', '/tenants/acme/items/locked')} with an explicit deny"
     )
     assert send(served, "PUT", "tenants/acme/items/open", b"{}", keys=served.keys).status == 200
@@ -452,7 +452,7 @@ def test_an_encoded_slash_stays_inside_its_path_part(served: Served) -> None:
     answer = send(served, "GET", "tenants/acme%2F..%2Fglobex/items", keys=served.keys)
 
     assert answer.status == 403
-    assert "tenants/acme/../globex/items" in answer.body["message"]
+    assert "tenants/acme/../globex/items" in answer.body["Message"]
 
 
 def test_a_failing_function_is_api_gateways_502(served: Served) -> None:
