@@ -52,7 +52,9 @@ MAX_BODY_BYTES = 16 * 1024
 ITEM_FIELDS = ("id", "tenant", "owner", "text", "updatedAt")
 # IAM role names; the assumed-role ARN of identity pool credentials names the role, not its path
 # (IAM user guide, "IAM identifiers": assumed-role ARNs).
-ASSUMED_ROLE = re.compile(r"arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/.+")
+ASSUMED_ROLE = re.compile(
+    r"arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([A-Za-z0-9_+=,.@-]{1,64})/.+"
+)
 ROUTES = "GET /me, GET /tenants/{tenant}/items, PUT and DELETE /tenants/{tenant}/items/{id}"
 
 # Metric names (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service=items) for alarms.
@@ -163,7 +165,7 @@ def parse_text(body: str | None, is_base64: bool) -> str:
         raise RequestError(413, "body", f"the body is larger than {MAX_BODY_BYTES} bytes")
     try:
         document = json.loads(raw)
-    except ValueError:  # malformed JSON, or bytes that are not UTF-8
+    except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser
         raise RequestError(400, "body", 'the body is not JSON; send {"text": "..."}') from None
     if not isinstance(document, dict):
         raise RequestError(400, "body", 'the body must be a JSON object: {"text": "..."}')
@@ -177,7 +179,9 @@ def parse_text(body: str | None, is_base64: bool) -> str:
     try:
         text.encode()
     except UnicodeEncodeError:  # a lone surrogate escape: DynamoDB stores UTF-8 only
-        raise RequestError(400, "text", "the text is not valid Unicode") from None
+        raise RequestError(
+            400, "text", "the text holds a lone surrogate (\\ud800-\\udfff); send Unicode text"
+        ) from None
     return text
 
 

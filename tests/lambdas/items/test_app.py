@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -43,6 +44,7 @@ from tests.lambdas.items.events import (
 from tests.lambdas.settings import ACCOUNT, IDENTITY_POOL_ID
 
 UPDATED = "2026-11-26T07:00:00.123Z"
+CONDITION_KEYS = ("ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues")
 
 
 def stored(table: Any, tenant: str, item_id: str) -> dict[str, Any] | None:
@@ -55,9 +57,9 @@ def without_conditions(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         write = getattr(table, name)
 
         def unconditional(*, _write: Any = write, **request: Any) -> Any:
-            for key in ("ConditionExpression", "ExpressionAttributeNames"):
+            # The placeholders go with the condition: DynamoDB refuses unused ones.
+            for key in CONDITION_KEYS:
                 request.pop(key, None)
-            request.pop("ExpressionAttributeValues", None)
             return _write(**request)
 
         monkeypatch.setattr(table, name, unconditional)
@@ -141,6 +143,7 @@ def test_item_id_is_checked_against_the_contract(value: str, valid: bool) -> Non
         ("{", False, 400, "body"),
         ('"text"', False, 400, "body"),
         ('["hello"]', False, 400, "body"),
+        ("[" * 5000 + "]" * 5000, False, 400, "body"),
         ("{}", False, 400, "text"),
         ('{"text": 5}', False, 400, "text"),
         ('{"text": null}', False, 400, "text"),
@@ -358,18 +361,20 @@ def test_a_caller_outside_the_identity_pool_is_refused_on_every_route(
     assert stored(table, "acme", "note")["owner"] == BOB.identity_id
 
 
+MISSING = object()
+
+
 @pytest.mark.parametrize(
-    "context",
-    [{"identity": None}, {}, {"identity": {"cognitoIdentityId": 5}}],
+    "identity",
+    [None, MISSING, {"cognitoIdentityPoolId": IDENTITY_POOL_ID, "cognitoIdentityId": 5}],
     ids=["identity null", "identity missing", "identity id not a string"],
 )
-def test_a_request_context_without_an_identity_is_refused(
-    table: Any, context: dict[str, Any]
-) -> None:
+def test_a_request_context_without_an_identity_is_refused(table: Any, identity: Any) -> None:
     event = request("GET", ME)
-    event["requestContext"] = {**event["requestContext"], "identity": None, **context}
-    if not context:
+    if identity is MISSING:
         del event["requestContext"]["identity"]
+    else:
+        event["requestContext"]["identity"] = identity
     assert call(event)[0] == 403
 
 
@@ -443,7 +448,8 @@ def test_writes_deletes_and_refusals_are_counted_for_alarms(
         for metric in directive["Metrics"]
     ]
     assert names == [app.WRITTEN, app.REFUSED, app.REFUSED, app.DELETED, app.CALLER_REFUSED]
-    assert {line["_aws"]["CloudWatchMetrics"][0]["Namespace"] for line in metrics} == {"idpools"}
+    namespaces = {line["_aws"]["CloudWatchMetrics"][0]["Namespace"] for line in metrics}
+    assert namespaces == {os.environ["POWERTOOLS_METRICS_NAMESPACE"]}
     # No dimension but the one Powertools adds (service, from POWERTOOLS_SERVICE_NAME, unset
     # here): an alarm names the metric and the service, nothing per request.
     for line in metrics:

@@ -45,7 +45,7 @@ def sent_keys(body: str | None) -> set[str]:
     """The keys of a JSON object body, as a 4xx would name them (64 characters at most)."""
     try:
         document = json.loads(body or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return set()
     return {key[:64] for key in document} if isinstance(document, dict) else set()
 
@@ -68,6 +68,8 @@ bodies = (
     ).map(json.dumps)
     | st.text()
     | st.none()
+    # Nested deeper than the JSON parser recurses.
+    | st.integers(1, 8000).map(lambda depth: "[" * depth + "]" * depth)
 )
 # Path values near the contract's alphabet and far from it: `/`, `%`, spaces, newlines, unicode
 # (what a URL can carry: UTF-8, so no lone surrogate).
