@@ -18,14 +18,8 @@ from moto import mock_aws
 from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
 from tests.lambdas.context import FakeContext
-from tests.lambdas.developer_auth.world import (
-    DUMMY_HASH,
-    PASSWORD,
-    USER_ID,
-    WRONG,
-    World,
-    atomic_item_writes,
-)
+from tests.lambdas.developer_auth.world import DUMMY_HASH, PASSWORD, USER_ID, WRONG, World
+from tests.lambdas.dynamodb import atomic_item_writes
 from tests.lambdas.settings import DEVELOPER_PROVIDER
 
 
