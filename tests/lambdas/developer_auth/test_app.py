@@ -281,6 +281,7 @@ def test_a_stored_tag_sts_or_the_hook_would_refuse_fails_closed(
     [
         (request(raw="{not json"), 400, "body"),
         (request(raw="[1, 2]"), 400, "body"),
+        (request(raw="[" * 1000), 400, "body"),  # nested past the JSON parser's recursion limit
         (request({"username": "alice"}), 400, "password"),
         (request({"password": PASSWORD}), 400, "username"),
         (request({"username": "alice", "password": "short"}), 400, "password"),
