@@ -35,7 +35,7 @@ help:
 	@echo "make offline-serve   the same stack, kept running for python -m client (docs/offline.md)"
 	@echo "make e2e      the scenario table and attacks (tests/e2e) against a fresh offline stack;"
 	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
-	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook and inbound federation trigger import and per-event cost"
+	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook, inbound federation trigger and items API import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 
 $(VENV)/.installed: pyproject.toml
@@ -95,6 +95,7 @@ bench: synth
 	$(PY) bench/pre_token_hook.py || rc=1; \
 	$(PY) bench/inbound_federation.py || rc=1; \
 	$(PY) bench/developer_auth.py || rc=1; \
+	$(PY) bench/items_api.py || rc=1; \
 	exit $$rc
 
 # These need AWS credentials for the target account (see README); nothing here can run them.

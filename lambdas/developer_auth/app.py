@@ -108,7 +108,7 @@ def parse_credentials(
         raise RequestError(413, "body", f"the body is larger than {MAX_BODY_BYTES} bytes")
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser
         raise RequestError(400, "body", "the body is not valid JSON") from None
     if not isinstance(document, dict):
         raise RequestError(400, "body", "the body must be a JSON object")

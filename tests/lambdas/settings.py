@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.config import tag_transforms
+from infra.config import Preset, tag_transforms
 from tests.support import configs
 
 ACCOUNT = "111122223333"
@@ -56,3 +56,13 @@ TRIGGER_SETTINGS = {
 
 # The developer sign-in's tag rules for the demo config: tag tenant <- claim tenant.
 TAG_TRANSFORMS = tag_transforms(DEMO)
+
+# lambdas/items: the identity pool its callers come from (developer sign-in's too), and the roles
+# of the admin-preset groups, which may delete any item of their tenant.
+IDENTITY_POOL_ID = "eu-west-1:00000000-0000-4000-8000-000000000000"
+ITEMS_TABLE = f"{STACK}-items"
+
+
+def preset_roles(preset: Preset) -> tuple[str, ...]:
+    """The role names of the demo config's groups with this preset."""
+    return tuple(DEMO.group_role_name(g.name) for g in DEMO.groups if g.preset == preset)

@@ -18,14 +18,8 @@ from moto import mock_aws
 from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
 from tests.lambdas.context import FakeContext
-from tests.lambdas.developer_auth.world import (
-    DUMMY_HASH,
-    PASSWORD,
-    USER_ID,
-    WRONG,
-    World,
-    atomic_item_writes,
-)
+from tests.lambdas.developer_auth.world import DUMMY_HASH, PASSWORD, USER_ID, WRONG, World
+from tests.lambdas.dynamodb import atomic_item_writes
 from tests.lambdas.settings import DEVELOPER_PROVIDER
 
 
@@ -287,6 +281,7 @@ def test_a_stored_tag_sts_or_the_hook_would_refuse_fails_closed(
     [
         (request(raw="{not json"), 400, "body"),
         (request(raw="[1, 2]"), 400, "body"),
+        (request(raw="[" * 1000), 400, "body"),  # nested past the JSON parser's recursion limit
         (request({"username": "alice"}), 400, "password"),
         (request({"password": PASSWORD}), 400, "username"),
         (request({"username": "alice", "password": "short"}), 400, "password"),

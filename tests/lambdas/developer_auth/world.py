@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import secrets
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
-from unittest.mock import patch
 
 import boto3
-from moto.dynamodb.models import DynamoDBBackend
 
 from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
@@ -42,22 +37,6 @@ class Recorder:
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         self.calls[model.name] += 1
         self.params[model.name] = params
-
-
-@contextmanager
-def atomic_item_writes() -> Iterator[None]:
-    """DynamoDB applies each conditional write to an item atomically (DynamoDB developer guide,
-    "Working with items": conditional writes); moto checks and writes without a lock, so under
-    threads it is serialized here as DynamoDB serializes it."""
-    lock = threading.Lock()
-    original = DynamoDBBackend.update_item
-
-    def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    with patch.object(DynamoDBBackend, "update_item", update_item):
-        yield
 
 
 class World:

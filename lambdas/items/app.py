@@ -1,0 +1,392 @@
+"""The items API: ``GET /me`` and each tenant's items, behind API Gateway with ``AWS_IAM``
+authorization on every method (docs/items-api.md).
+
+Who calls comes only from ``requestContext.identity``, which API Gateway fills from the signed
+request's credentials (API Gateway developer guide, "Variables for data transformations":
+``$context.identity.*``); no header or body field ever names a caller. The tenant is in the
+path because API Gateway passes no session tags to the integration: IAM has already judged it
+against the role's ``execute-api:Invoke`` grant on ``/tenants/${aws:PrincipalTag/tenant}/...``.
+This function judges ownership, with conditional writes, so no read-then-write race exists:
+
+- ``PUT`` writes an item that is new or the caller's own;
+- ``DELETE`` removes the caller's own item, or any item of the tenant when the caller's role is
+  one of ``DELETE_ANY_ROLES`` (the admin-preset groups' roles).
+
+Bad input answers 4xx with ``{"error", "field"}``, never 5xx. boto3 is imported by the first
+request that reaches the table, not at import: ``GET /me`` and refused requests never need it,
+and the cold import stays the resolver's own (bench/items_api.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import (
+    APIGatewayEventRequestContext,
+)
+from aws_lambda_powertools.utilities.data_classes.common import APIGatewayEventIdentity
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+# The contract's path parameters (docs/items-api.md). fullmatch: `$` would let a trailing
+# newline through.
+TENANT = re.compile(r"[A-Za-z0-9_.:=+@-]{1,128}")
+ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_TEXT = 1000
+# 1000 characters, each at most 12 bytes as a JSON escape (a surrogate pair), and the braces:
+# anything longer cannot be a valid body, so it is refused before it is parsed.
+MAX_BODY_BYTES = 16 * 1024
+ITEM_FIELDS = ("id", "tenant", "owner", "text", "updatedAt")
+# IAM role names; the assumed-role ARN of identity pool credentials names the role, not its path
+# (IAM user guide, "IAM identifiers": assumed-role ARNs).
+ASSUMED_ROLE = re.compile(
+    r"arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([A-Za-z0-9_+=,.@-]{1,64})/.+"
+)
+ROUTES = "GET /me, GET /tenants/{tenant}/items, PUT and DELETE /tenants/{tenant}/items/{id}"
+
+# Metric names (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service=items) for alarms.
+WRITTEN = "ItemWritten"
+DELETED = "ItemDeleted"
+# PUT or DELETE on another owner's item: ownership is refused here, not by IAM.
+REFUSED = "ItemRefused"
+# Signed by credentials of another identity pool or without an identity id: IAM let the caller
+# invoke, so a grant reaches further than the identity pool's roles.
+CALLER_REFUSED = "CallerRefused"
+
+
+class RequestError(Exception):
+    """A refused request: answered with ``status`` and ``{"error", "field"}`` (field when one
+    applies); ``metric`` counts it when it is worth an alarm."""
+
+    def __init__(
+        self, status: int, field: str | None, message: str, metric: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.field, self.message, self.metric = status, field, message, metric
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    identity_pool_id: str
+    # IAM role names (not ARNs) whose callers may delete any item of their tenant.
+    delete_any_roles: frozenset[str]
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        roles = (name.strip() for name in env["DELETE_ANY_ROLES"].split(","))
+        return cls(
+            table_name=env["ITEMS_TABLE"],
+            identity_pool_id=env["IDENTITY_POOL_ID"],
+            delete_any_roles=frozenset(filter(None, roles)),
+        )
+
+
+@dataclass(frozen=True)
+class Caller:
+    identity_id: str
+    identity_pool_id: str
+    authentication_type: str | None
+    authentication_provider: str | None
+    # The role of the caller's credentials when it is a role of the API's own account: a role
+    # of the same name elsewhere that trusts this identity pool is nobody here.
+    role: str | None
+
+
+def role_name(user_arn: str | None, account: str | None) -> str | None:
+    """The role name in an assumed-role ARN of ``account``, else None."""
+    match = ASSUMED_ROLE.fullmatch(user_arn or "")
+    if match is None or match[1] != account:
+        return None
+    return match[2]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def parse_caller(context: APIGatewayEventRequestContext, settings: Settings) -> Caller:
+    """The caller as API Gateway identified them; 403 unless it is an identity of our pool."""
+    identity = APIGatewayEventIdentity(context.get("identity") or {})
+    identity_id = _text(identity.cognito_identity_id)
+    pool = identity.cognito_identity_pool_id
+    if pool != settings.identity_pool_id or identity_id is None:
+        raise RequestError(
+            403,
+            None,
+            "sign the request with credentials from this API's identity pool",
+            CALLER_REFUSED,
+        )
+    return Caller(
+        identity_id=identity_id,
+        identity_pool_id=pool,
+        authentication_type=_text(identity.cognito_authentication_type),
+        authentication_provider=_text(identity.cognito_authentication_provider),
+        role=role_name(_text(identity.user_arn), _text(context.get("accountId"))),
+    )
+
+
+def check_tenant(value: Any) -> str:
+    if not isinstance(value, str) or not TENANT.fullmatch(value):
+        raise RequestError(
+            400, "tenant", "1-128 characters: letters, digits and _ . : = + @ - (your tenant tag)"
+        )
+    return value
+
+
+def check_item_id(value: Any) -> str:
+    if not isinstance(value, str) or not ITEM_ID.fullmatch(value):
+        raise RequestError(400, "id", "1-64 characters: letters, digits, _ and -")
+    return value
+
+
+def parse_text(body: str | None, is_base64: bool) -> str:
+    """The ``text`` of a PUT body ``{"text": "<1..1000 characters>"}``, which holds nothing else:
+    an item's owner, tenant and id never come from the body."""
+    try:
+        raw = base64.b64decode(body or "", validate=True) if is_base64 else (body or "").encode()
+    except ValueError:
+        raise RequestError(400, "body", "the body is not valid base64") from None
+    if len(raw) > MAX_BODY_BYTES:
+        raise RequestError(413, "body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser
+        raise RequestError(400, "body", 'the body is not JSON; send {"text": "..."}') from None
+    if not isinstance(document, dict):
+        raise RequestError(400, "body", 'the body must be a JSON object: {"text": "..."}')
+    for key in document:
+        if key != "text":
+            # Named as sent (an empty key names nothing, so the body is named).
+            raise RequestError(400, key[:64] or "body", "unknown field; send text only")
+    text = document.get("text")
+    if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
+        raise RequestError(400, "text", f"a string of 1 to {MAX_TEXT} characters")
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate escape: DynamoDB stores UTF-8 only
+        raise RequestError(
+            400, "text", "the text holds a lone surrogate (\\ud800-\\udfff); send Unicode text"
+        ) from None
+    return text
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# The ownership rules, as conditions on the writes. Attribute names go through placeholders:
+# OWNER is a DynamoDB reserved word (DynamoDB developer guide, "Reserved words").
+NEW_OR_OWN = "attribute_not_exists(#id) OR #owner = :caller"
+OWN = "attribute_exists(#id) AND #owner = :caller"
+EXISTS = "attribute_exists(#id)"
+ID_AND_OWNER = {"#id": "id", "#owner": "owner"}
+
+
+class ItemStore:
+    """The ownership rules over the items table (``tenant``, ``id``); the clock is injectable.
+
+    Each rule is the condition of the one write that acts on it: DynamoDB applies a conditional
+    write atomically to the item (DynamoDB developer guide, "Condition expressions"), so two
+    callers racing on one id cannot both pass.
+    """
+
+    def __init__(self, table: Any, clock: Callable[[], datetime] = utc_now) -> None:
+        self.table, self.clock = table, clock
+
+    def list_tenant(self, tenant: str) -> list[dict[str, str]]:
+        """Every item of the tenant, sorted by id (DynamoDB returns a partition in sort key
+        order), all pages read."""
+        items: list[dict[str, str]] = []
+        page: dict[str, Any] = {}
+        while True:
+            answer = self.table.query(
+                KeyConditionExpression="#tenant = :tenant",
+                ExpressionAttributeNames={"#tenant": "tenant"},
+                ExpressionAttributeValues={":tenant": tenant},
+                **page,
+            )
+            items += [_public(item) for item in answer["Items"]]
+            if "LastEvaluatedKey" not in answer:
+                return items
+            page = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+    def put(self, tenant: str, item_id: str, caller: str, text: str) -> dict[str, str]:
+        updated = self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        item = {
+            "tenant": tenant,
+            "id": item_id,
+            "owner": caller,
+            "text": text,
+            "updatedAt": updated,
+        }
+        try:
+            self.table.put_item(
+                Item=item,
+                ConditionExpression=NEW_OR_OWN,
+                ExpressionAttributeNames=ID_AND_OWNER,
+                ExpressionAttributeValues={":caller": caller},
+            )
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+            raise RequestError(
+                403, "id", "another identity owns this item; choose another id", REFUSED
+            ) from None
+        return _public(item)
+
+    def delete(self, tenant: str, item_id: str, caller: str, any_owner: bool) -> None:
+        condition: dict[str, Any] = (
+            {"ConditionExpression": EXISTS, "ExpressionAttributeNames": {"#id": "id"}}
+            if any_owner
+            else {
+                "ConditionExpression": OWN,
+                "ExpressionAttributeNames": ID_AND_OWNER,
+                "ExpressionAttributeValues": {":caller": caller},
+            }
+        )
+        try:
+            self.table.delete_item(
+                Key={"tenant": tenant, "id": item_id},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **condition,
+            )
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException as error:
+            # The item as it was when the condition failed (API reference, DeleteItem:
+            # ReturnValuesOnConditionCheckFailure): none means there was no item.
+            if "Item" not in error.response:
+                raise RequestError(404, "id", "no such item in this tenant") from None
+            raise RequestError(
+                403, "id", "another identity owns this item; only its owner may delete it", REFUSED
+            ) from None
+
+
+def _public(item: dict[str, Any]) -> dict[str, str]:
+    return {name: item[name] for name in ITEM_FIELDS}
+
+
+SETTINGS = Settings.from_env()
+logger = Logger()
+metrics = Metrics()
+api = APIGatewayRestResolver()
+
+
+@functools.cache
+def store() -> ItemStore:
+    """The table, opened by the first request that reaches it (see the module's docstring)."""
+    import boto3
+
+    return ItemStore(boto3.resource("dynamodb").Table(SETTINGS.table_name))
+
+
+def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """Runs before every route, the not-found answer included."""
+    event = app.current_event
+    app.append_context(
+        caller=parse_caller(
+            APIGatewayEventRequestContext(event.get("requestContext") or {}), SETTINGS
+        )
+    )
+    return next_middleware(app)
+
+
+api.use(middlewares=[require_identity])
+
+
+def _caller() -> Caller:
+    caller: Caller = api.context["caller"]
+    return caller
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status, "application/json", json.dumps(body))
+
+
+@api.exception_handler(RequestError)
+def refused(error: RequestError) -> Response:
+    if error.metric:
+        metrics.add_metric(error.metric, MetricUnit.Count, 1)
+    logger.info("Request refused", status=error.status, field=error.field, metric=error.metric)
+    body = {"error": error.message}
+    if error.field is not None:
+        body["field"] = error.field
+    return _json(error.status, body)
+
+
+# Path parameters are read as API Gateway parsed them (`pathParameters`, decoded), never as the
+# resolver captured them from `path`, which REST APIs deliver percent-encoded (public reports;
+# the developer guide says neither). A value in either form that is not the decoded one fails
+# the contract's alphabet, which has no `%`, so either reading only ever refuses.
+def _tenant() -> str:
+    return check_tenant(api.current_event.path_parameters.get("tenant"))
+
+
+def _item_id() -> str:
+    return check_item_id(api.current_event.path_parameters.get("id"))
+
+
+@api.not_found
+def no_route(_: NotFoundError) -> Response:
+    """A path parameter outside the resolver's route patterns (a decoded `/` or `"`) still
+    names its field: API Gateway routed the request and parsed its parameters."""
+    parameters = api.current_event.path_parameters
+    if "tenant" in parameters:
+        _tenant()
+    if "id" in parameters:
+        _item_id()
+    return _json(404, {"error": f"no such route; the routes are {ROUTES}", "field": "path"})
+
+
+@api.get("/me")
+def me() -> dict[str, Any]:
+    caller = _caller()
+    return {
+        "identityId": caller.identity_id,
+        "identityPoolId": caller.identity_pool_id,
+        "authenticationType": caller.authentication_type,
+        "authenticationProvider": caller.authentication_provider,
+        "role": caller.role,
+    }
+
+
+@api.get("/tenants/<tenant>/items")
+def list_items(**_encoded: str) -> dict[str, Any]:
+    return {"items": store().list_tenant(_tenant())}
+
+
+@api.put("/tenants/<tenant>/items/<id>")
+def put_item(**_encoded: str) -> dict[str, str]:
+    tenant, item_id = _tenant(), _item_id()
+    event = api.current_event
+    text = parse_text(event.body, bool(event.is_base64_encoded))
+    item = store().put(tenant, item_id, _caller().identity_id, text)
+    metrics.add_metric(WRITTEN, MetricUnit.Count, 1)
+    return item
+
+
+@api.delete("/tenants/<tenant>/items/<id>")
+def delete_item(**_encoded: str) -> dict[str, str]:
+    tenant, item_id = _tenant(), _item_id()
+    caller = _caller()
+    any_owner = caller.role in SETTINGS.delete_any_roles
+    store().delete(tenant, item_id, caller.identity_id, any_owner)
+    metrics.add_metric(DELETED, MetricUnit.Count, 1)
+    return {"deleted": item_id}
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return api.resolve(event, context)

@@ -1,0 +1,110 @@
+"""Whatever a caller sends in the body or the path, the answer is a 2xx, or a 4xx whose JSON body
+says what is wrong and names the field: never a 5xx (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lambdas.items import app
+from tests.lambdas.items.conftest import NOW
+from tests.lambdas.items.events import ITEM, ITEMS, call, request
+
+# The contract's rules (docs/items-api.md), written out here rather than read from the code.
+TENANT = re.compile(r"[A-Za-z0-9_.:=+@-]{1,128}")
+ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+FIELDS = {"body", "text", "tenant", "id"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def store(module_table: Any) -> Iterator[None]:
+    """One store for the module: hypothesis runs many examples per test."""
+    with pytest.MonkeyPatch.context() as patch:
+        store = app.ItemStore(module_table, clock=lambda: NOW)
+        patch.setattr(app, "store", lambda: store)
+        yield
+
+
+def answer(event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The function's answer to a caller of the identity pool: so every 4xx names a field."""
+    status, body = call(event)
+    assert 200 <= status < 300 or 400 <= status < 500, (status, body)
+    if status >= 400:
+        assert isinstance(body["error"], str) and body["error"]
+        assert isinstance(body["field"], str) and body["field"]
+    return status, body
+
+
+def sent_keys(body: str | None) -> set[str]:
+    """The keys of a JSON object body, as a 4xx would name them (64 characters at most)."""
+    try:
+        document = json.loads(body or "")
+    except (ValueError, RecursionError):
+        return set()
+    return {key[:64] for key in document} if isinstance(document, dict) else set()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+texts = st.text(max_size=1100) | st.text(alphabet=st.characters(), min_size=995, max_size=1005)
+bodies = (
+    st.one_of(
+        st.builds(lambda text: {"text": text}, texts),
+        st.builds(
+            lambda text, extra: {"text": text, **extra},
+            texts,
+            st.dictionaries(st.text(), json_values, max_size=2),
+        ),
+        json_values,
+    ).map(json.dumps)
+    | st.text()
+    | st.none()
+    # Nested deeper than the JSON parser recurses.
+    | st.integers(1, 8000).map(lambda depth: "[" * depth + "]" * depth)
+)
+# Path values near the contract's alphabet and far from it: `/`, `%`, spaces, newlines, unicode
+# (what a URL can carry: UTF-8, so no lone surrogate).
+path_values = st.text(
+    alphabet=st.sampled_from("azAZ09_.:=+@-/%?# \n\"'*é") | st.characters(codec="utf-8"),
+    max_size=140,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=bodies)
+def test_any_put_body_gets_a_2xx_or_a_4xx_naming_the_field(body: str | None) -> None:
+    status, answered = answer(request("PUT", ITEM, raw_body=body, tenant="acme", id="note"))
+    if status != 200:
+        assert answered["field"] in FIELDS | sent_keys(body), answered
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tenant=path_values,
+    item_id=path_values,
+    method=st.sampled_from(["GET", "PUT", "DELETE"]),
+    encode_path=st.booleans(),
+)
+def test_any_path_parameter_gets_a_2xx_or_a_4xx_naming_it(
+    tenant: str, item_id: str, method: str, encode_path: bool
+) -> None:
+    parameters = {"tenant": tenant} if method == "GET" else {"tenant": tenant, "id": item_id}
+    resource = ITEMS if method == "GET" else ITEM
+    event = request(method, resource, body={"text": "hi"}, encode_path=encode_path, **parameters)
+    status, answered = answer(event)
+    if not TENANT.fullmatch(tenant):
+        assert (status, answered["field"]) == (400, "tenant")
+    elif "id" in parameters and not ITEM_ID.fullmatch(item_id):
+        assert (status, answered["field"]) == (400, "id")
+    else:
+        # Every example writes as the same caller, so only a missing item refuses (DELETE).
+        assert status in (200, 404), answered
