@@ -48,7 +48,7 @@ def test_default_config_has_no_external_provider(assertions: Template) -> None:
 
 
 def test_every_provider_is_a_login_provider(providers_assertions: Template) -> None:
-    template = providers_assertions
+    template = providers_assertions  # the all-providers example
     oidc_id = template.get_resource_id("AWS::IAM::OIDCProvider")
     template.has_resource_properties("AWS::IAM::OIDCProvider", {"Url": "https://idp.example.com"})
     saml_id = template.get_resource_id("AWS::IAM::SAMLProvider")
@@ -84,12 +84,12 @@ def test_rules_mappings_in_order_with_deny(synth: Synth) -> None:
     stack = synth.providers
     saml_id = stack.assertions.get_resource_id("AWS::IAM::SAMLProvider")
 
-    def rules(provider: object, *rules: dict) -> dict:
+    def rules(provider: object, *in_order: dict) -> dict:
         return {
             "Type": "Rules",
             "AmbiguousRoleResolution": "Deny",
             "IdentityProvider": provider,
-            "RulesConfiguration": {"Rules": list(rules)},
+            "RulesConfiguration": {"Rules": list(in_order)},
         }
 
     def rule(claim: str, match_type: str, value: str, group: str) -> dict:
