@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from aws_cdk.assertions import Capture
+from aws_cdk.assertions import Template as Assertions
 
 from review import risks
 from review.report import review_template
@@ -31,12 +32,14 @@ def test_a_service_invokes_a_function_only_from_one_exact_source(configured: Tem
     assert lambda_permission_violations(configured) == []
 
 
-def test_the_guest_role_follows_guest_access(synth: Synth, configured: Template) -> None:
+def test_the_guest_role_follows_guest_access(
+    synth: Synth, configured: Template, configured_assertions: Assertions
+) -> None:
     """Guests on: the guest role reads public/ and nothing else. Off: it grants nothing, and
     the identity pool refuses guests."""
     guests = synth.configured.config.guest_access
-    synth.configured.assertions.resource_count_is("AWS::Cognito::IdentityPool", 1)
-    synth.configured.assertions.has_resource_properties(
+    configured_assertions.resource_count_is("AWS::Cognito::IdentityPool", 1)
+    configured_assertions.has_resource_properties(
         "AWS::Cognito::IdentityPool", {"AllowUnauthenticatedIdentities": guests}
     )
     if not guests:
@@ -58,10 +61,12 @@ def test_the_review_warns_of_exactly_what_the_config_switches_on(synth: Synth) -
     assert kinds == sorted(expected)
 
 
-def test_the_groups_output_lists_the_configured_groups(synth: Synth) -> None:
+def test_the_groups_output_lists_the_configured_groups(
+    synth: Synth, configured_assertions: Assertions
+) -> None:
     """What the client, the demo users and the e2e suite learn the groups from."""
     parts = Capture()
-    synth.configured.assertions.has_output("Groups", {"Value": {"Fn::Join": ["", parts]}})
+    configured_assertions.has_output("Groups", {"Value": {"Fn::Join": ["", parts]}})
     text = "".join(part if isinstance(part, str) else "arn" for part in parts.as_array())
     listed = [(g["name"], g["precedence"], g["preset"]) for g in json.loads(text)]
     config = synth.configured.config

@@ -69,7 +69,7 @@ def pool_role(template: aws_cdk.assertions.Template, kind: str) -> str:
     template.has_resource_properties(
         "AWS::Cognito::IdentityPoolRoleAttachment", {"Roles": {kind: {"Fn::GetAtt": [role, "Arn"]}}}
     )
-    return str(role.as_string())
+    return role.as_string()
 
 
 class _Names:
