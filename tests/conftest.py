@@ -10,6 +10,11 @@ The app is synthesized once with these stacks (tests/support/configs.py), cdk-na
 - ``variant``: the demo with every switch flipped away from its default;
 - ``providers``: docs/examples/all-providers.json (every external provider on);
 - ``forked``: a forker's first changes at once, plus one more resource in the stack.
+
+Each stack comes as plain JSON (``template``, ``configured``, ``variant``, ``all_providers``)
+and as an ``aws_cdk.assertions.Template`` (``assertions``, ``configured_assertions``,
+``variant_assertions``, ``providers_assertions``, or ``synth.<stack>.assertions``), built once
+per process on first use.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import botocore.session
 import pytest
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template as Assertions
 from xdist.scheduler import LoadScopeScheduling
 
 from app import add_stack, build_app
@@ -122,3 +128,24 @@ def variant(synth: Synth) -> Template:
 def all_providers(synth: Synth) -> Template:
     """The template of docs/examples/all-providers.json."""
     return synth.providers.template
+
+
+@pytest.fixture(scope="session")
+def assertions(synth: Synth) -> Assertions:
+    """The demo config's template, for aws_cdk.assertions (behaviour tests)."""
+    return synth.demo.assertions
+
+
+@pytest.fixture(scope="session")
+def configured_assertions(synth: Synth) -> Assertions:
+    return synth.configured.assertions
+
+
+@pytest.fixture(scope="session")
+def variant_assertions(synth: Synth) -> Assertions:
+    return synth.variant.assertions
+
+
+@pytest.fixture(scope="session")
+def providers_assertions(synth: Synth) -> Assertions:
+    return synth.providers.assertions

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import App
+from aws_cdk.assertions import Capture, Template
 
 from app import add_stacks, build_app, context_config
 from infra import acknowledgements as acknowledgements_module
 from infra.config import CDK_JSON, ConfigError, cdk_json_context, parse_config
 from tests.support.configs import demo_raw
-from tests.support.template import Synth, Template
+from tests.support.template import Synth
 
 ROOT = CDK_JSON.parent
 
@@ -120,9 +121,8 @@ def test_every_acknowledgement_matches_a_real_finding_and_has_a_reason(
     assert len(unacknowledged_findings) == len(acknowledged)
 
 
-def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
-    outputs = template["Outputs"]
-    assert set(outputs) == {
+def test_outputs_give_a_client_everything_it_needs(assertions: Template) -> None:
+    assert set(assertions.find_outputs("*")) == {
         "Region",
         "UserPoolId",
         "UserPoolClientId",
@@ -137,10 +137,12 @@ def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
         "DeveloperTagTransforms",
         "Groups",
     }
-    assert outputs["Region"]["Value"] == {"Ref": "AWS::Region"}
-    assert outputs["GuestAccess"]["Value"] == "false"
-    assert outputs["DeveloperTagTransforms"]["Value"] == '{"tenant": ["strip", "lower"]}'
-    groups_json = outputs["Groups"]["Value"]["Fn::Join"][1]
+    assertions.has_output("Region", {"Value": {"Ref": "AWS::Region"}})
+    assertions.has_output("GuestAccess", {"Value": "false"})
+    assertions.has_output("DeveloperTagTransforms", {"Value": '{"tenant": ["strip", "lower"]}'})
+    parts = Capture()
+    assertions.has_output("Groups", {"Value": {"Fn::Join": ["", parts]}})
+    groups_json = parts.as_array()
     assert groups_json[0] == '[{"name":"admins","precedence":10,"roleArn":"'
     assert groups_json[2] == '","preset":"admin"},{"name":"editors","precedence":20,"roleArn":"'
 

@@ -6,7 +6,8 @@ The trust is judged by the offline IAM evaluator as STS judges AssumeRoleWithWeb
 the claims GitHub puts in a job's token (GitHub docs, "About security hardening with OpenID
 Connect": ``sub`` is ``repo:<owner>/<name>:ref:refs/heads/<branch>`` for a push,
 ``...:environment:<name>`` for a job in an environment, ``...:pull_request`` for a pull request,
-and ``aud`` the audience the AWS action asks for).
+and ``aud`` the audience the AWS action asks for). So the trust and the policy are read as JSON,
+resolved and judged; what the stack holds is stated with aws_cdk.assertions.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
+from aws_cdk.assertions import Match, Template
 
 from facts import iam
 from infra.config import ConfigError, parse_config
 from infra.deploy_role import GITHUB_ISSUER, STS_AUDIENCE
 from infra.deploy_role_stack import DeployRoleStack
 from tests.support.invariants import lambda_permission_violations, trust_violations
-from tests.support.template import Synth, only, resolve
+from tests.support.template import Synth, resolve
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB_ISSUER}"
@@ -40,12 +42,11 @@ def deploy_role_template(synth: Synth) -> dict[str, Any]:
     return template
 
 
-def trust_and_policy(template: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def trust_and_policy(template: Template) -> tuple[dict[str, Any], dict[str, Any]]:
     names = dict(PSEUDO)
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] == "AWS::IAM::OIDCProvider":
-            names[logical_id] = PROVIDER_ARN
-    _, role = only(template, "AWS::IAM::Role")
+    for logical_id in template.find_resources("AWS::IAM::OIDCProvider"):
+        names[logical_id] = PROVIDER_ARN
+    [role] = template.find_resources("AWS::IAM::Role").values()
     properties = resolve(role["Properties"], names)
     [policy] = properties["Policies"]
     return properties["AssumeRolePolicyDocument"], policy["PolicyDocument"]
@@ -65,7 +66,7 @@ def may_assume(trust: dict[str, Any], sub: str, aud: str = STS_AUDIENCE) -> bool
 def role(synth: Synth) -> tuple[dict[str, Any], dict[str, Any], str]:
     pipeline = synth.providers.config.pipeline
     assert pipeline is not None
-    trust, policy = trust_and_policy(deploy_role_template(synth))
+    trust, policy = trust_and_policy(Template.from_json(deploy_role_template(synth)))
     return trust, policy, pipeline.repository
 
 
@@ -119,10 +120,17 @@ def test_an_existing_github_provider_is_used_not_created() -> None:
         environments=[],
         oidc_provider_arn=PROVIDER_ARN,
     )
-    template = app.synth().get_stack_by_name(stack.stack_name).template
-    assert "AWS::IAM::OIDCProvider" not in {r["Type"] for r in template["Resources"].values()}
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::OIDCProvider", 0)
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [{"Principal": Match.object_equals({"Federated": PROVIDER_ARN})}]
+            }
+        },
+    )
     trust, _ = trust_and_policy(template)
-    assert trust["Statement"][0]["Principal"] == {"Federated": PROVIDER_ARN}
     assert may_assume(trust, "repo:my-org/my-app:ref:refs/heads/main")
 
 

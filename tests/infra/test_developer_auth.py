@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
 from infra.developer_auth import STAGE, TTL_ATTRIBUTE
+from infra.monitoring import SIGN_IN_SERVICE
 from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.configs import demo_raw
-from tests.support.template import Synth, Template, only, permission_for, resources, under
+from tests.support.template import Synth, Synthesized, service_function
+
+USER_KEY = {"KeySchema": [{"AttributeName": "username", "KeyType": "HASH"}]}
+SIGN_IN = service_function(SIGN_IN_SERVICE)
+
+
+def login_api(stack: Synthesized) -> str:
+    name = f"{stack.config.stack_name}-login"
+    return stack.assertions.get_resource_id(
+        "AWS::ApiGateway::RestApi", {"Properties": {"Name": name}}
+    )
+
+
+def login_stage(stack: Synthesized) -> str:
+    api = {"RestApiId": {"Ref": login_api(stack)}}
+    return stack.assertions.get_resource_id("AWS::ApiGateway::Stage", {"Properties": api})
 
 
 def test_identity_pool_has_the_configured_developer_provider(synth: Synth) -> None:
-    _, pool = only(synth.demo.template, "AWS::Cognito::IdentityPool")
     expected = synth.demo.config.developer_auth.provider_name
-    assert pool["Properties"]["DeveloperProviderName"] == expected
-    assert synth.demo.template.get("Outputs", {})["DeveloperProviderName"]["Value"] == expected
+    template = synth.demo.assertions
+    template.resource_count_is("AWS::Cognito::IdentityPool", 1)
+    template.has_resource_properties(
+        "AWS::Cognito::IdentityPool", {"DeveloperProviderName": expected}
+    )
+    template.has_output("DeveloperProviderName", {"Value": expected})
 
 
 def test_shipped_provider_is_the_placeholder_forkers_must_replace(synth: Synth) -> None:
@@ -26,35 +44,47 @@ def test_shipped_provider_is_the_placeholder_forkers_must_replace(synth: Synth) 
 
 
 def test_user_table_is_on_demand_recoverable_encrypted(
-    template: Template, variant: Template
+    assertions: Template, variant_assertions: Template
 ) -> None:
-    _, table = under(template, "AWS::DynamoDB::Table", "DeveloperAuthUsers")
-    properties = table["Properties"]
-    assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert properties["SSESpecification"] == {"SSEEnabled": True}
-    assert properties["KeySchema"] == [{"AttributeName": "username", "KeyType": "HASH"}]
-    assert table["DeletionPolicy"] == "Delete"
-    _, prod = under(variant, "AWS::DynamoDB::Table", "DeveloperAuthUsers")
-    assert prod["DeletionPolicy"] == "Retain"
-    assert prod["Properties"]["DeletionProtectionEnabled"] is True
+    assertions.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                **USER_KEY,
+                "BillingMode": "PAY_PER_REQUEST",
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "SSESpecification": {"SSEEnabled": True},
+            },
+            "DeletionPolicy": "Delete",
+        },
+    )
+    variant_assertions.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {**USER_KEY, "DeletionProtectionEnabled": True},
+            "DeletionPolicy": "Retain",
+        },
+    )
 
 
-def test_unknown_username_records_expire_through_the_tables_ttl(template: Template) -> None:
-    _, table = under(template, "AWS::DynamoDB::Table", "DeveloperAuthUsers")
-    assert table["Properties"]["TimeToLiveSpecification"] == {
-        "AttributeName": TTL_ATTRIBUTE,
-        "Enabled": True,
-    }
+def test_unknown_username_records_expire_through_the_tables_ttl(assertions: Template) -> None:
+    assertions.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            **USER_KEY,
+            "TimeToLiveSpecification": Match.object_equals(
+                {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+            ),
+        },
+    )
     # tests/lambdas/developer_auth/test_app.py checks the function writes this attribute.
 
 
-def test_tag_transforms_reach_the_function_from_the_hooks_claims(
-    synth: Synth, template: Template
-) -> None:
-    _, fn = under(template, "AWS::Lambda::Function", "DeveloperAuth")
-    environment = fn["Properties"]["Environment"]["Variables"]
-    assert json.loads(environment["TAG_TRANSFORMS"]) == TAG_TRANSFORMS  # tests/lambdas runs so
+def test_tag_transforms_reach_the_function_from_the_hooks_claims(assertions: Template) -> None:
+    transforms = Match.serialized_json(TAG_TRANSFORMS)  # tests/lambdas runs the function so
+    assertions.has_resource_properties(
+        "AWS::Lambda::Function", service_function(SIGN_IN_SERVICE, TAG_TRANSFORMS=transforms)
+    )
     raw = demo_raw()
     raw["principalTags"] = {"tenant": "tenant", "mail": "email", "team": "custom:tenant"}
     raw["tokenHook"]["claims"][0]["transforms"] = ["lower"]
@@ -66,111 +96,177 @@ def test_tag_transforms_reach_the_function_from_the_hooks_claims(
 
 
 def test_stage_is_throttled_and_access_logged(synth: Synth) -> None:
-    _, stage = only(synth.demo.template, "AWS::ApiGateway::Stage")
-    properties = stage["Properties"]
-    assert properties["StageName"] == STAGE
-    [settings] = properties["MethodSettings"]
     config = synth.demo.config.developer_auth
-    assert settings["ThrottlingRateLimit"] == config.rate_limit
-    assert settings["ThrottlingBurstLimit"] == config.burst_limit
-    assert "$context.requestId" in properties["AccessLogSetting"]["Format"]
-    assert "body" not in properties["AccessLogSetting"]["Format"]
-
-
-def test_invoke_permission_is_exactly_post_login_on_this_stage(template: Template) -> None:
-    api_id, _ = only(template, "AWS::ApiGateway::RestApi")
-    stage_id, _ = only(template, "AWS::ApiGateway::Stage")
-    function_id, _ = under(template, "AWS::Lambda::Function", "DeveloperAuth")
-    permission = permission_for(template, "apigateway.amazonaws.com")
-    assert permission["Properties"] == {
-        "Action": "lambda:InvokeFunction",
-        "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
-        "Principal": "apigateway.amazonaws.com",
-        "SourceAccount": {"Ref": "AWS::AccountId"},
-        "SourceArn": {
-            "Fn::Join": [
-                "",
-                [
-                    "arn:",
-                    {"Ref": "AWS::Partition"},
-                    ":execute-api:",
-                    {"Ref": "AWS::Region"},
-                    ":",
-                    {"Ref": "AWS::AccountId"},
-                    ":",
-                    {"Ref": api_id},
-                    "/",
-                    {"Ref": stage_id},
-                    "/POST/login",
-                ],
-            ]
+    log_format = Capture(Match.string_like_regexp(r"\$context\.requestId"))
+    synth.demo.assertions.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "RestApiId": {"Ref": login_api(synth.demo)},
+            "StageName": STAGE,
+            "MethodSettings": [
+                {
+                    "ThrottlingRateLimit": config.rate_limit,
+                    "ThrottlingBurstLimit": config.burst_limit,
+                }
+            ],
+            "AccessLogSetting": {"Format": log_format},
         },
+    )
+    assert "body" not in log_format.as_string()
+
+
+def test_invoke_permission_is_exactly_post_login_on_this_stage(synth: Synth) -> None:
+    template = synth.demo.assertions
+    api_id, stage_id = login_api(synth.demo), login_stage(synth.demo)
+    function_id = template.get_resource_id("AWS::Lambda::Function", {"Properties": SIGN_IN})
+    invoke = {"Fn::GetAtt": [function_id, "Arn"]}
+    template.resource_properties_count_is("AWS::Lambda::Permission", {"FunctionName": invoke}, 1)
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        Match.object_equals(
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": invoke,
+                "Principal": "apigateway.amazonaws.com",
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+                "SourceArn": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            ":execute-api:",
+                            {"Ref": "AWS::Region"},
+                            ":",
+                            {"Ref": "AWS::AccountId"},
+                            ":",
+                            {"Ref": api_id},
+                            "/",
+                            {"Ref": stage_id},
+                            "/POST/login",
+                        ],
+                    ]
+                },
+            }
+        ),
+    )
+
+
+def test_body_is_validated_against_the_credentials_schema(synth: Synth) -> None:
+    template = synth.demo.assertions
+    validator, model = Capture(), Capture()
+    template.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {
+            "HttpMethod": "POST",
+            "RestApiId": {"Ref": login_api(synth.demo)},
+            "RequestValidatorId": {"Ref": validator},
+            "RequestModels": {"application/json": {"Ref": model}},
+        },
+    )
+    validates_bodies = {"Properties": {"ValidateRequestBody": True}}
+    assert validator.as_string() == template.get_resource_id(
+        "AWS::ApiGateway::RequestValidator", validates_bodies
+    )
+    credentials = {
+        "Schema": {
+            "required": ["username", "password"],
+            "additionalProperties": False,
+            "properties": {
+                "password": Match.object_equals(
+                    {"type": "string", "minLength": 8, "maxLength": 256}
+                )
+            },
+        }
     }
-
-
-def test_body_is_validated_against_the_credentials_schema(template: Template) -> None:
-    [method] = [
-        m
-        for m in resources(template, "AWS::ApiGateway::Method").values()
-        if m["Properties"]["HttpMethod"] == "POST"
-    ]
-    validator_id = method["Properties"]["RequestValidatorId"]["Ref"]
-    validator = template["Resources"][validator_id]["Properties"]
-    assert validator["ValidateRequestBody"] is True
-    model_id = method["Properties"]["RequestModels"]["application/json"]["Ref"]
-    schema = template["Resources"][model_id]["Properties"]["Schema"]
-    assert schema["required"] == ["username", "password"]
-    assert schema["additionalProperties"] is False
-    assert schema["properties"]["password"] == {"type": "string", "minLength": 8, "maxLength": 256}
+    assert model.as_string() == template.get_resource_id(
+        "AWS::ApiGateway::Model", {"Properties": credentials}
+    )
 
 
 def test_function_may_only_read_and_update_its_table_and_ask_for_developer_tokens(
-    template: Template,
+    assertions: Template,
 ) -> None:
-    _, fn = under(template, "AWS::Lambda::Function", "DeveloperAuth")
-    role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
-    table_id, _ = under(template, "AWS::DynamoDB::Table", "DeveloperAuthUsers")
-    pool_id, _ = only(template, "AWS::Cognito::IdentityPool")
-    statements = [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-    assert statements == [
+    role = Capture()
+    assertions.has_resource_properties(
+        "AWS::Lambda::Function", {**SIGN_IN, "Role": {"Fn::GetAtt": [role, "Arn"]}}
+    )
+    table_id = assertions.get_resource_id("AWS::DynamoDB::Table", {"Properties": USER_KEY})
+    pool_id = assertions.get_resource_id("AWS::Cognito::IdentityPool")
+    attached = {"Roles": Match.array_with([{"Ref": role.as_string()}])}
+    assertions.resource_properties_count_is("AWS::IAM::Policy", attached, 1)
+    assertions.has_resource_properties(
+        "AWS::IAM::Policy",
         {
-            "Action": "dynamodb:UpdateItem",
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [table_id, "Arn"]},
+            **attached,
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_equals(
+                        {
+                            "Action": "dynamodb:UpdateItem",
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [table_id, "Arn"]},
+                        }
+                    ),
+                    Match.object_equals(
+                        {
+                            "Action": "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+                            "Effect": "Allow",
+                            "Resource": {
+                                "Fn::Join": [
+                                    "",
+                                    [
+                                        "arn:",
+                                        {"Ref": "AWS::Partition"},
+                                        ":cognito-identity:",
+                                        {"Ref": "AWS::Region"},
+                                        ":",
+                                        {"Ref": "AWS::AccountId"},
+                                        ":identitypool/",
+                                        {"Ref": pool_id},
+                                    ],
+                                ]
+                            },
+                        }
+                    ),
+                ]
+            },
         },
-        {
-            "Action": "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
-            "Effect": "Allow",
-            "Resource": statements[1]["Resource"],
-        },
-    ]
-    assert {"Ref": pool_id} in statements[1]["Resource"]["Fn::Join"][1]
+    )
 
 
-def test_waf_and_cors_are_switches(template: Template, variant: Template) -> None:
-    assert not resources(template, "AWS::WAFv2::WebACL")
-    assert not [
-        m
-        for m in resources(template, "AWS::ApiGateway::Method").values()
-        if m["Properties"]["HttpMethod"] == "OPTIONS"
-    ]
-    _, acl = only(variant, "AWS::WAFv2::WebACL")
-    names = [rule["Name"] for rule in acl["Properties"]["Rules"]]
-    assert "AWSManagedRulesCommonRuleSet" in names and "SignInRatePerIp" in names
-    _, association = only(variant, "AWS::WAFv2::WebACLAssociation")
-    stage_id, _ = only(variant, "AWS::ApiGateway::Stage")
-    assert stage_id in repr(association["Properties"]["ResourceArn"])
-    [options] = [
-        m
-        for m in resources(variant, "AWS::ApiGateway::Method").values()
-        if m["Properties"]["HttpMethod"] == "OPTIONS"
-    ]
-    assert "https://app.example.com" in repr(options)
+def test_waf_and_cors_are_switches(synth: Synth) -> None:
+    options = {"HttpMethod": "OPTIONS"}
+    synth.demo.assertions.resource_count_is("AWS::WAFv2::WebACL", 0)
+    synth.demo.assertions.resource_properties_count_is("AWS::ApiGateway::Method", options, 0)
+    variant = synth.variant.assertions
+    acl_id = variant.get_resource_id("AWS::WAFv2::WebACL")
+    for rule in ("AWSManagedRulesCommonRuleSet", "SignInRatePerIp"):
+        variant.has_resource_properties(
+            "AWS::WAFv2::WebACL", {"Rules": Match.array_with([Match.object_like({"Name": rule})])}
+        )
+    variant.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    stage_id = login_stage(synth.variant)
+    variant.has_resource_properties(
+        "AWS::WAFv2::WebACLAssociation",
+        {
+            "WebACLArn": {"Fn::GetAtt": [acl_id, "Arn"]},
+            "ResourceArn": {"Fn::Join": ["", Match.array_with([{"Ref": stage_id}])]},
+        },
+    )
+    allowed_origin = "method.response.header.Access-Control-Allow-Origin"
+    variant.resource_properties_count_is("AWS::ApiGateway::Method", options, 1)
+    variant.has_resource_properties(
+        "AWS::ApiGateway::Method",
+        {
+            **options,
+            "Integration": {
+                "IntegrationResponses": [
+                    {"ResponseParameters": {allowed_origin: "'https://app.example.com'"}}
+                ]
+            },
+        },
+    )
 
 
 @pytest.mark.parametrize(

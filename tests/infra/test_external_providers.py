@@ -7,6 +7,7 @@ import json
 
 import pytest
 from aws_cdk import App, Stack
+from aws_cdk.assertions import Match, Template
 
 from infra.config import (
     MAX_RULES,
@@ -19,112 +20,134 @@ from infra.config import (
 from infra.external_providers import ExternalProviders
 from tests.conftest import ALL_PROVIDERS, TWITTER_SECRET
 from tests.infra.test_principal_tags import trusts_tag_session
-from tests.infra.test_sample_bucket import role_of
-from tests.support.template import Template, only, resources
+from tests.support.template import Synth, Synthesized, pool_role
 from tests.test_app import config_error
 
-
-def pool(template: Template) -> dict:
-    return only(template, "AWS::Cognito::IdentityPool")[1]["Properties"]
-
-
-def mappings(template: Template) -> dict:
-    return only(template, "AWS::Cognito::IdentityPoolRoleAttachment")[1]["Properties"][
-        "RoleMappings"
-    ]
+ATTACHMENT = "AWS::Cognito::IdentityPoolRoleAttachment"
 
 
 def example() -> dict:
     return json.loads(ALL_PROVIDERS.read_text())
 
 
-def test_default_config_has_no_external_provider(template: Template) -> None:
-    properties = pool(template)
-    for key in ("SupportedLoginProviders", "OpenIdConnectProviderARNs", "SamlProviderARNs"):
-        assert key not in properties
-    assert set(mappings(template)) == {"UserPool"}
-    assert not resources(template, "AWS::IAM::OIDCProvider")
-    assert not resources(template, "AWS::IAM::SAMLProvider")
-
-
-def test_every_provider_is_a_login_provider(all_providers: Template) -> None:
-    properties = pool(all_providers)
-    assert properties["SupportedLoginProviders"] == {
-        "accounts.google.com": "000000000000-example.apps.googleusercontent.com",
-        "graph.facebook.com": "000000000000000",
-        "www.amazon.com": "amzn1.application.00000000000000000000000000000000",
-        "appleid.apple.com": "com.example.signin",
-        # CloudFormation takes Twitter's secret in plain text (docs/providers.md).
-        "api.twitter.com": f"example-consumer-key;{TWITTER_SECRET}",
-    }
-    oidc_id, oidc = only(all_providers, "AWS::IAM::OIDCProvider")
-    assert oidc["Properties"]["Url"] == "https://idp.example.com"
-    assert properties["OpenIdConnectProviderARNs"] == [{"Ref": oidc_id}]
-    saml_id, saml = only(all_providers, "AWS::IAM::SAMLProvider")
-    assert saml["Properties"]["Name"] == "ExampleCorp"
-    assert properties["SamlProviderARNs"] == [{"Ref": saml_id}]
-
-
-def role_ref(template: Template, group: str) -> dict:
-    return {"Fn::GetAtt": [role_of(template, group), "Arn"]}
-
-
-def test_rules_mappings_in_order_with_deny(all_providers: Template) -> None:
-    found = mappings(all_providers)
-    assert set(found) == {
-        "UserPool",
-        "UserPoolFederated",
-        "accounts.google.com",
-        "idp.example.com",
-        "SamlExampleCorp",
-    }
-    assert found["accounts.google.com"] == {
-        "Type": "Rules",
-        "AmbiguousRoleResolution": "Deny",
-        "IdentityProvider": "accounts.google.com",
-        "RulesConfiguration": {
-            "Rules": [
-                {
-                    "Claim": "hd",
-                    "MatchType": "Equals",
-                    "Value": "example.com",
-                    "RoleARN": role_ref(all_providers, "editors"),
-                }
-            ]
-        },
-    }
-    oidc_rules = found["idp.example.com"]["RulesConfiguration"]["Rules"]
-    assert [(r["Value"], r["RoleARN"]) for r in oidc_rules] == [
-        ("admins", role_ref(all_providers, "admins")),
-        ("staff", role_ref(all_providers, "viewers")),
-    ]
-    saml_id, _ = only(all_providers, "AWS::IAM::SAMLProvider")
-    assert found["SamlExampleCorp"]["IdentityProvider"] == {"Ref": saml_id}
-    assert found["SamlExampleCorp"]["AmbiguousRoleResolution"] == "Deny"
-    assert found["SamlExampleCorp"]["RulesConfiguration"]["Rules"] == [
+def test_default_config_has_no_external_provider(assertions: Template) -> None:
+    assertions.has_resource_properties(
+        "AWS::Cognito::IdentityPool",
         {
-            "Claim": "https://aws.amazon.com/SAML/Attributes/Role",
-            "MatchType": "StartsWith",
-            "Value": "corp-viewer",
-            "RoleARN": role_ref(all_providers, "viewers"),
+            "SupportedLoginProviders": Match.absent(),
+            "OpenIdConnectProviderARNs": Match.absent(),
+            "SamlProviderARNs": Match.absent(),
+        },
+    )
+    assertions.has_resource_properties(
+        ATTACHMENT, {"RoleMappings": Match.object_equals({"UserPool": Match.any_value()})}
+    )
+    assertions.resource_count_is("AWS::IAM::OIDCProvider", 0)
+    assertions.resource_count_is("AWS::IAM::SAMLProvider", 0)
+
+
+def test_every_provider_is_a_login_provider(providers_assertions: Template) -> None:
+    template = providers_assertions  # the all-providers example
+    oidc_id = template.get_resource_id("AWS::IAM::OIDCProvider")
+    template.has_resource_properties("AWS::IAM::OIDCProvider", {"Url": "https://idp.example.com"})
+    saml_id = template.get_resource_id("AWS::IAM::SAMLProvider")
+    template.has_resource_properties("AWS::IAM::SAMLProvider", {"Name": "ExampleCorp"})
+    template.resource_count_is("AWS::Cognito::IdentityPool", 1)
+    template.has_resource_properties(
+        "AWS::Cognito::IdentityPool",
+        {
+            "SupportedLoginProviders": Match.exact(
+                {
+                    "accounts.google.com": "000000000000-example.apps.googleusercontent.com",
+                    "graph.facebook.com": "000000000000000",
+                    "www.amazon.com": "amzn1.application.00000000000000000000000000000000",
+                    "appleid.apple.com": "com.example.signin",
+                    # CloudFormation takes Twitter's secret in plain text (docs/providers.md).
+                    "api.twitter.com": f"example-consumer-key;{TWITTER_SECRET}",
+                }
+            ),
+            "OpenIdConnectProviderARNs": [{"Ref": oidc_id}],
+            "SamlProviderARNs": [{"Ref": saml_id}],
+        },
+    )
+
+
+def group_role(stack: Synthesized, group: str) -> dict:
+    """The ARN of a group's role, which the config names ``<appName>-<stage>-<group>``."""
+    name = stack.config.group_role_name(group)
+    role_id = stack.assertions.get_resource_id("AWS::IAM::Role", {"Properties": {"RoleName": name}})
+    return {"Fn::GetAtt": [role_id, "Arn"]}
+
+
+def test_rules_mappings_in_order_with_deny(synth: Synth) -> None:
+    stack = synth.providers
+    saml_id = stack.assertions.get_resource_id("AWS::IAM::SAMLProvider")
+
+    def rules(provider: object, *in_order: dict) -> dict:
+        return {
+            "Type": "Rules",
+            "AmbiguousRoleResolution": "Deny",
+            "IdentityProvider": provider,
+            "RulesConfiguration": {"Rules": list(in_order)},
         }
-    ]
+
+    def rule(claim: str, match_type: str, value: str, group: str) -> dict:
+        return {
+            "Claim": claim,
+            "MatchType": match_type,
+            "Value": value,
+            "RoleARN": group_role(stack, group),
+        }
+
+    stack.assertions.resource_count_is(ATTACHMENT, 1)
+    stack.assertions.has_resource_properties(
+        ATTACHMENT,
+        {
+            "RoleMappings": Match.object_equals(
+                {
+                    "UserPool": Match.any_value(),
+                    "UserPoolFederated": Match.any_value(),
+                    "accounts.google.com": rules(
+                        "accounts.google.com", rule("hd", "Equals", "example.com", "editors")
+                    ),
+                    "idp.example.com": rules(
+                        "idp.example.com",
+                        rule("groups", "Contains", "admins", "admins"),
+                        rule("groups", "Contains", "staff", "viewers"),
+                    ),
+                    "SamlExampleCorp": rules(
+                        {"Ref": saml_id},
+                        rule(
+                            "https://aws.amazon.com/SAML/Attributes/Role",
+                            "StartsWith",
+                            "corp-viewer",
+                            "viewers",
+                        ),
+                    ),
+                }
+            )
+        },
+    )
 
 
-def test_principal_tag_maps_per_provider(all_providers: Template) -> None:
-    tags = {
-        repr(t["Properties"]["IdentityProviderName"]): t["Properties"]["PrincipalTags"]
-        for t in resources(all_providers, "AWS::Cognito::IdentityPoolPrincipalTag").values()
+def test_principal_tag_maps_per_provider(providers_assertions: Template) -> None:
+    tag = "AWS::Cognito::IdentityPoolPrincipalTag"
+    providers_assertions.resource_count_is(tag, 2)  # Google's and the user pool's
+    providers_assertions.has_resource_properties(
+        tag,
+        {
+            "IdentityProviderName": "accounts.google.com",
+            "PrincipalTags": Match.exact({"tenant": "hd"}),
+        },
+    )
+    providers_assertions.all_resources_properties(tag, {"UseDefaults": False})
+
+
+def test_tag_session_where_tags_flow(providers_assertions: Template) -> None:
+    trust = trusts_tag_session(providers_assertions)
+    assert {k for k, v in trust.items() if not v} == {
+        pool_role(providers_assertions, "unauthenticated")
     }
-    assert tags["'accounts.google.com'"] == {"tenant": "hd"}
-    assert len(tags) == 2  # Google's and the user pool's
-    for t in resources(all_providers, "AWS::Cognito::IdentityPoolPrincipalTag").values():
-        assert t["Properties"]["UseDefaults"] is False
-
-
-def test_tag_session_where_tags_flow(all_providers: Template) -> None:
-    trust = trusts_tag_session(all_providers)
-    assert {k for k, v in trust.items() if not v} == {role_of(all_providers, "guest")}
 
 
 def with_providers(**providers: object) -> dict:

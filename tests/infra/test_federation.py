@@ -6,6 +6,7 @@ import copy
 import json
 
 import pytest
+from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import (
     WRITABLE,
@@ -13,84 +14,110 @@ from infra.config import (
     parse_config,
     refuse_mapped_attributes_writable_by_users,
 )
+from infra.monitoring import HOOK_SERVICE
 from tests.conftest import ALL_PROVIDERS
 from tests.support.invariants import lambda_permission_violations
-from tests.support.template import Template, only, resources
+from tests.support.template import Synth, service_function
 
-
-def clients(template: Template) -> dict[str, dict]:
-    return {
-        logical_id: client["Properties"]
-        for logical_id, client in resources(template, "AWS::Cognito::UserPoolClient").items()
-    }
-
-
-def federated(template: Template) -> tuple[str, dict]:
-    [found] = [(k, v) for k, v in clients(template).items() if "Federated" in k]
-    return found
+CLIENT = "AWS::Cognito::UserPoolClient"
+IDP = "AWS::Cognito::UserPoolIdentityProvider"
+# Only the federated client signs in through OAuth (managed login); the native one uses SRP.
+FEDERATED = {"AllowedOAuthFlowsUserPoolClient": True}
+NATIVE = {"AllowedOAuthFlowsUserPoolClient": False}
+TRIGGER_SERVICE = "inbound-federation"
+TRIGGER = service_function(TRIGGER_SERVICE)
+HOOK = service_function(HOOK_SERVICE)
 
 
 def test_federated_client_takes_idps_only_and_cannot_update_attributes(
-    all_providers: Template,
+    providers_assertions: Template,
 ) -> None:
-    _, client = federated(all_providers)
-    idps = resources(all_providers, "AWS::Cognito::UserPoolIdentityProvider")
-    assert sorted(client["SupportedIdentityProviders"], key=repr) == sorted(
+    idps = providers_assertions.find_resources(IDP)
+    supported, writes = Capture(), Capture()
+    providers_assertions.has_resource_properties(
+        CLIENT,
+        {
+            **FEDERATED,
+            "SupportedIdentityProviders": supported,  # no COGNITO: only the IdPs
+            "WriteAttributes": writes,
+            # no aws.cognito.signin.user.admin: its tokens cannot update attributes
+            "AllowedOAuthScopes": ["openid", "email", "profile"],
+            "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+            "CallbackURLs": ["https://app.example.com/callback", "http://localhost:5173/callback"],
+            "LogoutURLs": ["https://app.example.com/"],
+        },
+    )
+    assert sorted(supported.as_array(), key=repr) == sorted(
         ({"Ref": logical_id} for logical_id in idps), key=repr
     )
-    assert "COGNITO" not in client["SupportedIdentityProviders"]
-    assert sorted(client["WriteAttributes"]) == ["custom:idp_groups", "email"]
-    assert client["AllowedOAuthScopes"] == ["openid", "email", "profile"]
-    assert "aws.cognito.signin.user.admin" not in client["AllowedOAuthScopes"]
-    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
-    assert client["CallbackURLs"] == [
-        "https://app.example.com/callback",
-        "http://localhost:5173/callback",
-    ]
-    assert client["LogoutURLs"] == ["https://app.example.com/"]
+    assert sorted(writes.as_array()) == ["custom:idp_groups", "email"]
 
 
-def test_native_client_cannot_write_mapped_attributes(all_providers: Template) -> None:
-    [native] = [v for k, v in clients(all_providers).items() if "Federated" not in k]
-    assert not {"email", "custom:idp_groups"} & set(native["WriteAttributes"])
+def test_native_client_cannot_write_mapped_attributes(providers_assertions: Template) -> None:
+    providers_assertions.resource_properties_count_is(CLIENT, NATIVE, 1)
+    writes = Capture()
+    providers_assertions.has_resource_properties(CLIENT, {**NATIVE, "WriteAttributes": writes})
+    assert not {"email", "custom:idp_groups"} & set(writes.as_array())
 
 
 def test_idps_map_their_groups_into_the_attribute_the_hook_reads(
-    all_providers: Template,
+    providers_assertions: Template,
 ) -> None:
-    mapped = {
-        idp["Properties"]["ProviderName"]: idp["Properties"]["AttributeMapping"]
-        for idp in resources(all_providers, "AWS::Cognito::UserPoolIdentityProvider").values()
+    for idp, claim in (
+        ("CorpSaml", "http://schemas.xmlsoap.org/claims/Group"),
+        ("CorpOidc", "groups"),
+    ):
+        providers_assertions.has_resource_properties(
+            IDP, {"ProviderName": idp, "AttributeMapping": {"custom:idp_groups": claim}}
+        )
+
+
+def test_oidc_client_secret_stays_in_secrets_manager(providers_assertions: Template) -> None:
+    oidc = {"ProviderType": "OIDC"}
+    providers_assertions.resource_properties_count_is(IDP, oidc, 1)
+    reference = r"^\{\{resolve:secretsmanager:allproviders/corp-oidc-client-secret"
+    providers_assertions.has_resource_properties(
+        IDP,
+        {**oidc, "ProviderDetails": {"client_secret": Match.string_like_regexp(reference)}},
+    )
+
+
+def test_federated_tokens_also_use_token_mapping(providers_assertions: Template) -> None:
+    template = providers_assertions
+    pool_id = template.get_resource_id("AWS::Cognito::UserPool")
+    native_id = template.get_resource_id(CLIENT, {"Properties": NATIVE})
+    federated_id = template.get_resource_id(CLIENT, {"Properties": FEDERATED})
+    mapping = {
+        "Type": "Token",
+        "AmbiguousRoleResolution": "Deny",
+        "IdentityProvider": {
+            "Fn::Join": [
+                "",
+                [{"Fn::GetAtt": [pool_id, "ProviderName"]}, ":", {"Ref": federated_id}],
+            ]
+        },
     }
-    assert mapped["CorpSaml"]["custom:idp_groups"] == "http://schemas.xmlsoap.org/claims/Group"
-    assert mapped["CorpOidc"]["custom:idp_groups"] == "groups"
+    template.has_resource_properties(
+        "AWS::Cognito::IdentityPoolRoleAttachment",
+        {"RoleMappings": {"UserPoolFederated": Match.object_equals(mapping)}},
+    )
+    template.has_resource_properties(
+        "AWS::Cognito::IdentityPool",
+        {
+            "CognitoIdentityProviders": [
+                {"ClientId": {"Ref": native_id}, "ServerSideTokenCheck": True},
+                {"ClientId": {"Ref": federated_id}, "ServerSideTokenCheck": True},
+            ]
+        },
+    )
 
 
-def test_oidc_client_secret_stays_in_secrets_manager(all_providers: Template) -> None:
-    [oidc] = [
-        idp
-        for idp in resources(all_providers, "AWS::Cognito::UserPoolIdentityProvider").values()
-        if idp["Properties"]["ProviderType"] == "OIDC"
-    ]
-    secret = oidc["Properties"]["ProviderDetails"]["client_secret"]
-    assert secret.startswith("{{resolve:secretsmanager:allproviders/corp-oidc-client-secret")
-
-
-def test_federated_tokens_also_use_token_mapping(all_providers: Template) -> None:
-    federated_id, _ = federated(all_providers)
-    _, attachment = only(all_providers, "AWS::Cognito::IdentityPoolRoleAttachment")
-    mapping = attachment["Properties"]["RoleMappings"]["UserPoolFederated"]
-    assert mapping["Type"] == "Token" and mapping["AmbiguousRoleResolution"] == "Deny"
-    assert {"Ref": federated_id} in mapping["IdentityProvider"]["Fn::Join"][1]
-    _, pool = only(all_providers, "AWS::Cognito::IdentityPool")
-    providers = pool["Properties"]["CognitoIdentityProviders"]
-    assert len(providers) == 2 and all(p["ServerSideTokenCheck"] for p in providers)
-
-
-def test_domain_for_managed_login_carries_the_stage(all_providers: Template) -> None:
+def test_domain_for_managed_login_carries_the_stage(providers_assertions: Template) -> None:
     # Domain prefixes are unique in a region: each stage needs its own.
-    _, domain = only(all_providers, "AWS::Cognito::UserPoolDomain")
-    assert domain["Properties"]["Domain"] == "allproviders-example-login-sandbox"
+    providers_assertions.resource_count_is("AWS::Cognito::UserPoolDomain", 1)
+    providers_assertions.has_resource_properties(
+        "AWS::Cognito::UserPoolDomain", {"Domain": "allproviders-example-login-sandbox"}
+    )
 
 
 def test_native_client_writing_a_mapped_attribute_fails_the_synth() -> None:
@@ -153,66 +180,88 @@ def test_group_map_errors_name_the_key_and_the_fix(change, expected: str) -> Non
         parse_config(raw)
 
 
-def test_the_pool_runs_both_triggers(all_providers: Template) -> None:
+def test_the_pool_runs_both_triggers(providers_assertions: Template) -> None:
     """The trigger is set on the L1 beside the hook the L2 writes: both must survive."""
-    _, pool = only(all_providers, "AWS::Cognito::UserPool")
-    config = pool["Properties"]["LambdaConfig"]
-    functions = resources(all_providers, "AWS::Lambda::Function")
-    [trigger] = [k for k in functions if k.startswith("InboundFederationTrigger")]
-    [hook] = [k for k in functions if k.startswith("TokenHook")]
-    assert config["InboundFederation"] == {
-        "LambdaArn": {"Fn::GetAtt": [trigger, "Arn"]},
-        "LambdaVersion": "V1_0",
-    }
-    assert config["PreTokenGenerationConfig"]["LambdaArn"] == {"Fn::GetAtt": [hook, "Arn"]}
-
-
-def test_no_trigger_without_federation(template: Template) -> None:
-    _, pool = only(template, "AWS::Cognito::UserPool")
-    assert "InboundFederation" not in pool["Properties"]["LambdaConfig"]
-
-
-def test_only_this_pool_in_this_account_invokes_the_trigger(all_providers: Template) -> None:
-    [(pool_id, _)] = resources(all_providers, "AWS::Cognito::UserPool").items()
-    permissions = [
-        p["Properties"]
-        for p in resources(all_providers, "AWS::Lambda::Permission").values()
-        if p["Properties"]["FunctionName"]["Fn::GetAtt"][0].startswith("InboundFederation")
-    ]
-    assert permissions == [
+    template = providers_assertions
+    trigger = template.get_resource_id("AWS::Lambda::Function", {"Properties": TRIGGER})
+    hook = template.get_resource_id("AWS::Lambda::Function", {"Properties": HOOK})
+    template.resource_count_is("AWS::Cognito::UserPool", 1)
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
         {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": permissions[0]["FunctionName"],
-            "Principal": "cognito-idp.amazonaws.com",
-            "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
-            "SourceAccount": {"Ref": "AWS::AccountId"},
-        }
-    ]
-    assert lambda_permission_violations(all_providers) == []
+            "LambdaConfig": {
+                "InboundFederation": Match.object_equals(
+                    {"LambdaArn": {"Fn::GetAtt": [trigger, "Arn"]}, "LambdaVersion": "V1_0"}
+                ),
+                "PreTokenGenerationConfig": {"LambdaArn": {"Fn::GetAtt": [hook, "Arn"]}},
+            }
+        },
+    )
 
 
-def test_the_trigger_gets_each_idps_own_table(all_providers: Template) -> None:
-    [trigger] = [
-        f["Properties"]
-        for k, f in resources(all_providers, "AWS::Lambda::Function").items()
-        if k.startswith("InboundFederationTrigger")
-    ]
-    settings = json.loads(trigger["Environment"]["Variables"]["TRIGGER_CONFIG"])
-    assert settings["providers"]["CorpSaml"]["groupMap"] == {
-        "Domain Admins": "admins",
-        "App Editors": "editors",
-        "App Viewers": "viewers",
+def test_no_trigger_without_federation(assertions: Template) -> None:
+    assertions.resource_count_is("AWS::Cognito::UserPool", 1)
+    assertions.has_resource_properties(
+        "AWS::Cognito::UserPool", {"LambdaConfig": {"InboundFederation": Match.absent()}}
+    )
+
+
+def test_only_this_pool_in_this_account_invokes_the_trigger(synth: Synth) -> None:
+    template = synth.providers.assertions
+    pool_id = template.get_resource_id("AWS::Cognito::UserPool")
+    trigger = template.get_resource_id("AWS::Lambda::Function", {"Properties": TRIGGER})
+    invoke = {"Fn::GetAtt": [trigger, "Arn"]}
+    template.resource_properties_count_is("AWS::Lambda::Permission", {"FunctionName": invoke}, 1)
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        Match.object_equals(
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": invoke,
+                "Principal": "cognito-idp.amazonaws.com",
+                "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+            }
+        ),
+    )
+    assert lambda_permission_violations(synth.providers.template) == []
+
+
+def test_the_trigger_gets_each_idps_own_table(providers_assertions: Template) -> None:
+    providers = {
+        "CorpSaml": {
+            "groupMap": Match.exact(
+                {
+                    "Domain Admins": "admins",
+                    "App Editors": "editors",
+                    "App Viewers": "viewers",
+                }
+            )
+        },
+        "CorpOidc": Match.exact(
+            {
+                "type": "OIDC",
+                "groupsAttribute": "groups",
+                "emailAttribute": "email",
+                "groupMap": {"viewers": "viewers"},
+            }
+        ),
     }
-    assert settings["providers"]["CorpOidc"] == {
-        "type": "OIDC",
-        "groupsAttribute": "groups",
-        "emailAttribute": "email",
-        "groupMap": {"viewers": "viewers"},
-    }
+    settings = Match.serialized_json(Match.object_like({"providers": providers}))
+    providers_assertions.has_resource_properties(
+        "AWS::Lambda::Function", service_function(TRIGGER_SERVICE, TRIGGER_CONFIG=settings)
+    )
 
 
-def test_federated_refresh_tokens_live_as_long_as_configured(all_providers: Template) -> None:
+def test_federated_refresh_tokens_live_as_long_as_configured(
+    providers_assertions: Template,
+) -> None:
     """A refresh reissues the last federated sign-in's groups: this bounds how long."""
-    _, client = federated(all_providers)
-    assert client["RefreshTokenValidity"] == 60
-    assert client["TokenValidityUnits"]["RefreshToken"] == "minutes"
+    providers_assertions.has_resource_properties(
+        CLIENT,
+        {
+            **FEDERATED,
+            "RefreshTokenValidity": 60,
+            "TokenValidityUnits": {"RefreshToken": "minutes"},
+        },
+    )

@@ -2,57 +2,73 @@
 
 from __future__ import annotations
 
-from tests.support.template import Template, only
+from aws_cdk.assertions import Match, Template
+
+from tests.support.template import pool_role
+
+POOL = "AWS::Cognito::IdentityPool"
+ATTACHMENT = "AWS::Cognito::IdentityPoolRoleAttachment"
 
 
-def test_identity_pool_defaults(template: Template) -> None:
-    _, pool = only(template, "AWS::Cognito::IdentityPool")
-    properties = pool["Properties"]
-    assert properties["AllowClassicFlow"] is False
-    assert properties["AllowUnauthenticatedIdentities"] is False
-    [provider] = properties["CognitoIdentityProviders"]
-    assert provider["ServerSideTokenCheck"] is True
+def test_identity_pool_defaults(assertions: Template) -> None:
+    assertions.resource_count_is(POOL, 1)
+    assertions.has_resource_properties(
+        POOL,
+        {
+            "AllowClassicFlow": False,
+            "AllowUnauthenticatedIdentities": False,
+            "CognitoIdentityProviders": [{"ServerSideTokenCheck": True}],
+        },
+    )
 
 
-def test_guest_access_is_a_switch(variant: Template) -> None:
-    _, pool = only(variant, "AWS::Cognito::IdentityPool")
-    assert pool["Properties"]["AllowUnauthenticatedIdentities"] is True
-    assert pool["Properties"]["AllowClassicFlow"] is False
+def test_guest_access_is_a_switch(variant_assertions: Template) -> None:
+    variant_assertions.resource_count_is(POOL, 1)
+    variant_assertions.has_resource_properties(
+        POOL, {"AllowUnauthenticatedIdentities": True, "AllowClassicFlow": False}
+    )
 
 
-def test_role_mapping_is_token_based_and_denies_ambiguity(template: Template) -> None:
-    pool_id, _ = only(template, "AWS::Cognito::UserPool")
-    client_id, _ = only(template, "AWS::Cognito::UserPoolClient")
-    identity_pool_id, _ = only(template, "AWS::Cognito::IdentityPool")
-    _, attachment = only(template, "AWS::Cognito::IdentityPoolRoleAttachment")
-    properties = attachment["Properties"]
-    assert properties["IdentityPoolId"] == {"Ref": identity_pool_id}
+def test_role_mapping_is_token_based_and_denies_ambiguity(assertions: Template) -> None:
+    pool_id = assertions.get_resource_id("AWS::Cognito::UserPool")
+    client_id = assertions.get_resource_id("AWS::Cognito::UserPoolClient")
+    identity_pool_id = assertions.get_resource_id(POOL)
+    assertions.resource_count_is(ATTACHMENT, 1)
     # cognito-idp.<region>.amazonaws.com/<poolId>:<clientId>, built from the pool's ProviderName.
-    assert properties["RoleMappings"] == {
-        "UserPool": {
-            "Type": "Token",
-            "AmbiguousRoleResolution": "Deny",
-            "IdentityProvider": {
-                "Fn::Join": [
-                    "",
-                    [{"Fn::GetAtt": [pool_id, "ProviderName"]}, ":", {"Ref": client_id}],
-                ]
-            },
-        }
+    provider = {
+        "Fn::Join": ["", [{"Fn::GetAtt": [pool_id, "ProviderName"]}, ":", {"Ref": client_id}]]
     }
+    assertions.has_resource_properties(
+        ATTACHMENT,
+        {
+            "IdentityPoolId": {"Ref": identity_pool_id},
+            "RoleMappings": Match.exact(
+                {
+                    "UserPool": {
+                        "Type": "Token",
+                        "AmbiguousRoleResolution": "Deny",
+                        "IdentityProvider": provider,
+                    }
+                }
+            ),
+        },
+    )
 
 
-def test_provider_name_is_region_agnostic(template: Template) -> None:
+def test_provider_name_is_region_agnostic(assertions: Template) -> None:
     """Without config.region the template works in any region (no us-east-1 from the CLI)."""
-    _, pool = only(template, "AWS::Cognito::IdentityPool")
-    [provider] = pool["Properties"]["CognitoIdentityProviders"]
-    parts = provider["ProviderName"]["Fn::Join"][1]
-    assert parts[0] == "cognito-idp."
-    assert {"Ref": "AWS::Region"} in parts
+    pool_id = assertions.get_resource_id("AWS::Cognito::UserPool")
+    name = ["cognito-idp.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/"]
+    assertions.has_resource_properties(
+        POOL,
+        {
+            "CognitoIdentityProviders": [
+                {"ProviderName": {"Fn::Join": ["", [*name, {"Ref": pool_id}]]}}
+            ]
+        },
+    )
 
 
-def test_default_roles_are_attached(template: Template) -> None:
-    _, attachment = only(template, "AWS::Cognito::IdentityPoolRoleAttachment")
-    roles = attachment["Properties"]["Roles"]
-    assert roles["authenticated"]["Fn::GetAtt"][0].startswith("IdentitiesAuthenticatedRole")
-    assert roles["unauthenticated"]["Fn::GetAtt"][0].startswith("IdentitiesGuestRole")
+def test_default_roles_are_attached(assertions: Template) -> None:
+    assert pool_role(assertions, "authenticated").startswith("IdentitiesAuthenticatedRole")
+    assert pool_role(assertions, "unauthenticated").startswith("IdentitiesGuestRole")

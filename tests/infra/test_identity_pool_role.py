@@ -3,6 +3,9 @@
 STS judges the trust policy for every ``AssumeRoleWithWebIdentity``, including the ones a holder
 of an identity pool token makes directly (developer guide, "Identity pools authentication
 flow": the basic flow), so these are the attacks the template must refuse by itself.
+
+The invariant is computed over every role of a template (tests/support/invariants.py) and
+attacked by loosening a copy, so this module reads templates as plain JSON.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Invariant 5: a service may invoke a function only from one exact source in this account."""
+"""Invariant 5: a service may invoke a function only from one exact source in this account.
+
+The invariant is computed over every permission of a template (tests/support/invariants.py)
+and attacked by adding a loose one to a copy, so this module reads templates as plain JSON.
+"""
 
 from __future__ import annotations
 

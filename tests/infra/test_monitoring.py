@@ -11,13 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import ConfigError, cdk_json_context, parse_config
-from infra.monitoring import LOCKED_SIGN_INS, SIGN_IN_OUTCOMES, TRIGGER_SOURCES
+from infra.monitoring import (
+    HOOK_SERVICE,
+    LOCKED_SIGN_INS,
+    SIGN_IN_OUTCOMES,
+    SIGN_IN_SERVICE,
+    TRIGGER_SOURCES,
+)
 from tests.support.configs import ALARM_TOPIC_ARN, demo_raw
-from tests.support.template import Synth, Template, only, resources, under
+from tests.support.template import Synth, service_function
 
 ROOT = Path(__file__).resolve().parents[2]
+ALARM = "AWS::CloudWatch::Alarm"
 ALARMS = (
     "HookErrors",
     "HookThrottles",
@@ -30,79 +38,90 @@ ALARMS = (
 PERIOD = 300
 
 
-def alarm(template: Template, name: str) -> dict[str, Any]:
-    _, found = under(template, "AWS::CloudWatch::Alarm", f"Monitoring{name}")
-    properties: dict[str, Any] = found["Properties"]
-    return properties
+def function_id(template: Template, service: str) -> str:
+    return template.get_resource_id(
+        "AWS::Lambda::Function", {"Properties": service_function(service)}
+    )
 
 
-def function_id(template: Template, prefix: str) -> str:
-    logical_id, _ = under(template, "AWS::Lambda::Function", prefix)
-    return logical_id
-
-
-def environment(template: Template, prefix: str) -> dict[str, Any]:
-    _, function = under(template, "AWS::Lambda::Function", prefix)
-    variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
-    return variables
+def environment(template: Template, service: str) -> dict[str, Any]:
+    variables = Capture(Match.object_like({"POWERTOOLS_SERVICE_NAME": service}))
+    template.has_resource_properties(
+        "AWS::Lambda::Function", {"Environment": {"Variables": variables}}
+    )
+    found: dict[str, Any] = variables.as_object()
+    return found
 
 
 def dashboard_body(template: Template) -> str:
     """The dashboard JSON with every reference replaced by ``<logical id>``."""
-    _, dashboard = only(template, "AWS::CloudWatch::Dashboard")
-    body = dashboard["Properties"]["DashboardBody"]
-    if isinstance(body, str):
-        return body
-    _, parts = body["Fn::Join"]
+    body = Capture()
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    template.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardBody": body})
+    _, parts = body.as_object()["Fn::Join"]  # it names the pool, the functions, the alarms
     return "".join(
         part if isinstance(part, str) else f"<{part.get('Ref') or part['Fn::GetAtt'][0]}>"
         for part in parts
     )
 
 
-def test_exactly_the_documented_alarms_exist(template: Template, variant: Template) -> None:
-    for stack in (template, variant):
-        found = resources(stack, "AWS::CloudWatch::Alarm")
-        assert len(found) == len(ALARMS)
-        for name in ALARMS:
-            assert alarm(stack, name)["TreatMissingData"] == "notBreaching"
+def test_exactly_the_documented_alarms_exist(synth: Synth) -> None:
+    for stack in (synth.demo.assertions, synth.variant.assertions):
+        stack.resource_count_is(ALARM, len(ALARMS))
         # CloudFormation names the alarms: unique per stack, always within its length limit.
-        assert all("AlarmName" not in a["Properties"] for a in found.values())
+        stack.all_resources_properties(
+            ALARM, {"TreatMissingData": "notBreaching", "AlarmName": Match.absent()}
+        )
+        alarms = stack.find_resources(ALARM)
+        for name in ALARMS:
+            assert len([a for a in alarms if a.startswith(f"Monitoring{name}")]) == 1, name
 
 
 @pytest.mark.parametrize(
-    ("name", "function", "metric", "statistic", "threshold"),
+    ("service", "metric", "statistic", "threshold"),
     [
-        ("HookErrors", "TokenHook", "Errors", "Sum", 1),
-        ("HookThrottles", "TokenHook", "Throttles", "Sum", 1),
-        ("SignInErrors", "DeveloperAuthSignIn", "Errors", "Sum", 1),
+        pytest.param(HOOK_SERVICE, "Errors", "Sum", 1, id="HookErrors"),
+        pytest.param(HOOK_SERVICE, "Throttles", "Sum", 1, id="HookThrottles"),
+        pytest.param(SIGN_IN_SERVICE, "Errors", "Sum", 1, id="SignInErrors"),
     ],
 )
 def test_function_alarms_fire_on_the_first_failure(
-    template: Template, name: str, function: str, metric: str, statistic: str, threshold: int
+    assertions: Template, service: str, metric: str, statistic: str, threshold: int
 ) -> None:
-    properties = alarm(template, name)
-    assert properties["Namespace"] == "AWS/Lambda"
-    assert properties["MetricName"] == metric
-    assert properties["Statistic"] == statistic
-    assert properties["Dimensions"] == [
-        {"Name": "FunctionName", "Value": {"Ref": function_id(template, function)}}
-    ]
-    assert properties["Threshold"] == threshold
-    assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert properties["Period"] == PERIOD
-    assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (1, 1)
+    function = {"Name": "FunctionName", "Value": {"Ref": function_id(assertions, service)}}
+    assertions.has_resource_properties(
+        ALARM,
+        {
+            "Namespace": "AWS/Lambda",
+            "MetricName": metric,
+            "Statistic": statistic,
+            "Dimensions": [Match.object_equals(function)],
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Period": PERIOD,
+            "EvaluationPeriods": 1,
+            "DatapointsToAlarm": 1,
+        },
+    )
 
 
-def test_hook_duration_alarm_is_80_percent_of_the_hook_timeout(template: Template) -> None:
-    _, hook = under(template, "AWS::Lambda::Function", "TokenHook")
-    timeout_ms = hook["Properties"]["Timeout"] * 1000
-    properties = alarm(template, "HookDuration")
-    assert properties["MetricName"] == "Duration"
-    assert properties["ExtendedStatistic"] == "p99"
-    assert properties["Dimensions"][0]["Value"] == {"Ref": function_id(template, "TokenHook")}
-    assert properties["Threshold"] == 0.8 * timeout_ms
-    assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (3, 2)
+def test_hook_duration_alarm_is_80_percent_of_the_hook_timeout(assertions: Template) -> None:
+    timeout = Capture()
+    assertions.has_resource_properties(
+        "AWS::Lambda::Function", {**service_function(HOOK_SERVICE), "Timeout": timeout}
+    )
+    hook = {"Name": "FunctionName", "Value": {"Ref": function_id(assertions, HOOK_SERVICE)}}
+    assertions.has_resource_properties(
+        ALARM,
+        {
+            "MetricName": "Duration",
+            "ExtendedStatistic": "p99",
+            "Dimensions": [hook],
+            "Threshold": 0.8 * timeout.as_number() * 1000,
+            "EvaluationPeriods": 3,
+            "DatapointsToAlarm": 2,
+        },
+    )
 
 
 # Values for the environment entries the template fills in at deploy time.
@@ -124,7 +143,7 @@ def deploy_time_value(name: str, value: Any) -> str:
     return DEPLOY_TIME[name]
 
 
-def emf_lines(template: Template, function: str, *args: str) -> list[dict[str, Any]]:
+def emf_lines(template: Template, service: str, *args: str) -> list[dict[str, Any]]:
     """Run the function's handler with the environment its template gives it (in a process
     of its own: the handlers read their settings at import) and return the EMF it prints."""
     env = {
@@ -134,7 +153,7 @@ def emf_lines(template: Template, function: str, *args: str) -> list[dict[str, A
         "AWS_SECRET_ACCESS_KEY": "testing",
         **{
             name: deploy_time_value(name, value)
-            for name, value in environment(template, function).items()
+            for name, value in environment(template, service).items()
         },
     }
     result = subprocess.run(
@@ -171,65 +190,77 @@ def published(emf: dict[str, Any], metric: str) -> dict[str, Any]:
 
 
 def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -> None:
-    template = synth.demo.template
-    properties = alarm(template, "SignInLockouts")
-    [emf] = emf_lines(template, "DeveloperAuthSignIn", "locked")
+    template = synth.demo.assertions
+    namespace, dimensions = Capture(), Capture()
+    template.has_resource_properties(
+        ALARM,
+        {
+            "MetricName": "SignInLocked",
+            "Namespace": namespace,
+            "Dimensions": dimensions,
+            "Statistic": "Sum",
+            "Threshold": LOCKED_SIGN_INS,
+            "Period": PERIOD,
+        },
+    )
+    assert namespace.as_string() == synth.demo.config.stack_name
+    [emf] = emf_lines(template, SIGN_IN_SERVICE, "locked")
     assert published(emf, "SignInLocked") == {
-        "Namespace": properties["Namespace"],
-        "Dimensions": sorted(properties["Dimensions"], key=lambda d: d["Name"]),
+        "Namespace": namespace.as_string(),
+        "Dimensions": sorted(dimensions.as_array(), key=lambda d: d["Name"]),
     }
-    assert properties["Namespace"] == synth.demo.config.stack_name
-    assert properties["MetricName"] == "SignInLocked"
-    assert properties["Statistic"] == "Sum"
-    assert properties["Threshold"] == LOCKED_SIGN_INS
-    assert properties["Period"] == PERIOD
 
 
 @pytest.mark.parametrize(
-    ("name", "metric", "expression", "threshold"),
+    ("metric", "threshold"),
     [
-        ("ApiClientErrors", "4XXError", "IF(requests >= 20, 100 * errors / requests, 0)", 50),
-        ("ApiServerErrors", "5XXError", "IF(requests >= 20, 100 * errors / requests, 0)", 1),
+        pytest.param("4XXError", 50, id="ApiClientErrors"),
+        pytest.param("5XXError", 1, id="ApiServerErrors"),
     ],
 )
-def test_api_error_rate_alarms(
-    template: Template, name: str, metric: str, expression: str, threshold: int
-) -> None:
-    _, api = only(template, "AWS::ApiGateway::RestApi")
-    properties = alarm(template, name)
-    queries = {query["Id"]: query for query in properties["Metrics"]}
-    [returned] = [query for query in properties["Metrics"] if query.get("ReturnData", True)]
-    assert returned["Expression"] == expression
-    api_dimension = [{"Name": "ApiName", "Value": api["Properties"]["Name"]}]
-    for query_id, metric_name in (("errors", metric), ("requests", "Count")):
-        stat = queries[query_id]["MetricStat"]
-        assert stat["Metric"] == {
-            "Namespace": "AWS/ApiGateway",
-            "MetricName": metric_name,
-            "Dimensions": api_dimension,
+def test_api_error_rate_alarms(synth: Synth, metric: str, threshold: int) -> None:
+    api = [{"Name": "ApiName", "Value": f"{synth.demo.config.stack_name}-login"}]
+
+    def sum_of(metric_name: str) -> dict[str, Any]:
+        return {
+            "Metric": Match.object_equals(
+                {"Namespace": "AWS/ApiGateway", "MetricName": metric_name, "Dimensions": api}
+            ),
+            "Stat": "Sum",
+            "Period": PERIOD,
         }
-        assert (stat["Stat"], stat["Period"]) == ("Sum", PERIOD)
-    assert properties["Threshold"] == threshold
+
+    synth.demo.assertions.has_resource_properties(
+        ALARM,
+        {
+            "Metrics": [
+                {
+                    "Expression": "IF(requests >= 20, 100 * errors / requests, 0)",
+                    "ReturnData": True,
+                },
+                {"Id": "errors", "MetricStat": sum_of(metric), "ReturnData": False},
+                {"Id": "requests", "MetricStat": sum_of("Count"), "ReturnData": False},
+            ],
+            "Threshold": threshold,
+        },
+    )
 
 
 def test_api_metrics_are_keyed_by_a_name_unique_to_this_stack(synth: Synth) -> None:
-    for config, template in (
-        (synth.demo.config, synth.demo.template),
-        (synth.variant.config, synth.variant.template),
-    ):
-        _, api = only(template, "AWS::ApiGateway::RestApi")
-        assert api["Properties"]["Name"] == f"{config.stack_name}-login"
+    for stack in (synth.demo, synth.variant):
+        stack.assertions.has_resource_properties(
+            "AWS::ApiGateway::RestApi", {"Name": f"{stack.config.stack_name}-login"}
+        )
 
 
 def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
-    template = synth.demo.template
-    _, dashboard = only(template, "AWS::CloudWatch::Dashboard")
-    name = dashboard["Properties"]["DashboardName"]
-    assert name == f"{synth.demo.config.stack_name}-sign-in"
+    template = synth.demo.assertions
+    name = f"{synth.demo.config.stack_name}-sign-in"
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", name)
+    template.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": name})
     body = dashboard_body(template)
-    pool_id, _ = only(template, "AWS::Cognito::UserPool")
-    client_id, _ = under(template, "AWS::Cognito::UserPoolClient", "UsersPoolAppClient")
+    pool_id = template.get_resource_id("AWS::Cognito::UserPool")
+    client_id = template.get_resource_id("AWS::Cognito::UserPoolClient")
     for metric in ("SignInSuccesses", "TokenRefreshSuccesses", "SignInThrottles"):
         assert (
             f'["AWS/Cognito","{metric}","UserPool","<{pool_id}>","UserPoolClient","<{client_id}>"'
@@ -237,7 +268,7 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
         )
     namespace = synth.demo.config.stack_name
     # What the hook prints when it runs, once per trigger source, is what the widget graphs.
-    emf = emf_lines(template, "TokenHook", "token", *TRIGGER_SOURCES)
+    emf = emf_lines(template, HOOK_SERVICE, "token", *TRIGGER_SOURCES)
     assert len(emf) == len(TRIGGER_SOURCES)
     for source, line in zip(TRIGGER_SOURCES, emf, strict=True):
         metric = published(line, "TokensIssued")
@@ -248,18 +279,18 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
             f'"triggerSource","{source}"'
         ) in body
     for outcome in SIGN_IN_OUTCOMES:
-        assert f'["{namespace}","{outcome}","service","developer-auth"' in body
+        assert f'["{namespace}","{outcome}","service","{SIGN_IN_SERVICE}"' in body
     for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
         assert f'"AWS/ApiGateway","{api_metric}"' in body
     # The alarm status widget lists every alarm.
-    for logical_id in resources(template, "AWS::CloudWatch::Alarm"):
+    for logical_id in template.find_resources(ALARM):
         assert f"<{logical_id}>" in body
 
 
 def test_credentials_widget_shows_what_is_published(synth: Synth) -> None:
     """Identity pools publish no per-pool GetId/GetCredentialsForIdentity metric: the widget
     graphs the developer tokens the sign-in function obtains (one per SignInSucceeded)."""
-    body = json.loads(dashboard_body(synth.demo.template))
+    body = json.loads(dashboard_body(synth.demo.assertions))
     widgets = {w["properties"].get("title"): w for w in body["widgets"]}
     assert "AWS/Usage" not in json.dumps(body)
     widget = widgets["Developer identity tokens issued (GetOpenIdTokenForDeveloperIdentity)"]
@@ -278,21 +309,24 @@ def test_credentials_widget_shows_what_is_published(synth: Synth) -> None:
 
 def test_alarms_have_no_actions_without_a_topic(synth: Synth) -> None:
     assert synth.demo.config.monitoring.alarm_topic_arn is None
-    for found in resources(synth.demo.template, "AWS::CloudWatch::Alarm").values():
-        properties = found["Properties"]
-        assert not properties.get("AlarmActions") and not properties.get("OKActions")
+    synth.demo.assertions.all_resources_properties(
+        ALARM, {"AlarmActions": Match.absent(), "OKActions": Match.absent()}
+    )
     # An existing topic is referenced, never created: no subscription lands in the template.
-    assert not resources(synth.variant.template, "AWS::SNS::Topic")
-    assert not resources(synth.variant.template, "AWS::SNS::Subscription")
+    synth.variant.assertions.resource_count_is("AWS::SNS::Topic", 0)
+    synth.variant.assertions.resource_count_is("AWS::SNS::Subscription", 0)
 
 
 def test_alarms_notify_the_configured_topic_only(synth: Synth) -> None:
     assert synth.variant.config.monitoring.alarm_topic_arn == ALARM_TOPIC_ARN
-    for found in resources(synth.variant.template, "AWS::CloudWatch::Alarm").values():
-        properties = found["Properties"]
-        assert properties["AlarmActions"] == [ALARM_TOPIC_ARN]
-        assert properties["OKActions"] == [ALARM_TOPIC_ARN]
-        assert properties.get("InsufficientDataActions") is None
+    synth.variant.assertions.all_resources_properties(
+        ALARM,
+        {
+            "AlarmActions": [ALARM_TOPIC_ARN],
+            "OKActions": [ALARM_TOPIC_ARN],
+            "InsufficientDataActions": Match.absent(),
+        },
+    )
 
 
 def test_topic_must_be_an_sns_topic_arn() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import (
     WRITABLE,
@@ -19,46 +20,58 @@ from infra.config import (
     parse_config,
     refuse_user_writable_inputs,
 )
+from infra.monitoring import HOOK_SERVICE
 from infra.python_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, RUNTIME
 from tests.support.configs import demo_raw
 from tests.support.invariants import lambda_permission_violations
-from tests.support.template import (
-    Template,
-    dependency_cycle,
-    only,
-    permission_for,
-    under,
-)
+from tests.support.template import Synth, service_function
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
-def function(template: Template) -> tuple[str, dict]:
-    return under(template, "AWS::Lambda::Function", "TokenHook")
+HOOK = service_function(HOOK_SERVICE)
 
 
-def test_trigger_uses_the_configured_event_version(template: Template, variant: Template) -> None:
-    for t, version in ((template, "V2_0"), (variant, "V1_0")):
-        _, pool = only(t, "AWS::Cognito::UserPool")
-        function_id, _ = function(t)
-        assert pool["Properties"]["LambdaConfig"] == {
-            "PreTokenGenerationConfig": {
-                "LambdaArn": {"Fn::GetAtt": [function_id, "Arn"]},
-                "LambdaVersion": version,
-            }
-        }
+def function_id(template: Template) -> str:
+    return template.get_resource_id("AWS::Lambda::Function", {"Properties": HOOK})
+
+
+def test_trigger_uses_the_configured_event_version(synth: Synth) -> None:
+    for template, version in ((synth.demo.assertions, "V2_0"), (synth.variant.assertions, "V1_0")):
+        template.resource_count_is("AWS::Cognito::UserPool", 1)
+        template.has_resource_properties(
+            "AWS::Cognito::UserPool",
+            {
+                "LambdaConfig": Match.object_equals(
+                    {
+                        "PreTokenGenerationConfig": {
+                            "LambdaArn": {"Fn::GetAtt": [function_id(template), "Arn"]},
+                            "LambdaVersion": version,
+                        }
+                    }
+                )
+            },
+        )
 
 
 def test_function_is_arm64_newest_python_short_timeout_with_log_retention(
-    template: Template,
+    assertions: Template,
 ) -> None:
-    _, fn = function(template)
-    properties = fn["Properties"]
-    assert properties["Architectures"] == ["arm64"]
-    assert properties["Runtime"] == RUNTIME.name == "python3.14"
-    assert properties["Timeout"] <= 3  # Cognito gives a trigger 5 s
-    log_group_id = properties["LoggingConfig"]["LogGroup"]["Ref"]
-    assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == 30
+    assert RUNTIME.name == "python3.14"
+    timeout, log_group = Capture(), Capture()
+    assertions.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            **HOOK,
+            "Architectures": ["arm64"],
+            "Runtime": RUNTIME.name,
+            "Timeout": timeout,
+            "LoggingConfig": {"LogGroup": {"Ref": log_group}},
+        },
+    )
+    assert timeout.as_number() <= 3  # Cognito gives a trigger 5 s
+    retained = {"Properties": {"RetentionInDays": 30}}
+    assert log_group.as_string() in assertions.find_resources("AWS::Logs::LogGroup", retained)
 
 
 def test_runtime_is_the_newest_python_cdk_knows() -> None:
@@ -68,54 +81,86 @@ def test_runtime_is_the_newest_python_cdk_knows() -> None:
     assert RUNTIME.name == f"python3.{max(minors)}"
 
 
-def test_powertools_layer_is_the_pinned_version(template: Template) -> None:
+def test_powertools_layer_is_the_pinned_version(assertions: Template) -> None:
     pins = tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"]["runtime"]
     [pin] = [p for p in pins if p.startswith("aws-lambda-powertools==")]
     assert pin == f"aws-lambda-powertools=={POWERTOOLS_VERSION}"
-    _, fn = function(template)
-    assert fn["Properties"]["Layers"] == [f"{{{{resolve:ssm:{POWERTOOLS_LAYER_PARAMETER}}}}}"]
+    layer = f"{{{{resolve:ssm:{POWERTOOLS_LAYER_PARAMETER}}}}}"
+    assertions.has_resource_properties("AWS::Lambda::Function", {**HOOK, "Layers": [layer]})
     assert POWERTOOLS_LAYER_PARAMETER.endswith(f"/arm64/python3.14/{POWERTOOLS_VERSION}")
 
 
-def test_invoke_permission_names_the_pool_and_the_account(template: Template) -> None:
-    pool_id, _ = only(template, "AWS::Cognito::UserPool")
-    function_id, _ = function(template)
-    permission = permission_for(template, "cognito-idp.amazonaws.com")
-    assert permission["Properties"] == {
-        "Action": "lambda:InvokeFunction",
-        "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
-        "Principal": "cognito-idp.amazonaws.com",
-        "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
-        "SourceAccount": {"Ref": "AWS::AccountId"},
+def test_invoke_permission_names_the_pool_and_the_account(synth: Synth) -> None:
+    template = synth.demo.assertions
+    pool_id = template.get_resource_id("AWS::Cognito::UserPool")
+    invoke = {"Fn::GetAtt": [function_id(template), "Arn"]}
+    template.resource_properties_count_is("AWS::Lambda::Permission", {"FunctionName": invoke}, 1)
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        Match.object_equals(
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": invoke,
+                "Principal": "cognito-idp.amazonaws.com",
+                "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+            }
+        ),
+    )
+    assert lambda_permission_violations(synth.demo.template) == []
+
+
+def test_hook_role_may_only_write_its_own_logs(assertions: Template) -> None:
+    role, log_group = Capture(), Capture()
+    assertions.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            **HOOK,
+            "Role": {"Fn::GetAtt": [role, "Arn"]},
+            "LoggingConfig": {"LogGroup": {"Ref": log_group}},
+        },
+    )
+    own_logs = {
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": {"Fn::GetAtt": [log_group.as_string(), "Arn"]},
     }
-    assert lambda_permission_violations(template) == []
+    hook_role = assertions.get_resource_id(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "ManagedPolicyArns": Match.absent(),
+                "Policies": [{"PolicyDocument": {"Statement": [own_logs]}}],
+            }
+        },
+    )
+    assert hook_role == role.as_string()
+    # Nor through a policy attached apart from the role.
+    assertions.resource_properties_count_is(
+        "AWS::IAM::Policy", {"Roles": Match.array_with([{"Ref": role.as_string()}])}, 0
+    )
 
 
-def test_hook_role_may_only_write_its_own_logs(template: Template) -> None:
-    _, fn = function(template)
-    role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
-    role = template["Resources"][role_id]["Properties"]
-    assert "ManagedPolicyArns" not in role
-    [policy] = role["Policies"]
-    [statement] = policy["PolicyDocument"]["Statement"]
-    assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    log_group_id = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
-    assert statement["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
+def test_templates_have_no_dependency_cycle(synth: Synth) -> None:
+    # Template.from_json, which builds each stack's assertions, refuses a template with a cycle
+    # (Ref, GetAtt, Sub, DependsOn).
+    for stack in (synth.demo, synth.variant, synth.providers, synth.forked, synth.configured):
+        assert isinstance(stack.assertions, Template)
 
 
-def test_templates_have_no_dependency_cycle(template: Template, variant: Template) -> None:
-    assert dependency_cycle(template) is None
-    assert dependency_cycle(variant) is None
-
-
-def test_a_cycle_through_the_hook_would_be_caught(template: Template) -> None:
+def test_a_cycle_through_the_hook_would_be_caught(synth: Synth) -> None:
     """What passing a group role's ARN to the hook by Ref would do."""
-    cyclic = copy.deepcopy(template)
-    function_id, fn = function(cyclic)
-    role_id = next(r for r in cyclic["Resources"] if r.startswith("GroupsadminsRole"))
-    fn["Properties"]["Environment"]["Variables"]["ADMIN_ROLE"] = {"Fn::GetAtt": [role_id, "Arn"]}
-    cycle = dependency_cycle(cyclic)
-    assert cycle is not None and function_id in cycle and role_id in cycle
+    cyclic = copy.deepcopy(synth.demo.template)
+    function = function_id(synth.demo.assertions)
+    group = synth.demo.config.groups[0].name
+    role = synth.demo.assertions.get_resource_id(
+        "AWS::IAM::Role", {"Properties": {"RoleName": synth.demo.config.group_role_name(group)}}
+    )
+    variables = cyclic["Resources"][function]["Properties"]["Environment"]["Variables"]
+    variables["GROUP_ROLE"] = {"Fn::GetAtt": [role, "Arn"]}
+    with pytest.raises(RuntimeError, match="dependency cycle") as caught:
+        Template.from_json(cyclic)
+    [cycle] = re.findall(r"dependency cycle: (.*):", str(caught.value))
+    assert {function, role} <= set(cycle.split(" -> "))
 
 
 def test_v2_hook_on_lite_plan_fails_the_synth() -> None:

@@ -1,11 +1,16 @@
-"""The sample bucket's protections, and each role's reach tested as attacks."""
+"""The sample bucket's protections, and each role's reach tested as attacks.
+
+The attacks judge each role's policies with the IAM evaluator (facts/iam.py), so they read the
+template as plain JSON; the bucket's own settings are stated with aws_cdk.assertions.
+"""
 
 from __future__ import annotations
 
 import pytest
+from aws_cdk.assertions import Match
+from aws_cdk.assertions import Template as Assertions
 
 from facts import iam
-from tests.infra.test_group_roles import group_table
 from tests.support.template import Template, resolve, resources
 
 BUCKET = "arn:aws:s3:::sample-bucket"
@@ -29,11 +34,17 @@ def role_policies(template: Template, role_id: str) -> list[dict]:
 
 
 def role_of(template: Template, name: str) -> str:
+    """The logical id of a group's role, or of the pool's ``default`` or ``guest`` role."""
     if name in ("default", "guest"):
         prefix = {"default": "IdentitiesAuthenticatedRole", "guest": "IdentitiesGuestRole"}[name]
         [role] = [r for r in template["Resources"] if r.startswith(prefix)]
         return role
-    return group_table(template)[name][1]
+    [arn] = [
+        group["Properties"]["RoleArn"]
+        for group in resources(template, "AWS::Cognito::UserPoolGroup").values()
+        if group["Properties"]["GroupName"] == name
+    ]
+    return str(arn["Fn::GetAtt"][0])
 
 
 def is_allowed(
@@ -155,29 +166,47 @@ def test_guests_only_read_the_public_folder(variant: Template) -> None:
     assert not can_list(variant, "guest", "")
 
 
-def test_bucket_is_encrypted_private_tls_only_and_logged(template: Template) -> None:
-    bucket_logical_id = bucket_id(template)
-    properties = template["Resources"][bucket_logical_id]["Properties"]
-    [rule] = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    assert properties["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
-    assert properties["LoggingConfiguration"]["DestinationBucketName"]["Ref"] != bucket_logical_id
-    [policy] = [
-        p
-        for p in resources(template, "AWS::S3::BucketPolicy").values()
-        if p["Properties"]["Bucket"] == {"Ref": bucket_logical_id}
-    ]
-    assert {
+def test_bucket_is_encrypted_private_tls_only_and_logged(assertions: Assertions) -> None:
+    bucket = assertions.get_resource_id(
+        "AWS::S3::Bucket", {"Properties": {"LoggingConfiguration": Match.any_value()}}
+    )
+    access_logs = assertions.get_resource_id(
+        "AWS::S3::Bucket", {"Properties": {"LoggingConfiguration": Match.absent()}}
+    )
+    assertions.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
+                ]
+            },
+            "PublicAccessBlockConfiguration": Match.object_equals(
+                {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                }
+            ),
+            "LoggingConfiguration": {"DestinationBucketName": {"Ref": access_logs}},
+        },
+    )
+    this_bucket = {"Bucket": {"Ref": bucket}}
+    assertions.resource_properties_count_is("AWS::S3::BucketPolicy", this_bucket, 1)
+    tls_only = {
         "Effect": "Deny",
         "Action": "s3:*",
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        "Principal": {"AWS": "*"},
-    }.items() <= policy["Properties"]["PolicyDocument"]["Statement"][0].items()
+        "Condition": Match.exact({"Bool": {"aws:SecureTransport": "false"}}),
+        "Principal": Match.exact({"AWS": "*"}),
+    }
+    assertions.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            **this_bucket,
+            "PolicyDocument": {"Statement": Match.array_with([Match.object_like(tls_only)])},
+        },
+    )
 
 
 def test_a_request_without_tls_is_refused_whatever_the_role_allows(template: Template) -> None:
@@ -201,8 +230,8 @@ def test_a_request_without_tls_is_refused_whatever_the_role_allows(template: Tem
     assert put("false") is iam.Decision.EXPLICIT_DENY
 
 
-def test_buckets_are_retained_outside_the_sandbox(template: Template, variant: Template) -> None:
-    for bucket in resources(template, "AWS::S3::Bucket").values():
-        assert bucket["DeletionPolicy"] == "Delete"
-    for bucket in resources(variant, "AWS::S3::Bucket").values():
-        assert bucket["DeletionPolicy"] == "Retain"
+def test_buckets_are_retained_outside_the_sandbox(
+    assertions: Assertions, variant_assertions: Assertions
+) -> None:
+    assertions.all_resources("AWS::S3::Bucket", {"DeletionPolicy": "Delete"})
+    variant_assertions.all_resources("AWS::S3::Bucket", {"DeletionPolicy": "Retain"})

@@ -1,5 +1,9 @@
 """Stages side by side: each deploys as <appName>-<stage> in the same account and region, and
-every physical name that must be unique carries the stage."""
+every physical name that must be unique carries the stage.
+
+The physical names are gathered across every resource of two templates and compared, so this
+module reads templates as plain JSON.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The security invariants of docs/security.md as checks over a synthesized template.
 
 Each check returns the list of violations, so a test can assert that the shipped template has
-none and that a template loosened on purpose has exactly the expected one.
+none and that a template loosened on purpose has exactly the expected one. The checks relate
+resources to each other (roles to the groups and rules that reach them) and run over templates
+tests loosen, so they read plain JSON rather than aws_cdk.assertions.
 """
 
 from __future__ import annotations

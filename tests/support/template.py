@@ -1,14 +1,21 @@
-"""Reading synthesized CloudFormation templates in tests."""
+"""Reading synthesized CloudFormation templates in tests.
+
+Tests state what a template holds with ``aws_cdk.assertions`` (``Synthesized.assertions``: a
+``Template`` built once per process from the session's synthesis) and ``Match``/``Capture``.
+Plain JSON (``Synthesized.template``) stays for answers computed over many resources: the
+invariants (tests/support/invariants.py), IAM evaluation with ``facts.iam``, the review.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import aws_cdk.assertions
+
 from facts import cloudformation
-from facts.cloudformation import references
-from facts.iam import as_list
 from infra.config import AppConfig
 
 Template = dict[str, Any]
@@ -21,6 +28,12 @@ class Synthesized:
     config: AppConfig
     path: Path  # its template file
     template: Template
+
+    @cached_property
+    def assertions(self) -> aws_cdk.assertions.Template:
+        """The template for ``aws_cdk.assertions``, built on first use (about 0.1 s). Building it
+        refuses a template with a dependency cycle (Ref, GetAtt, Sub, DependsOn)."""
+        return aws_cdk.assertions.Template.from_json(self.template)
 
 
 @dataclass(frozen=True)
@@ -36,7 +49,7 @@ class Synth:
 
 
 def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
-    """Logical id -> resource, for every resource of ``resource_type``."""
+    """Logical id -> resource, for every resource of ``resource_type`` (plain JSON)."""
     return {
         logical_id: resource
         for logical_id, resource in template["Resources"].items()
@@ -44,27 +57,19 @@ def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any
     }
 
 
-def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
-    found = resources(template, resource_type)
-    assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
-    return next(iter(found.items()))
+def service_function(service: str, **variables: Any) -> dict[str, Any]:
+    """The properties pattern of the function of a Powertools service (POWERTOOLS_SERVICE_NAME),
+    with these environment variables too."""
+    return {"Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": service, **variables}}}
 
 
-def under(template: Template, resource_type: str, prefix: str) -> tuple[str, dict[str, Any]]:
-    """The one resource of a type whose logical id starts with a construct path's prefix."""
-    found = {k: v for k, v in resources(template, resource_type).items() if k.startswith(prefix)}
-    assert len(found) == 1, f"expected one {resource_type} under {prefix}, found {sorted(found)}"
-    return next(iter(found.items()))
-
-
-def permission_for(template: Template, principal: str) -> dict[str, Any]:
-    """The one AWS::Lambda::Permission granted to a service principal."""
-    [permission] = [
-        p
-        for p in resources(template, "AWS::Lambda::Permission").values()
-        if p["Properties"]["Principal"] == principal
-    ]
-    return permission
+def pool_role(template: aws_cdk.assertions.Template, kind: str) -> str:
+    """The logical id of the identity pool's ``authenticated`` or ``unauthenticated`` role."""
+    role = aws_cdk.assertions.Capture()
+    template.has_resource_properties(
+        "AWS::Cognito::IdentityPoolRoleAttachment", {"Roles": {kind: {"Fn::GetAtt": [role, "Arn"]}}}
+    )
+    return role.as_string()
 
 
 class _Names:
@@ -87,31 +92,3 @@ class _Names:
 def resolve(value: Any, names: dict[str, str]) -> Any:
     """Resolve intrinsic functions to strings; ``names`` maps ``Ref``/``Id.Attr``."""
     return cloudformation.resolve(value, _Names(names))
-
-
-def dependency_cycle(template: Template) -> list[str] | None:
-    """A cycle among resources (Ref, GetAtt, Sub, DependsOn), or None if there is none."""
-    resources_ = template["Resources"]
-    edges = {
-        logical_id: (
-            references(resource.get("Properties", {})) | set(as_list(resource.get("DependsOn", [])))
-        )
-        & set(resources_)
-        for logical_id, resource in resources_.items()
-    }
-    state: dict[str, str] = {}
-
-    def visit(node: str, path: list[str]) -> list[str] | None:
-        state[node] = "open"
-        for target in sorted(edges[node]):
-            if state.get(target) == "open":
-                return [*path[path.index(target) :], target] if target in path else [node, target]
-            if target not in state and (cycle := visit(target, [*path, target])):
-                return cycle
-        state[node] = "done"
-        return None
-
-    for start in sorted(edges):
-        if start not in state and (cycle := visit(start, [start])):
-            return cycle
-    return None
