@@ -7,7 +7,8 @@ import json
 import pytest
 
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
-from infra.developer_auth import STAGE, TTL_ATTRIBUTE
+from infra.developer_auth import TTL_ATTRIBUTE
+from infra.rest_api import STAGE
 from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.configs import demo_raw
 from tests.support.template import Synth, Template, only, permission_for, resources, under
