@@ -13,13 +13,13 @@ from constructs import Construct
 from infra.acknowledgements import acknowledge
 from infra.config import AUTHENTICATED
 from infra.external_providers import ExternalProviders
+from infra.grant import Grant
 from infra.identity_pool_role import (
     ANY_AUTHENTICATED,
     GUESTS,
     IdentityPoolIdSlot,
     identity_pool_role,
 )
-from infra.sample_bucket import Grant
 
 # The RoleMappings key. The L2 needs one because the provider name is only known at deploy time.
 USER_POOL_MAPPING_KEY = "UserPool"

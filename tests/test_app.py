@@ -125,6 +125,8 @@ def test_outputs_give_a_client_everything_it_needs(template: Template) -> None:
         "DeveloperProviderName",
         "LoginUrl",
         "UserTableName",
+        "ItemsApiUrl",
+        "ItemsTableName",
         "DeveloperTagTransforms",
         "Groups",
     }

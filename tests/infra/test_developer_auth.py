@@ -11,7 +11,7 @@ from infra.developer_auth import TTL_ATTRIBUTE
 from infra.rest_api import STAGE
 from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.configs import demo_raw
-from tests.support.template import Synth, Template, only, permission_for, resources, under
+from tests.support.template import Synth, Template, only, resources, under
 
 
 def test_identity_pool_has_the_configured_developer_provider(synth: Synth) -> None:
@@ -67,7 +67,7 @@ def test_tag_transforms_reach_the_function_from_the_hooks_claims(
 
 
 def test_stage_is_throttled_and_access_logged(synth: Synth) -> None:
-    _, stage = only(synth.demo.template, "AWS::ApiGateway::Stage")
+    _, stage = under(synth.demo.template, "AWS::ApiGateway::Stage", "DeveloperAuth")
     properties = stage["Properties"]
     assert properties["StageName"] == STAGE
     [settings] = properties["MethodSettings"]
@@ -79,10 +79,14 @@ def test_stage_is_throttled_and_access_logged(synth: Synth) -> None:
 
 
 def test_invoke_permission_is_exactly_post_login_on_this_stage(template: Template) -> None:
-    api_id, _ = only(template, "AWS::ApiGateway::RestApi")
-    stage_id, _ = only(template, "AWS::ApiGateway::Stage")
+    api_id, _ = under(template, "AWS::ApiGateway::RestApi", "DeveloperAuth")
+    stage_id, _ = under(template, "AWS::ApiGateway::Stage", "DeveloperAuth")
     function_id, _ = under(template, "AWS::Lambda::Function", "DeveloperAuth")
-    permission = permission_for(template, "apigateway.amazonaws.com")
+    [permission] = [
+        p
+        for p in resources(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    ]
     assert permission["Properties"] == {
         "Action": "lambda:InvokeFunction",
         "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
@@ -164,7 +168,7 @@ def test_waf_and_cors_are_switches(template: Template, variant: Template) -> Non
     names = [rule["Name"] for rule in acl["Properties"]["Rules"]]
     assert "AWSManagedRulesCommonRuleSet" in names and "SignInRatePerIp" in names
     _, association = only(variant, "AWS::WAFv2::WebACLAssociation")
-    stage_id, _ = only(variant, "AWS::ApiGateway::Stage")
+    stage_id, _ = under(variant, "AWS::ApiGateway::Stage", "DeveloperAuth")
     assert stage_id in repr(association["Properties"]["ResourceArn"])
     [options] = [
         m

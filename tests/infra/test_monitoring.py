@@ -195,7 +195,7 @@ def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -
 def test_api_error_rate_alarms(
     template: Template, name: str, metric: str, expression: str, threshold: int
 ) -> None:
-    _, api = only(template, "AWS::ApiGateway::RestApi")
+    _, api = under(template, "AWS::ApiGateway::RestApi", "DeveloperAuth")
     properties = alarm(template, name)
     queries = {query["Id"]: query for query in properties["Metrics"]}
     [returned] = [query for query in properties["Metrics"] if query.get("ReturnData", True)]
@@ -217,8 +217,11 @@ def test_api_metrics_are_keyed_by_a_name_unique_to_this_stack(synth: Synth) -> N
         (synth.demo.config, synth.demo.template),
         (synth.variant.config, synth.variant.template),
     ):
-        _, api = only(template, "AWS::ApiGateway::RestApi")
-        assert api["Properties"]["Name"] == f"{config.stack_name}-login"
+        names = {
+            api["Properties"]["Name"]
+            for api in resources(template, "AWS::ApiGateway::RestApi").values()
+        }
+        assert names == {f"{config.stack_name}-login", f"{config.stack_name}-items"}
 
 
 def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
