@@ -152,6 +152,8 @@ class IdentityPoolsStack(Stack):
             hook=hook.function,
             sign_in=developers.function,
             api=developers.api,
+            items=items.function,
+            items_api=items.api,
             user_pool=users.user_pool,
             user_pool_client=users.client,
             metrics_namespace=config.stack_name,

@@ -26,6 +26,9 @@ ALARMS = (
     "SignInLockouts",
     "ApiClientErrors",
     "ApiServerErrors",
+    "ItemsErrors",
+    "ItemsApiClientErrors",
+    "ItemsApiServerErrors",
 )
 PERIOD = 300
 
@@ -76,6 +79,7 @@ def test_exactly_the_documented_alarms_exist(template: Template, variant: Templa
         ("HookErrors", "TokenHook", "Errors", "Sum", 1),
         ("HookThrottles", "TokenHook", "Throttles", "Sum", 1),
         ("SignInErrors", "DeveloperAuthSignIn", "Errors", "Sum", 1),
+        ("ItemsErrors", "ItemsApiHandler", "Errors", "Sum", 1),
     ],
 )
 def test_function_alarms_fire_on_the_first_failure(
@@ -186,20 +190,22 @@ def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -
 
 
 @pytest.mark.parametrize(
-    ("name", "metric", "expression", "threshold"),
+    ("name", "api_prefix", "metric", "threshold"),
     [
-        ("ApiClientErrors", "4XXError", "IF(requests >= 20, 100 * errors / requests, 0)", 50),
-        ("ApiServerErrors", "5XXError", "IF(requests >= 20, 100 * errors / requests, 0)", 1),
+        ("ApiClientErrors", "DeveloperAuth", "4XXError", 50),
+        ("ApiServerErrors", "DeveloperAuth", "5XXError", 1),
+        ("ItemsApiClientErrors", "ItemsApi", "4XXError", 50),
+        ("ItemsApiServerErrors", "ItemsApi", "5XXError", 1),
     ],
 )
 def test_api_error_rate_alarms(
-    template: Template, name: str, metric: str, expression: str, threshold: int
+    template: Template, name: str, api_prefix: str, metric: str, threshold: int
 ) -> None:
-    _, api = under(template, "AWS::ApiGateway::RestApi", "DeveloperAuth")
+    _, api = under(template, "AWS::ApiGateway::RestApi", api_prefix)
     properties = alarm(template, name)
     queries = {query["Id"]: query for query in properties["Metrics"]}
     [returned] = [query for query in properties["Metrics"] if query.get("ReturnData", True)]
-    assert returned["Expression"] == expression
+    assert returned["Expression"] == "IF(requests >= 20, 100 * errors / requests, 0)"
     api_dimension = [{"Name": "ApiName", "Value": api["Properties"]["Name"]}]
     for query_id, metric_name in (("errors", metric), ("requests", "Count")):
         stat = queries[query_id]["MetricStat"]
@@ -252,8 +258,14 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
         ) in body
     for outcome in SIGN_IN_OUTCOMES:
         assert f'["{namespace}","{outcome}","service","developer-auth"' in body
-    for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
-        assert f'"AWS/ApiGateway","{api_metric}"' in body
+    for api in resources(template, "AWS::ApiGateway::RestApi").values():
+        for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
+            assert (
+                f'"AWS/ApiGateway","{api_metric}","ApiName","{api["Properties"]["Name"]}"' in body
+            )
+    items_id, _ = under(template, "AWS::Lambda::Function", "ItemsApiHandler")
+    for lambda_metric in ("Invocations", "Errors", "Throttles", "Duration"):
+        assert f'"AWS/Lambda","{lambda_metric}","FunctionName","<{items_id}>"' in body
     # The alarm status widget lists every alarm.
     for logical_id in resources(template, "AWS::CloudWatch::Alarm"):
         assert f"<{logical_id}>" in body
