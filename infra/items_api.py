@@ -193,7 +193,8 @@ class ItemsApi(Construct):
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
         me = self.api.root.add_resource("me")
-        items = self.api.root.add_resource("tenants").add_resource("{tenant}").add_resource("items")
+        tenant = self.api.root.add_resource("tenants").add_resource("{tenant}")
+        items = tenant.add_resource("items")
         item = items.add_resource("{id}")
         signed = (
             "Every method takes AWS_IAM (SigV4 with identity pool credentials): the caller's "
