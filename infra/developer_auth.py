@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -17,6 +16,7 @@ from infra.acknowledgements import acknowledge, skip_checkov
 from infra.config import DeveloperAuthConfig
 from infra.python_function import PythonFunction
 from infra.rest_api import lambda_method, regional_rest_api
+from infra.table import protected_table
 
 # API Gateway allows 29 s; scrypt takes a fraction of a second at 512 MB.
 TIMEOUT_SECONDS = 10
@@ -61,28 +61,19 @@ class DeveloperAuth(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.Table(
+        self.table = protected_table(
             self,
             "Users",
-            partition_key=dynamodb.Attribute(name="username", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            partition_key="username",
             # Records of unknown usernames (failure counts only) expire; users never do, as
             # lambdas/developer_auth/app.py explains.
             time_to_live_attribute=TTL_ATTRIBUTE,
+            aws_managed_key_reason=(
+                "Encrypted with the AWS managed key; a customer key would add cost and a key "
+                "policy to keep right, for data (salted scrypt hashes) that is useless without it."
+            ),
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
-        )
-        skip_checkov(
-            self.table,
-            (
-                "CKV_AWS_119",
-                "Encrypted with the AWS managed key; a customer key would add cost and a key "
-                "policy to keep right, for data (salted scrypt hashes) that is useless without it.",
-            ),
         )
         function = PythonFunction(
             self,

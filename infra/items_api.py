@@ -22,16 +22,16 @@ from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.acknowledgements import acknowledge, skip_checkov, wildcard_resource_finding
+from infra.acknowledgements import acknowledge, wildcard_resource_finding
 from infra.config import ItemsApiConfig, Preset
 from infra.grant import Grant
 from infra.python_function import PythonFunction
 from infra.rest_api import STAGE, lambda_method, regional_rest_api
 from infra.sample_bucket import TENANT_TAG
+from infra.table import protected_table
 
 ME = "/me"
 ITEMS = "/tenants/{tenant}/items"
@@ -100,26 +100,17 @@ class ItemsApi(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.Table(
+        self.table = protected_table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name="tenant", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
+            partition_key="tenant",
+            sort_key="id",
+            aws_managed_key_reason=(
+                "Encrypted with the AWS managed key; a customer key would add cost and a key "
+                "policy to keep right, and only this stack's function reads the table."
             ),
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
-        )
-        skip_checkov(
-            self.table,
-            (
-                "CKV_AWS_119",
-                "Encrypted with the AWS managed key; a customer key would add cost and a key "
-                "policy to keep right, and only this stack's function reads the table.",
-            ),
         )
         handler = PythonFunction(
             self,

@@ -313,19 +313,23 @@ class Monitoring(Construct):
                 for source in TRIGGER_SOURCES
             ],
         )
-        hook_health = cloudwatch.GraphWidget(
-            title="Pre token hook: invocations, errors, duration",
-            width=12,
-            left=[
-                hook.metric_invocations(period=period, statistic="Sum"),
-                hook.metric_errors(period=period, statistic="Sum"),
-                hook.metric_throttles(period=period, statistic="Sum"),
-            ],
-            right=[
-                hook.metric_duration(period=period, statistic="p50", label="p50 ms"),
-                hook.metric_duration(period=period, statistic="p99", label="p99 ms"),
-            ],
-        )
+
+        def function_health(title: str, function: lambda_.Function) -> cloudwatch.GraphWidget:
+            return cloudwatch.GraphWidget(
+                title=title,
+                width=12,
+                left=[
+                    function.metric_invocations(period=period, statistic="Sum"),
+                    function.metric_errors(period=period, statistic="Sum"),
+                    function.metric_throttles(period=period, statistic="Sum"),
+                ],
+                right=[
+                    function.metric_duration(period=period, statistic="p50", label="p50 ms"),
+                    function.metric_duration(period=period, statistic="p99", label="p99 ms"),
+                ],
+            )
+
+        hook_health = function_health("Pre token hook: invocations, errors, duration", hook)
         developer = cloudwatch.GraphWidget(
             title="Developer sign-ins (POST /login)",
             width=12,
@@ -358,19 +362,6 @@ class Monitoring(Construct):
             )
             return [traffic, latency]
 
-        items_function = cloudwatch.GraphWidget(
-            title="Items function: invocations, errors, throttles, duration",
-            width=24,
-            left=[
-                items.metric_invocations(period=period, statistic="Sum"),
-                items.metric_errors(period=period, statistic="Sum"),
-                items.metric_throttles(period=period, statistic="Sum"),
-            ],
-            right=[
-                items.metric_duration(period=period, statistic="p50", label="p50 ms"),
-                items.metric_duration(period=period, statistic="p99", label="p99 ms"),
-            ],
-        )
         # Identity pools publish no per-pool metric for GetId or GetCredentialsForIdentity:
         # what this stack can show is the developer tokens its own function obtains.
         credentials = cloudwatch.GraphWidget(
@@ -404,5 +395,5 @@ class Monitoring(Construct):
             api_widgets("Login API", api),
             [credentials, no_metric],
             api_widgets("Items API", items_api),
-            [items_function],
+            [function_health("Items function: invocations, errors, duration", items)],
         ]

@@ -11,7 +11,14 @@ from infra.developer_auth import TTL_ATTRIBUTE
 from infra.rest_api import STAGE
 from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.configs import demo_raw
-from tests.support.template import Synth, Template, only, resources, under
+from tests.support.template import (
+    Synth,
+    Template,
+    api_invoke_permission,
+    only,
+    resources,
+    under,
+)
 
 
 def test_identity_pool_has_the_configured_developer_provider(synth: Synth) -> None:
@@ -87,30 +94,9 @@ def test_invoke_permission_is_exactly_post_login_on_this_stage(template: Templat
         for p in resources(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
     ]
-    assert permission["Properties"] == {
-        "Action": "lambda:InvokeFunction",
-        "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
-        "Principal": "apigateway.amazonaws.com",
-        "SourceAccount": {"Ref": "AWS::AccountId"},
-        "SourceArn": {
-            "Fn::Join": [
-                "",
-                [
-                    "arn:",
-                    {"Ref": "AWS::Partition"},
-                    ":execute-api:",
-                    {"Ref": "AWS::Region"},
-                    ":",
-                    {"Ref": "AWS::AccountId"},
-                    ":",
-                    {"Ref": api_id},
-                    "/",
-                    {"Ref": stage_id},
-                    "/POST/login",
-                ],
-            ]
-        },
-    }
+    assert permission["Properties"] == api_invoke_permission(
+        function_id, api_id, stage_id, "POST/login"
+    )
 
 
 def test_body_is_validated_against_the_credentials_schema(template: Template) -> None:

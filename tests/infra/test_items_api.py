@@ -15,7 +15,7 @@ from infra.config import AppConfig, Preset
 from tests.infra.test_group_roles import group_table
 from tests.infra.test_sample_bucket import ACCOUNT, ME, REGION, is_allowed, role_of, role_policies
 from tests.support.invariants import execute_api_violations
-from tests.support.template import Synth, Template, resources
+from tests.support.template import Synth, Template, api_invoke_permission, resources
 
 TAG = "${aws:PrincipalTag/tenant}"
 ACME, GLOBEX = {"tenant": "acme"}, {"tenant": "globex"}
@@ -232,35 +232,10 @@ def test_each_method_has_exactly_one_invoke_permission_for_its_own_route(
     for method, path in ROUTES:
         # API Gateway's method ARN names path parameters by wildcards.
         arn_path = "/".join("*" if p.startswith("{") else p for p in path.split("/"))
-        assertions.has_resource_properties(
-            "AWS::Lambda::Permission",
-            Match.object_equals(
-                {
-                    "Action": "lambda:InvokeFunction",
-                    "FunctionName": {"Fn::GetAtt": [function, "Arn"]},
-                    "Principal": "apigateway.amazonaws.com",
-                    "SourceAccount": {"Ref": "AWS::AccountId"},
-                    "SourceArn": {
-                        "Fn::Join": [
-                            "",
-                            [
-                                "arn:",
-                                {"Ref": "AWS::Partition"},
-                                ":execute-api:",
-                                {"Ref": "AWS::Region"},
-                                ":",
-                                {"Ref": "AWS::AccountId"},
-                                ":",
-                                {"Ref": api},
-                                "/",
-                                {"Ref": stage_id(template, api)},
-                                f"/{method}{arn_path}",
-                            ],
-                        ]
-                    },
-                }
-            ),
+        expected = api_invoke_permission(
+            function, api, stage_id(template, api), f"{method}{arn_path}"
         )
+        assertions.has_resource_properties("AWS::Lambda::Permission", Match.object_equals(expected))
 
 
 def test_the_stage_is_throttled_by_config_logged_with_the_identity_and_traced(

@@ -67,6 +67,38 @@ def permission_for(template: Template, principal: str) -> dict[str, Any]:
     return permission
 
 
+def api_invoke_permission(
+    function_id: str, api_id: str, stage_id: str, route: str
+) -> dict[str, Any]:
+    """The properties of the one permission a method's Lambda proxy integration should have:
+    API Gateway invokes the function for ``route`` (``<METHOD>/<path>``, path parameters as
+    ``*``) on this stage of this API, in this account."""
+    return {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+        "Principal": "apigateway.amazonaws.com",
+        "SourceAccount": {"Ref": "AWS::AccountId"},
+        "SourceArn": {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":execute-api:",
+                    {"Ref": "AWS::Region"},
+                    ":",
+                    {"Ref": "AWS::AccountId"},
+                    ":",
+                    {"Ref": api_id},
+                    "/",
+                    {"Ref": stage_id},
+                    f"/{route}",
+                ],
+            ]
+        },
+    }
+
+
 class _Names:
     """Renders ``Ref``/``Fn::GetAtt`` from a map of ``Ref`` names and ``Id.Attr``; anything
     unknown raises, so a test never compares against half-resolved data."""
