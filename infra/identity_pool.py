@@ -71,7 +71,10 @@ class TokenMappedIdentityPool(Construct):
             "AuthenticatedRole",
             identity_pool_id=pool_id,
             amr=ANY_AUTHENTICATED,
-            description="Default authenticated role: the caller's own private folder only",
+            description=(
+                "Default authenticated role: the caller's own private folder, its tenant's "
+                "folder (read), GET /me"
+            ),
             role_name=authenticated_role_name,
             # Developer identities arrive with principal tags (their user record's).
             tag_session=True,
