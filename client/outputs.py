@@ -45,6 +45,8 @@ class StackOutputs:
     developer_provider_name: str
     login_url: str
     user_table_name: str
+    # The items API's stage URL, "https://<api id>.execute-api.<region>.amazonaws.com/v1/".
+    items_api_url: str
     groups: tuple[Group, ...]
 
     def group_role_arn(self, name: str) -> str:
@@ -69,6 +71,7 @@ _KEYS = {
     "DeveloperProviderName": "developer_provider_name",
     "LoginUrl": "login_url",
     "UserTableName": "user_table_name",
+    "ItemsApiUrl": "items_api_url",
     "Groups": "groups",
 }
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 from moto.cloudformation.parsing import get_model_map
@@ -135,8 +136,10 @@ class Deployment:
                 outputs[name] = str(self.resolver.resolve(value))
             except TemplateError:
                 outputs[name] = ""
-        login = next((path for (_, path) in self.routes), None)
-        if "LoginUrl" in outputs and login:
+        # The login API's route is the output's own path (/<stage>/login); the stack's other
+        # APIs have routes of their own.
+        login = urlparse(outputs.get("LoginUrl", "")).path
+        if ("POST", login) in self.routes:
             outputs["LoginUrl"] = route_url("POST", login)
         return outputs
 

@@ -6,8 +6,9 @@ import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
-from infra.developer_auth import STAGE, TTL_ATTRIBUTE
+from infra.developer_auth import TTL_ATTRIBUTE
 from infra.monitoring import SIGN_IN_SERVICE
+from infra.rest_api import STAGE
 from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.configs import demo_raw
 from tests.support.template import Synth, Synthesized, service_function
@@ -164,7 +165,9 @@ def test_body_is_validated_against_the_credentials_schema(synth: Synth) -> None:
             "RequestModels": {"application/json": {"Ref": model}},
         },
     )
-    validates_bodies = {"Properties": {"ValidateRequestBody": True}}
+    validates_bodies = {
+        "Properties": {"RestApiId": {"Ref": login_api(synth.demo)}, "ValidateRequestBody": True}
+    }
     assert validator.as_string() == template.get_resource_id(
         "AWS::ApiGateway::RequestValidator", validates_bodies
     )

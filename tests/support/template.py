@@ -57,6 +57,14 @@ def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any
     }
 
 
+def role_ids(template: Template) -> dict[str, str]:
+    """Group name -> the logical id of the role its UserPoolGroup carries."""
+    return {
+        group["Properties"]["GroupName"]: group["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        for group in resources(template, "AWS::Cognito::UserPoolGroup").values()
+    }
+
+
 def service_function(service: str, **variables: Any) -> dict[str, Any]:
     """The properties pattern of the function of a Powertools service (POWERTOOLS_SERVICE_NAME),
     with these environment variables too."""
@@ -70,6 +78,38 @@ def pool_role(template: aws_cdk.assertions.Template, kind: str) -> str:
         "AWS::Cognito::IdentityPoolRoleAttachment", {"Roles": {kind: {"Fn::GetAtt": [role, "Arn"]}}}
     )
     return role.as_string()
+
+
+def api_invoke_permission(
+    function_id: str, api_id: str, stage_id: str, route: str
+) -> dict[str, Any]:
+    """The properties of the one permission a method's Lambda proxy integration should have:
+    API Gateway invokes the function for ``route`` (``<METHOD>/<path>``, path parameters as
+    ``*``) on this stage of this API, in this account."""
+    return {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+        "Principal": "apigateway.amazonaws.com",
+        "SourceAccount": {"Ref": "AWS::AccountId"},
+        "SourceArn": {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":execute-api:",
+                    {"Ref": "AWS::Region"},
+                    ":",
+                    {"Ref": "AWS::AccountId"},
+                    ":",
+                    {"Ref": api_id},
+                    "/",
+                    {"Ref": stage_id},
+                    f"/{route}",
+                ],
+            ]
+        },
+    }
 
 
 class _Names:
