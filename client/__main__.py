@@ -125,7 +125,6 @@ def show_call(args: argparse.Namespace, stack: outputs.StackOutputs, out: TextIO
         data = None if args.data is None else json.loads(args.data)
     except ValueError as error:
         raise ClientProblem(f"--data is not JSON ({error}): pass a JSON document") from None
-    items.url_of(stack, args.path)  # no ItemsApiUrl: say so before asking for a password
     answer = items.call(sign_in_with(args, stack), stack, args.method, args.path, data)
     if not answer.ok:
         raise ClientProblem(

@@ -45,11 +45,10 @@ class StackOutputs:
     developer_provider_name: str
     login_url: str
     user_table_name: str
+    # The items API's stage URL, "https://<api id>.execute-api.<region>.amazonaws.com/v1/".
+    items_api_url: str
+    items_table_name: str
     groups: tuple[Group, ...]
-    # The items API (None for a stack deployed before it existed: only the `call` command
-    # needs it, and says so).
-    items_api_url: str | None = None
-    items_table_name: str | None = None
 
     def group_role_arn(self, name: str) -> str:
         """The role of the user pool group ``name`` (for a ``CustomRoleArn``, for example)."""
@@ -73,9 +72,10 @@ _KEYS = {
     "DeveloperProviderName": "developer_provider_name",
     "LoginUrl": "login_url",
     "UserTableName": "user_table_name",
+    "ItemsApiUrl": "items_api_url",
+    "ItemsTableName": "items_table_name",
     "Groups": "groups",
 }
-_OPTIONAL_KEYS = {"ItemsApiUrl": "items_api_url", "ItemsTableName": "items_table_name"}
 
 
 def default_path() -> Path:
@@ -123,13 +123,6 @@ def parse(document: Any, stack: str | None = None, source: str = "outputs") -> S
             "redeploy the current stack and write the outputs file again"
         )
     fields: dict[str, Any] = {field: values[key] for key, field in _KEYS.items()}
-    fields.update(
-        {
-            field: values[key]
-            for key, field in _OPTIONAL_KEYS.items()
-            if isinstance(values.get(key), str)
-        }
-    )
     fields["guest_access"] = _flag(values["GuestAccess"], source)
     fields["groups"] = _groups(values["Groups"], source)
     return StackOutputs(stack_name=stack, **fields)

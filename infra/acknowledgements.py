@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
@@ -29,7 +31,24 @@ def skip_checkov(construct: IConstruct, *checks: tuple[str, str]) -> None:
     )
 
 
-def logical_id(construct: IConstruct) -> str:
-    """The template logical id of a construct's resource, as cdk-nag names it in findings."""
-    stack = Stack.of(construct)
-    return str(stack.resolve(stack.get_logical_id(_resource(construct))))
+def wildcard_resource_finding(scope: IConstruct, resource: str) -> str:
+    """The ``AwsSolutions-IAM5`` finding a wildcard ``resource`` of a policy in ``scope``'s
+    stack raises, written as cdk-nag writes it: a ``Ref`` as ``<LogicalId>`` (pseudo
+    parameters too: ``<AWS::Region>``), an ``Fn::GetAtt`` as ``<LogicalId.Attr>``, and a policy
+    variable ``${x}`` as ``<x>``."""
+    text = _nag_text(Stack.of(scope).resolve(resource))
+    return f"AwsSolutions-IAM5[Resource::{text.replace('${', '<').replace('}', '>')}]"
+
+
+def _nag_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return f"<{logical_id}.{attribute}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_nag_text(part) for part in parts)
+    raise TypeError(f"cannot write {value!r} as cdk-nag does")

@@ -5,24 +5,22 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from facts.stack import USERNAME_PATTERN
 from infra.acknowledgements import acknowledge, skip_checkov
 from infra.config import DeveloperAuthConfig
+from infra.monitoring import SIGN_IN_SERVICE
 from infra.python_function import PythonFunction
+from infra.rest_api import lambda_method, regional_rest_api
+from infra.table import protected_table
 
-STAGE = "v1"
 # API Gateway allows 29 s; scrypt takes a fraction of a second at 512 MB.
 TIMEOUT_SECONDS = 10
-APIGATEWAY = "apigateway.amazonaws.com"
 TTL_ATTRIBUTE = "expiresAt"
 
 
@@ -64,28 +62,19 @@ class DeveloperAuth(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.Table(
+        self.table = protected_table(
             self,
             "Users",
-            partition_key=dynamodb.Attribute(name="username", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            partition_key="username",
             # Records of unknown usernames (failure counts only) expire; users never do, as
             # lambdas/developer_auth/app.py explains.
             time_to_live_attribute=TTL_ATTRIBUTE,
+            aws_managed_key_reason=(
+                "Encrypted with the AWS managed key; a customer key would add cost and a key "
+                "policy to keep right, for data (salted scrypt hashes) that is useless without it."
+            ),
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
-        )
-        skip_checkov(
-            self.table,
-            (
-                "CKV_AWS_119",
-                "Encrypted with the AWS managed key; a customer key would add cost and a key "
-                "policy to keep right, for data (salted scrypt hashes) that is useless without it.",
-            ),
         )
         function = PythonFunction(
             self,
@@ -104,7 +93,7 @@ class DeveloperAuth(Construct):
                 "LOCKOUT_SECONDS": str(settings.lockout_minutes * 60),
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
                 "TAG_TRANSFORMS": json.dumps(dict(tag_transforms or {}), sort_keys=True),
-                "POWERTOOLS_SERVICE_NAME": "developer-auth",
+                "POWERTOOLS_SERVICE_NAME": SIGN_IN_SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
             },
         )
@@ -123,16 +112,6 @@ class DeveloperAuth(Construct):
             )
         )
 
-        access_logs = logs.LogGroup(
-            self,
-            "AccessLogs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=removal_policy,
-        )
-        skip_checkov(
-            access_logs,
-            ("CKV_AWS_158", "Encrypted at rest already; access logs hold no body or secret."),
-        )
         cors = (
             apigateway.CorsOptions(
                 allow_origins=list(settings.cors_origins),
@@ -143,36 +122,16 @@ class DeveloperAuth(Construct):
             if settings.cors_origins
             else None
         )
-        self.api = apigateway.RestApi(
+        self.api = regional_rest_api(
             self,
             "Api",
-            # Unique in the account: API Gateway's metrics are keyed by this name.
-            rest_api_name=f"{Stack.of(self).stack_name}-login",
+            name=f"{Stack.of(self).stack_name}-login",
             description="Developer-authenticated sign-in",
-            endpoint_types=[apigateway.EndpointType.REGIONAL],
-            cloud_watch_role=False,
-            deploy_options=apigateway.StageOptions(
-                stage_name=STAGE,
-                throttling_rate_limit=settings.rate_limit,
-                throttling_burst_limit=settings.burst_limit,
-                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
-                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                ),
-                metrics_enabled=True,
-                tracing_enabled=True,
-            ),
+            rate_limit=settings.rate_limit,
+            burst_limit=settings.burst_limit,
+            removal_policy=removal_policy,
+            no_cache_reason="Sign-in answers are per request and must never come from a cache.",
         )
-        # The stack's LoginUrl output replaces the API's own Endpoint output.
-        self.api.node.try_remove_child("Endpoint")
         credentials = self.api.add_model(
             "Credentials",
             content_type="application/json",
@@ -192,35 +151,21 @@ class DeveloperAuth(Construct):
             ),
         )
         login = self.api.root.add_resource("login", default_cors_preflight_options=cors)
-        self.login_method = login.add_method(
+        self.login_method = lambda_method(
+            login,
             "POST",
-            apigateway.LambdaIntegration(self.function, allow_test_invoke=False),
+            self.function,
             request_validator=self.api.add_request_validator(
                 "Validator", validate_request_body=True, validate_request_parameters=True
             ),
             request_models={"application/json": credentials},
         )
-        # LambdaIntegration's permission names the method's ARN but not the account.
-        for permission in self.api.node.find_all():
-            if isinstance(permission, lambda_.CfnPermission) and permission.principal == APIGATEWAY:
-                permission.source_account = Aws.ACCOUNT_ID
-
         unauthenticated = (
             "POST /login is where users without credentials sign in; the function checks them."
         )
         skip_checkov(self.login_method, ("CKV_AWS_59", unauthenticated))
-        skip_checkov(
-            self.api.deployment_stage,
-            ("CKV_AWS_120", "Sign-in answers are per request and must never come from a cache."),
-        )
         acknowledge(self.api, "AwsSolutions-APIG4", unauthenticated)
         acknowledge(self.api, "AwsSolutions-COG4", unauthenticated)
-        acknowledge(
-            self.api.deployment_stage,
-            "AwsSolutions-APIG6",
-            "Execution logging needs an account-wide API Gateway CloudWatch role, which this "
-            "stack does not own; access logs are on.",
-        )
         if settings.waf:
             self._web_acl(self.api.deployment_stage.stage_arn)
         else:

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from infra.config import GroupConfig
 from infra.identity_pool_role import identity_pool_role
+from infra.items_api import ItemsApi
 from infra.sample_bucket import TENANT_TAG, SampleBucket
 
 
@@ -23,11 +24,11 @@ class GroupRoles(Construct):
     providers in ``external_logins_by_group``, so a developer identity's token, for one, cannot
     assume it through STS.
 
-    - ``groups``: the groups, each with the preset of its role in ``bucket``.
+    - ``groups``: the groups, each with the preset of its role in ``bucket`` and ``items_api``.
     - ``role_names``: each group's role name. Fixed names: the pre token hook builds the ARNs.
     - ``user_pool_principal_tags``: the user pool's session tag map (tag -> claim). Default:
       none. When set, every group role trusts ``sts:TagSession``, and a ``tenant`` tag adds the
-      tenant folder to the grants.
+      tenant folder and the tenant's items routes to the grants.
     - ``tagged_groups``: groups whose roles an external provider with tags hands out; they trust
       ``sts:TagSession`` too. Default: none.
     - ``external_logins_by_group``: per group, the external providers (login names) whose rules
@@ -44,6 +45,7 @@ class GroupRoles(Construct):
         user_pool: cognito.IUserPool,
         identity_pool_id: str,
         bucket: SampleBucket,
+        items_api: ItemsApi,
         user_pool_principal_tags: Sequence[tuple[str, str]] = (),
         tagged_groups: Collection[str] = (),
         external_logins_by_group: Mapping[str, Sequence[str]] | None = None,
@@ -56,7 +58,10 @@ class GroupRoles(Construct):
         tags_tenant = TENANT_TAG in dict(user_pool_principal_tags)
         for group in groups:
             tagged = bool(user_pool_principal_tags) or group.name in tagged_groups
-            grant = bucket.member_grant(group.preset, tenant=tags_tenant and tagged)
+            tenant = tags_tenant and tagged
+            grant = bucket.member_grant(group.preset, tenant=tenant) + items_api.member_grant(
+                group.preset, tenant=tenant
+            )
             role = identity_pool_role(
                 self,
                 f"{group.name}Role",

@@ -13,13 +13,13 @@ from constructs import Construct
 from infra.acknowledgements import acknowledge
 from infra.config import AUTHENTICATED
 from infra.external_providers import ExternalProviders
+from infra.grant import Grant
 from infra.identity_pool_role import (
     ANY_AUTHENTICATED,
     GUESTS,
     IdentityPoolIdSlot,
     identity_pool_role,
 )
-from infra.sample_bucket import Grant
 
 # The RoleMappings key. The L2 needs one because the provider name is only known at deploy time.
 USER_POOL_MAPPING_KEY = "UserPool"
@@ -71,7 +71,10 @@ class TokenMappedIdentityPool(Construct):
             "AuthenticatedRole",
             identity_pool_id=pool_id,
             amr=ANY_AUTHENTICATED,
-            description="Default authenticated role: the caller's own private folder only",
+            description=(
+                "Default authenticated role: the caller's own private folder, its tenant's "
+                "folder (read), GET /me"
+            ),
             role_name=authenticated_role_name,
             # Developer identities arrive with principal tags (their user record's).
             tag_session=True,

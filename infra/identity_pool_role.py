@@ -38,10 +38,11 @@ GUESTS = (UNAUTHENTICATED,)
 
 @jsii.implements(IStableStringProducer)
 class IdentityPoolIdSlot:
-    """The identity pool id for roles made before the pool exists.
+    """The identity pool id for what is made before the pool exists.
 
     The pool's one role attachment names the default roles and the roles rules map to, so
-    those roles come first; their trust policies get the id at synth, once ``fill`` has run.
+    those roles come first, and so does the items API their grants name; the roles' trust
+    policies and the items function's environment get the id at synth, once ``fill`` has run.
     """
 
     def __init__(self) -> None:

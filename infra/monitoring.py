@@ -1,4 +1,5 @@
-"""Alarms and one dashboard for sign-ins, tokens and credentials (docs/operations.md)."""
+"""Alarms and one dashboard for sign-ins, tokens, credentials and the items API
+(docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-# The ``service`` dimension Powertools Metrics adds from POWERTOOLS_SERVICE_NAME
-# (infra/pre_token_hook.py, infra/developer_auth.py); the namespace is config.appName.
+# The ``service`` dimension Powertools Metrics adds from POWERTOOLS_SERVICE_NAME, which the
+# functions' constructs set from these; the namespace is the stack name.
 HOOK_SERVICE = "pre-token-generation"
 SIGN_IN_SERVICE = "developer-auth"
+ITEMS_SERVICE = "items"
 # The trigger sources of the pre token generation event (Cognito developer guide, "Pre token
 # generation Lambda trigger"); the hook adds each as the ``triggerSource`` dimension.
 TRIGGER_SOURCES = (
@@ -43,28 +45,30 @@ HOOK_DURATION_RATIO = 0.8
 # Answers of "locked" (429, SignInLocked) in one period. One user retrying a locked account
 # makes a few; more is someone guessing passwords.
 LOCKED_SIGN_INS = 10
-# The share of POST /login answers that are 4xx. Wrong passwords and lock-outs are 4xx, so only
-# a flood of them counts. Below the minimum of requests in a period the rate is not judged (two
-# requests, one typo, is not 50 % worth waking anyone).
+# The share of an API's answers that are 4xx. Single 4xx are normal (POST /login: wrong
+# passwords and lock-outs; the items API: a route the caller's role lacks, another owner's item,
+# a missing one), so only a flood of them counts. Below the minimum of requests in a period the
+# rate is not judged (two requests, one typo, is not 50 % worth waking anyone).
 CLIENT_ERROR_PERCENT = 50
 CLIENT_ERROR_MIN_REQUESTS = 20
 # The share of 5xx answers. Below the minimum the rate is not judged: a failing function already
-# pages through SignInErrors on its first error, so at low traffic the 5xx rate would only page
-# a second time for the same fault.
+# pages through its own errors alarm (SignInErrors, ItemsErrors) on its first error, so at low
+# traffic the 5xx rate would only page a second time for the same fault.
 SERVER_ERROR_PERCENT = 1
 SERVER_ERROR_MIN_REQUESTS = 20
 
 
 class Monitoring(Construct):
-    """CloudWatch alarms on the pre token hook, the developer sign-in and its API, plus one
-    dashboard (``<stack>-sign-in``) for sign-ins, tokens and credentials.
+    """CloudWatch alarms on the pre token hook, the developer sign-in and its API, and the
+    items API and its function, plus one dashboard (``<stack>-sign-in``) for sign-ins, tokens,
+    credentials and the items API.
 
     - ``metrics_namespace``: where the functions publish their Powertools metrics
       (``config.appName``).
     - ``alarm_topic``: the SNS topic every alarm notifies, on alarm and on recovery. ``None``:
       the alarms have no actions; they show in the console and on the dashboard only.
-    - Thresholds: the constants above. Hook errors and throttles, and developer-auth function
-      errors, alarm on the first one.
+    - Thresholds: the constants above. Hook errors and throttles, and the developer-auth and
+      items functions' errors, alarm on the first one.
 
     Alarm names are left to CloudFormation (unique, within its limits); each alarm's
     description says what it means and where the first response is (docs/operations.md).
@@ -78,6 +82,8 @@ class Monitoring(Construct):
         hook: lambda_.Function,
         sign_in: lambda_.Function,
         api: apigateway.RestApi,
+        items: lambda_.Function,
+        items_api: apigateway.RestApi,
         user_pool: cognito.UserPool,
         user_pool_client: cognito.UserPoolClient,
         metrics_namespace: str,
@@ -160,13 +166,18 @@ class Monitoring(Construct):
             LOCKED_SIGN_INS,
             "Many developer sign-ins were refused as locked: someone may be guessing passwords.",
         )
-        requests = api.metric_count(period=period, statistic="Sum")
 
-        def error_rate(errors: cloudwatch.Metric, minimum: int, label: str) -> cloudwatch.IMetric:
-            """The share of answers that were errors, counted only from ``minimum`` requests."""
+        def error_rate(
+            api: apigateway.RestApi, errors: cloudwatch.Metric, minimum: int, label: str
+        ) -> cloudwatch.IMetric:
+            """The share of ``api``'s answers that were errors, counted only from ``minimum``
+            requests."""
             return cloudwatch.MathExpression(
                 expression=f"IF(requests >= {minimum}, 100 * errors / requests, 0)",
-                using_metrics={"errors": errors, "requests": requests},
+                using_metrics={
+                    "errors": errors,
+                    "requests": api.metric_count(period=period, statistic="Sum"),
+                },
                 label=label,
                 period=period,
             )
@@ -174,6 +185,7 @@ class Monitoring(Construct):
         alarm(
             "ApiClientErrors",
             error_rate(
+                api,
                 api.metric_client_error(period=period, statistic="Sum"),
                 CLIENT_ERROR_MIN_REQUESTS,
                 "POST /login 4xx %",
@@ -184,6 +196,7 @@ class Monitoring(Construct):
         alarm(
             "ApiServerErrors",
             error_rate(
+                api,
                 api.metric_server_error(period=period, statistic="Sum"),
                 SERVER_ERROR_MIN_REQUESTS,
                 "POST /login 5xx %",
@@ -191,13 +204,50 @@ class Monitoring(Construct):
             SERVER_ERROR_PERCENT,
             "POST /login answers 5xx: the function or its integration fails.",
         )
+        alarm(
+            "ItemsErrors",
+            items.metric_errors(period=period, statistic="Sum"),
+            1,
+            "The items function failed: the items API answered 5xx.",
+        )
+        alarm(
+            "ItemsApiClientErrors",
+            error_rate(
+                items_api,
+                items_api.metric_client_error(period=period, statistic="Sum"),
+                CLIENT_ERROR_MIN_REQUESTS,
+                "items API 4xx %",
+            ),
+            CLIENT_ERROR_PERCENT,
+            "Most items API answers are 4xx: a client sends bad or unsigned requests, or someone "
+            "calls routes their role does not grant (another tenant's).",
+        )
+        alarm(
+            "ItemsApiServerErrors",
+            error_rate(
+                items_api,
+                items_api.metric_server_error(period=period, statistic="Sum"),
+                SERVER_ERROR_MIN_REQUESTS,
+                "items API 5xx %",
+            ),
+            SERVER_ERROR_PERCENT,
+            "The items API answers 5xx: the function or its integration fails.",
+        )
 
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",
             dashboard_name=dashboard_name,
             widgets=self._widgets(
-                hook, sign_in, api, user_pool, user_pool_client, metrics_namespace, period
+                hook,
+                sign_in,
+                api,
+                items,
+                items_api,
+                user_pool,
+                user_pool_client,
+                metrics_namespace,
+                period,
             ),
         )
 
@@ -206,6 +256,8 @@ class Monitoring(Construct):
         hook: lambda_.Function,
         sign_in: lambda_.Function,
         api: apigateway.RestApi,
+        items: lambda_.Function,
+        items_api: apigateway.RestApi,
         user_pool: cognito.UserPool,
         client: cognito.UserPoolClient,
         namespace: str,
@@ -262,19 +314,23 @@ class Monitoring(Construct):
                 for source in TRIGGER_SOURCES
             ],
         )
-        hook_health = cloudwatch.GraphWidget(
-            title="Pre token hook: invocations, errors, duration",
-            width=12,
-            left=[
-                hook.metric_invocations(period=period, statistic="Sum"),
-                hook.metric_errors(period=period, statistic="Sum"),
-                hook.metric_throttles(period=period, statistic="Sum"),
-            ],
-            right=[
-                hook.metric_duration(period=period, statistic="p50", label="p50 ms"),
-                hook.metric_duration(period=period, statistic="p99", label="p99 ms"),
-            ],
-        )
+
+        def function_health(title: str, function: lambda_.Function) -> cloudwatch.GraphWidget:
+            return cloudwatch.GraphWidget(
+                title=title,
+                width=12,
+                left=[
+                    function.metric_invocations(period=period, statistic="Sum"),
+                    function.metric_errors(period=period, statistic="Sum"),
+                    function.metric_throttles(period=period, statistic="Sum"),
+                ],
+                right=[
+                    function.metric_duration(period=period, statistic="p50", label="p50 ms"),
+                    function.metric_duration(period=period, statistic="p99", label="p99 ms"),
+                ],
+            )
+
+        hook_health = function_health("Pre token hook: invocations, errors, duration", hook)
         developer = cloudwatch.GraphWidget(
             title="Developer sign-ins (POST /login)",
             width=12,
@@ -283,26 +339,30 @@ class Monitoring(Construct):
             ],
             right=[sign_in.metric_errors(period=period, statistic="Sum")],
         )
-        api_traffic = cloudwatch.GraphWidget(
-            title="Login API: requests and errors",
-            width=12,
-            left=[
-                api.metric_count(period=period, statistic="Sum"),
-                api.metric_client_error(period=period, statistic="Sum"),
-                api.metric_server_error(period=period, statistic="Sum"),
-            ],
-        )
-        api_latency = cloudwatch.GraphWidget(
-            title="Login API: latency (ms)",
-            width=12,
-            left=[
-                api.metric_latency(period=period, statistic="p50", label="p50"),
-                api.metric_latency(period=period, statistic="p99", label="p99"),
-                api.metric_integration_latency(
-                    period=period, statistic="p99", label="integration p99"
-                ),
-            ],
-        )
+
+        def api_widgets(title: str, rest_api: apigateway.RestApi) -> list[cloudwatch.IWidget]:
+            traffic = cloudwatch.GraphWidget(
+                title=f"{title}: requests and errors",
+                width=12,
+                left=[
+                    rest_api.metric_count(period=period, statistic="Sum"),
+                    rest_api.metric_client_error(period=period, statistic="Sum"),
+                    rest_api.metric_server_error(period=period, statistic="Sum"),
+                ],
+            )
+            latency = cloudwatch.GraphWidget(
+                title=f"{title}: latency (ms)",
+                width=12,
+                left=[
+                    rest_api.metric_latency(period=period, statistic="p50", label="p50"),
+                    rest_api.metric_latency(period=period, statistic="p99", label="p99"),
+                    rest_api.metric_integration_latency(
+                        period=period, statistic="p99", label="integration p99"
+                    ),
+                ],
+            )
+            return [traffic, latency]
+
         # Identity pools publish no per-pool metric for GetId or GetCredentialsForIdentity:
         # what this stack can show is the developer tokens its own function obtains.
         credentials = cloudwatch.GraphWidget(
@@ -333,6 +393,8 @@ class Monitoring(Construct):
             [status],
             [user_pool_sign_ins, tokens],
             [hook_health, developer],
-            [api_traffic, api_latency],
+            api_widgets("Login API", api),
             [credentials, no_metric],
+            api_widgets("Items API", items_api),
+            [function_health("Items function: invocations, errors, duration", items)],
         ]

@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.config import EventVersion, GroupConfig, TokenHookConfig
+from infra.monitoring import HOOK_SERVICE
 from infra.python_function import PythonFunction
 
 # Cognito waits 5 s for a trigger and retries; the hook needs milliseconds.
@@ -80,7 +81,7 @@ class PreTokenHook(Construct):
             ),
             environment={
                 "HOOK_CONFIG": Stack.of(self).to_json_string(hook_settings),
-                "POWERTOOLS_SERVICE_NAME": "pre-token-generation",
+                "POWERTOOLS_SERVICE_NAME": HOOK_SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
             },
         ).function

@@ -45,6 +45,9 @@ class PythonFunction(Construct):
         removal_policy: RemovalPolicy,
         memory_size: int = 256,
         no_vpc_reason: str = "It calls only AWS APIs over their public endpoints; no VPC needed.",
+        no_concurrency_cap_reason: str = (
+            "A concurrency cap would throttle sign-ins; the caller bounds the rate."
+        ),
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -98,10 +101,7 @@ class PythonFunction(Construct):
         )
         skip_checkov(
             self.function,
-            (
-                "CKV_AWS_115",
-                "A concurrency cap would throttle sign-ins; the caller bounds the rate.",
-            ),
+            ("CKV_AWS_115", no_concurrency_cap_reason),
             ("CKV_AWS_116", "Invoked synchronously (Cognito, API Gateway); a DLQ never receives."),
             ("CKV_AWS_117", no_vpc_reason),
             ("CKV_AWS_173", "The environment holds names and ids, no secret."),

@@ -17,15 +17,14 @@ one role serves every identity and none can reach another's folder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.acknowledgements import logical_id, skip_checkov
+from infra.acknowledgements import skip_checkov, wildcard_resource_finding
 from infra.config import Preset, StorageConfig
+from infra.grant import Grant
 
 IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}"
 PRIVATE = f"private/{IDENTITY_ID}/"
@@ -37,14 +36,6 @@ TENANTS = "tenants/"
 TENANT = f"{TENANTS}${{aws:PrincipalTag/{TENANT_TAG}}}/"
 READ = ("s3:GetObject",)
 WRITE = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
-
-
-@dataclass(frozen=True)
-class Grant:
-    """A policy and the cdk-nag findings it raises, each with the reason it is acceptable."""
-
-    policy: iam.PolicyDocument
-    acknowledgements: tuple[tuple[str, str], ...]
 
 
 class SampleBucket(Construct):
@@ -142,7 +133,7 @@ class SampleBucket(Construct):
             )
             acknowledgements.append(
                 (
-                    _wildcard_finding(logical_id(self.bucket), prefix),
+                    wildcard_resource_finding(self, self._objects(prefix)),
                     f"Object actions ({', '.join(actions)}) need an object wildcard; it is "
                     f"bounded to the folder '{prefix}' of this one bucket.",
                 )
@@ -150,13 +141,7 @@ class SampleBucket(Construct):
         listing = iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
         listing.add_condition("StringLike", {"s3:prefix": [f"{prefix}*" for prefix, _ in folders]})
         statements.append(listing)
-        return Grant(iam.PolicyDocument(statements=statements), tuple(acknowledgements))
+        return Grant(tuple(statements), tuple(acknowledgements))
 
     def _objects(self, prefix: str) -> str:
         return self.bucket.arn_for_objects(f"{prefix}*")
-
-
-def _wildcard_finding(bucket_logical_id: str, prefix: str) -> str:
-    # cdk-nag writes a token as <LogicalId.Attr> and a policy variable ${x} as <x>.
-    resource = f"<{bucket_logical_id}.Arn>/{prefix}*".replace("${", "<").replace("}", ">")
-    return f"AwsSolutions-IAM5[Resource::{resource}]"

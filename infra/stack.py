@@ -9,7 +9,7 @@ from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra.config import AppConfig, tag_transforms
+from infra.config import AppConfig, Preset, tag_transforms
 from infra.developer_auth import DeveloperAuth
 from infra.external_providers import ExternalProviders, groups_receiving_tags
 from infra.federation import Federation
@@ -17,6 +17,7 @@ from infra.group_roles import GroupRoles
 from infra.identity_pool import TokenMappedIdentityPool
 from infra.identity_pool_role import IdentityPoolIdSlot
 from infra.inbound_federation import InboundFederation
+from infra.items_api import ItemsApi
 from infra.monitoring import Monitoring
 from infra.pre_token_hook import PreTokenHook
 from infra.sample_bucket import SampleBucket
@@ -57,6 +58,19 @@ class IdentityPoolsStack(Stack):
         )
         pool_id = IdentityPoolIdSlot()
         role_names = {group.name: config.group_role_name(group.name) for group in config.groups}
+        # Before the roles, whose grants name the API; the roles it names go by their names.
+        items = ItemsApi(
+            self,
+            "ItemsApi",
+            settings=config.items_api,
+            identity_pool_id=pool_id.token,
+            metrics_namespace=config.stack_name,
+            delete_any_role_names=[
+                role_names[group.name] for group in config.groups if group.preset is Preset.ADMIN
+            ],
+            deletion_protection=not config.is_sandbox,
+            removal_policy=removal,
+        )
         group_roles = GroupRoles(
             self,
             "Groups",
@@ -65,6 +79,7 @@ class IdentityPoolsStack(Stack):
             user_pool=users.user_pool,
             identity_pool_id=pool_id.token,
             bucket=storage,
+            items_api=items,
             user_pool_principal_tags=config.principal_tags,
             tagged_groups=groups_receiving_tags(config.providers),
             external_logins_by_group={
@@ -96,7 +111,7 @@ class IdentityPoolsStack(Stack):
             user_pool=users.user_pool,
             user_pool_client=users.client,
             # Developer identities carry their user record's tags, tenant among them.
-            authenticated_grant=storage.identity_grant(tenant=True),
+            authenticated_grant=storage.identity_grant(tenant=True) + items.identity_grant(),
             authenticated_role_name=config.default_role_name,
             guest_grant=storage.guest_grant() if config.guest_access else None,
             developer_provider=config.developer_auth.provider_name,
@@ -137,6 +152,8 @@ class IdentityPoolsStack(Stack):
             hook=hook.function,
             sign_in=developers.function,
             api=developers.api,
+            items=items.function,
+            items_api=items.api,
             user_pool=users.user_pool,
             user_pool_client=users.client,
             metrics_namespace=config.stack_name,
@@ -158,6 +175,8 @@ class IdentityPoolsStack(Stack):
             "DeveloperProviderName": config.developer_auth.provider_name,
             "LoginUrl": developers.api.url_for_path("/login"),
             "UserTableName": developers.table.table_name,
+            "ItemsApiUrl": items.api.url,
+            "ItemsTableName": items.table.table_name,
             # The operator tool normalizes the tags it stores as sign-in does.
             "DeveloperTagTransforms": json.dumps(developer_tags, sort_keys=True),
             # One JSON document, so a client learns the group table without parsing names; the

@@ -41,6 +41,7 @@ STAND_INS = {
     "AWS::ApiGateway::Method": "served by the offline endpoint (offline.apigateway)",
     "AWS::ApiGateway::Model": "request validation happens in the handler too",
     "AWS::ApiGateway::RequestValidator": "request validation happens in the handler too",
+    "AWS::ApiGateway::GatewayResponse": "request validation happens in the handler too",
     "AWS::Logs::LogGroup": "log lines go to the offline process's output",
     "AWS::WAFv2::WebACL": "not emulated: no rate limiting offline",
     "AWS::WAFv2::WebACLAssociation": "not emulated: no rate limiting offline",

@@ -24,7 +24,7 @@ from facts.cognito import AMR, AUTHENTICATED
 from facts.iam import glob_matches
 from review.access import Pool, Provider, RulePath
 from review.report import Review, StackReview
-from review.roles import Conditions, Role, Statement
+from review.roles import INVOKE, Conditions, Role, Statement, api_route
 from review.trust import implies_authenticated
 
 
@@ -409,7 +409,20 @@ def _describe(grant: Grant, trust: str) -> str:
     effect, principal, action, resource = grant
     who = f"{_label(principal, 'NotPrincipal')} " if trust else ""
     where = f" on {_label(resource, 'NotResource')}" if resource != NONE else ""
-    return f"{trust}{effect} {who}{_label(action, 'NotAction')}{where}"
+    return f"{trust}{effect} {who}{_label(action, 'NotAction')}{where}{_route(action, resource)}"
+
+
+def _route(action: Part, resource: Part) -> str:
+    """An API route, spelled out: what an ``execute-api:Invoke`` grant lets the role call."""
+    (action_negated, (action_pattern, *_)), (resource_negated, (pattern, *_)) = action, resource
+    if (
+        action_negated
+        or resource_negated
+        or not glob_matches(action_pattern, INVOKE, ignore_case=True)
+    ):
+        return ""
+    route = api_route(pattern, {})
+    return f" (route {route.route} of {route.api}, stage {route.stage})" if route else ""
 
 
 def _loosened(old: list[Conditions], new: list[Conditions]) -> list[str]:

@@ -7,7 +7,7 @@ import re
 
 from review.access import Pool, Provider
 from review.report import Review, StackReview
-from review.roles import Role, Statement
+from review.roles import ApiRoute, Conditions, Role, Statement, api_routes
 
 
 def to_json(review: Review) -> str:
@@ -154,6 +154,7 @@ def _role(role: Role, stack: StackReview) -> list[str]:
                 else ""
             )
         )
+    lines += _routes(api_routes(role))
     lines += ["", "| effect | actions | resources | conditions | from |", "|---|---|---|---|---|"]
     for s in role.permissions:
         lines.append(
@@ -168,6 +169,21 @@ def _role(role: Role, stack: StackReview) -> list[str]:
         lines.append(f"- Permissions boundary: `{role.permissions_boundary}`")
     lines.append("")
     return lines
+
+
+def _routes(routes: list[ApiRoute]) -> list[str]:
+    """The API routes the role may call, per API and stage, policy variables as written."""
+    if not routes:
+        return ["- API routes (`execute-api:Invoke`): none"]
+    by_api: dict[tuple[str, str], list[str]] = {}
+    for route in routes:
+        when = _condition_text(route.conditions)
+        by_api.setdefault((route.api, route.stage), []).append(
+            f"`{route.route}`" + (f" when `{when}`" if when else "")
+        )
+    return ["- API routes (`execute-api:Invoke`):"] + [
+        f"  - `{api}` stage `{stage}`: {', '.join(found)}" for (api, stage), found in by_api.items()
+    ]
 
 
 def _acknowledgements(stack: StackReview) -> list[str]:
@@ -188,14 +204,16 @@ def _acknowledgements(stack: StackReview) -> list[str]:
 
 
 def _conditions(statement: Statement) -> str:
-    if not statement.conditions:
-        return ""
-    parts = [
+    text = _condition_text(statement.conditions)
+    return f" when {text}" if text else ""
+
+
+def _condition_text(conditions: Conditions) -> str:
+    return "; ".join(
         f"{operator} {key} = {' | '.join(values)}"
-        for operator, keys in statement.conditions.items()
+        for operator, keys in conditions.items()
         for key, values in keys.items()
-    ]
-    return " when " + "; ".join(parts)
+    )
 
 
 def _name(stack: StackReview, role_key: str | None) -> str:

@@ -10,7 +10,7 @@ from review import access, acknowledgements, roles, scans
 from review.access import Pool
 from review.acknowledgements import Acknowledgement, OpenFinding
 from review.risks import Risk, risks
-from review.roles import Role
+from review.roles import Role, api_routes
 from review.scans import Scan
 from review.template import Template
 
@@ -41,6 +41,10 @@ class Review:
                 role["identity_pool_role"] = stack.roles[key].identity_pool_role
                 role["tag_session"] = stack.roles[key].tag_session
                 role["reached_by"] = stack.reachers(key)
+                role["api_routes"] = [
+                    {**asdict(route), "route": route.route}
+                    for route in api_routes(stack.roles[key])
+                ]
         return data
 
 

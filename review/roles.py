@@ -14,11 +14,12 @@ are not in the template. A ``PermissionsBoundary`` is kept as its (resolved) ARN
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from facts.cloudformation import Json
 from facts.cognito import COGNITO_IDENTITY
-from facts.iam import as_list
+from facts.iam import as_list, glob_matches
 from review.template import Template, objects
 
 Conditions = dict[str, dict[str, list[str]]]
@@ -269,3 +270,64 @@ def wildcard_actions(role: Role) -> list[str]:
                 "(every other resource)"
             )
     return sorted(found)
+
+
+INVOKE = "execute-api:Invoke"
+# One field of an ARN as the review writes it: text, a ${pseudo parameter or policy variable},
+# or a <Construct/Path> (which may hold '/').
+_FIELD = r"(?:\$\{[^}]*\}|<[^>]*>|[^:/<$])*"
+# API Gateway's execute-api ARN: arn:<partition>:execute-api:<region>:<account>:<api id>, then
+# /<stage>/<HTTP method>/<resource path> (API Gateway developer guide, "Control access to a
+# REST API with IAM permissions": resource format of permissions for executing an API).
+_EXECUTE_API = re.compile(
+    rf"^arn:{_FIELD}:execute-api:{_FIELD}:{_FIELD}:(?P<api>{_FIELD})(?:/(?P<rest>.*))?$"
+)
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """What one ``execute-api:Invoke`` Allow lets a role call: the API, its stage, the HTTP
+    method and the resource path, each as the grant names it (``*`` where it names any, policy
+    variables such as ``${aws:PrincipalTag/tenant}`` kept), and the statement's conditions."""
+
+    api: str
+    stage: str
+    method: str
+    path: str
+    conditions: Conditions
+
+    @property
+    def route(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def api_route(resource: str, conditions: Conditions) -> ApiRoute | None:
+    """The route an execute-api resource names; ``*`` is every route of every API; None for a
+    resource of another service."""
+    if resource == "*":
+        return ApiRoute("*", "*", "*", "*", conditions)
+    match = _EXECUTE_API.match(resource)
+    if match is None:
+        return None
+    parts = match["rest"].split("/", 2) if match["rest"] is not None else []
+    # A trailing wildcard covers the parts after it: `<api>/v1/*` is every method and path of
+    # stage v1; without one, a missing part matches nothing (it shows empty).
+    last = match["api"]
+    while len(parts) < 3:
+        parts.append("*" if (parts[-1] if parts else last).endswith("*") else "")
+    stage, method, path = parts
+    path = path if path in ("", "*") else f"/{path}"
+    return ApiRoute(match["api"], stage, method, path, conditions)
+
+
+def api_routes(role: Role) -> list[ApiRoute]:
+    """Every route the role's Allows of ``execute-api:Invoke`` (or an action pattern covering
+    it) name, in the order of its statements."""
+    return [
+        route
+        for statement in role.permissions
+        if statement.effect == "Allow"
+        and any(glob_matches(a, INVOKE, ignore_case=True) for a in statement.actions)
+        for resource in statement.resources
+        if (route := api_route(resource, statement.conditions)) is not None
+    ]

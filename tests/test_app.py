@@ -134,6 +134,8 @@ def test_outputs_give_a_client_everything_it_needs(assertions: Template) -> None
         "DeveloperProviderName",
         "LoginUrl",
         "UserTableName",
+        "ItemsApiUrl",
+        "ItemsTableName",
         "DeveloperTagTransforms",
         "Groups",
     }

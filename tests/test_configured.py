@@ -18,7 +18,11 @@ from review import risks
 from review.report import review_template
 from review.template import Template as ReviewTemplate
 from tests.infra.test_sample_bucket import can, can_list, role_of, role_policies
-from tests.support.invariants import lambda_permission_violations, trust_violations
+from tests.support.invariants import (
+    execute_api_violations,
+    lambda_permission_violations,
+    trust_violations,
+)
 from tests.support.template import Synth, Template
 
 
@@ -30,6 +34,10 @@ def test_every_role_cognito_may_assume_pins_aud_and_names_who_may_assume_it(
 
 def test_a_service_invokes_a_function_only_from_one_exact_source(configured: Template) -> None:
     assert lambda_permission_violations(configured) == []
+
+
+def test_no_role_invokes_another_api_or_any_stage(configured: Template) -> None:
+    assert execute_api_violations(configured) == []
 
 
 def test_the_guest_role_follows_guest_access(

@@ -9,7 +9,7 @@ One module per concern; import from here:
 - ``parsing``: JSON object -> dataclass, keys in camelCase, :class:`ConfigError`.
 - ``user_pool``: feature plan, MFA, the pool's attributes and what its app client may write.
 - ``groups``, ``storage``, ``token_hook``, ``principal_tags``, ``developer_auth``,
-  ``providers``, ``federation``, ``monitoring``: one section of the config each.
+  ``items_api``, ``providers``, ``federation``, ``monitoring``: one section of the config each.
 - ``app_config``: :class:`AppConfig`, the rules across sections, :func:`parse_config`.
 """
 
@@ -28,6 +28,7 @@ from infra.config.federation import (
     refuse_mapped_attributes_writable_by_users,
 )
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
+from infra.config.items_api import ItemsApiConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.parsing import CDK_JSON, CONTEXT_KEY, ConfigError, cdk_json_context
 from infra.config.pipeline import PipelineConfig
@@ -87,6 +88,7 @@ __all__ = [
     "FederationConfig",
     "GoogleConfig",
     "GroupConfig",
+    "ItemsApiConfig",
     "MatchType",
     "MfaMode",
     "MonitoringConfig",

@@ -14,6 +14,7 @@ from facts.stack import IDP_GROUPS_ATTRIBUTE
 from infra.config.developer_auth import DeveloperAuthConfig
 from infra.config.federation import FederationConfig, refuse_mapped_attributes_writable_by_users
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, MAX_ROLE_NAME, GroupConfig, groups
+from infra.config.items_api import ItemsApiConfig
 from infra.config.monitoring import TOPIC_ARN, MonitoringConfig
 from infra.config.parsing import (
     ConfigError,
@@ -102,6 +103,9 @@ class AppConfig:
     )
     developer_auth: DeveloperAuthConfig = field(
         default_factory=DeveloperAuthConfig, metadata=parse_with(object_of(DeveloperAuthConfig))
+    )
+    items_api: ItemsApiConfig = field(
+        default_factory=ItemsApiConfig, metadata=parse_with(object_of(ItemsApiConfig))
     )
     providers: ProvidersConfig = field(
         default_factory=ProvidersConfig, metadata=parse_with(object_of(ProvidersConfig))

@@ -21,7 +21,8 @@ from infra.config.parsing import (
 
 
 class Preset(StrEnum):
-    """What a group's role may do in the sample bucket (``infra/sample_bucket.py``)."""
+    """What a group's role may do in the sample bucket (``infra/sample_bucket.py``) and on the
+    items API (``infra/items_api.py``)."""
 
     ADMIN = "admin"
     EDITOR = "editor"

@@ -87,6 +87,8 @@ def outputs_document(**values: str) -> dict[str, Any]:
         "DeveloperProviderName": "login.example.test",
         "LoginUrl": "https://api.example.test/prod/login",
         "UserTableName": "idpools-test-users",
+        "ItemsApiUrl": "https://items.example.test/v1/",
+        "ItemsTableName": "idpools-test-items",
         "Groups": json.dumps(groups),
     }
     return {"idpools-test": {**stack, **values}}

@@ -146,12 +146,6 @@ def test_an_answer_that_is_not_json_is_a_clear_problem(identity, items_api) -> N
         items.call(identity, stack_of(items_api), "GET", "me")
 
 
-def test_a_stack_without_the_items_api_says_to_redeploy(identity) -> None:
-    stack = parse(outputs_document())
-    with pytest.raises(ClientProblem, match="has no ItemsApiUrl output: deploy the current stack"):
-        items.call(identity, stack, "GET", "me")
-
-
 def test_an_unreachable_api_is_named(identity) -> None:
     stack = parse(outputs_document(ItemsApiUrl="http://127.0.0.1:9/v1/"))  # nothing listens
     with pytest.raises(ClientProblem, match=r"cannot reach ItemsApiUrl http://127\.0\.0\.1:9/"):

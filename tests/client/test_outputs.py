@@ -26,18 +26,12 @@ def test_every_output_becomes_a_typed_field(tmp_path) -> None:
     assert loaded.user_pool_provider_name == "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
     assert loaded.guest_access is True
     assert loaded.login_url == "https://api.example.test/prod/login"
+    assert loaded.items_api_url == "https://items.example.test/v1/"
+    assert loaded.items_table_name == "idpools-test-items"
     assert loaded.groups[0] == outputs.Group(
         "admins", 10, "arn:aws:iam::123456789012:role/admins", "admin"
     )
     assert [g.precedence for g in loaded.groups] == [10, 20, 30]
-
-
-def test_the_items_api_outputs_are_read_when_the_stack_has_them(tmp_path) -> None:
-    url, table = "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/", "idpools-test-items"
-    loaded = outputs.load(write(tmp_path, outputs_document(ItemsApiUrl=url, ItemsTableName=table)))
-    assert (loaded.items_api_url, loaded.items_table_name) == (url, table)
-    older = outputs.load(write(tmp_path, outputs_document()))
-    assert (older.items_api_url, older.items_table_name) == (None, None)
 
 
 def test_the_path_comes_from_the_environment_then_the_working_directory(

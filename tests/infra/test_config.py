@@ -19,6 +19,7 @@ from infra.config import (
     ConfigError,
     EventVersion,
     FeaturePlan,
+    ItemsApiConfig,
     MfaMode,
     Preset,
     Stage,
@@ -202,6 +203,37 @@ def test_value_errors_name_key_and_fix(raw: Any, expected: str) -> None:
     assert error_for(raw).startswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"rateLimit": 0}, "rateLimit: 0 is out of range. Use a whole number from 1 to 10000"),
+        (
+            {"burstLimit": 5001},
+            "burstLimit: 5001 is out of range. Use a whole number from 1 to 5000",
+        ),
+        (
+            {"memorySize": 64},
+            "memorySize: 64 is out of range. Use a whole number from 128 to 10240",
+        ),
+        ({"rateLimit": "50"}, "rateLimit: expected int, got str '50'. Write it as JSON int"),
+        ({"burstLimit": True}, "burstLimit: expected int, got bool True"),
+        ({"rateLimt": 5}, "rateLimt: is not a known key. Did you mean 'rateLimit'?"),
+    ],
+)
+def test_items_api_errors_name_the_key_and_the_fix(change: dict[str, Any], expected: str) -> None:
+    raw = demo_raw()
+    raw["itemsApi"] = {**raw["itemsApi"], **change}
+    assert error_for(raw).startswith(f"config.itemsApi.{expected}")
+
+
+def test_items_api_may_be_left_out_for_its_defaults() -> None:
+    raw = demo_raw()
+    del raw["itemsApi"]
+    assert parse_config(raw).items_api == ItemsApiConfig(
+        rate_limit=50, burst_limit=100, memory_size=256
+    )
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: (
@@ -211,7 +243,7 @@ JSON = st.recursive(
 )
 KEYS = [
     "appName", "stage", "account", "region", "featurePlan", "mfa", "selfSignUp", "guestAccess",
-    "groups", "storage",
+    "groups", "storage", "itemsApi",
 ]  # fmt: skip
 
 

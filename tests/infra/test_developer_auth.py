@@ -6,11 +6,18 @@ import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
-from infra.developer_auth import STAGE, TTL_ATTRIBUTE
+from infra.developer_auth import TTL_ATTRIBUTE
 from infra.monitoring import SIGN_IN_SERVICE
+from infra.rest_api import STAGE
 from tests.lambdas.settings import TAG_TRANSFORMS
 from tests.support.configs import demo_raw
-from tests.support.template import Synth, Synthesized, service_function
+from tests.support.template import (
+    Synth,
+    Synthesized,
+    api_invoke_permission,
+    has_only_permission,
+    service_function,
+)
 
 USER_KEY = {"KeySchema": [{"AttributeName": "username", "KeyType": "HASH"}]}
 SIGN_IN = service_function(SIGN_IN_SERVICE)
@@ -119,36 +126,8 @@ def test_invoke_permission_is_exactly_post_login_on_this_stage(synth: Synth) -> 
     template = synth.demo.assertions
     api_id, stage_id = login_api(synth.demo), login_stage(synth.demo)
     function_id = template.get_resource_id("AWS::Lambda::Function", {"Properties": SIGN_IN})
-    invoke = {"Fn::GetAtt": [function_id, "Arn"]}
-    template.resource_properties_count_is("AWS::Lambda::Permission", {"FunctionName": invoke}, 1)
-    template.has_resource_properties(
-        "AWS::Lambda::Permission",
-        Match.object_equals(
-            {
-                "Action": "lambda:InvokeFunction",
-                "FunctionName": invoke,
-                "Principal": "apigateway.amazonaws.com",
-                "SourceAccount": {"Ref": "AWS::AccountId"},
-                "SourceArn": {
-                    "Fn::Join": [
-                        "",
-                        [
-                            "arn:",
-                            {"Ref": "AWS::Partition"},
-                            ":execute-api:",
-                            {"Ref": "AWS::Region"},
-                            ":",
-                            {"Ref": "AWS::AccountId"},
-                            ":",
-                            {"Ref": api_id},
-                            "/",
-                            {"Ref": stage_id},
-                            "/POST/login",
-                        ],
-                    ]
-                },
-            }
-        ),
+    has_only_permission(
+        template, api_invoke_permission(function_id, api_id, stage_id, "POST/login")
     )
 
 
@@ -164,7 +143,9 @@ def test_body_is_validated_against_the_credentials_schema(synth: Synth) -> None:
             "RequestModels": {"application/json": {"Ref": model}},
         },
     )
-    validates_bodies = {"Properties": {"ValidateRequestBody": True}}
+    validates_bodies = {
+        "Properties": {"RestApiId": {"Ref": login_api(synth.demo)}, "ValidateRequestBody": True}
+    }
     assert validator.as_string() == template.get_resource_id(
         "AWS::ApiGateway::RequestValidator", validates_bodies
     )

@@ -17,7 +17,13 @@ from infra.config import (
 from infra.monitoring import HOOK_SERVICE
 from tests.conftest import ALL_PROVIDERS
 from tests.support.invariants import lambda_permission_violations
-from tests.support.template import Synth, service_function
+from tests.support.template import (
+    COGNITO_IDP,
+    Synth,
+    has_only_permission,
+    invoke_permission,
+    service_function,
+)
 
 CLIENT = "AWS::Cognito::UserPoolClient"
 IDP = "AWS::Cognito::UserPoolIdentityProvider"
@@ -210,20 +216,8 @@ def test_only_this_pool_in_this_account_invokes_the_trigger(synth: Synth) -> Non
     template = synth.providers.assertions
     pool_id = template.get_resource_id("AWS::Cognito::UserPool")
     trigger = template.get_resource_id("AWS::Lambda::Function", {"Properties": TRIGGER})
-    invoke = {"Fn::GetAtt": [trigger, "Arn"]}
-    template.resource_properties_count_is("AWS::Lambda::Permission", {"FunctionName": invoke}, 1)
-    template.has_resource_properties(
-        "AWS::Lambda::Permission",
-        Match.object_equals(
-            {
-                "Action": "lambda:InvokeFunction",
-                "FunctionName": invoke,
-                "Principal": "cognito-idp.amazonaws.com",
-                "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
-                "SourceAccount": {"Ref": "AWS::AccountId"},
-            }
-        ),
-    )
+    pool = {"Fn::GetAtt": [pool_id, "Arn"]}
+    has_only_permission(template, invoke_permission(trigger, COGNITO_IDP, pool))
     assert lambda_permission_violations(synth.providers.template) == []
 
 

@@ -16,6 +16,7 @@ from aws_cdk.assertions import Capture, Match, Template
 from infra.config import ConfigError, cdk_json_context, parse_config
 from infra.monitoring import (
     HOOK_SERVICE,
+    ITEMS_SERVICE,
     LOCKED_SIGN_INS,
     SIGN_IN_OUTCOMES,
     SIGN_IN_SERVICE,
@@ -34,6 +35,9 @@ ALARMS = (
     "SignInLockouts",
     "ApiClientErrors",
     "ApiServerErrors",
+    "ItemsErrors",
+    "ItemsApiClientErrors",
+    "ItemsApiServerErrors",
 )
 PERIOD = 300
 
@@ -83,6 +87,7 @@ def test_exactly_the_documented_alarms_exist(synth: Synth) -> None:
         pytest.param(HOOK_SERVICE, "Errors", "Sum", 1, id="HookErrors"),
         pytest.param(HOOK_SERVICE, "Throttles", "Sum", 1, id="HookThrottles"),
         pytest.param(SIGN_IN_SERVICE, "Errors", "Sum", 1, id="SignInErrors"),
+        pytest.param(ITEMS_SERVICE, "Errors", "Sum", 1, id="ItemsErrors"),
     ],
 )
 def test_function_alarms_fire_on_the_first_failure(
@@ -212,19 +217,21 @@ def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -
 
 
 @pytest.mark.parametrize(
-    ("metric", "threshold"),
+    ("api", "metric", "threshold"),
     [
-        pytest.param("4XXError", 50, id="ApiClientErrors"),
-        pytest.param("5XXError", 1, id="ApiServerErrors"),
+        pytest.param("login", "4XXError", 50, id="ApiClientErrors"),
+        pytest.param("login", "5XXError", 1, id="ApiServerErrors"),
+        pytest.param("items", "4XXError", 50, id="ItemsApiClientErrors"),
+        pytest.param("items", "5XXError", 1, id="ItemsApiServerErrors"),
     ],
 )
-def test_api_error_rate_alarms(synth: Synth, metric: str, threshold: int) -> None:
-    api = [{"Name": "ApiName", "Value": f"{synth.demo.config.stack_name}-login"}]
+def test_api_error_rate_alarms(synth: Synth, api: str, metric: str, threshold: int) -> None:
+    api_name = [{"Name": "ApiName", "Value": f"{synth.demo.config.stack_name}-{api}"}]
 
     def sum_of(metric_name: str) -> dict[str, Any]:
         return {
             "Metric": Match.object_equals(
-                {"Namespace": "AWS/ApiGateway", "MetricName": metric_name, "Dimensions": api}
+                {"Namespace": "AWS/ApiGateway", "MetricName": metric_name, "Dimensions": api_name}
             ),
             "Stat": "Sum",
             "Period": PERIOD,
@@ -248,9 +255,10 @@ def test_api_error_rate_alarms(synth: Synth, metric: str, threshold: int) -> Non
 
 def test_api_metrics_are_keyed_by_a_name_unique_to_this_stack(synth: Synth) -> None:
     for stack in (synth.demo, synth.variant):
-        stack.assertions.has_resource_properties(
-            "AWS::ApiGateway::RestApi", {"Name": f"{stack.config.stack_name}-login"}
-        )
+        apis = stack.assertions.find_resources("AWS::ApiGateway::RestApi")
+        names = {api["Properties"]["Name"] for api in apis.values()}
+        name = stack.config.stack_name
+        assert names == {f"{name}-login", f"{name}-items"}
 
 
 def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
@@ -280,8 +288,14 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
         ) in body
     for outcome in SIGN_IN_OUTCOMES:
         assert f'["{namespace}","{outcome}","service","{SIGN_IN_SERVICE}"' in body
-    for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
-        assert f'"AWS/ApiGateway","{api_metric}"' in body
+    for api in template.find_resources("AWS::ApiGateway::RestApi").values():
+        for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
+            assert (
+                f'"AWS/ApiGateway","{api_metric}","ApiName","{api["Properties"]["Name"]}"' in body
+            )
+    items = function_id(template, ITEMS_SERVICE)
+    for lambda_metric in ("Invocations", "Errors", "Throttles", "Duration"):
+        assert f'"AWS/Lambda","{lambda_metric}","FunctionName","<{items}>"' in body
     # The alarm status widget lists every alarm.
     for logical_id in template.find_resources(ALARM):
         assert f"<{logical_id}>" in body

@@ -24,7 +24,13 @@ from infra.monitoring import HOOK_SERVICE
 from infra.python_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, RUNTIME
 from tests.support.configs import demo_raw
 from tests.support.invariants import lambda_permission_violations
-from tests.support.template import Synth, service_function
+from tests.support.template import (
+    COGNITO_IDP,
+    Synth,
+    has_only_permission,
+    invoke_permission,
+    service_function,
+)
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
@@ -93,20 +99,8 @@ def test_powertools_layer_is_the_pinned_version(assertions: Template) -> None:
 def test_invoke_permission_names_the_pool_and_the_account(synth: Synth) -> None:
     template = synth.demo.assertions
     pool_id = template.get_resource_id("AWS::Cognito::UserPool")
-    invoke = {"Fn::GetAtt": [function_id(template), "Arn"]}
-    template.resource_properties_count_is("AWS::Lambda::Permission", {"FunctionName": invoke}, 1)
-    template.has_resource_properties(
-        "AWS::Lambda::Permission",
-        Match.object_equals(
-            {
-                "Action": "lambda:InvokeFunction",
-                "FunctionName": invoke,
-                "Principal": "cognito-idp.amazonaws.com",
-                "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
-                "SourceAccount": {"Ref": "AWS::AccountId"},
-            }
-        ),
-    )
+    pool = {"Fn::GetAtt": [pool_id, "Arn"]}
+    has_only_permission(template, invoke_permission(function_id(template), COGNITO_IDP, pool))
     assert lambda_permission_violations(synth.demo.template) == []
 
 

@@ -14,6 +14,8 @@ from facts import iam
 from tests.support.template import Template, resolve, resources
 
 BUCKET = "arn:aws:s3:::sample-bucket"
+# Where the tests deploy: what the template leaves to CloudFormation, filled in.
+REGION, ACCOUNT = "eu-west-1", "111122223333"
 ME = "eu-west-1:11111111-1111-1111-1111-111111111111"
 OTHER = "eu-west-1:22222222-2222-2222-2222-222222222222"
 
@@ -27,8 +29,16 @@ def bucket_id(template: Template) -> str:
     return logical_id
 
 
+def deployed_names(template: Template) -> dict[str, str]:
+    """Names for what a role's policies reference: the bucket, the REST APIs (their ids are
+    their logical ids in lower case) and the pseudo parameters."""
+    apis = {api: api.lower() for api in resources(template, "AWS::ApiGateway::RestApi")}
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
+    return {f"{bucket_id(template)}.Arn": BUCKET, **apis, **pseudo}
+
+
 def role_policies(template: Template, role_id: str) -> list[dict]:
-    names = {f"{bucket_id(template)}.Arn": BUCKET}
+    names = deployed_names(template)
     policies = template["Resources"][role_id]["Properties"].get("Policies", [])
     return [resolve(policy["PolicyDocument"], names) for policy in policies]
 

@@ -15,6 +15,7 @@ from infra.config import (
     AppConfig,
     EventVersion,
     FeaturePlan,
+    ItemsApiConfig,
     MfaMode,
     MonitoringConfig,
     Stage,
@@ -72,6 +73,7 @@ _DEMO: dict[str, Any] = {
         "corsOrigins": [],
         "waf": False,
     },
+    "itemsApi": {"rateLimit": 50, "burstLimit": 100, "memorySize": 256},
     "monitoring": {"alarmTopicArn": None},
 }
 
@@ -107,7 +109,7 @@ def demo() -> AppConfig:
 def variant() -> AppConfig:
     """The demo with every switch flipped away from its default: prod stage, guest access, self
     sign-up, required MFA, Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user
-    pool principal tags, an alarm topic."""
+    pool principal tags, the items API's own throttling and memory, an alarm topic."""
     base = demo()
     return dataclasses.replace(
         base,
@@ -121,6 +123,7 @@ def variant() -> AppConfig:
         developer_auth=dataclasses.replace(
             base.developer_auth, waf=True, cors_origins=("https://app.example.com",)
         ),
+        items_api=ItemsApiConfig(rate_limit=5, burst_limit=10, memory_size=512),
         monitoring=MonitoringConfig(alarm_topic_arn=ALARM_TOPIC_ARN),
     )
 

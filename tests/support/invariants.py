@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from facts.cognito import AMR, AUD, COGNITO_IDENTITY
-from facts.iam import as_list
+from facts.iam import as_list, glob_matches
 from tests.support.template import Template, resources
 
 WILDCARDS = ("*", "?")
@@ -130,4 +130,49 @@ def lambda_permission_violations(template: Template) -> list[str]:
             violations.append(f"{logical_id}: SourceArn {source_arn!r} has a /*/* wildcard")
         if "SourceAccount" not in properties:
             violations.append(f"{logical_id}: no SourceAccount")
+    return violations
+
+
+def _role_statements(template: Template) -> list[tuple[str, dict[str, Any]]]:
+    """(role logical id, statement) for every statement of a role's inline policies and of the
+    ``AWS::IAM::Policy`` resources attached to it."""
+    found = []
+    for logical_id, role in resources(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            found += [(logical_id, s) for s in as_list(policy["PolicyDocument"]["Statement"])]
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        for role in as_list(policy["Properties"].get("Roles", [])):
+            statements = as_list(policy["Properties"]["PolicyDocument"]["Statement"])
+            found += [(role.get("Ref", repr(role)), s) for s in statements]
+    return found
+
+
+def execute_api_violations(template: Template) -> list[str]:
+    """No role may invoke an API outside this stack or on any stage: every ``Allow`` that
+    covers ``execute-api:Invoke`` names one of this template's REST APIs (a ``Ref``), then a
+    stage without a wildcard, as ``arn:...:<api>/<stage>/<method>/<path>``."""
+    apis = set(resources(template, "AWS::ApiGateway::RestApi"))
+    stages = set(resources(template, "AWS::ApiGateway::Stage"))
+    violations = []
+    for role, statement in _role_statements(template):
+        actions = as_list(statement.get("Action", []))
+        invokes = any(glob_matches(a, "execute-api:Invoke", ignore_case=True) for a in actions)
+        if statement.get("Effect") != "Allow" or not invokes:
+            continue
+        for resource in as_list(statement.get("Resource", [])):
+            parts = resource["Fn::Join"][1] if isinstance(resource, dict) else [resource]
+            at = [i for i, p in enumerate(parts) if isinstance(p, dict) and p.get("Ref") in apis]
+            rest = parts[at[0] + 1 :] if at else []
+            if not at:
+                problem = "it names no API of this stack, so it reaches any API or another one"
+            elif rest and isinstance(rest[0], dict) and rest[0].get("Ref") in stages:
+                problem = ""
+            elif not rest or not isinstance(rest[0], str) or not rest[0].startswith("/"):
+                problem = "no stage follows the API"
+            else:
+                stage = rest[0].split("/")[1]
+                wild = not stage or any(w in stage for w in WILDCARDS)
+                problem = f"stage {stage!r} reaches any stage" if wild else ""
+            if problem:
+                violations.append(f"{role}: execute-api:Invoke on {resource!r}: {problem}")
     return violations

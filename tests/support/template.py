@@ -57,6 +57,14 @@ def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any
     }
 
 
+def role_ids(template: Template) -> dict[str, str]:
+    """Group name -> the logical id of the role its UserPoolGroup carries."""
+    return {
+        group["Properties"]["GroupName"]: group["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        for group in resources(template, "AWS::Cognito::UserPoolGroup").values()
+    }
+
+
 def service_function(service: str, **variables: Any) -> dict[str, Any]:
     """The properties pattern of the function of a Powertools service (POWERTOOLS_SERVICE_NAME),
     with these environment variables too."""
@@ -70,6 +78,43 @@ def pool_role(template: aws_cdk.assertions.Template, kind: str) -> str:
         "AWS::Cognito::IdentityPoolRoleAttachment", {"Roles": {kind: {"Fn::GetAtt": [role, "Arn"]}}}
     )
     return role.as_string()
+
+
+# The service principal that invokes user pool triggers, written out here rather than imported,
+# so a wrong constant in infra/ cannot agree with itself.
+COGNITO_IDP = "cognito-idp.amazonaws.com"
+
+
+def invoke_permission(function_id: str, principal: str, source_arn: Any) -> dict[str, Any]:
+    """The properties of a permission letting ``principal`` invoke the function for
+    ``source_arn`` only, in this account."""
+    return {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+        "Principal": principal,
+        "SourceAccount": {"Ref": "AWS::AccountId"},
+        "SourceArn": source_arn,
+    }
+
+
+def api_invoke_permission(
+    function_id: str, api_id: str, stage_id: str, route: str
+) -> dict[str, Any]:
+    """The permission a method's Lambda proxy integration should have: API Gateway invokes the
+    function for ``route`` (``<METHOD>/<path>``, path parameters as ``*``) on this stage of this
+    API, in this account."""
+    arn = ["arn:", {"Ref": "AWS::Partition"}, ":execute-api:", {"Ref": "AWS::Region"}, ":"]
+    arn += [{"Ref": "AWS::AccountId"}, ":", {"Ref": api_id}, "/", {"Ref": stage_id}, f"/{route}"]
+    return invoke_permission(function_id, "apigateway.amazonaws.com", {"Fn::Join": ["", arn]})
+
+
+def has_only_permission(template: aws_cdk.assertions.Template, properties: dict[str, Any]) -> None:
+    """The function in ``properties`` has exactly this one resource-based permission."""
+    function = {"FunctionName": properties["FunctionName"]}
+    template.resource_properties_count_is("AWS::Lambda::Permission", function, 1)
+    template.has_resource_properties(
+        "AWS::Lambda::Permission", aws_cdk.assertions.Match.object_equals(properties)
+    )
 
 
 class _Names:
