@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# This needs ROOT on the path.
+from bench.function_budgets import median_printed_ms  # noqa: E402
 
 ENVIRONMENT = {
     "USER_TABLE": "bench-users",
@@ -81,20 +83,7 @@ def cold_import_ms(rounds: int = 7) -> float:
         "print(time.perf_counter() - start)"
     )
     env = {**os.environ, **ENVIRONMENT, "PYTHONPATH": str(ROOT)}
-    times = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", probe],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
-        for _ in range(rounds)
-    ]
-    return statistics.median(times) * 1000
+    return median_printed_ms(probe, env, rounds)
 
 
 def main() -> int:

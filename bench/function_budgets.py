@@ -46,6 +46,25 @@ def time_import(statement: str, environment: Mapping[str, str]) -> float:
     return float(output[0])
 
 
+def median_printed_ms(probe: str, environment: Mapping[str, str], rounds: int) -> float:
+    """Median of the seconds ``probe`` prints, run ``rounds`` times in fresh interpreters, in
+    milliseconds."""
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", probe],
+                env=dict(environment),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(rounds)
+    ]
+    return statistics.median(times) * 1000
+
+
 def import_medians(
     pieces: str, module: str, environment: Mapping[str, str], rounds: int
 ) -> tuple[float, float]:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bench.function_budgets import (  # noqa: E402
     fastest_batches,
     import_medians,
+    median_printed_ms,
     per_event_in_child,
     report_times,
 )
@@ -110,20 +109,7 @@ def per_request(events: int) -> None:
 
 
 def first_table_request_ms(rounds: int) -> float:
-    times = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", FIRST_TABLE_REQUEST],
-                env=environment(),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
-        for _ in range(rounds)
-    ]
-    return statistics.median(times) * 1000
+    return median_printed_ms(FIRST_TABLE_REQUEST, environment(), rounds)
 
 
 def main() -> int:

@@ -8,11 +8,8 @@ import dataclasses
 import json
 import logging
 import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -467,20 +464,3 @@ def test_logs_carry_no_item_text_or_identity(table: Any, caplog: pytest.LogCaptu
     assert "Request refused" in logged
     for private in ("secret", ALICE.identity_id, BOB.identity_id, USER_POOL):
         assert private not in logged
-
-
-def test_importing_the_function_loads_neither_boto3_nor_the_xray_sdk() -> None:
-    """Its cold import stays the resolver's own: boto3 waits for the first request that
-    reaches the table (bench/items_api.py measures both)."""
-    probe = (
-        "import sys; import lambdas.items.app; "
-        "print(sorted(m for m in ('boto3', 'aws_xray_sdk') if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(app.__file__).parents[2],
-    )
-    assert result.stdout.strip() == "[]"
