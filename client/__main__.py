@@ -2,11 +2,13 @@
 
     python -m client whoami [--flow enhanced|basic|developer|guest] [--username NAME]
                             [--password PW] [--totp-code CODE] [--custom-role-arn ARN] [--json]
+    python -m client call METHOD PATH [--data JSON] [the sign-in options of whoami]
     python -m client config [--out amplify_outputs.json]
 
-Both read the stack outputs from ``--outputs`` (default ``$IDPOOLS_OUTPUTS``, else
+All read the stack outputs from ``--outputs`` (default ``$IDPOOLS_OUTPUTS``, else
 ``stack-outputs.json``); ``--stack`` picks a stack when the file holds several. No AWS
-credentials are needed: every call on the way to the identity's credentials is unsigned.
+credentials are needed: every call on the way to the identity's credentials is unsigned, and
+``call`` signs its request to the items API with the identity's own.
 Any mistake or refusal is one line on stderr and exit status 2.
 """
 
@@ -22,7 +24,7 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError
 
-from client import amplify, credentials, outputs, sign_in
+from client import amplify, credentials, items, outputs, sign_in
 from client.errors import ClientProblem
 from client.whoami import whoami
 
@@ -41,19 +43,35 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m client", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    commands = root.add_subparsers(dest="command", required=True)
-    who = commands.add_parser(
-        "whoami", parents=[common], help="sign in, get credentials, show the identity and role"
+    signing_in = argparse.ArgumentParser(add_help=False)
+    signing_in.add_argument(
+        "--flow", choices=FLOWS, default="enhanced", help="default: %(default)s"
     )
-    who.add_argument("--flow", choices=FLOWS, default="enhanced", help="default: %(default)s")
-    who.add_argument("--username", help="user pool user (enhanced, basic) or developer user")
-    who.add_argument("--password", help="prompted for when left out (keeps it out of `ps`)")
-    who.add_argument("--totp-code", help="TOTP code; prompted for if Cognito asks and none given")
-    who.add_argument(
+    signing_in.add_argument("--username", help="user pool user (enhanced, basic) or developer user")
+    signing_in.add_argument("--password", help="prompted for when left out (keeps it out of `ps`)")
+    signing_in.add_argument(
+        "--totp-code", help="TOTP code; prompted for if Cognito asks and none given"
+    )
+    signing_in.add_argument(
         "--custom-role-arn",
         help="enhanced: ask for this one of your token's roles; basic: the role to assume",
     )
+    commands = root.add_subparsers(dest="command", required=True)
+    who = commands.add_parser(
+        "whoami",
+        parents=[common, signing_in],
+        help="sign in, get credentials, show the identity and role",
+    )
     who.add_argument("--json", action="store_true", help="print one JSON object")
+    call = commands.add_parser(
+        "call",
+        parents=[common, signing_in],
+        help="sign in, then call the items API (ItemsApiUrl) signed with the identity's "
+        "credentials; prints the JSON answer",
+    )
+    call.add_argument("method", help="GET, PUT, DELETE, ...")
+    call.add_argument("path", help="relative to ItemsApiUrl, such as tenants/acme/items")
+    call.add_argument("--data", help='the JSON body, such as \'{"text": "hello"}\'')
     config = commands.add_parser(
         "config", parents=[common], help="write amplify_outputs.json for Amplify JS"
     )
@@ -69,6 +87,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "config":
             path = amplify.write(stack, args.out)
             print(f"wrote {path} for stack {stack.stack_name}", file=out)
+        elif args.command == "call":
+            show_call(args, stack, out)
         else:
             show_whoami(args, stack, out)
     except ClientProblem as problem:
@@ -98,6 +118,20 @@ def show_whoami(args: argparse.Namespace, stack: outputs.StackOutputs, out: Text
     print(f"role         {role}", file=out)
     print(f"expires      {me.expiration.isoformat()}", file=out)
     print(f"caller       {me.caller_arn}", file=out)
+
+
+def show_call(args: argparse.Namespace, stack: outputs.StackOutputs, out: TextIO) -> None:
+    try:
+        data = None if args.data is None else json.loads(args.data)
+    except ValueError as error:
+        raise ClientProblem(f"--data is not JSON ({error}): pass a JSON document") from None
+    answer = items.call(sign_in_with(args, stack), stack, args.method, args.path, data)
+    if not answer.ok:
+        raise ClientProblem(
+            f"{args.method.upper()} {args.path} answered HTTP {answer.status}: {answer.reason}",
+            code=str(answer.status),
+        )
+    print(json.dumps(answer.body, indent=2), file=out)
 
 
 def sign_in_with(

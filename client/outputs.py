@@ -47,6 +47,7 @@ class StackOutputs:
     user_table_name: str
     # The items API's stage URL, "https://<api id>.execute-api.<region>.amazonaws.com/v1/".
     items_api_url: str
+    items_table_name: str
     groups: tuple[Group, ...]
 
     def group_role_arn(self, name: str) -> str:
@@ -72,6 +73,7 @@ _KEYS = {
     "LoginUrl": "login_url",
     "UserTableName": "user_table_name",
     "ItemsApiUrl": "items_api_url",
+    "ItemsTableName": "items_table_name",
     "Groups": "groups",
 }
 

@@ -74,6 +74,35 @@ def bucket_policies(account: str, bucket: str | None) -> list[dict[str, Any]]:
     return [json.loads(found.policy)] if found is not None and found.policy else []
 
 
+def decide(
+    caller: IssuedCredentials,
+    account: str,
+    now: float,
+    action: str,
+    resource: str | None,
+    bucket: str | None,
+    extra: dict[str, str],
+) -> iam.Decision:
+    """IAM's decision on the caller's request: the role's policies, the bucket policy for S3,
+    and the session policy as a bound, over the session's request context."""
+    if action.lower() == ALWAYS_ALLOWED.lower():
+        return iam.Decision.ALLOW
+    request = iam.Request(
+        action,
+        resource,
+        {**context(caller, account, now), **extra},
+        principals=(caller.role_arn, caller.session_arn),
+        account=account,
+    )
+    session = [caller.session_policy] if caller.session_policy is not None else None
+    return iam.decide(
+        request,
+        role_policies(account, caller.role_arn),
+        bucket_policies(account, bucket),
+        session,
+    )
+
+
 def judge(
     caller: IssuedCredentials,
     account: str,
@@ -85,20 +114,5 @@ def judge(
     refuse: Callable[[], None],
 ) -> None:
     """``refuse()`` (moto's AccessDenied in the service's shape) unless IAM allows it."""
-    if action.lower() == ALWAYS_ALLOWED.lower():
-        return
-    request = iam.Request(
-        action,
-        resource,
-        {**context(caller, account, now), **extra},
-        principals=(caller.role_arn, caller.session_arn),
-        account=account,
-    )
-    session = [caller.session_policy] if caller.session_policy is not None else None
-    if not iam.is_allowed(
-        request,
-        role_policies(account, caller.role_arn),
-        bucket_policies(account, bucket),
-        session,
-    ):
+    if decide(caller, account, now, action, resource, bucket, extra) is not iam.Decision.ALLOW:
         refuse()

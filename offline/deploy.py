@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import boto3
 from moto.cloudformation.parsing import get_model_map
@@ -34,13 +34,14 @@ AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 STAND_INS = {
     "AWS::Lambda::Function": "runs in-process from its staged asset",
     "AWS::Lambda::Permission": "the in-process call needs no invoke permission",
-    "AWS::ApiGateway::RestApi": "a local route on the offline endpoint",
-    "AWS::ApiGateway::Deployment": "a local route on the offline endpoint",
-    "AWS::ApiGateway::Stage": "a local route on the offline endpoint",
-    "AWS::ApiGateway::Resource": "a local route on the offline endpoint",
-    "AWS::ApiGateway::Method": "a local route on the offline endpoint",
+    "AWS::ApiGateway::RestApi": "served by the offline endpoint (offline.apigateway)",
+    "AWS::ApiGateway::Deployment": "served by the offline endpoint (offline.apigateway)",
+    "AWS::ApiGateway::Stage": "served by the offline endpoint (offline.apigateway)",
+    "AWS::ApiGateway::Resource": "served by the offline endpoint (offline.apigateway)",
+    "AWS::ApiGateway::Method": "served by the offline endpoint (offline.apigateway)",
     "AWS::ApiGateway::Model": "request validation happens in the handler too",
     "AWS::ApiGateway::RequestValidator": "request validation happens in the handler too",
+    "AWS::ApiGateway::GatewayResponse": "request validation happens in the handler too",
     "AWS::Logs::LogGroup": "log lines go to the offline process's output",
     "AWS::WAFv2::WebACL": "not emulated: no rate limiting offline",
     "AWS::WAFv2::WebACLAssociation": "not emulated: no rate limiting offline",
@@ -60,7 +61,15 @@ CREDENTIAL_PATH = {
     "Cognito": "it can change who signs in, their tokens or the role the identity pool chooses",
     "IAM": "it can change what a role trusts or allows",
 }
+# The authorization types offline.apigateway enforces (API Gateway developer guide, "Control
+# access to a REST API with IAM permissions"); methods with others are not served.
+SERVED_AUTHORIZATION = ("NONE", "AWS_IAM")
 INERT = "not emulated: outside the credential path, nothing offline uses it"
+# API Gateway developer guide, "Invoking REST APIs": https://<id>.execute-api.<region>.amazonaws
+# .com/<stage>/<path>.
+_EXECUTE_API_URL = re.compile(
+    r"https://(?P<api>[^./]+)\.execute-api\.[^/]+\.amazonaws\.com/(?P<rest>.*)"
+)
 MOTO = "created by moto's CloudFormation model"
 
 
@@ -98,6 +107,23 @@ class FunctionSettings:
 
 
 @dataclass(frozen=True)
+class Method:
+    """A Lambda proxy method of a REST API: what routing and authorization need."""
+
+    http_method: str  # GET, PUT, ... or ANY
+    resource_path: str  # "/tenants/{tenant}/items", as $context.resourcePath shows it
+    authorization: str  # NONE or AWS_IAM
+    function: str  # the logical id of the function it invokes
+
+
+@dataclass(frozen=True)
+class RestApi:
+    id: str  # its physical id offline, as its ARNs and URLs carry it
+    stages: frozenset[str]
+    methods: tuple[Method, ...]
+
+
+@dataclass(frozen=True)
 class IdentityProvider:
     """A user pool IdP: what offline.federation needs to play a sign-in through it."""
 
@@ -114,7 +140,7 @@ class Deployment:
     pre_token_hooks: dict[str, tuple[str, str]] = field(default_factory=dict)  # pool -> fn, ver
     inbound_federation: dict[str, str] = field(default_factory=dict)  # pool -> function
     identity_providers: dict[tuple[str, str], IdentityProvider] = field(default_factory=dict)
-    routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, path) -> fn
+    rest_apis: dict[str, RestApi] = field(default_factory=dict)  # by id
     stood_in: dict[str, str] = field(default_factory=dict)  # logical id -> how
     by_moto: list[str] = field(default_factory=list)  # logical ids created by moto's models
 
@@ -128,19 +154,19 @@ class Deployment:
             f"{kind} x{count}: {stood_in}" for (kind, stood_in), count in sorted(counts.items())
         ]
 
-    def outputs(self, route_url: Callable[[str, str], str]) -> dict[str, str]:
-        """The stack outputs; the API's URL becomes the local route's."""
+    def outputs(self, endpoint_url: str) -> dict[str, str]:
+        """The stack outputs; a REST API's URL (``https://<id>.execute-api.<region>.amazonaws
+        .com/<stage>/...``) becomes its address on the offline endpoint,
+        ``<endpoint>/<id>/<stage>/...`` (offline.apigateway)."""
         outputs = {}
         for name, value in self.template.outputs.items():
             try:
                 outputs[name] = str(self.resolver.resolve(value))
             except TemplateError:
                 outputs[name] = ""
-        # The login API's route is the output's own path (/<stage>/login); the stack's other
-        # APIs have routes of their own.
-        login = urlparse(outputs.get("LoginUrl", "")).path
-        if ("POST", login) in self.routes:
-            outputs["LoginUrl"] = route_url("POST", login)
+            found = _EXECUTE_API_URL.match(outputs[name])
+            if found and found["api"] in self.rest_apis:
+                outputs[name] = f"{endpoint_url}/{found['api']}/{found['rest']}"
         return outputs
 
 
@@ -188,7 +214,7 @@ class Deployer:
             creator = self._creators.get(resource["Type"], self._other)
             properties = self.deployment.resolver.resolve(resource.get("Properties", {}))
             creator(logical_id, properties)
-        self._routes()
+        self._rest_apis()
         return self.deployment
 
     def _refusal(self, resource_type: str) -> str | None:
@@ -461,27 +487,48 @@ class Deployer:
         self._recorded(logical_id, p)
         self._resolver.refs[logical_id] = p["StageName"]
 
-    def _routes(self) -> None:
-        """Every Lambda proxy method of the REST API, as ``/<stage>/<path>``."""
-        stages = [p["StageName"] for _, p in self.template.of_type("AWS::ApiGateway::Stage")]
+    def _rest_apis(self) -> None:
+        """Each REST API's stages and Lambda proxy methods, by the resource tree's paths. Methods
+        of other integrations or authorizers are not served offline (a request to one is
+        refused as one to no method); a resource policy would decide who may call, so it stops
+        the run rather than being ignored."""
+        resolve = self._resolver.resolve
         paths = {
             logical_id: (p["ParentId"], p["PathPart"])
             for logical_id, p in self.template.of_type("AWS::ApiGateway::Resource")
         }
+        stages: dict[str, set[str]] = {}
+        for _, stage in self.template.of_type("AWS::ApiGateway::Stage"):
+            stages.setdefault(resolve(stage["RestApiId"]), set()).add(stage["StageName"])
+        methods: dict[str, list[Method]] = {}
         for _, method in self.template.of_type("AWS::ApiGateway::Method"):
             integration = method.get("Integration", {})
-            if integration.get("Type") != "AWS_PROXY":
+            authorization = method.get("AuthorizationType", "NONE")
+            if integration.get("Type") != "AWS_PROXY" or authorization not in SERVED_AUTHORIZATION:
                 continue
-            function = _function_in(integration["Uri"])
             parts: list[str] = []
             resource = method["ResourceId"].get("Ref")
             while resource in paths:
                 parent, part = paths[resource]
                 parts.insert(0, part)
                 resource = parent.get("Ref")
-            for stage in stages:
-                path = "/" + "/".join([stage, *parts])
-                self.deployment.routes[method["HttpMethod"], path] = function
+            served = Method(
+                method["HttpMethod"],
+                "/" + "/".join(parts),
+                authorization,
+                _function_in(integration["Uri"]),
+            )
+            methods.setdefault(resolve(method["RestApiId"]), []).append(served)
+        for logical_id, api in self.template.of_type("AWS::ApiGateway::RestApi"):
+            if "Policy" in api:
+                raise TemplateError(
+                    f"{logical_id} (AWS::ApiGateway::RestApi): its resource policy is not "
+                    "emulated offline, and ignoring it could let the wrong callers in"
+                )
+            api_id = resolve({"Ref": logical_id})
+            self.deployment.rest_apis[api_id] = RestApi(
+                api_id, frozenset(stages.get(api_id, ())), tuple(methods.get(api_id, ()))
+            )
 
 
 def _function_in(value: Any) -> str:

@@ -6,8 +6,7 @@ Requests go to moto unchanged, except:
   ``AssumeRoleWithWebIdentity``, which it judges as STS does (moto's answers any token);
 - SRP sign-in, whose proof ``offline.srp`` checks before moto issues tokens;
 - refreshes, marked so the pre token hook sees ``TokenGeneration_RefreshTokens``;
-- the REST API's routes, served by the in-process function as API Gateway's Lambda proxy
-  integration would (a REST API proxy event in, ``statusCode``/``headers``/``body`` out).
+- the template's REST APIs, which ``offline.apigateway`` serves as API Gateway would.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request, Response
 
 from offline import tokens
-from offline.functions import Function
+from offline.apigateway import Gateway
 from offline.identity import IdentityError, IdentityService, StsError
 from offline.srp import MAX_PENDING, SrpVerifier
 from offline.user_pools import UserPools
@@ -60,14 +59,14 @@ class OfflineEndpoint:
         moto: WsgiApp,
         identity: IdentityService,
         user_pools: UserPools,
-        routes: Mapping[tuple[str, str], Function],
+        gateway: Gateway,
         account: str,
         region: str,
     ) -> None:
         self.moto = moto
         self.identity = identity
         self.user_pools = user_pools
-        self.routes = routes
+        self.gateway = gateway
         self.account, self.region = account, region
         self.srp = SrpVerifier()
         self._pending: dict[str, PendingSignIn] = {}  # by our SECRET_BLOCK
@@ -77,9 +76,8 @@ class OfflineEndpoint:
         body = request.get_data()
         environ["wsgi.input"] = BytesIO(body)
         target = request.headers.get("X-Amz-Target", "")
-        route = self.routes.get((request.method, request.path))
-        if route is not None:
-            response = self._proxy(route, request, body)
+        if self.gateway.serves(request.path):
+            response = self.gateway(request, body)
         elif target.startswith(IDENTITY_TARGET):
             response = self._identity(target.removeprefix(IDENTITY_TARGET), request, body)
         elif _query_action(request, body) == "AssumeRoleWithWebIdentity":
@@ -279,45 +277,6 @@ class OfflineEndpoint:
             "</AssumeRoleWithWebIdentityResponse>"
         )
         return Response(document, status=200, content_type="text/xml")
-
-    # REST API ------------------------------------------------------------------------------------
-
-    def _proxy(self, function: Function, request: Request, body: bytes) -> Response:
-        stage, _, path = request.path.lstrip("/").partition("/")
-        headers = dict(request.headers)
-        event = {
-            "resource": f"/{path}",
-            "path": f"/{path}",
-            "httpMethod": request.method,
-            "headers": headers,
-            "multiValueHeaders": {key: [value] for key, value in headers.items()},
-            "queryStringParameters": dict(request.args) or None,
-            "multiValueQueryStringParameters": {k: request.args.getlist(k) for k in request.args}
-            or None,
-            "pathParameters": None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourcePath": f"/{path}",
-                "httpMethod": request.method,
-                "path": request.path,
-                "stage": stage,
-                "requestId": str(uuid.uuid4()),
-                "accountId": self.account,
-                "apiId": "offline",
-                "identity": {"sourceIp": request.remote_addr or "127.0.0.1"},
-            },
-            "body": body.decode() if body else None,
-            "isBase64Encoded": False,
-        }
-        answer = function.invoke(event)
-        response = Response(answer.get("body") or "", status=answer["statusCode"])
-        for key, value in (answer.get("headers") or {}).items():
-            response.headers[key] = value
-        for key, values in (answer.get("multiValueHeaders") or {}).items():
-            for value in values:
-                if response.headers.get(key) != value:
-                    response.headers.add(key, value)
-        return response
 
 
 def _query_action(request: Request, body: bytes) -> str | None:

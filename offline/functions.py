@@ -2,8 +2,11 @@
 
 Each function is imported once, under its own module name, with the environment variables the
 template gives it and the credentials of its execution role (from moto's STS, so moto's IAM
-enforcement governs its calls as IAM governs the real function's). Its log lines and metrics go
-to a log file instead of the offline run's table.
+enforcement governs its calls as IAM governs the real function's). Like a Lambda execution
+environment, that environment and the function's default boto3 session last from the import
+through every invocation (Lambda developer guide, "Lambda execution environment lifecycle"), so
+a client the code creates on its first request gets them too. What it writes to stdout and
+stderr (log lines, metrics, warnings) goes to a log file instead of the offline run's table.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ class Function:
             duration=12 * 60 * 60,
             external_id="",
         )
-        variables = {
+        self._variables = {
             **environment,
             **settings.environment,
             "AWS_ACCESS_KEY_ID": role.access_key_id,
@@ -72,11 +75,12 @@ class Function:
             "AWS_SESSION_TOKEN": role.session_token,
             "AWS_LAMBDA_FUNCTION_NAME": settings.logical_id,
         }
+        self._boto3_session: boto3.Session | None = None
         with (
-            _environment(variables),
-            _own_boto3_session(),
+            self._environment(),
             _import_path(settings.code),
             contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
         ):
             self.module = _load(
                 f"offline_function_{settings.logical_id}", settings.code, module_name
@@ -84,14 +88,32 @@ class Function:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         """One invocation at a time: the endpoint serves requests on several threads, and the
-        output redirection is process-wide."""
+        environment and the output redirection are process-wide."""
         context = LambdaContext(
             function_name=self.settings.logical_id,
             invoked_function_arn=f"arn:aws:lambda:offline:function:{self.settings.logical_id}",
             aws_request_id=str(uuid.uuid4()),
         )
-        with _INVOCATIONS, contextlib.redirect_stdout(self.log):
+        with (
+            _INVOCATIONS,
+            self._environment(),
+            contextlib.redirect_stdout(self.log),
+            contextlib.redirect_stderr(self.log),  # warnings too: Lambda logs both streams
+        ):
             return getattr(self.module, self._handler_name)(event, context)
+
+    @contextlib.contextmanager
+    def _environment(self) -> Iterator[None]:
+        """The function's environment variables and its own default boto3 session (the
+        process's may hold other credentials), kept from one use to the next."""
+        saved = boto3.DEFAULT_SESSION
+        boto3.DEFAULT_SESSION = self._boto3_session
+        try:
+            with _environment(self._variables):
+                yield
+        finally:
+            self._boto3_session = boto3.DEFAULT_SESSION
+            boto3.DEFAULT_SESSION = saved
 
     def unload(self) -> None:
         sys.modules.pop(self.module.__name__, None)
@@ -116,18 +138,6 @@ def _environment(variables: Mapping[str, str]) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-@contextlib.contextmanager
-def _own_boto3_session() -> Iterator[None]:
-    """A function's module-level boto3 clients get their own default session, as in its own
-    Lambda process: the process's default session may hold other credentials already."""
-    saved = boto3.DEFAULT_SESSION
-    boto3.DEFAULT_SESSION = None
-    try:
-        yield
-    finally:
-        boto3.DEFAULT_SESSION = saved
 
 
 @contextlib.contextmanager

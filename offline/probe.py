@@ -1,7 +1,9 @@
-"""What a session may do in the sample bucket, as S3 answers it: one request per check.
+"""What a session may do in the sample bucket and the items API, as the services answer it: one
+request per check.
 
 Offline, ``offline.access`` judges these requests as IAM would (variables, conditions, the
-bucket policy); against a real stack, AWS does. Either way the answer is the service's.
+bucket policy) and ``offline.apigateway`` as API Gateway would; against a real stack, AWS does.
+Either way the answer is the service's.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from client.items import Answer
+
 ALLOWED = "allowed"
 DENIED = "denied"
+# The items function refused the caller another identity's item (IAM let the request through).
+NOT_OWNER = "not owner"
 
 
 @dataclass(frozen=True)
@@ -35,3 +41,18 @@ def probe(s3: Any, bucket: str, check: Check) -> str:
             raise  # broken credentials or a server error: not an answer about permissions
         # Reads are of seeded keys, so a refusal is AccessDenied and anything else an answer.
         return DENIED if code in ("AccessDenied", "403") else ALLOWED
+
+
+def api_answer(answer: Answer) -> str:
+    """Who decided: allowed (2xx); denied by IAM (API Gateway's 403 ``{"Message": "User: ... is
+    not authorized to perform: execute-api:Invoke ..."}``); the function's ownership refusal
+    (403 ``{"error", "field": "id"}``). Anything else is no answer about permissions and is
+    shown as its status."""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    if answer.ok:
+        return ALLOWED
+    if answer.status == 403 and "execute-api:Invoke" in str(body.get("Message", "")):
+        return DENIED
+    if answer.status == 403 and body.get("field") == "id":
+        return NOT_OWNER
+    return f"HTTP {answer.status}"

@@ -1,17 +1,19 @@
 """The scenario table: each demo user through a credential flow, the role the identity pool
-chose (or the exact refusal), and what the credentials may do in the sample bucket.
+chose (or the exact refusal), and what the credentials may do in the sample bucket and the items
+API.
 
 Every row states what it expects; a run with any deviation exits non-zero.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from client import credentials, whoami
+from client import credentials, items, whoami
 from client.credentials import IdentitySession
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
@@ -22,15 +24,17 @@ from offline.seed import (
     DEVELOPER_USER,
     MARK,
     OTHER_TENANT,
+    OTHERS_ITEM,
     SAMPLE_OBJECTS,
     GroupLike,
     Seeded,
     cast,
+    put_others_item,
 )
 from offline.target import Missing, Target
 
 WRONG_PASSWORD = "Wrong-Passw0rd-123!"  # noqa: S105 (meets the policy; not the user's)
-ALLOWED, DENIED = probe.ALLOWED, probe.DENIED
+ALLOWED, DENIED, NOT_OWNER = probe.ALLOWED, probe.DENIED, probe.NOT_OWNER
 SHARED, OTHERS, OWN_TENANT, OTHER_TENANTS = SAMPLE_OBJECTS
 CHECKS = (
     probe.Check("read shared/", "s3:GetObject", SHARED),
@@ -40,21 +44,72 @@ CHECKS = (
     probe.Check(f"read tenants/{DEVELOPER_TENANT}/", "s3:GetObject", OWN_TENANT),
     probe.Check(f"read tenants/{OTHER_TENANT}/", "s3:GetObject", OTHER_TENANTS),
 )
-# The tenant folder of the session's own tenant tag: allowed exactly when the session carries
-# the tag (DEVELOPER_TENANT, every demo tenant's), which S3 shows as the tag reaching IAM.
-TAGGED = "allowed if tagged"
+
+
+@dataclass(frozen=True)
+class IfTagged:
+    """``value`` when the session carries the tenant tag (DEVELOPER_TENANT, every demo tenant's),
+    else denied: a grant on ``${aws:PrincipalTag/tenant}`` applies only with the tag."""
+
+    value: str
+
+
+# The tenant folder of the session's own tenant tag: S3 shows the tag reaching IAM.
+TAGGED = IfTagged(ALLOWED)
+# An expected answer: a probe's answer, or one that depends on the session's tenant tag.
+Expected = str | IfTagged
 # Expected S3 answers, in CHECKS order, for a group role by its preset (the README's table):
 # admins write every folder but other identities' private ones, and read every tenant's.
-S3_BY_PRESET = {
+S3_BY_PRESET: dict[str, tuple[Expected, ...]] = {
     "admin": (ALLOWED, ALLOWED, DENIED, ALLOWED, ALLOWED, ALLOWED),
     "editor": (ALLOWED, ALLOWED, DENIED, ALLOWED, TAGGED, DENIED),
     "viewer": (ALLOWED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
 }
 # ...and for the identity pool's own roles.
 DEFAULT, GUEST = "default", "guest"
-S3_BY_POOL_ROLE = {
+S3_BY_POOL_ROLE: dict[str, tuple[Expected, ...]] = {
     DEFAULT: (DENIED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
     GUEST: (DENIED, DENIED, DENIED, DENIED, DENIED, DENIED),  # guests read public/ only
+}
+
+
+@dataclass(frozen=True)
+class ApiCheck:
+    label: str
+    method: str
+    path: str  # "{item}": an item id of the session's own, new for each row
+    data: dict[str, str] | None = None
+
+
+ME = "GET /me"
+API_CHECKS = (
+    ApiCheck(ME, "GET", "me"),
+    ApiCheck(f"list {DEVELOPER_TENANT} items", "GET", f"tenants/{DEVELOPER_TENANT}/items"),
+    ApiCheck(f"list {OTHER_TENANT} items", "GET", f"tenants/{OTHER_TENANT}/items"),
+    ApiCheck(
+        f"put own {DEVELOPER_TENANT} item",
+        "PUT",
+        f"tenants/{DEVELOPER_TENANT}/items/{{item}}",
+        {"text": "a scenario's note"},
+    ),
+    ApiCheck(
+        f"delete another's {DEVELOPER_TENANT} item",
+        "DELETE",
+        f"tenants/{DEVELOPER_TENANT}/items/{OTHERS_ITEM}",
+    ),
+)
+# Expected answers of the items API, in API_CHECKS order, by preset (the items API's contract:
+# IAM grants each preset its routes on the caller's own tenant; the function lets only the
+# admin-preset roles delete another identity's item), and for the pool's own roles (the default
+# role: GET /me only; guests: nothing).
+API_BY_PRESET: dict[str, tuple[Expected, ...]] = {
+    "admin": (ALLOWED, TAGGED, DENIED, TAGGED, TAGGED),
+    "editor": (ALLOWED, TAGGED, DENIED, TAGGED, IfTagged(NOT_OWNER)),
+    "viewer": (ALLOWED, TAGGED, DENIED, DENIED, DENIED),
+}
+API_BY_POOL_ROLE: dict[str, tuple[Expected, ...]] = {
+    DEFAULT: (ALLOWED, DENIED, DENIED, DENIED, DENIED),
+    GUEST: (DENIED, DENIED, DENIED, DENIED, DENIED),
 }
 NOT_RUN = "not run"
 
@@ -84,6 +139,7 @@ class Row:
     scenario: Scenario
     got: str
     s3: dict[str, str] = field(default_factory=dict)
+    api: dict[str, str] = field(default_factory=dict)
     deviations: list[str] = field(default_factory=list)
     not_run: str = ""  # why, when the target lacks what the scenario needs
     totp: bool = False  # the sign-in answered a TOTP challenge
@@ -199,7 +255,7 @@ def run(target: Target, out: TextIO) -> list[Row]:
 
 def run_scenario(scenario: Scenario, target: Target) -> Row:
     """The scenario through the client, judged only by what AWS answers: the role from STS
-    GetCallerIdentity, what the credentials may do from S3's answers."""
+    GetCallerIdentity, what the credentials may do from S3's and the items API's answers."""
     seeded = target.seeded
     expected = scenario.expectation(seeded.outputs)
     try:
@@ -214,41 +270,95 @@ def run_scenario(scenario: Scenario, target: Target) -> Row:
             row.deviations.append(f"expected {expected}{reason}, got {problem}")
         return row
     totp = scenario.user in seeded.totp_secrets
-    row = Row(scenario, role_label(seeded.outputs, session, scenario), totp=totp)
+    caller = session.session.client("sts").get_caller_identity()["Arn"]
+    row = Row(scenario, role_label(seeded.outputs, caller, scenario), totp=totp)
     if row.got != expected:
         row.deviations.append(f"expected role {expected}, got {row.got}")
-    answers = expected_s3(seeded.outputs, row.got)
-    if answers is None:  # an unexpected role: recorded above, its S3 answers mean nothing
+    s3_answers = expected_answers(seeded.outputs, row.got, S3_BY_PRESET, S3_BY_POOL_ROLE)
+    api_answers = expected_answers(seeded.outputs, row.got, API_BY_PRESET, API_BY_POOL_ROLE)
+    if s3_answers is None or api_answers is None:
+        # An unexpected role (recorded above): its answers mean nothing.
         if any(group.name == row.got for group in seeded.outputs.groups):
             row.deviations.append(
-                f"no expected S3 answers for group {row.got}'s preset: add the preset to "
-                "S3_BY_PRESET (offline/scenarios.py)"
+                f"no expected answers for group {row.got}'s preset: add the preset to "
+                "S3_BY_PRESET and API_BY_PRESET (offline/scenarios.py)"
             )
         return row
-    s3 = session.session.client("s3")
-    for check, answer in zip(CHECKS, answers, strict=True):
-        if answer == TAGGED:
-            answer = ALLOWED if scenario.tag == DEVELOPER_TENANT else DENIED
-        key = check.key.format(identity=session.identity_id)
-        asked = probe.Check(check.label, check.action, key)
-        row.s3[check.label] = probe.probe(s3, seeded.outputs.bucket_name, asked)
-        if row.s3[check.label] != answer:
-            row.deviations.append(f"{check.label}: expected {answer}, got {row.s3[check.label]}")
+    _probe_bucket(row, session, seeded, s3_answers)
+    _probe_api(row, session, target, caller, api_answers)
     return row
 
 
-def expected_s3(outputs: StackOutputs, role: str) -> tuple[str, ...] | None:
+def _resolved(answer: str | IfTagged, scenario: Scenario) -> str:
+    if isinstance(answer, IfTagged):
+        return answer.value if scenario.tag == DEVELOPER_TENANT else DENIED
+    return answer
+
+
+def _probe_bucket(
+    row: Row, session: IdentitySession, seeded: Seeded, answers: tuple[Expected, ...]
+) -> None:
+    s3 = session.session.client("s3")
+    for check, answer in zip(CHECKS, answers, strict=True):
+        expected = _resolved(answer, row.scenario)
+        key = check.key.format(identity=session.identity_id)
+        asked = probe.Check(check.label, check.action, key)
+        row.s3[check.label] = probe.probe(s3, seeded.outputs.bucket_name, asked)
+        if row.s3[check.label] != expected:
+            row.deviations.append(f"{check.label}: expected {expected}, got {row.s3[check.label]}")
+
+
+def _probe_api(
+    row: Row,
+    session: IdentitySession,
+    target: Target,
+    caller: str,
+    answers: tuple[Expected, ...],
+) -> None:
+    """Each items API check signed with the session's credentials. The other identity's item is
+    written again before the delete is tried (an admin's delete succeeds); what GET /me says of
+    the caller must be what STS says."""
+    outputs = target.outputs
+    item = f"{MARK}{uuid.uuid4().hex[:16]}"
+    for check, answer in zip(API_CHECKS, answers, strict=True):
+        expected = _resolved(answer, row.scenario)
+        if check.path.endswith(OTHERS_ITEM):
+            put_others_item(outputs, target.operator)
+        path = check.path.format(item=item)
+        reply = items.call(session, outputs, check.method, path, check.data)
+        row.api[check.label] = probe.api_answer(reply)
+        if row.api[check.label] != expected:
+            row.deviations.append(f"{check.label}: expected {expected}, got {row.api[check.label]}")
+        if check.label == ME and reply.ok:
+            row.deviations += _me_deviations(reply.body, session, outputs, caller)
+
+
+def _me_deviations(
+    me: dict[str, str], session: IdentitySession, outputs: StackOutputs, caller: str
+) -> list[str]:
+    """GET /me names the identity, its pool and the role of the signing credentials."""
+    said = (me.get("identityId"), me.get("identityPoolId"), me.get("role"))
+    role_name = caller.partition(":assumed-role/")[2].split("/")[0]
+    truth = (session.identity_id, outputs.identity_pool_id, role_name)
+    return [] if said == truth else [f"{ME} says {said}, the credentials are {truth}"]
+
+
+def expected_answers(
+    outputs: StackOutputs,
+    role: str,
+    by_preset: Mapping[str, tuple[Expected, ...]],
+    by_pool_role: Mapping[str, tuple[Expected, ...]],
+) -> tuple[Expected, ...] | None:
     """What the role's credentials may do, by the group's preset or the pool role; None for a
     role nobody expects (an error, or a preset the table does not know)."""
     preset = next((group.preset for group in outputs.groups if group.name == role), None)
     if preset is not None:
-        return S3_BY_PRESET.get(preset)
-    return S3_BY_POOL_ROLE.get(role)
+        return by_preset.get(preset)
+    return by_pool_role.get(role)
 
 
-def role_label(outputs: StackOutputs, session: IdentitySession, scenario: Scenario) -> str:
+def role_label(outputs: StackOutputs, caller: str, scenario: Scenario) -> str:
     """The group, ``default`` or ``guest`` of the role STS says the credentials act as."""
-    caller = session.session.client("sts").get_caller_identity()["Arn"]
     role_arn, group = whoami.role_of(caller, outputs)
     if group is not None:
         return group
@@ -259,7 +369,14 @@ def role_label(outputs: StackOutputs, session: IdentitySession, scenario: Scenar
 
 
 def _print(rows: Sequence[Row], out: TextIO) -> None:
-    header = ["user", "flow", "role or error", *(check.label for check in CHECKS), "ok"]
+    header = [
+        "user",
+        "flow",
+        "role or error",
+        *(check.label for check in CHECKS),
+        *(check.label for check in API_CHECKS),
+        "ok",
+    ]
     lines = [header]
     for row in rows:
         lines.append(
@@ -268,6 +385,7 @@ def _print(rows: Sequence[Row], out: TextIO) -> None:
                 row.flow,
                 row.got,
                 *(row.s3.get(check.label, "-") for check in CHECKS),
+                *(row.api.get(check.label, "-") for check in API_CHECKS),
                 "not run" if row.not_run else "yes" if not row.deviations else "NO",
             ]
         )

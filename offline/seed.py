@@ -43,6 +43,10 @@ SAMPLE_OBJECTS = (
 )
 # Folders clean-up looks in for marked objects.
 WRITTEN_PREFIXES = ("shared/", "private/", "protected/", "public/", "tenants/")
+# The item of the tenant that some other identity owns (the scenarios try to delete it), and the
+# tenants whose items the runs write (clean-up deletes the marked ones).
+OTHERS_ITEM = f"{MARK}others-note"
+ITEM_TENANTS = (DEVELOPER_TENANT, OTHER_TENANT)
 
 
 @dataclass(frozen=True)
@@ -199,7 +203,23 @@ def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Se
         Item=new_user(DEVELOPER_USER, DEMO_PASSWORD, {"tenant": DEVELOPER_TENANT}),
         ConditionExpression="attribute_not_exists(username)",
     )
+    put_others_item(outputs, session)
     return seeded
+
+
+def put_others_item(outputs: StackOutputs, session: Any) -> None:
+    """(Again) the tenant's item another identity owns, as the items API would have stored it
+    (the contract's attributes)."""
+    table = session.resource("dynamodb").Table(outputs.items_table_name)
+    table.put_item(
+        Item={
+            "tenant": DEVELOPER_TENANT,
+            "id": OTHERS_ITEM,
+            "owner": OTHER_IDENTITY,
+            "text": "another identity's note",
+            "updatedAt": "2026-01-01T00:00:00.000Z",
+        }
+    )
 
 
 def _tied_role(outputs: StackOutputs, players: Cast) -> str:
@@ -234,6 +254,18 @@ def unseed(outputs: StackOutputs, session: Any) -> None:
     table = session.resource("dynamodb").Table(outputs.user_table_name)
     for name in DEVELOPER_USERS:
         table.delete_item(Key={"username": name})
+    dynamodb = session.client("dynamodb")
+    for tenant in ITEM_TENANTS:
+        pages = dynamodb.get_paginator("query").paginate(
+            TableName=outputs.items_table_name,
+            KeyConditionExpression="tenant = :tenant",
+            ExpressionAttributeValues={":tenant": {"S": tenant}},
+        )
+        for page in pages:
+            for item in page["Items"]:
+                if item["id"]["S"].startswith(MARK):
+                    key = {"tenant": item["tenant"], "id": item["id"]}
+                    dynamodb.delete_item(TableName=outputs.items_table_name, Key=key)
 
 
 def _unless_missing(call: Any) -> None:

@@ -34,6 +34,7 @@ from moto.s3.models import FakeBucket
 from werkzeug.serving import make_server
 
 from offline import access
+from offline.apigateway import Gateway
 from offline.deploy import Deployer, Deployment
 from offline.endpoint import OfflineEndpoint
 from offline.federation import FederatedSignIn
@@ -82,7 +83,7 @@ class OfflineStack:
 
     @property
     def outputs(self) -> dict[str, str]:
-        return self.deployment.outputs(lambda method, path: self.endpoint_url + path)
+        return self.deployment.outputs(self.endpoint_url)
 
     def outputs_file(self, path: Path) -> None:
         """The outputs in the format of `cdk deploy --outputs-file`, for the client."""
@@ -144,7 +145,7 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
             moto,
             identity,
             UserPools(ACCOUNT, REGION),
-            {route: functions[fn] for route, fn in deployment.routes.items()},
+            Gateway(deployment.rest_apis, functions, issued, clock, ACCOUNT, REGION),
             ACCOUNT,
             REGION,
         )

@@ -9,8 +9,10 @@ request the client makes is recorded, signed or not.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,7 @@ def outputs_document(**values: str) -> dict[str, Any]:
         "LoginUrl": "https://api.example.test/prod/login",
         "UserTableName": "idpools-test-users",
         "ItemsApiUrl": "https://items.example.test/v1/",
+        "ItemsTableName": "idpools-test-items",
         "Groups": json.dumps(groups),
     }
     return {"idpools-test": {**stack, **values}}
@@ -152,3 +155,55 @@ def _recording(make: Any, calls: list[Call]) -> Any:
         return made
 
     return unsigned_client
+
+
+@dataclass
+class Received:
+    """One request as the stand-in API received it: the path as sent, headers, body."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class ItemsApi:
+    """A stand-in for the items API on 127.0.0.1: records each request as received and answers
+    the status and body the test set (a body of bytes is sent as it is)."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.status: int = 200
+        self.body: Any = {}
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                api.received.append(
+                    Received(self.command, self.path, dict(self.headers), self.rfile.read(length))
+                )
+                body = api.body if isinstance(api.body, bytes) else json.dumps(api.body).encode()
+                self.send_response(api.status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_PUT = do_DELETE = do_POST = answer
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet: the test output is for failures."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"http://{self.host}/items-api/v1/"
+
+
+@pytest.fixture
+def items_api() -> Iterator[ItemsApi]:
+    api = ItemsApi()
+    thread = threading.Thread(target=api.server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield api
+    api.server.shutdown()
+    api.server.server_close()

@@ -27,6 +27,7 @@ def test_every_output_becomes_a_typed_field(tmp_path) -> None:
     assert loaded.guest_access is True
     assert loaded.login_url == "https://api.example.test/prod/login"
     assert loaded.items_api_url == "https://items.example.test/v1/"
+    assert loaded.items_table_name == "idpools-test-items"
     assert loaded.groups[0] == outputs.Group(
         "admins", 10, "arn:aws:iam::123456789012:role/admins", "admin"
     )

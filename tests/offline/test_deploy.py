@@ -23,7 +23,7 @@ def deploy(tmp_path: Path, resources: dict[str, Any], outputs: dict[str, Any]) -
     with mock_aws():
         session = boto3.Session(region_name=REGION)
         deployment = Deployer(Template.load(path), session, REGION, ACCOUNT).deploy()
-        return deployment, deployment.outputs(lambda method, route: route)
+        return deployment, deployment.outputs("http://offline.test")
 
 
 def test_a_type_moto_models_is_created_and_its_attributes_resolve(tmp_path: Path) -> None:

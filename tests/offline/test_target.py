@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from offline.scenarios import run_scenario, table
-from offline.seed import DEVELOPER_USERS, MARK, WRITTEN_PREFIXES, cast
+from offline.seed import DEVELOPER_USERS, ITEM_TENANTS, MARK, WRITTEN_PREFIXES, cast
 from offline.target import Capability, LocalTarget, RemoteTarget, remote_target
-from tests.e2e import test_attacks, test_sts
+from tests.e2e import test_attacks, test_items, test_sts
 from tests.support.template import Synth
 
 STARTUP_SECONDS = 60
@@ -106,10 +106,27 @@ def test_attacks_run_against_a_served_stack(remote: RemoteTarget) -> None:
     test_attacks.test_another_users_identity_id_is_refused(seeded)
     test_attacks.test_identity_pool_credentials_cannot_call_other_services(seeded, remote)
     test_sts.test_a_developer_token_cannot_assume_any_group_role(seeded)
+    sessions = test_items.Sessions(seeded)
+    test_items.test_an_unsigned_request_is_refused_and_the_signed_one_answers(seeded, sessions)
+    test_items.test_a_tampered_request_is_refused(seeded, sessions)
+    test_items.test_an_editor_cannot_overwrite_or_delete_anothers_item(seeded, sessions)
+
+
+def marked_items(remote: RemoteTarget) -> list[str]:
+    table = remote.operator.resource("dynamodb").Table(remote.outputs.items_table_name)
+    found = []
+    for tenant in ITEM_TENANTS:
+        answer = table.query(
+            KeyConditionExpression="tenant = :tenant",
+            ExpressionAttributeValues={":tenant": tenant},
+        )
+        found += [item["id"] for item in answer["Items"] if item["id"].startswith(MARK)]
+    return found
 
 
 def test_clean_up_leaves_nothing_the_run_created(remote: RemoteTarget) -> None:
     assert remote.seeded.outputs == remote.outputs  # the users exist, whatever ran before
+    assert marked_items(remote)  # the seed's item at least
     remote.close()
 
     idp = remote.operator.client("cognito-idp")
@@ -125,6 +142,7 @@ def test_clean_up_leaves_nothing_the_run_created(remote: RemoteTarget) -> None:
     table = remote.operator.resource("dynamodb").Table(remote.outputs.user_table_name)
     for name in DEVELOPER_USERS:
         assert "Item" not in table.get_item(Key={"username": name}), name
+    assert marked_items(remote) == []
 
 
 def test_the_default_target_can_do_everything_so_make_test_skips_nothing() -> None:
