@@ -241,8 +241,8 @@ class ItemsApi(Construct):
         acknowledgements = tuple(
             (
                 wildcard_resource_finding(self, resource),
-                f"{method} {path} on this API's stage {STAGE}: the wildcard is the item id "
-                "(one path segment) in the caller's own tenant.",
+                f"{method} {path} on this API's stage {STAGE}: the wildcard stands for the item "
+                "id in the caller's own tenant; the API has no route below it.",
             )
             for (method, path), resource in zip(routes, resources, strict=True)
             if path.endswith("*")
