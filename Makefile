@@ -23,7 +23,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth test e2e lint review offline offline-serve bench deploy diff destroy clean
+.PHONY: help setup synth test e2e lint review offline offline-serve bench deploy diff destroy api-gateway-logging clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -37,6 +37,7 @@ help:
 	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook, inbound federation trigger and items API import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
+	@echo "make api-gateway-logging   once per account and region: the role API Gateway writes access logs with"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -99,7 +100,9 @@ bench: synth
 	exit $$rc
 
 # These need AWS credentials for the target account (see README); nothing here can run them.
+# API Gateway's CloudWatch Logs role, one per account and region, which the access logs need.
 deploy: synth
+	$(PY) -m client.api_gateway_logging
 	$(CDK) deploy --all --require-approval $(APPROVAL) --outputs-file stack-outputs.json $(CDK_CONFIG)
 
 diff: synth
@@ -108,6 +111,9 @@ diff: synth
 destroy: setup
 	@# The stage's stack only: the pipeline's deploy-role stack serves every stage.
 	$(CDK) destroy $(CDK_CONFIG) $$($(CDK) ls $(CDK_CONFIG) | grep -v -- '-deploy-role$$')
+
+api-gateway-logging: setup
+	$(PY) -m client.api_gateway_logging --create
 
 clean:
 	rm -rf cdk.out $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

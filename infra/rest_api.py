@@ -56,8 +56,10 @@ def regional_rest_api(
     - ``log_identity``: also log the caller's Cognito identity id. Default: ``False``.
     - ``options``: any other ``RestApi`` prop (``default_method_options``, for one).
 
-    No execution logs (they need the account-wide API Gateway CloudWatch role, which this stack
-    does not own) and no ``Endpoint`` output (the stack declares its own).
+    Access logs, which API Gateway writes with the account-wide CloudWatch Logs role of its
+    settings (docs/operations.md, "Before the first deploy": ``make deploy`` checks it); no
+    execution logs, whose log group API Gateway creates outside the stack; no ``Endpoint``
+    output (the stack declares its own).
     """
     access_logs = logs.LogGroup(
         scope, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=removal_policy
@@ -92,8 +94,9 @@ def regional_rest_api(
     acknowledge(
         api.deployment_stage,
         "AwsSolutions-APIG6",
-        "Execution logging needs an account-wide API Gateway CloudWatch role, which this "
-        "stack does not own; access logs are on.",
+        "Access logs are on (one JSON line per request, no body). Execution logs would go to "
+        "a log group API Gateway creates outside the stack (API-Gateway-Execution-Logs_<api "
+        "id>/<stage>), which it neither deletes nor gives a retention.",
     )
     return api
 
