@@ -8,6 +8,7 @@ both sides alike.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import statistics
@@ -21,6 +22,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 # Modules no function may pull in at import: they would slow every cold start.
 FORBIDDEN_IMPORTS = ("boto3", "aws_xray_sdk")
+
+
+def arguments(description: str | None) -> argparse.Namespace:
+    """A function bench's options: ``--rounds`` of each cold import, ``--events`` per warm
+    batch, and the hidden ``--per-event-child`` its warm measurement re-runs it with."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--events", type=int, default=10000)
+    parser.add_argument("--per-event-child", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
 
 
 def time_import(statement: str, environment: Mapping[str, str]) -> float:

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 # These need ROOT on the path.
 from bench.function_budgets import (  # noqa: E402
+    arguments,
     fastest_batches,
     import_medians,
     median_printed_ms,
@@ -113,11 +113,7 @@ def first_table_request_ms(rounds: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--events", type=int, default=10000)
-    parser.add_argument("--per-event-child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     if args.per_event_child:
         per_request(args.events)
         return 0

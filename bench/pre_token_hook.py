@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import os
@@ -21,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 # These need ROOT on the path.
 from bench.function_budgets import (  # noqa: E402
+    arguments,
     fastest_batches,
     import_medians,
     per_event_in_child,
@@ -105,11 +105,7 @@ def per_event(rounds: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--events", type=int, default=10000)
-    parser.add_argument("--per-event-child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     if args.per_event_child:
         per_event(args.events)
         return 0
