@@ -34,6 +34,18 @@ def arguments(description: str | None) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def printed(probe: str, environment: Mapping[str, str]) -> str:
+    """What ``probe`` prints, run in a fresh interpreter from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-c", probe],
+        env=dict(environment),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def time_import(statement: str, environment: Mapping[str, str]) -> float:
     """Seconds to run ``statement`` in a fresh interpreter; exits if it imports a forbidden
     module."""
@@ -44,14 +56,7 @@ def time_import(statement: str, environment: Mapping[str, str]) -> float:
         f"leaked = sorted(m for m in {FORBIDDEN_IMPORTS!r} if m in sys.modules)\n"
         "print(elapsed, ','.join(leaked))"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=dict(environment),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    output = printed(probe, environment).split()
     if len(output) > 1:
         raise SystemExit(f"{statement!r} pulled in {output[1]}")
     return float(output[0])
@@ -60,19 +65,7 @@ def time_import(statement: str, environment: Mapping[str, str]) -> float:
 def median_printed_ms(probe: str, environment: Mapping[str, str], rounds: int) -> float:
     """Median of the seconds ``probe`` prints, run ``rounds`` times in fresh interpreters, in
     milliseconds."""
-    times = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", probe],
-                env=dict(environment),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
-        for _ in range(rounds)
-    ]
+    times = [float(printed(probe, environment)) for _ in range(rounds)]
     return statistics.median(times) * 1000
 
 
