@@ -491,3 +491,36 @@ def test_a_loosened_execute_api_grant_is_caught(
     statement["Resource"] = loosen(statement["Resource"])
     [found] = execute_api_violations(changed)
     assert found.startswith(f"{role}: ") and violation in found
+
+
+@pytest.mark.parametrize(
+    ("statement", "violation"),
+    [
+        # NotAction allows every action it does not list: execute-api:Invoke on any API.
+        ({"NotAction": "s3:*", "Resource": "*"}, "no API of this stack"),
+        ({"NotAction": ["s3:*", "sts:*"], "Resource": "*"}, "no API of this stack"),
+        # NotResource allows every resource it does not list: any other API.
+        (
+            {"Action": "execute-api:Invoke", "NotResource": "arn:aws:execute-api:*:*:abc/*"},
+            "every API it does not name",
+        ),
+        ({"NotAction": "s3:*", "NotResource": "arn:aws:s3:::b/*"}, "every API it does not name"),
+        # A NotAction that leaves execute-api out grants no invoke: nothing to report.
+        ({"NotAction": "execute-api:*", "Resource": "*"}, None),
+        ({"NotAction": ["s3:*", "execute-api:Invoke"], "NotResource": "*"}, None),
+    ],
+)
+def test_a_not_action_or_not_resource_grant_of_execute_api_is_caught(
+    demo: tuple[AppConfig, Template, str], statement: dict[str, Any], violation: str | None
+) -> None:
+    _, template, _ = demo
+    changed = json.loads(json.dumps(template))
+    role = role_of(changed, "default")
+    [policy] = changed["Resources"][role]["Properties"]["Policies"]
+    policy["PolicyDocument"]["Statement"].append({"Effect": "Allow", **statement})
+    found = execute_api_violations(changed)
+    if violation is None:
+        assert found == []
+    else:
+        [one] = found
+        assert one.startswith(f"{role}: ") and violation in one
