@@ -353,7 +353,7 @@ def refreshing_session(
     return IdentitySession(session, first.identity_id, refresher, end)
 
 
-class _Fixed(CredentialProvider):  # type: ignore[misc]
+class _Fixed(CredentialProvider):  # type: ignore[misc]  # botocore has no type stubs: Any
     """Hands botocore the one set of credentials this session may use."""
 
     METHOD = CANONICAL_NAME = "cognito-identity"

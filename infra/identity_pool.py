@@ -106,7 +106,7 @@ class TokenMappedIdentityPool(Construct):
             authenticated_role=self.authenticated_role,
             unauthenticated_role=self.guest_role,
             authentication_providers=identitypool.IdentityPoolAuthenticationProviders(
-                **external.authentication_providers,  # type: ignore[arg-type]
+                **external.authentication_providers,  # type: ignore[arg-type]  # login providers by prop name
                 custom_provider=developer_provider,
                 user_pools=[
                     identitypool.UserPoolAuthenticationProvider(

@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from unittest import mock
 from urllib.parse import urlparse
 
 import boto3
@@ -206,9 +207,7 @@ def _enforce_iam(
     public = ActionAuthenticatorMixin.PUBLIC_OPERATIONS
     added = [operation for operation in TOKEN_AUTHORIZED if operation not in public]
     public.extend(added)
-    normal = ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
     s3 = ActionAuthenticatorMixin._authenticate_and_authorize_s3_action
-    bucket_permission = FakeBucket.get_permission
 
     def judged(self: Any, request_cls: type, resource: str | None, bucket: str | None) -> bool:
         """Judge an identity pool caller's request with offline.access; False for any other
@@ -269,30 +268,27 @@ def _enforce_iam(
         # callers, and the operator's own writes are not subject to them offline.
         return PermissionResult.NEUTRAL
 
-    ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = (  # type: ignore[method-assign]
-        identity_pool_callers_only
-    )
-    ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3_judged  # type: ignore[method-assign]
-    FakeBucket.get_permission = no_context_free_bucket_policy  # type: ignore[method-assign]
-    saved_count = settings.INITIAL_NO_AUTH_ACTION_COUNT
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    authenticator = ActionAuthenticatorMixin
+    for owner, name, replacement in (
+        (authenticator, "_authenticate_and_authorize_normal_action", identity_pool_callers_only),
+        (authenticator, "_authenticate_and_authorize_s3_action", s3_judged),
+        (FakeBucket, "get_permission", no_context_free_bucket_policy),
+        (settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0),
+    ):
+        cleanup.enter_context(mock.patch.object(owner, name, replacement))
 
-    def restore() -> None:
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = saved_count
-        ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = normal  # type: ignore[method-assign]
-        ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = s3  # type: ignore[method-assign]
-        FakeBucket.get_permission = bucket_permission  # type: ignore[method-assign]
+    def unpublish() -> None:
         for operation in added:
             public.remove(operation)
 
-    cleanup.callback(restore)
+    cleanup.callback(unpublish)
     return {
         "aws_access_key_id": key["AccessKeyId"],
         "aws_secret_access_key": key["SecretAccessKey"],
     }
 
 
-class _EndpointSession(boto3.Session):  # type: ignore[misc]
+class _EndpointSession(boto3.Session):  # type: ignore[misc]  # boto3 has no type stubs: Any
     """A session whose clients talk to the offline endpoint."""
 
     def __init__(self, endpoint_url: str, credentials: Mapping[str, str]) -> None:
@@ -311,14 +307,9 @@ def _real_totp() -> Iterator[None]:
     """moto hands every user the same 60-bit TOTP secret and checks no code unless told to.
     Cognito's secrets are 160-bit base32 (developer guide, "TOTP software token MFA"); one per
     offline run is enough here, and codes are checked."""
-    saved = cognitoidp_models.COGNITO_TOTP_MFA_SECRET, os.environ.get(TOTP_SWITCH)
-    cognitoidp_models.COGNITO_TOTP_MFA_SECRET = pyotp.random_base32()  # type: ignore[misc]
-    os.environ[TOTP_SWITCH] = "true"
-    try:
+    secret = pyotp.random_base32()
+    with (
+        mock.patch.object(cognitoidp_models, "COGNITO_TOTP_MFA_SECRET", secret),
+        mock.patch.dict(os.environ, {TOTP_SWITCH: "true"}),
+    ):
         yield
-    finally:
-        cognitoidp_models.COGNITO_TOTP_MFA_SECRET = saved[0]  # type: ignore[misc]
-        if saved[1] is None:
-            os.environ.pop(TOTP_SWITCH, None)
-        else:
-            os.environ[TOTP_SWITCH] = saved[1]

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatus
 from moto.core.exceptions import JsonRESTError
@@ -101,8 +102,6 @@ class TokenIssuer:
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
         """Route moto's token creation through this issuer while the offline endpoint runs."""
-        original_id = CognitoIdpUserPool.create_id_token
-        original_access = CognitoIdpUserPool.create_access_token
         issuer = self
 
         def create_id_token(
@@ -115,13 +114,11 @@ class TokenIssuer:
         ) -> tuple[str, int]:
             return issuer.access_token(pool, client_id, username, origin_jti)
 
-        CognitoIdpUserPool.create_id_token = create_id_token  # type: ignore[method-assign,assignment]
-        CognitoIdpUserPool.create_access_token = create_access_token  # type: ignore[method-assign,assignment]
-        try:
+        with (
+            mock.patch.object(CognitoIdpUserPool, "create_id_token", create_id_token),
+            mock.patch.object(CognitoIdpUserPool, "create_access_token", create_access_token),
+        ):
             yield
-        finally:
-            CognitoIdpUserPool.create_id_token = original_id  # type: ignore[method-assign]
-            CognitoIdpUserPool.create_access_token = original_access  # type: ignore[method-assign]
 
     def id_token(
         self, pool: CognitoIdpUserPool, client_id: str, username: str, origin_jti: str

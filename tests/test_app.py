@@ -16,7 +16,7 @@ from app import add_stacks, build_app, context_config
 from infra import acknowledgements as acknowledgements_module
 from infra.config import CDK_JSON, ConfigError, cdk_json_context, parse_config
 from tests.support.configs import demo_raw
-from tests.support.template import Synth
+from tests.support.template import Synth, resolve, role_ids
 
 ROOT = CDK_JSON.parent
 
@@ -121,7 +121,7 @@ def test_every_acknowledgement_matches_a_real_finding_and_has_a_reason(
     assert len(unacknowledged_findings) == len(acknowledged)
 
 
-def test_outputs_give_a_client_everything_it_needs(assertions: Template) -> None:
+def test_outputs_give_a_client_everything_it_needs(assertions: Template, synth: Synth) -> None:
     assert set(assertions.find_outputs("*")) == {
         "Region",
         "UserPoolId",
@@ -144,9 +144,20 @@ def test_outputs_give_a_client_everything_it_needs(assertions: Template) -> None
     assertions.has_output("DeveloperTagTransforms", {"Value": '{"tenant": ["strip", "lower"]}'})
     parts = Capture()
     assertions.has_output("Groups", {"Value": {"Fn::Join": ["", parts]}})
-    groups_json = parts.as_array()
-    assert groups_json[0] == '[{"name":"admins","precedence":10,"roleArn":"'
-    assert groups_json[2] == '","preset":"admin"},{"name":"editors","precedence":20,"roleArn":"'
+    # The groups in the config's order, each with its role's ARN, as compact JSON.
+    config, ids = synth.demo.config, role_ids(synth.demo.template)
+    arns = {f"{ids[group.name]}.Arn": f"arn-of-{group.name}" for group in config.groups}
+    groups = [
+        {
+            "name": group.name,
+            "precedence": group.precedence,
+            "roleArn": f"arn-of-{group.name}",
+            "preset": str(group.preset),
+        }
+        for group in config.groups
+    ]
+    joined = resolve({"Fn::Join": ["", parts.as_array()]}, arns)
+    assert joined == json.dumps(groups, separators=(",", ":"))
 
 
 def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
@@ -167,7 +178,7 @@ def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
 def test_a_config_file_replaces_the_cdk_json_config(tmp_path: Path) -> None:
     raw = demo_raw()
     config_file = tmp_path / "prod.json"
-    config_file.write_text(json.dumps({**raw, "appName": "fromfile", "groups": "admins"}))
+    config_file.write_text(json.dumps({**raw, "appName": "fromfile", "groups": "a-group"}))
     context = {**cdk_json_context(), "configFile": str(config_file)}
     assert config_error(context).startswith(
         "Configuration error: config.groups: expected list, got str"

@@ -1,8 +1,14 @@
 """Attacks on the items API, each beside the same request from an identity the protection
 allows: unsigned and tampered requests, expired credentials, identity headers a client forges,
-a viewer deleting, an editor overwriting another's item, one tenant reaching another's items, a
-caller without a tenant, a developer identity on the items routes, and bad input. Judged from
-what a client sees: the status and who answered (API Gateway's IAM refusal, or the function's)."""
+a role without the write routes deleting, a group's user overwriting or deleting another's item,
+one tenant reaching another's items, a caller without a tenant, a developer identity on the items
+routes, and bad input. Judged from what a client sees: the status and who answered (API
+Gateway's IAM refusal, or the function's).
+
+Every attack runs whatever groups the target has (at least one): the users it needs are ones
+the seed always creates (a user per group, the no-group user, the tied user, the developer
+user), and a test that needs a group of some preset takes each group as it comes, expecting
+what its preset allows."""
 
 from __future__ import annotations
 
@@ -17,22 +23,27 @@ from botocore.httpsession import URLLib3Session
 
 from client import credentials, items
 from client.credentials import IdentitySession
+from infra.config import Preset
 from offline.probe import ALLOWED, DENIED, NOT_OWNER, api_answer
 from offline.seed import (
     DEMO_PASSWORD,
     DEVELOPER_TENANT,
     DEVELOPER_USER,
     MARK,
+    OTHER_IDENTITY,
     OTHER_TENANT,
     DemoUser,
     Seeded,
 )
 from offline.target import Capability, Target
-from tests.e2e.conftest import needs
+from tests.e2e.conftest import collected_groups, needs
 
 OWN = f"tenants/{DEVELOPER_TENANT}/items"
 OTHERS = f"tenants/{OTHER_TENANT}/items"
 NOTE = {"text": "an e2e note"}
+# The presets whose roles may PUT and DELETE in their own tenant (infra/items_api.py).
+WRITERS = (Preset.EDITOR, Preset.ADMIN)
+GROUPS = [group.name for group in collected_groups()]
 
 
 def new_item() -> str:
@@ -52,9 +63,6 @@ class Sessions:
             self._made[user.username] = credentials.enhanced(self.seeded.outputs, tokens)
         return self._made[user.username]
 
-    def with_preset(self, preset: str) -> IdentitySession:
-        return self.of(user_with(self.seeded, preset))
-
     def developer(self) -> IdentitySession:
         if DEVELOPER_USER not in self._made:
             outputs = self.seeded.outputs
@@ -64,12 +72,28 @@ class Sessions:
         return self._made[DEVELOPER_USER]
 
 
-def user_with(seeded: Seeded, preset: str) -> DemoUser:
-    """The (tenant-tagged) user of the first group with ``preset``."""
-    found = [user for user in seeded.cast.by_group if user.preset == preset]
-    if not found:
-        pytest.skip(f"the target has no group with the {preset} preset")
-    return found[0]
+def writes(user: DemoUser) -> bool:
+    return user.preset in WRITERS
+
+
+def group_user(seeded: Seeded, group: str) -> DemoUser:
+    """The (tenant-tagged) user of ``group``."""
+    [user] = [user for user in seeded.cast.by_group if user.groups == (group,)]
+    return user
+
+
+def a_writer_if_any(seeded: Seeded) -> DemoUser:
+    """The first group's user whose role writes, or with no such group the first group's."""
+    users = seeded.cast.by_group
+    return next((user for user in users if writes(user)), users[0])
+
+
+def put_as_function_would(target: Target, seeded: Seeded, item: str, owner: str, text: str):
+    """Write an item straight to the table, with the contract's attributes."""
+    table = target.operator.resource("dynamodb").Table(seeded.outputs.items_table_name)
+    table.put_item(Item={"tenant": DEVELOPER_TENANT, "id": item, "owner": owner, "text": text,
+                         "updatedAt": "2026-01-01T00:00:00.000Z"})  # fmt: skip
+    return table
 
 
 @pytest.fixture(scope="module")
@@ -108,28 +132,34 @@ def test_an_unsigned_request_is_refused_and_the_signed_one_answers(seeded, sessi
     unsigned = send(seeded, "GET", "me")
 
     assert (unsigned.status, unsigned.body) == (403, {"message": "Missing Authentication Token"})
-    assert call(sessions.with_preset("viewer"), seeded, "GET", "me").status == 200
+    assert call(sessions.of(seeded.cast.no_group), seeded, "GET", "me").status == 200
 
 
 def test_a_tampered_request_is_refused(seeded, sessions) -> None:
-    editor = sessions.with_preset("editor")
+    user = a_writer_if_any(seeded)
+    signer = sessions.of(user)
     path = f"{OWN}/{new_item()}"
     mine, forged = json.dumps({"text": "mine"}).encode(), json.dumps({"text": "forged"}).encode()
 
-    tampered = send(seeded, "PUT", path, session=editor, body=mine, body_after_signing=forged)
-    intact = send(seeded, "PUT", path, session=editor, body=mine)
+    tampered = send(seeded, "PUT", path, session=signer, body=mine, body_after_signing=forged)
+    intact = send(seeded, "PUT", path, session=signer, body=mine)
 
     assert tampered.status == 403
     assert tampered.body["message"].startswith(
         "The request signature we calculated does not match the signature you provided."
     )
-    assert (intact.status, intact.body["text"]) == (200, "mine")
+    # The intact request passes the signature check: a writer's is served; without a writing
+    # group, IAM then refuses the route (not the signature).
+    if writes(user):
+        assert (intact.status, intact.body["text"]) == (200, "mine")
+    else:
+        assert api_answer(intact) == DENIED
 
 
 def test_expired_credentials_are_refused(seeded: Seeded, target: Target) -> None:
     needs(target, Capability.CLOCK)  # credentials live an hour: only a clock helps
-    viewer = user_with(seeded, "viewer")
-    session = credentials.enhanced(seeded.outputs, seeded.sign_in(viewer.username))
+    tokens = seeded.sign_in(seeded.cast.no_group.username)
+    session = credentials.enhanced(seeded.outputs, tokens)
     assert call(session, seeded, "GET", "me").status == 200
 
     with target.clock_advanced(2 * 60 * 60):
@@ -142,7 +172,8 @@ def test_expired_credentials_are_refused(seeded: Seeded, target: Target) -> None
 
 
 def test_identity_headers_a_client_sends_are_ignored(seeded, sessions) -> None:
-    viewer, victim = sessions.with_preset("viewer"), sessions.with_preset("editor")
+    """The no-group user (default role) claims a group user's identity and role."""
+    attacker, victim = sessions.of(seeded.cast.no_group), sessions.of(seeded.cast.by_group[0])
     victims_me = call(victim, seeded, "GET", "me").body
     forged = {
         "X-Amz-Cognito-Identity-Id": victims_me["identityId"],
@@ -151,75 +182,100 @@ def test_identity_headers_a_client_sends_are_ignored(seeded, sessions) -> None:
         "X-Amz-User-Arn": f"arn:aws:sts::000000000000:assumed-role/{victims_me['role']}/x",
     }
 
-    answer = send(seeded, "GET", "me", session=viewer, headers=forged)
+    answer = send(seeded, "GET", "me", session=attacker, headers=forged)
 
     assert answer.status == 200
-    assert answer.body["identityId"] == viewer.identity_id != victims_me["identityId"]
+    assert answer.body["identityId"] == attacker.identity_id != victims_me["identityId"]
     assert answer.body["role"] != victims_me["role"]
 
 
 def test_a_viewer_cannot_delete_even_its_own_item(seeded, sessions, target: Target) -> None:
-    """IAM refuses, not ownership: the viewer owns the item (written as the function would)."""
-    viewer, editor = sessions.with_preset("viewer"), sessions.with_preset("editor")
-    viewers, editors = new_item(), new_item()
-    table = target.operator.resource("dynamodb").Table(seeded.outputs.items_table_name)
-    written = "2026-01-01T00:00:00.000Z"
-    table.put_item(Item={"tenant": DEVELOPER_TENANT, "id": viewers, "owner": viewer.identity_id,
-                         "text": "the viewer's", "updatedAt": written})  # fmt: skip
-    assert call(editor, seeded, "PUT", f"{OWN}/{editors}", NOTE).status == 200
+    """IAM refuses, not ownership: the caller owns the item (written as the function would).
+    The caller is a viewer group's user, or without one the developer user: tagged with the
+    tenant too, on the default role."""
+    viewers = [user for user in seeded.cast.by_group if user.preset == Preset.VIEWER]
+    reader = sessions.of(viewers[0]) if viewers else sessions.developer()
+    own = new_item()
+    put_as_function_would(target, seeded, own, reader.identity_id, "the reader's")
 
-    assert api_answer(call(viewer, seeded, "DELETE", f"{OWN}/{viewers}")) == DENIED
-    assert api_answer(call(viewer, seeded, "PUT", f"{OWN}/{new_item()}", NOTE)) == DENIED
-    assert call(editor, seeded, "DELETE", f"{OWN}/{editors}").body == {"deleted": editors}
-
-
-def test_an_editor_cannot_overwrite_or_delete_anothers_item(seeded, sessions) -> None:
-    owner, editor = sessions.with_preset("admin"), sessions.with_preset("editor")
-    item = new_item()
-    assert call(owner, seeded, "PUT", f"{OWN}/{item}", {"text": "the owner's"}).status == 200
-
-    overwrite = call(editor, seeded, "PUT", f"{OWN}/{item}", {"text": "the editor's"})
-    delete = call(editor, seeded, "DELETE", f"{OWN}/{item}")
-
-    assert (api_answer(overwrite), overwrite.body["field"]) == (NOT_OWNER, "id")
-    assert api_answer(delete) == NOT_OWNER
-    [kept] = [i for i in call(editor, seeded, "GET", OWN).body["items"] if i["id"] == item]
-    assert (kept["text"], kept["owner"]) == ("the owner's", owner.identity_id)
-    assert call(owner, seeded, "PUT", f"{OWN}/{item}", {"text": "again"}).status == 200
+    assert api_answer(call(reader, seeded, "DELETE", f"{OWN}/{own}")) == DENIED
+    assert api_answer(call(reader, seeded, "PUT", f"{OWN}/{new_item()}", NOTE)) == DENIED
+    assert api_answer(call(reader, seeded, "GET", OWN)) == (ALLOWED if viewers else DENIED)
+    # The same requests from a role with the write routes pass (when the target has one).
+    writer = a_writer_if_any(seeded)
+    if writes(writer):
+        session, theirs = sessions.of(writer), new_item()
+        assert call(session, seeded, "PUT", f"{OWN}/{theirs}", NOTE).status == 200
+        assert call(session, seeded, "DELETE", f"{OWN}/{theirs}").body == {"deleted": theirs}
 
 
-def test_an_admin_deletes_any_item_of_its_tenant(seeded, sessions) -> None:
-    admin, editor = sessions.with_preset("admin"), sessions.with_preset("editor")
-    item = new_item()
-    assert call(editor, seeded, "PUT", f"{OWN}/{item}", NOTE).status == 200
+def test_an_editor_cannot_overwrite_or_delete_anothers_item(seeded, sessions, target) -> None:
+    """Each group's user against an item another identity owns: a writer's overwrite, and an
+    editor's delete, are refused for ownership; a viewer's by IAM (admins delete: below)."""
+    for user in seeded.cast.by_group:
+        session, item = sessions.of(user), new_item()
+        table = put_as_function_would(target, seeded, item, OTHER_IDENTITY, "another's")
 
-    assert call(admin, seeded, "DELETE", f"{OWN}/{item}").body == {"deleted": item}
-    assert call(admin, seeded, "DELETE", f"{OWN}/{item}").status == 404
+        overwrite = call(session, seeded, "PUT", f"{OWN}/{item}", {"text": "mine now"})
+        if writes(user):
+            assert (api_answer(overwrite), overwrite.body["field"]) == (NOT_OWNER, "id"), user
+        else:
+            assert api_answer(overwrite) == DENIED, user
+        if user.preset != Preset.ADMIN:
+            delete = call(session, seeded, "DELETE", f"{OWN}/{item}")
+            assert api_answer(delete) == (NOT_OWNER if writes(user) else DENIED), user
+        kept = table.get_item(Key={"tenant": DEVELOPER_TENANT, "id": item})["Item"]
+        assert (kept["text"], kept["owner"]) == ("another's", OTHER_IDENTITY), user
+        if writes(user):  # ownership refused it: the same requests on its own item pass
+            own = new_item()
+            assert call(session, seeded, "PUT", f"{OWN}/{own}", NOTE).status == 200
+            assert call(session, seeded, "DELETE", f"{OWN}/{own}").body == {"deleted": own}
 
 
-def test_one_tenant_cannot_reach_another_tenants_items(seeded, sessions) -> None:
-    viewer, editor = sessions.with_preset("viewer"), sessions.with_preset("editor")
+def test_an_admin_deletes_any_item_of_its_tenant(seeded, sessions, target) -> None:
+    """Each group's user deletes an item another identity owns: only admins' roles
+    (DELETE_ANY_ROLES) may; the others are refused and the item stays."""
+    for user in seeded.cast.by_group:
+        session, item = sessions.of(user), new_item()
+        table = put_as_function_would(target, seeded, item, OTHER_IDENTITY, "another's")
 
-    assert api_answer(call(viewer, seeded, "GET", OTHERS)) == DENIED
-    assert api_answer(call(editor, seeded, "PUT", f"{OTHERS}/{new_item()}", NOTE)) == DENIED
-    assert api_answer(call(viewer, seeded, "GET", OWN)) == ALLOWED
-    assert api_answer(call(editor, seeded, "PUT", f"{OWN}/{new_item()}", NOTE)) == ALLOWED
+        delete = call(session, seeded, "DELETE", f"{OWN}/{item}")
+
+        if user.preset == Preset.ADMIN:
+            assert delete.body == {"deleted": item}, user
+            assert call(session, seeded, "DELETE", f"{OWN}/{item}").status == 404, user
+        else:
+            assert api_answer(delete) == (NOT_OWNER if writes(user) else DENIED), user
+            assert "Item" in table.get_item(Key={"tenant": DEVELOPER_TENANT, "id": item}), user
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_one_tenant_cannot_reach_another_tenants_items(seeded, sessions, group: str) -> None:
+    user = group_user(seeded, group)
+    session = sessions.of(user)
+
+    assert api_answer(call(session, seeded, "GET", OTHERS)) == DENIED
+    assert api_answer(call(session, seeded, "GET", OWN)) == ALLOWED
+    if writes(user):
+        assert api_answer(call(session, seeded, "PUT", f"{OTHERS}/{new_item()}", NOTE)) == DENIED
+        assert api_answer(call(session, seeded, "PUT", f"{OWN}/{new_item()}", NOTE)) == ALLOWED
 
 
 def test_a_caller_without_a_tenant_tag_reaches_no_tenant(seeded, sessions) -> None:
-    """The several-groups user has an editor's role (or a viewer's) but no custom:tenant."""
-    several = seeded.cast.several
-    if several is None:
-        pytest.skip("the target has fewer than two groups: no several-groups user")
-    untagged, tagged = sessions.of(several), sessions.with_preset("viewer")
+    """The tied user gets its first group's role (the hook settles the tie) but has no
+    custom:tenant; that group's own user has the same role and the tag."""
+    cast = seeded.cast
+    untagged, tagged = sessions.of(cast.tied), sessions.of(group_user(seeded, cast.tied_with))
 
-    assert call(untagged, seeded, "GET", "me").status == 200
+    me = call(untagged, seeded, "GET", "me")
+    assert me.status == 200
+    assert me.body["role"] == call(tagged, seeded, "GET", "me").body["role"]
     assert api_answer(call(untagged, seeded, "GET", OWN)) == DENIED
     assert api_answer(call(tagged, seeded, "GET", OWN)) == ALLOWED
 
 
 def test_a_developer_identity_reaches_get_me_only(seeded, sessions) -> None:
-    developer, tagged = sessions.developer(), sessions.with_preset("editor")
+    developer, tagged = sessions.developer(), sessions.of(seeded.cast.by_group[0])
 
     me = call(developer, seeded, "GET", "me")
     listing = call(developer, seeded, "GET", OWN)
@@ -241,8 +297,13 @@ def test_a_developer_identity_reaches_get_me_only(seeded, sessions) -> None:
 )
 def test_bad_input_is_a_4xx_naming_the_field(seeded, sessions, path, body, field) -> None:
     """Cases both API Gateway's request validation (a deployment) and the function (offline,
-    where the validator is not emulated) answer alike."""
-    answer = send(seeded, "PUT", path, session=sessions.with_preset("editor"), body=body)
+    where the validator is not emulated) answer alike. Without a writing group IAM refuses the
+    route first: still a 4xx."""
+    user = a_writer_if_any(seeded)
+    answer = send(seeded, "PUT", path, session=sessions.of(user), body=body)
 
     assert 400 <= answer.status < 500
-    assert answer.body["field"] == field
+    if writes(user):
+        assert answer.body["field"] == field
+    else:
+        assert api_answer(answer) == DENIED

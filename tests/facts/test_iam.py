@@ -1,5 +1,6 @@
 """The one IAM policy evaluator (facts/iam.py), judged directly: the rules the IAM user guide
-states, each as a case a wrong evaluator would get wrong."""
+states, each as a case a wrong evaluator would get wrong. The evaluator knows no config: the
+bucket, role and identity here are made up, and no demo name is needed."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from facts.iam import Decision, Request, Unsupported, decide, is_allowed
 BUCKET = "arn:aws:s3:::bucket"
 ME = "us-east-1:11111111-1111-1111-1111-111111111111"
 SUB = "cognito-identity.amazonaws.com:sub"
-ROLE = "arn:aws:iam::123456789012:role/viewers"
-SESSION = "arn:aws:sts::123456789012:assumed-role/viewers/CognitoIdentityCredentials"
+ROLE = "arn:aws:iam::123456789012:role/reader"
+SESSION = "arn:aws:sts::123456789012:assumed-role/reader/CognitoIdentityCredentials"
 
 
 def policy(*statements: dict[str, Any], version: str = "2012-10-17") -> dict[str, Any]:
@@ -168,7 +169,7 @@ def test_string_like_on_s3_prefix_with_a_variable() -> None:
         ("StringNotEqualsIgnoreCase", "a", "A", False),
         ("StringLike", "a*", "abc", True),
         ("StringNotLike", "a*", "abc", False),
-        ("ArnLike", "arn:aws:iam::*:role/x", ROLE.replace("viewers", "x"), True),
+        ("ArnLike", "arn:aws:iam::*:role/x", ROLE.replace("reader", "x"), True),
         ("ArnEquals", ROLE, ROLE, True),
         ("ArnNotLike", "arn:aws:iam::*:role/*", ROLE, False),
         ("Bool", "false", "false", True),

@@ -1,5 +1,9 @@
 """The items API in the template: the table, the function, the REST API, its invoke permissions
-and each role's routes, the tenant routes tested as attacks with IAM's evaluator."""
+and each role's routes, the tenant routes tested as attacks with IAM's evaluator.
+
+The resources are read with ``aws_cdk.assertions``; each role's routes and the attacks stay on
+plain JSON: they are answers computed over the roles' policies (``facts.iam`` evaluates them as
+IAM would, and the invariants loosen them on purpose)."""
 
 from __future__ import annotations
 
@@ -7,19 +11,20 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match
-from aws_cdk.assertions import Template as Assertions
+from aws_cdk.assertions import Capture, Match
 
 from facts import iam
 from infra.config import AppConfig, Preset
+from infra.monitoring import ITEMS_SERVICE
 from tests.infra.test_sample_bucket import ACCOUNT, ME, REGION, is_allowed, role_of, role_policies
 from tests.support.invariants import execute_api_violations
 from tests.support.template import (
     Synth,
+    Synthesized,
     Template,
     api_invoke_permission,
-    resources,
     role_ids,
+    service_function,
 )
 
 TAG = "${aws:PrincipalTag/tenant}"
@@ -36,59 +41,54 @@ WRITE = READ | {f"PUT/tenants/{TAG}/items/*", f"DELETE/tenants/{TAG}/items/*"}
 PRESET_ROUTES = {"viewer": READ, "editor": WRITE, "admin": WRITE}
 
 
-def api_id(template: Template, stack_name: str) -> str:
-    [logical_id] = Assertions.from_json(template).find_resources(
-        "AWS::ApiGateway::RestApi", {"Properties": {"Name": f"{stack_name}-items"}}
+def api_id(stack: Synthesized) -> str:
+    name = f"{stack.config.stack_name}-items"
+    return stack.assertions.get_resource_id(
+        "AWS::ApiGateway::RestApi", {"Properties": {"Name": name}}
     )
-    return str(logical_id)
 
 
-def stage_id(template: Template, api: str) -> str:
-    [logical_id] = Assertions.from_json(template).find_resources(
-        "AWS::ApiGateway::Stage", {"Properties": {"RestApiId": {"Ref": api}}}
-    )
-    return str(logical_id)
+def stage_id(stack: Synthesized) -> str:
+    api = {"RestApiId": {"Ref": api_id(stack)}}
+    return stack.assertions.get_resource_id("AWS::ApiGateway::Stage", {"Properties": api})
 
 
-def function_id(template: Template) -> str:
-    [logical_id] = Assertions.from_json(template).find_resources(
-        "AWS::Lambda::Function",
-        {"Properties": {"Environment": {"Variables": {"POWERTOOLS_SERVICE_NAME": "items"}}}},
-    )
-    return str(logical_id)
+ITEMS_FUNCTION = service_function(ITEMS_SERVICE)
 
 
-ITEMS_TABLE = {
-    "Properties": {"KeySchema": Match.array_with([{"AttributeName": "tenant", "KeyType": "HASH"}])}
-}
+def function_id(stack: Synthesized) -> str:
+    return stack.assertions.get_resource_id("AWS::Lambda::Function", {"Properties": ITEMS_FUNCTION})
 
 
-def table_id(template: Template) -> str:
-    [logical_id] = Assertions.from_json(template).find_resources(
-        "AWS::DynamoDB::Table", ITEMS_TABLE
-    )
-    return str(logical_id)
+ITEMS_KEY = {"KeySchema": Match.array_with([{"AttributeName": "tenant", "KeyType": "HASH"}])}
 
 
-def methods(template: Template, api: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """(HTTP method, path) -> the method's properties, for every method of the API."""
-    parts = {
-        logical_id: (r["Properties"]["ParentId"], r["Properties"]["PathPart"])
-        for logical_id, r in resources(template, "AWS::ApiGateway::Resource").items()
-        if r["Properties"]["RestApiId"] == {"Ref": api}
-    }
+def table_id(stack: Synthesized) -> str:
+    return stack.assertions.get_resource_id("AWS::DynamoDB::Table", {"Properties": ITEMS_KEY})
 
-    def path(resource: dict[str, Any]) -> str:
-        logical_id = resource.get("Ref")
-        if logical_id not in parts:
-            return ""
-        parent, part = parts[logical_id]
-        return f"{path(parent)}/{part}"
 
+def resource_id(stack: Synthesized, path: str) -> str:
+    """The logical id of the API's resource for ``path`` (``/tenants/{tenant}/items``), found
+    part by part from the API's root."""
+    api = api_id(stack)
+    parent: dict[str, Any] = {"Fn::GetAtt": [api, "RootResourceId"]}
+    found = ""
+    for part in path.strip("/").split("/"):
+        found = stack.assertions.get_resource_id(
+            "AWS::ApiGateway::Resource",
+            {"Properties": {"RestApiId": {"Ref": api}, "ParentId": parent, "PathPart": part}},
+        )
+        parent = {"Ref": found}
+    return found
+
+
+def method(stack: Synthesized, http_method: str, path: str, **properties: Any) -> dict[str, Any]:
+    """The properties pattern of the route's method, with these properties too."""
     return {
-        (m["Properties"]["HttpMethod"], path(m["Properties"]["ResourceId"])): m["Properties"]
-        for m in resources(template, "AWS::ApiGateway::Method").values()
-        if m["Properties"]["RestApiId"] == {"Ref": api}
+        "RestApiId": {"Ref": api_id(stack)},
+        "HttpMethod": http_method,
+        "ResourceId": {"Ref": resource_id(stack, path)},
+        **properties,
     }
 
 
@@ -107,8 +107,7 @@ def routes_of(template: Template, role: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def demo(synth: Synth) -> tuple[AppConfig, Template, str]:
-    config, template = synth.demo.config, synth.demo.template
-    return config, template, api_id(template, config.stack_name)
+    return synth.demo.config, synth.demo.template, api_id(synth.demo)
 
 
 def test_the_table_is_keyed_by_tenant_and_id_recoverable_and_encrypted(synth: Synth) -> None:
@@ -125,9 +124,8 @@ def test_the_table_is_keyed_by_tenant_and_id_recoverable_and_encrypted(synth: Sy
         (synth.demo, "Delete", False),
         (synth.variant, "Retain", True),
     ):
-        assertions = Assertions.from_json(stack.template)
-        assert len(assertions.find_resources("AWS::DynamoDB::Table", ITEMS_TABLE)) == 1
-        assertions.has_resource(
+        stack.assertions.resource_properties_count_is("AWS::DynamoDB::Table", ITEMS_KEY, 1)
+        stack.assertions.has_resource(
             "AWS::DynamoDB::Table",
             {
                 "Properties": Match.object_like(
@@ -138,12 +136,9 @@ def test_the_table_is_keyed_by_tenant_and_id_recoverable_and_encrypted(synth: Sy
         )
 
 
-def test_the_outputs_name_the_stage_url_and_the_table(
-    demo: tuple[AppConfig, Template, str],
-) -> None:
-    _, template, api = demo
-    assertions = Assertions.from_json(template)
-    assertions.has_output(
+def test_the_outputs_name_the_stage_url_and_the_table(synth: Synth) -> None:
+    stack = synth.demo
+    stack.assertions.has_output(
         "ItemsApiUrl",
         {
             "Value": {
@@ -151,113 +146,121 @@ def test_the_outputs_name_the_stage_url_and_the_table(
                     "",
                     [
                         "https://",
-                        {"Ref": api},
+                        {"Ref": api_id(stack)},
                         ".execute-api.",
                         {"Ref": "AWS::Region"},
                         ".",
                         {"Ref": "AWS::URLSuffix"},
                         "/",
-                        {"Ref": stage_id(template, api)},
+                        {"Ref": stage_id(stack)},
                         "/",
                     ],
                 ]
             }
         },
     )
-    table = table_id(template)
-    assertions.has_output("ItemsTableName", {"Value": {"Ref": table}})
+    stack.assertions.has_output("ItemsTableName", {"Value": {"Ref": table_id(stack)}})
 
 
-def test_every_method_takes_aws_iam_and_the_routes_are_the_contracts(
-    demo: tuple[AppConfig, Template, str],
-) -> None:
-    _, template, api = demo
-    assertions = Assertions.from_json(template)
-    every = assertions.find_resources(
-        "AWS::ApiGateway::Method", {"Properties": {"RestApiId": {"Ref": api}}}
+def test_every_method_takes_aws_iam_and_the_routes_are_the_contracts(synth: Synth) -> None:
+    stack = synth.demo
+    api = {"RestApiId": {"Ref": api_id(stack)}}
+    signed = {
+        **api,
+        "AuthorizationType": "AWS_IAM",
+        "Integration": {
+            "Type": "AWS_PROXY",
+            "Uri": {
+                "Fn::Join": [
+                    "",
+                    Match.array_with([{"Fn::GetAtt": [function_id(stack), "Arn"]}]),
+                ]
+            },
+        },
+    }
+    # As many methods as routes, each signed and proxied to the function, one per route.
+    stack.assertions.resource_properties_count_is("AWS::ApiGateway::Method", api, len(ROUTES))
+    stack.assertions.resource_properties_count_is("AWS::ApiGateway::Method", signed, len(ROUTES))
+    for http_method, path in ROUTES:
+        stack.assertions.has_resource_properties(
+            "AWS::ApiGateway::Method", method(stack, http_method, path, **signed)
+        )
+
+
+def test_path_parameters_are_required_and_the_put_body_is_schema_checked(synth: Synth) -> None:
+    stack = synth.demo
+    validates = {"RestApiId": {"Ref": api_id(stack)}}
+    validates |= {"ValidateRequestBody": True, "ValidateRequestParameters": True}
+    validator = stack.assertions.get_resource_id(
+        "AWS::ApiGateway::RequestValidator", {"Properties": validates}
     )
-    signed = assertions.find_resources(
-        "AWS::ApiGateway::Method",
+    model = Capture()
+    for http_method, path in ROUTES:
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        parameters = {f"method.request.path.{name}": True for name in names}
+        models = {"application/json": {"Ref": model}} if http_method == "PUT" else Match.absent()
+        expected = method(
+            stack,
+            http_method,
+            path,
+            RequestParameters=Match.object_equals(parameters),
+            RequestValidatorId={"Ref": validator},
+            RequestModels=models,
+        )
+        stack.assertions.has_resource_properties("AWS::ApiGateway::Method", expected)
+    stack.assertions.has_resource_properties(
+        "AWS::ApiGateway::Model",
         {
-            "Properties": {
-                "RestApiId": {"Ref": api},
-                "AuthorizationType": "AWS_IAM",
-                "Integration": {
-                    "Type": "AWS_PROXY",
-                    "Uri": {
-                        "Fn::Join": [
-                            "",
-                            Match.array_with([{"Fn::GetAtt": [function_id(template), "Arn"]}]),
-                        ]
-                    },
-                },
-            }
+            "RestApiId": {"Ref": api_id(stack)},
+            "Schema": Match.object_equals(
+                {
+                    "$schema": "http://json-schema.org/draft-04/schema#",
+                    "type": "object",
+                    "required": ["text"],
+                    "additionalProperties": False,
+                    "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 1000}},
+                }
+            ),
         },
     )
-    assert set(signed) == set(every)
-    assert set(methods(template, api)) == ROUTES
+    schema = {"Properties": {"Schema": {"properties": {"text": Match.any_value()}}}}
+    assert model.as_string() == stack.assertions.get_resource_id("AWS::ApiGateway::Model", schema)
 
 
-def test_path_parameters_are_required_and_the_put_body_is_schema_checked(
-    demo: tuple[AppConfig, Template, str],
-) -> None:
-    _, template, api = demo
-    found = methods(template, api)
-    for (_, path), properties in found.items():
-        names = {part[1:-1] for part in path.split("/") if part.startswith("{")}
-        assert properties.get("RequestParameters", {}) == {
-            f"method.request.path.{name}": True for name in names
-        }
-        validator = template["Resources"][properties["RequestValidatorId"]["Ref"]]["Properties"]
-        assert validator["ValidateRequestBody"] and validator["ValidateRequestParameters"]
-    put = found["PUT", "/tenants/{tenant}/items/{id}"]
-    model = template["Resources"][put["RequestModels"]["application/json"]["Ref"]]["Properties"]
-    assert model["Schema"] == {
-        "$schema": "http://json-schema.org/draft-04/schema#",
-        "type": "object",
-        "required": ["text"],
-        "additionalProperties": False,
-        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 1000}},
-    }
-    assert all("RequestModels" not in p for route, p in found.items() if route[0] != "PUT")
-
-
-def test_a_body_the_schema_refuses_answers_in_the_handlers_error_shape(
-    demo: tuple[AppConfig, Template, str],
-) -> None:
-    _, template, api = demo
-    [response] = (
-        Assertions.from_json(template)
-        .find_resources(
-            "AWS::ApiGateway::GatewayResponse", {"Properties": {"RestApiId": {"Ref": api}}}
-        )
-        .values()
+def test_a_body_the_schema_refuses_answers_in_the_handlers_error_shape(synth: Synth) -> None:
+    stack = synth.demo
+    api = {"RestApiId": {"Ref": api_id(stack)}}
+    template = Capture()
+    stack.assertions.resource_properties_count_is("AWS::ApiGateway::GatewayResponse", api, 1)
+    stack.assertions.has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {
+            **api,
+            "ResponseType": "BAD_REQUEST_BODY",
+            "StatusCode": "400",
+            "ResponseTemplates": {"application/json": template},
+        },
     )
-    properties = response["Properties"]
-    assert (properties["ResponseType"], properties["StatusCode"]) == ("BAD_REQUEST_BODY", "400")
-    body = json.loads(properties["ResponseTemplates"]["application/json"])
+    body = json.loads(template.as_string())
     assert body["field"] == "body"
     assert "text" in body["error"] and "1 to 1000 characters" in body["error"]
 
 
-def test_each_method_has_exactly_one_invoke_permission_for_its_own_route(
-    demo: tuple[AppConfig, Template, str],
-) -> None:
-    _, template, api = demo
-    function = function_id(template)
-    assertions = Assertions.from_json(template)
-    permissions = assertions.find_resources(
+def test_each_method_has_exactly_one_invoke_permission_for_its_own_route(synth: Synth) -> None:
+    stack = synth.demo
+    function, api, stage = function_id(stack), api_id(stack), stage_id(stack)
+    stack.assertions.resource_properties_count_is(
         "AWS::Lambda::Permission",
-        {"Properties": {"FunctionName": {"Fn::GetAtt": [function, "Arn"]}}},
+        {"FunctionName": {"Fn::GetAtt": [function, "Arn"]}},
+        len(ROUTES),
     )
-    assert len(permissions) == len(ROUTES)
-    for method, path in ROUTES:
+    for http_method, path in ROUTES:
         # API Gateway's method ARN names path parameters by wildcards.
         arn_path = "/".join("*" if p.startswith("{") else p for p in path.split("/"))
-        expected = api_invoke_permission(
-            function, api, stage_id(template, api), f"{method}{arn_path}"
+        expected = api_invoke_permission(function, api, stage, f"{http_method}{arn_path}")
+        stack.assertions.has_resource_properties(
+            "AWS::Lambda::Permission", Match.object_equals(expected)
         )
-        assertions.has_resource_properties("AWS::Lambda::Permission", Match.object_equals(expected))
 
 
 def test_the_stage_is_throttled_by_config_logged_with_the_identity_and_traced(
@@ -265,12 +268,10 @@ def test_the_stage_is_throttled_by_config_logged_with_the_identity_and_traced(
 ) -> None:
     for stack in (synth.demo, synth.variant):
         settings = stack.config.items_api
-        template = stack.template
-        api = api_id(template, stack.config.stack_name)
-        Assertions.from_json(template).has_resource_properties(
+        stack.assertions.has_resource_properties(
             "AWS::ApiGateway::Stage",
             {
-                "RestApiId": {"Ref": api},
+                "RestApiId": {"Ref": api_id(stack)},
                 "StageName": "v1",
                 "TracingEnabled": True,
                 "MethodSettings": [
@@ -303,23 +304,23 @@ def test_the_stage_is_throttled_by_config_logged_with_the_identity_and_traced(
 
 @pytest.mark.parametrize("stack", ["demo", "forked"])
 def test_the_function_gets_the_contracts_environment(synth: Synth, stack: str) -> None:
-    config, template = getattr(synth, stack).config, getattr(synth, stack).template
-    table = table_id(template)
-    [pool] = resources(template, "AWS::Cognito::IdentityPool")
+    synthesized: Synthesized = getattr(synth, stack)
+    config, assertions = synthesized.config, synthesized.assertions
+    pool = assertions.get_resource_id("AWS::Cognito::IdentityPool")
     admins = [config.group_role_name(g.name) for g in config.groups if g.preset is Preset.ADMIN]
     assert admins
-    Assertions.from_json(template).has_resource_properties(
+    assertions.has_resource_properties(
         "AWS::Lambda::Function",
         {
             "Handler": "app.handler",
             "MemorySize": config.items_api.memory_size,
             "Environment": {
                 "Variables": {
-                    "ITEMS_TABLE": {"Ref": table},
+                    "ITEMS_TABLE": {"Ref": table_id(synthesized)},
                     "IDENTITY_POOL_ID": {"Ref": pool},
                     # Role names, not references: the roles name the API, so a Ref would loop.
                     "DELETE_ANY_ROLES": ",".join(admins),
-                    "POWERTOOLS_SERVICE_NAME": "items",
+                    "POWERTOOLS_SERVICE_NAME": ITEMS_SERVICE,
                     "POWERTOOLS_METRICS_NAMESPACE": config.stack_name,
                 }
             },
@@ -327,26 +328,31 @@ def test_the_function_gets_the_contracts_environment(synth: Synth, stack: str) -
     )
 
 
-def test_the_function_may_only_query_put_and_delete_on_its_table(
-    demo: tuple[AppConfig, Template, str],
-) -> None:
-    _, template, _ = demo
-    function = template["Resources"][function_id(template)]
-    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    table = table_id(template)
-    statements = [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-    assert statements == [
+def test_the_function_may_only_query_put_and_delete_on_its_table(synth: Synth) -> None:
+    stack = synth.demo
+    role = Capture()
+    stack.assertions.has_resource_properties(
+        "AWS::Lambda::Function", {**ITEMS_FUNCTION, "Role": {"Fn::GetAtt": [role, "Arn"]}}
+    )
+    attached = {"Roles": Match.array_with([{"Ref": role.as_string()}])}
+    stack.assertions.resource_properties_count_is("AWS::IAM::Policy", attached, 1)
+    stack.assertions.has_resource_properties(
+        "AWS::IAM::Policy",
         {
-            "Action": ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"],
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [table, "Arn"]},
-        }
-    ]
+            **attached,
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_equals(
+                        {
+                            "Action": ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query"],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [table_id(stack), "Arn"]},
+                        }
+                    )
+                ]
+            },
+        },
+    )
 
 
 @pytest.mark.parametrize("stack", ["demo", "forked"])
@@ -491,3 +497,36 @@ def test_a_loosened_execute_api_grant_is_caught(
     statement["Resource"] = loosen(statement["Resource"])
     [found] = execute_api_violations(changed)
     assert found.startswith(f"{role}: ") and violation in found
+
+
+@pytest.mark.parametrize(
+    ("statement", "violation"),
+    [
+        # NotAction allows every action it does not list: execute-api:Invoke on any API.
+        ({"NotAction": "s3:*", "Resource": "*"}, "no API of this stack"),
+        ({"NotAction": ["s3:*", "sts:*"], "Resource": "*"}, "no API of this stack"),
+        # NotResource allows every resource it does not list: any other API.
+        (
+            {"Action": "execute-api:Invoke", "NotResource": "arn:aws:execute-api:*:*:abc/*"},
+            "every API it does not name",
+        ),
+        ({"NotAction": "s3:*", "NotResource": "arn:aws:s3:::b/*"}, "every API it does not name"),
+        # A NotAction that leaves execute-api out grants no invoke: nothing to report.
+        ({"NotAction": "execute-api:*", "Resource": "*"}, None),
+        ({"NotAction": ["s3:*", "execute-api:Invoke"], "NotResource": "*"}, None),
+    ],
+)
+def test_a_not_action_or_not_resource_grant_of_execute_api_is_caught(
+    demo: tuple[AppConfig, Template, str], statement: dict[str, Any], violation: str | None
+) -> None:
+    _, template, _ = demo
+    changed = json.loads(json.dumps(template))
+    role = role_of(changed, "default")
+    [policy] = changed["Resources"][role]["Properties"]["Policies"]
+    policy["PolicyDocument"]["Statement"].append({"Effect": "Allow", **statement})
+    found = execute_api_violations(changed)
+    if violation is None:
+        assert found == []
+    else:
+        [one] = found
+        assert one.startswith(f"{role}: ") and violation in one

@@ -109,7 +109,7 @@ def test_attacks_run_against_a_served_stack(remote: RemoteTarget) -> None:
     sessions = test_items.Sessions(seeded)
     test_items.test_an_unsigned_request_is_refused_and_the_signed_one_answers(seeded, sessions)
     test_items.test_a_tampered_request_is_refused(seeded, sessions)
-    test_items.test_an_editor_cannot_overwrite_or_delete_anothers_item(seeded, sessions)
+    test_items.test_an_editor_cannot_overwrite_or_delete_anothers_item(seeded, sessions, remote)
 
 
 def marked_items(remote: RemoteTarget) -> list[str]:

@@ -35,5 +35,5 @@ def default_review(synth: Synth) -> StackReview:
 
 
 @pytest.fixture(scope="session")
-def providers_review(all_providers: TemplateJson) -> StackReview:
-    return review_of(all_providers, "allproviders-sandbox")
+def providers_review(synth: Synth) -> StackReview:
+    return review_of(synth.providers.template, synth.providers.config.stack_name)

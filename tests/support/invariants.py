@@ -149,16 +149,21 @@ def _role_statements(template: Template) -> list[tuple[str, dict[str, Any]]]:
 
 def execute_api_violations(template: Template) -> list[str]:
     """No role may invoke an API outside this stack or on any stage: every ``Allow`` that
-    covers ``execute-api:Invoke`` names one of this template's REST APIs (a ``Ref``), then a
-    stage without a wildcard, as ``arn:...:<api>/<stage>/<method>/<path>``."""
+    covers ``execute-api:Invoke`` (by ``Action``, or by a ``NotAction`` that does not exclude
+    it) names one of this template's REST APIs (a ``Ref``), then a stage without a wildcard, as
+    ``arn:...:<api>/<stage>/<method>/<path>``. A ``NotResource`` reaches every API it does not
+    name, so it never passes."""
     apis = set(resources(template, "AWS::ApiGateway::RestApi"))
     stages = set(resources(template, "AWS::ApiGateway::Stage"))
     violations = []
     for role, statement in _role_statements(template):
-        actions = as_list(statement.get("Action", []))
-        invokes = any(glob_matches(a, "execute-api:Invoke", ignore_case=True) for a in actions)
-        if statement.get("Effect") != "Allow" or not invokes:
+        if statement.get("Effect") != "Allow" or not _covers_invoke(statement):
             continue
+        if "NotResource" in statement:
+            violations.append(
+                f"{role}: execute-api:Invoke on NotResource {statement['NotResource']!r}: "
+                "it reaches every API it does not name"
+            )
         for resource in as_list(statement.get("Resource", [])):
             parts = resource["Fn::Join"][1] if isinstance(resource, dict) else [resource]
             at = [i for i, p in enumerate(parts) if isinstance(p, dict) and p.get("Ref") in apis]
@@ -176,3 +181,12 @@ def execute_api_violations(template: Template) -> list[str]:
             if problem:
                 violations.append(f"{role}: execute-api:Invoke on {resource!r}: {problem}")
     return violations
+
+
+def _covers_invoke(statement: dict[str, Any]) -> bool:
+    """The statement's actions take in ``execute-api:Invoke``: an ``Action`` that matches it,
+    or a ``NotAction`` that does not (``NotAction`` allows every action it does not list)."""
+    key = "NotAction" if "NotAction" in statement else "Action"
+    listed = as_list(statement.get(key, []))
+    named = any(glob_matches(a, "execute-api:Invoke", ignore_case=True) for a in listed)
+    return named != (key == "NotAction")

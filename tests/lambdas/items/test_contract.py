@@ -3,32 +3,40 @@ both must know is written twice and held equal here, against the session's templ
 
 from __future__ import annotations
 
+from aws_cdk.assertions import Capture, Match
+
+from infra.config import Preset
 from infra.monitoring import ITEMS_SERVICE
 from lambdas.items import app
-from tests.support.template import Synth, resources, service_function
+from tests.support.template import Synth, service_function
 
 
 def test_the_text_limit_is_the_request_models(synth: Synth) -> None:
     # API Gateway refuses a longer text before the function runs; the function refuses it too.
-    limits = [
-        model["Properties"]["Schema"]["properties"]["text"]["maxLength"]
-        for model in resources(synth.demo.template, "AWS::ApiGateway::Model").values()
-        if "text" in model["Properties"]["Schema"].get("properties", {})
-    ]
-    assert limits == [app.MAX_TEXT]
+    template = synth.demo.assertions
+    text_model = {"Schema": {"properties": {"text": Match.any_value()}}}
+    template.resource_properties_count_is("AWS::ApiGateway::Model", text_model, 1)
+    template.has_resource_properties(
+        "AWS::ApiGateway::Model", {"Schema": {"properties": {"text": {"maxLength": app.MAX_TEXT}}}}
+    )
 
 
 def test_the_function_gets_every_setting_the_handler_reads(synth: Synth) -> None:
-    wanted = service_function(ITEMS_SERVICE)
-    [function] = [
-        function
-        for function in resources(synth.demo.template, "AWS::Lambda::Function").values()
-        if function["Properties"]["Environment"]["Variables"].items()
-        >= wanted["Environment"]["Variables"].items()
-    ]
-    variables = function["Properties"]["Environment"]["Variables"]
-    assert {"ITEMS_TABLE", "IDENTITY_POOL_ID", "DELETE_ANY_ROLES"} <= set(variables)
+    template = synth.demo.assertions
+    delete_any = Capture()
+    template.resource_properties_count_is(
+        "AWS::Lambda::Function", service_function(ITEMS_SERVICE), 1
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        service_function(
+            ITEMS_SERVICE,
+            ITEMS_TABLE=Match.any_value(),
+            IDENTITY_POOL_ID=Match.any_value(),
+            DELETE_ANY_ROLES=delete_any,
+        ),
+    )
     # The admin-preset groups' roles, by the fixed names the roles are given.
     config = synth.demo.config
-    admins = {config.group_role_name(g.name) for g in config.groups if g.preset == "admin"}
-    assert set(variables["DELETE_ANY_ROLES"].split(",")) == admins
+    admins = {config.group_role_name(g.name) for g in config.groups if g.preset is Preset.ADMIN}
+    assert set(delete_any.as_string().split(",")) == admins
