@@ -33,6 +33,8 @@ from tests.e2e.conftest import needs
 OWN = f"tenants/{DEVELOPER_TENANT}/items"
 OTHERS = f"tenants/{OTHER_TENANT}/items"
 NOTE = {"text": "an e2e note"}
+# The presets whose roles may PUT and DELETE in their tenant (the items API's contract).
+WRITERS = ("editor", "admin")
 
 
 def new_item() -> str:
@@ -52,8 +54,25 @@ class Sessions:
             self._made[user.username] = credentials.enhanced(self.seeded.outputs, tokens)
         return self._made[user.username]
 
-    def with_preset(self, preset: str) -> IdentitySession:
-        return self.of(user_with(self.seeded, preset))
+    def with_preset(self, *presets: str) -> IdentitySession:
+        return self.of(user_with(self.seeded, *presets))
+
+    def member(self) -> IdentitySession:
+        """A tenant-tagged group user, whatever the groups: every preset reads its tenant."""
+        return self.of(self.seeded.cast.by_group[-1])
+
+    def writer(self) -> IdentitySession:
+        return self.with_preset(*WRITERS)
+
+    def reader(self) -> IdentitySession:
+        """A role with no write grant: the viewer preset's, or with no viewer group the default
+        role's (which has no tenant route at all)."""
+        viewers = [user for user in self.seeded.cast.by_group if user.preset == "viewer"]
+        return self.of(viewers[0] if viewers else self.seeded.cast.no_group)
+
+    def no_group(self) -> IdentitySession:
+        """The default authenticated role: ``GET /me`` and no tenant route."""
+        return self.of(self.seeded.cast.no_group)
 
     def developer(self) -> IdentitySession:
         if DEVELOPER_USER not in self._made:
@@ -64,11 +83,11 @@ class Sessions:
         return self._made[DEVELOPER_USER]
 
 
-def user_with(seeded: Seeded, preset: str) -> DemoUser:
-    """The (tenant-tagged) user of the first group with ``preset``."""
-    found = [user for user in seeded.cast.by_group if user.preset == preset]
+def user_with(seeded: Seeded, *presets: str) -> DemoUser:
+    """The (tenant-tagged) user of the first group with one of ``presets``."""
+    found = [user for user in seeded.cast.by_group if user.preset in presets]
     if not found:
-        pytest.skip(f"the target has no group with the {preset} preset")
+        pytest.skip(f"the target has no group with the preset {' or '.join(presets)}")
     return found[0]
 
 
@@ -108,11 +127,11 @@ def test_an_unsigned_request_is_refused_and_the_signed_one_answers(seeded, sessi
     unsigned = send(seeded, "GET", "me")
 
     assert (unsigned.status, unsigned.body) == (403, {"message": "Missing Authentication Token"})
-    assert call(sessions.with_preset("viewer"), seeded, "GET", "me").status == 200
+    assert call(sessions.no_group(), seeded, "GET", "me").status == 200
 
 
 def test_a_tampered_request_is_refused(seeded, sessions) -> None:
-    editor = sessions.with_preset("editor")
+    editor = sessions.writer()
     path = f"{OWN}/{new_item()}"
     mine, forged = json.dumps({"text": "mine"}).encode(), json.dumps({"text": "forged"}).encode()
 
@@ -128,8 +147,8 @@ def test_a_tampered_request_is_refused(seeded, sessions) -> None:
 
 def test_expired_credentials_are_refused(seeded: Seeded, target: Target) -> None:
     needs(target, Capability.CLOCK)  # credentials live an hour: only a clock helps
-    viewer = user_with(seeded, "viewer")
-    session = credentials.enhanced(seeded.outputs, seeded.sign_in(viewer.username))
+    user = seeded.cast.no_group
+    session = credentials.enhanced(seeded.outputs, seeded.sign_in(user.username))
     assert call(session, seeded, "GET", "me").status == 200
 
     with target.clock_advanced(2 * 60 * 60):
@@ -142,7 +161,7 @@ def test_expired_credentials_are_refused(seeded: Seeded, target: Target) -> None
 
 
 def test_identity_headers_a_client_sends_are_ignored(seeded, sessions) -> None:
-    viewer, victim = sessions.with_preset("viewer"), sessions.with_preset("editor")
+    viewer, victim = sessions.no_group(), sessions.member()
     victims_me = call(victim, seeded, "GET", "me").body
     forged = {
         "X-Amz-Cognito-Identity-Id": victims_me["identityId"],
@@ -160,7 +179,7 @@ def test_identity_headers_a_client_sends_are_ignored(seeded, sessions) -> None:
 
 def test_a_viewer_cannot_delete_even_its_own_item(seeded, sessions, target: Target) -> None:
     """IAM refuses, not ownership: the viewer owns the item (written as the function would)."""
-    viewer, editor = sessions.with_preset("viewer"), sessions.with_preset("editor")
+    viewer, editor = sessions.reader(), sessions.writer()
     viewers, editors = new_item(), new_item()
     table = target.operator.resource("dynamodb").Table(seeded.outputs.items_table_name)
     written = "2026-01-01T00:00:00.000Z"
@@ -198,7 +217,7 @@ def test_an_admin_deletes_any_item_of_its_tenant(seeded, sessions) -> None:
 
 
 def test_one_tenant_cannot_reach_another_tenants_items(seeded, sessions) -> None:
-    viewer, editor = sessions.with_preset("viewer"), sessions.with_preset("editor")
+    viewer, editor = sessions.member(), sessions.writer()
 
     assert api_answer(call(viewer, seeded, "GET", OTHERS)) == DENIED
     assert api_answer(call(editor, seeded, "PUT", f"{OTHERS}/{new_item()}", NOTE)) == DENIED
@@ -207,11 +226,9 @@ def test_one_tenant_cannot_reach_another_tenants_items(seeded, sessions) -> None
 
 
 def test_a_caller_without_a_tenant_tag_reaches_no_tenant(seeded, sessions) -> None:
-    """The several-groups user has an editor's role (or a viewer's) but no custom:tenant."""
-    several = seeded.cast.several
-    if several is None:
-        pytest.skip("the target has fewer than two groups: no several-groups user")
-    untagged, tagged = sessions.of(several), sessions.with_preset("viewer")
+    """The tied user gets a group's role (every preset reads its tenant) but has no
+    custom:tenant; it exists whatever the groups."""
+    untagged, tagged = sessions.of(seeded.cast.tied), sessions.member()
 
     assert call(untagged, seeded, "GET", "me").status == 200
     assert api_answer(call(untagged, seeded, "GET", OWN)) == DENIED
@@ -219,7 +236,7 @@ def test_a_caller_without_a_tenant_tag_reaches_no_tenant(seeded, sessions) -> No
 
 
 def test_a_developer_identity_reaches_get_me_only(seeded, sessions) -> None:
-    developer, tagged = sessions.developer(), sessions.with_preset("editor")
+    developer, tagged = sessions.developer(), sessions.member()
 
     me = call(developer, seeded, "GET", "me")
     listing = call(developer, seeded, "GET", OWN)
@@ -242,7 +259,7 @@ def test_a_developer_identity_reaches_get_me_only(seeded, sessions) -> None:
 def test_bad_input_is_a_4xx_naming_the_field(seeded, sessions, path, body, field) -> None:
     """Cases both API Gateway's request validation (a deployment) and the function (offline,
     where the validator is not emulated) answer alike."""
-    answer = send(seeded, "PUT", path, session=sessions.with_preset("editor"), body=body)
+    answer = send(seeded, "PUT", path, session=sessions.writer(), body=body)
 
     assert 400 <= answer.status < 500
     assert answer.body["field"] == field
