@@ -13,10 +13,12 @@ from tests.support.template import Synth
 
 
 def test_default_roles_trust_and_permissions_keep_policy_variables(
-    default_review: StackReview,
+    default_review: StackReview, synth: Synth
 ) -> None:
     by_name = {role.name: role for role in default_review.roles.values()}
-    editors = by_name["idpools-sandbox-editors"]
+    config = synth.demo.config
+    [editor] = [group for group in config.groups if group.preset == "editor"]
+    editors = by_name[config.group_role_name(editor.name)]
     assert editors.identity_pool_role and editors.tag_session
     [trust] = editors.trust
     # A group role trusts its user pool's identities only (the pool's provider name, readable).
