@@ -50,6 +50,11 @@ MAX_TEXT = 1000
 # anything longer cannot be a valid body, so it is refused before it is parsed.
 MAX_BODY_BYTES = 16 * 1024
 ITEM_FIELDS = ("id", "tenant", "owner", "text", "updatedAt")
+# Items per listing page: 100 of the longest texts, escaped, are about 1.2 MB, well inside
+# Lambda's 6 MB response limit however many items a tenant holds.
+PAGE_SIZE = 100
+# The query string that asks for the page after a token (the method request declares it).
+NEXT = "next"
 # IAM role names; the assumed-role ARN of identity pool credentials names the role, not its path
 # (IAM user guide, "IAM identifiers": assumed-role ARNs).
 ASSUMED_ROLE = re.compile(
@@ -154,6 +159,27 @@ def check_item_id(value: Any) -> str:
     return value
 
 
+def encode_next(item_id: str) -> str:
+    """The ``next`` token after ``item_id``: the sort key alone, so a token never names a
+    tenant; the handler pairs it with the path's tenant, which IAM judged."""
+    return base64.urlsafe_b64encode(item_id.encode()).decode().rstrip("=")
+
+
+def decode_next(token: str) -> str:
+    """The item id a ``next`` token holds; 400 ``next`` for anything no listing gave."""
+    try:
+        item_id = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except ValueError:  # not base64, or not UTF-8
+        item_id = ""
+    # The decoder skips characters outside its alphabet: only the token encode_next gives for
+    # a valid id is one.
+    if not ITEM_ID.fullmatch(item_id) or encode_next(item_id) != token:
+        raise RequestError(
+            400, NEXT, "not a token a listing gave; send the previous page's next, or none"
+        )
+    return item_id
+
+
 def parse_text(body: str | None, is_base64: bool) -> str:
     """The ``text`` of a PUT body ``{"text": "<1..1000 characters>"}``, which holds nothing else:
     an item's owner, tenant and id never come from the body."""
@@ -208,22 +234,22 @@ class ItemStore:
     def __init__(self, table: Any, clock: Callable[[], datetime] = utc_now) -> None:
         self.table, self.clock = table, clock
 
-    def list_tenant(self, tenant: str) -> list[dict[str, str]]:
-        """Every item of the tenant, sorted by id (DynamoDB returns a partition in sort key
-        order), all pages read."""
-        items: list[dict[str, str]] = []
-        page: dict[str, Any] = {}
-        while True:
-            answer = self.table.query(
-                KeyConditionExpression="#tenant = :tenant",
-                ExpressionAttributeNames={"#tenant": "tenant"},
-                ExpressionAttributeValues={":tenant": tenant},
-                **page,
-            )
-            items += [_public(item) for item in answer["Items"]]
-            if "LastEvaluatedKey" not in answer:
-                return items
-            page = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+    def list_tenant(
+        self, tenant: str, after: str | None = None
+    ) -> tuple[list[dict[str, str]], str | None]:
+        """One page of the tenant's items, sorted by id (DynamoDB returns a partition in sort
+        key order), starting after the id ``after``; and the id to start the next page after,
+        when DynamoDB says more may remain (a last page may then be empty)."""
+        start = {} if after is None else {"ExclusiveStartKey": {"tenant": tenant, "id": after}}
+        answer = self.table.query(
+            KeyConditionExpression="#tenant = :tenant",
+            ExpressionAttributeNames={"#tenant": "tenant"},
+            ExpressionAttributeValues={":tenant": tenant},
+            Limit=PAGE_SIZE,
+            **start,
+        )
+        last = answer.get("LastEvaluatedKey")
+        return [_public(item) for item in answer["Items"]], None if last is None else last["id"]
 
     def put(self, tenant: str, item_id: str, caller: str, text: str) -> dict[str, str]:
         updated = self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -363,7 +389,11 @@ def me() -> dict[str, Any]:
 
 @api.get("/tenants/<tenant>/items")
 def list_items(**_encoded: str) -> dict[str, Any]:
-    return {"items": store().list_tenant(_tenant())}
+    tenant = _tenant()
+    token = api.current_event.get_query_string_value(NEXT)
+    after = None if token is None else decode_next(token)
+    items, last = store().list_tenant(tenant, after)
+    return {"items": items} if last is None else {"items": items, NEXT: encode_next(last)}
 
 
 @api.put("/tenants/<tenant>/items/<id>")

@@ -198,15 +198,20 @@ def test_every_method_takes_aws_iam_and_the_routes_are_the_contracts(
     assert set(methods(template, api)) == ROUTES
 
 
+# Query strings a method takes, none required: the listing's page token.
+OPTIONAL_QUERY = {("GET", "/tenants/{tenant}/items"): {"next"}}
+
+
 def test_path_parameters_are_required_and_the_put_body_is_schema_checked(
     demo: tuple[AppConfig, Template, str],
 ) -> None:
     _, template, api = demo
     found = methods(template, api)
-    for (_, path), properties in found.items():
-        names = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+    for route, properties in found.items():
+        names = {part[1:-1] for part in route[1].split("/") if part.startswith("{")}
         assert properties.get("RequestParameters", {}) == {
-            f"method.request.path.{name}": True for name in names
+            **{f"method.request.path.{name}": True for name in names},
+            **{f"method.request.querystring.{q}": False for q in OPTIONAL_QUERY.get(route, ())},
         }
         validator = template["Resources"][properties["RequestValidatorId"]["Ref"]]["Properties"]
         assert validator["ValidateRequestBody"] and validator["ValidateRequestParameters"]

@@ -91,13 +91,15 @@ def request(
     raw_body: str | None = None,
     headers: dict[str, str] | None = None,
     encode_path: bool = True,
+    query: dict[str, str] | None = None,
     **parameters: str,
 ) -> dict[str, Any]:
     """The event for ``method resource`` with its ``{name}`` placeholders filled from
     ``parameters``: ``pathParameters`` decoded and ``path`` percent-encoded, as public reports
     show REST APIs deliver them, or ``path`` decoded too with ``encode_path=False`` (the
     developer guide says neither, so the function must be right either way). ``who=None``
-    leaves the Cognito keys out, as for credentials that did not come from an identity pool."""
+    leaves the Cognito keys out, as for credentials that did not come from an identity pool.
+    ``query`` is the query string, decoded, as ``queryStringParameters`` carries it."""
     path = resource
     for name, value in parameters.items():
         path = path.replace(f"{{{name}}}", quote(value, safe="") if encode_path else value)
@@ -114,8 +116,8 @@ def request(
         "httpMethod": method,
         "headers": all_headers,
         "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
         "pathParameters": parameters or None,
         "stageVariables": None,
         "requestContext": {
@@ -155,8 +157,11 @@ def me(who: Who | None = ALICE, **options: Any) -> tuple[int, dict[str, Any]]:
     return call(request("GET", ME, who, **options))
 
 
-def list_items(tenant: str, who: Who | None = ALICE) -> tuple[int, dict[str, Any]]:
-    return call(request("GET", ITEMS, who, tenant=tenant))
+def list_items(
+    tenant: str, who: Who | None = ALICE, next_token: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    query = None if next_token is None else {"next": next_token}
+    return call(request("GET", ITEMS, who, query=query, tenant=tenant))
 
 
 def put(

@@ -3,6 +3,7 @@ both must know is written twice and held equal here, against the session's templ
 
 from __future__ import annotations
 
+from infra import monitoring
 from infra.monitoring import ITEMS_SERVICE
 from lambdas.items import app
 from tests.support.template import Synth, resources, service_function
@@ -32,3 +33,17 @@ def test_the_function_gets_every_setting_the_handler_reads(synth: Synth) -> None
     config = synth.demo.config
     admins = {config.group_role_name(g.name) for g in config.groups if g.preset == "admin"}
     assert set(variables["DELETE_ANY_ROLES"].split(",")) == admins
+
+
+def test_the_listing_declares_the_query_string_the_handler_reads(synth: Synth) -> None:
+    declared = {
+        name
+        for method in resources(synth.demo.template, "AWS::ApiGateway::Method").values()
+        for name in method["Properties"].get("RequestParameters", {})
+        if name.startswith("method.request.querystring.")
+    }
+    assert declared == {f"method.request.querystring.{app.NEXT}"}
+
+
+def test_the_monitored_refusals_are_the_handlers_metric_names() -> None:
+    assert (monitoring.ITEM_REFUSED, monitoring.CALLER_REFUSED) == (app.REFUSED, app.CALLER_REFUSED)

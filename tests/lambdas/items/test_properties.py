@@ -19,7 +19,7 @@ from tests.lambdas.items.events import ITEM, ITEMS, call, request
 # The contract's rules (docs/items-api.md), written out here rather than read from the code.
 TENANT = re.compile(r"[A-Za-z0-9_.:=+@-]{1,128}")
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-FIELDS = {"body", "text", "tenant", "id"}
+FIELDS = {"body", "text", "tenant", "id", "next"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -108,3 +108,13 @@ def test_any_path_parameter_gets_a_2xx_or_a_4xx_naming_it(
     else:
         # Every example writes as the same caller, so only a missing item refuses (DELETE).
         assert status in (200, 404), answered
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(token=path_values | st.text(alphabet=st.sampled_from("AZaz09-_="), max_size=100))
+def test_any_next_token_gets_a_page_or_a_400_naming_next(token: str) -> None:
+    status, answered = answer(request("GET", ITEMS, query={"next": token}, tenant="acme"))
+    if status != 200:
+        assert (status, answered["field"]) == (400, "next")
+    else:
+        assert all(item["tenant"] == "acme" for item in answered["items"])
