@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import boto3
 
+from facts.cognito import developer_user_login
 from infra.config import Preset
 from lambdas.items import app
 from tests.lambdas.context import FakeContext
@@ -76,10 +77,15 @@ ALICE = Who(f"{REGION}:a11ce000-0000-4000-8000-000000000001", EDITOR_ROLE)
 BOB = Who(f"{REGION}:b0b00000-0000-4000-8000-000000000002", EDITOR_ROLE)
 ADA = Who(f"{REGION}:ada00000-0000-4000-8000-000000000003", ADMIN_ROLE)
 VIC = Who(f"{REGION}:f1c00000-0000-4000-8000-000000000004", VIEWER_ROLE)
-# A developer identity (POST /login): the default authenticated role; the provider as public
-# reports show it, `<name>,<name>:<identity id>:<user id>`.
-DEV_ID = f"{REGION}:d0e00000-0000-4000-8000-000000000005"
-DEV = Who(DEV_ID, DEFAULT_ROLE, provider=f"{DEVELOPER_PROVIDER},{DEVELOPER_PROVIDER}:{DEV_ID}:u-1")
+# A developer identity (POST /login): the default authenticated role; the provider in the form
+# facts.cognito assumes, which the function only echoes.
+DEV = Who(
+    f"{REGION}:d0e00000-0000-4000-8000-000000000005",
+    DEFAULT_ROLE,
+    provider=(
+        f"{DEVELOPER_PROVIDER},{developer_user_login(DEVELOPER_PROVIDER, IDENTITY_POOL_ID, 'u-1')}"
+    ),
+)
 
 
 def request(
