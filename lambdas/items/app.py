@@ -24,6 +24,7 @@ import functools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,9 +42,12 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import
 from aws_lambda_powertools.utilities.data_classes.common import APIGatewayEventIdentity
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# The contract's path parameters (docs/items-api.md). fullmatch: `$` would let a trailing
-# newline through.
-TENANT = re.compile(r"[A-Za-z0-9_.:=+@-]{1,128}")
+# The contract's path parameters (docs/items-api.md). A tenant is what a `tenant` session tag
+# can hold in one path segment: 1-256 letters, digits (any script), spaces and _ . : = + - @
+# (STS's tag value alphabet, IAM user guide "Passing session tags in AWS STS", without "/",
+# which would leave the path segment). fullmatch: `$` would let a trailing newline through.
+TENANT_LENGTH = 256
+TENANT_PUNCTUATION = frozenset("_.:=+-@")
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_TEXT = 1000
 # 1000 characters, each at most 12 bytes as a JSON escape (a surrogate pair), and the braces:
@@ -145,10 +149,21 @@ def parse_caller(context: APIGatewayEventRequestContext, settings: Settings) -> 
     )
 
 
+def _tenant_character(character: str) -> bool:
+    # Letters, digits and space separators of any script, as STS's \p{L}\p{N}\p{Z}.
+    return unicodedata.category(character)[0] in "LNZ" or character in TENANT_PUNCTUATION
+
+
 def check_tenant(value: Any) -> str:
-    if not isinstance(value, str) or not TENANT.fullmatch(value):
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= TENANT_LENGTH
+        or not all(map(_tenant_character, value))
+    ):
         raise RequestError(
-            400, "tenant", "1-128 characters: letters, digits and _ . : = + @ - (your tenant tag)"
+            400,
+            "tenant",
+            f"1-{TENANT_LENGTH} letters, digits, spaces and _ . : = + - @ (your tenant tag)",
         )
     return value
 
@@ -354,7 +369,7 @@ def refused(error: RequestError) -> Response:
 # Path parameters are read as API Gateway parsed them (`pathParameters`, decoded), never as the
 # resolver captured them from `path`, which REST APIs deliver percent-encoded (public reports;
 # the developer guide says neither). A value in either form that is not the decoded one fails
-# the contract's alphabet, which has no `%`, so either reading only ever refuses.
+# the contract's alphabet, which has no `%` (nor `/`), so either reading only ever refuses.
 def _tenant() -> str:
     return check_tenant(api.current_event.path_parameters.get("tenant"))
 

@@ -100,11 +100,16 @@ def test_role_name_is_the_assumed_role_of_the_apis_account(arn: str | None, role
     [
         ("acme", True),
         ("a.b:c=d+e@f_g-h", True),
-        ("x" * 128, True),
-        ("x" * 129, False),
+        # What a tenant session tag may hold: letters of any script, digits, spaces.
+        ("Acme Corp", True),
+        ("Société Générale 2", True),
+        ("東京", True),
+        ("x" * 256, True),
+        ("x" * 257, False),
         ("", False),
         ("acme\n", False),
-        ("ac me", False),
+        ("acme\t", False),
+        # A tag may hold "/", but then it is no longer one path segment.
         ("acme/globex", False),
         ("acme%2Fglobex", False),
         ("acme*", False),
