@@ -6,6 +6,7 @@ from __future__ import annotations
 from infra import monitoring
 from infra.monitoring import ITEMS_SERVICE
 from lambdas.items import app
+from tests.infra.test_items_api import api_id, methods
 from tests.support.template import Synth, resources, service_function
 
 
@@ -47,3 +48,9 @@ def test_the_listing_declares_the_query_string_the_handler_reads(synth: Synth) -
 
 def test_the_monitored_refusals_are_the_handlers_metric_names() -> None:
     assert (monitoring.ITEM_REFUSED, monitoring.CALLER_REFUSED) == (app.REFUSED, app.CALLER_REFUSED)
+
+
+def test_the_not_found_answer_lists_every_method_of_the_api(synth: Synth) -> None:
+    template = synth.demo.template
+    api = api_id(template, synth.demo.config.stack_name)
+    assert set(app.ROUTES) == {f"{verb} {path}" for verb, path in methods(template, api)}
