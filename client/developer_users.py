@@ -31,6 +31,7 @@ from botocore.exceptions import ClientError
 from client import outputs
 from client.errors import ClientProblem
 from infra.config import CONTEXT_KEY, ConfigError, cdk_json_context, parse_config
+from infra.sample_bucket import TENANT_TAG
 from lambdas.developer_auth import passwords, tags
 
 
@@ -95,9 +96,23 @@ def parse_tags(pairs: Sequence[str], transforms: Transforms | None) -> dict[str,
             raise UsageError(f"--tag {pair!r}: write it as key=value, for example tenant=acme")
         raw[key] = value
     try:
-        return tags.normalize(raw, transforms or {})
+        normalized = tags.normalize(raw, transforms or {})
     except tags.TagError as error:
         raise UsageError(f"--tag {error}") from None
+    tenant = normalized.get(TENANT_TAG)
+    if tenant is not None and not tenant:
+        raise UsageError(
+            f"--tag {TENANT_TAG}=: an empty tenant reaches no tenant folder or items route; "
+            "give it a value or leave the tag out"
+        )
+    if tenant is not None and "/" in tenant:
+        # STS accepts "/" in a tag value, but the items API takes the tenant as one path segment
+        # (docs/items-api.md), so such a tenant could never reach its items.
+        raise UsageError(
+            f"--tag {TENANT_TAG}={tenant}: a tenant holds no '/' (the items API takes it as one "
+            "path segment); choose a name without it"
+        )
+    return normalized
 
 
 def username(raw: str) -> str:

@@ -33,6 +33,8 @@ TIMEOUT_SECONDS = 30
 # Characters a path part keeps as they are (RFC 3986 allows them in a path): the API's tenant
 # names may hold ":", "=", "+" and "@".
 PATH_SAFE = "/:@=+"
+# What separates a query string's names and values.
+QUERY_SAFE = "=&"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,11 @@ class Answer:
 
 
 def url_of(outputs: StackOutputs, path: str) -> str:
-    return outputs.items_api_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
+    """The URL of ``path``, which may end with a query string (``tenants/acme/items?next=...``):
+    the path percent-encoded, the query's names and values too, its ``=`` and ``&`` kept."""
+    path, mark, query = path.partition("?")
+    url = outputs.items_api_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe=PATH_SAFE)
+    return url + mark + quote(query, safe=QUERY_SAFE)
 
 
 def call(
@@ -94,3 +100,19 @@ def call(
             f"not JSON: {content[:200]!r}"
         ) from None
     return Answer(response.status_code, document)
+
+
+def list_items(identity: IdentitySession, outputs: StackOutputs, tenant: str) -> list[Any]:
+    """Every item of ``tenant``: the listing's pages, each asked for with the ``next`` token the
+    one before it gave, until a page gives none."""
+    items: list[Any] = []
+    path = f"tenants/{tenant}/items"
+    page = path
+    while True:
+        answer = call(identity, outputs, "GET", page)
+        if not answer.ok:
+            raise ClientProblem(f"GET {page} answered HTTP {answer.status}: {answer.reason}")
+        items += answer.body["items"]
+        if "next" not in answer.body:
+            return items
+        page = f"{path}?next={answer.body['next']}"  # url_of encodes it

@@ -14,6 +14,16 @@ SUB = f"{COGNITO_IDENTITY}:sub"
 AUTHENTICATED = "authenticated"
 UNAUTHENTICATED = "unauthenticated"
 
+
+def developer_user_login(provider: str, pool_id: str, user_id: str) -> str:
+    """The ``amr`` entry naming a developer identity's user, which API Gateway also reports as the
+    last of ``cognitoAuthenticationProvider``: ``<provider>:<pool id>:<user id>``. Assumed: no
+    AWS page or public capture found states it (docs/offline.md's ledger). Nothing decides on
+    it: trust policies match the bare provider name, and the items function only echoes it
+    (``GET /me``), so another form would change an answer's text, never an access decision."""
+    return f"{provider}:{pool_id}:{user_id}"
+
+
 # Claims Cognito issues itself; a pre token generation hook may neither set nor suppress them
 # (developer guide, "Pre token generation Lambda trigger": claims you can't modify), plus the
 # group claims, which only groupOverrideDetails may shape, and the prefixes Cognito reserves.

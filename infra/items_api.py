@@ -3,7 +3,7 @@
 Routes on the stage ``v1``, each a Lambda proxy method that only signed requests reach:
 
 - ``GET /me``: who the caller is (identity id, provider, role);
-- ``GET /tenants/{tenant}/items``: the tenant's items;
+- ``GET /tenants/{tenant}/items[?next=<token>]``: a page of the tenant's items;
 - ``PUT /tenants/{tenant}/items/{id}``: write one, body ``{"text": "<1..1000 characters>"}``;
 - ``DELETE /tenants/{tenant}/items/{id}``: delete one.
 
@@ -199,13 +199,17 @@ class ItemsApi(Construct):
             http_method: str,
             parameters: Sequence[str],
             models: dict[str, apigateway.IModel] | None = None,
+            optional_query: Sequence[str] = (),
         ) -> apigateway.Method:
             created = lambda_method(
                 resource,
                 http_method,
                 self.function,
                 request_validator=validator,
-                request_parameters={f"method.request.path.{name}": True for name in parameters},
+                request_parameters={
+                    **{f"method.request.path.{name}": True for name in parameters},
+                    **{f"method.request.querystring.{name}": False for name in optional_query},
+                },
                 request_models=models,
             )
             acknowledge(created, "AwsSolutions-COG4", signed)
@@ -213,7 +217,8 @@ class ItemsApi(Construct):
 
         self.methods = {
             ("GET", ME): method(me, "GET", ()),
-            ("GET", ITEMS): method(items, "GET", ("tenant",)),
+            # `next`: the listing's page token (the function checks it).
+            ("GET", ITEMS): method(items, "GET", ("tenant",), optional_query=("next",)),
             ("PUT", ITEM): method(item, "PUT", ("tenant", "id"), {"application/json": item_body}),
             ("DELETE", ITEM): method(item, "DELETE", ("tenant", "id")),
         }

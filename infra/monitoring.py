@@ -32,6 +32,11 @@ SIGN_IN_OUTCOMES = ("SignInSucceeded", "SignInFailed", "SignInLocked")
 # SignInSucceeded (lambdas/developer_auth/app.py); identity pools publish no per-pool metric of
 # their own for GetId, GetCredentialsForIdentity or that call (CloudTrail records them).
 DEVELOPER_TOKENS = "SignInSucceeded"
+# The items function's refusals (lambdas/items/app.py): ItemRefused, a PUT or DELETE on another
+# identity's item; CallerRefused, a request IAM let in whose credentials are not this identity
+# pool's (or carry no identity id).
+ITEM_REFUSED = "ItemRefused"
+CALLER_REFUSED = "CallerRefused"
 
 
 # When each alarm fires. Constants, not config: each is a judgement about this sign-in path,
@@ -42,6 +47,10 @@ PERIOD_MINUTES = 5
 # periods. Cognito denies the token when the hook times out, so this fires before users see
 # failures.
 HOOK_DURATION_RATIO = 0.8
+# CallerRefused in one period. Only this identity pool's roles are meant to reach the items API,
+# and their credentials always carry its identity, so a single one means some other grant
+# (a user, a role of another trust) reaches the API: worth a look at once.
+CALLERS_REFUSED = 1
 # Answers of "locked" (429, SignInLocked) in one period. One user retrying a locked account
 # makes a few; more is someone guessing passwords.
 LOCKED_SIGN_INS = 10
@@ -209,6 +218,19 @@ class Monitoring(Construct):
             items.metric_errors(period=period, statistic="Sum"),
             1,
             "The items function failed: the items API answered 5xx.",
+        )
+        alarm(
+            "ItemsCallerRefused",
+            cloudwatch.Metric(
+                namespace=metrics_namespace,
+                metric_name=CALLER_REFUSED,
+                dimensions_map={"service": ITEMS_SERVICE},
+                period=period,
+                statistic="Sum",
+            ),
+            CALLERS_REFUSED,
+            "The items API let in a caller whose credentials are not this identity pool's: an "
+            "IAM grant outside the identity pool's roles reaches the API.",
         )
         alarm(
             "ItemsApiClientErrors",
@@ -388,6 +410,14 @@ class Monitoring(Construct):
                 "obtained, which the app then exchanges for credentials."
             ),
         )
+        refusals = cloudwatch.GraphWidget(
+            title="Items function refusals",
+            width=12,
+            left=[
+                own(name, {"service": ITEMS_SERVICE}, name)
+                for name in (ITEM_REFUSED, CALLER_REFUSED)
+            ],
+        )
         status = cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24)
         return [
             [status],
@@ -396,5 +426,5 @@ class Monitoring(Construct):
             api_widgets("Login API", api),
             [credentials, no_metric],
             api_widgets("Items API", items_api),
-            [function_health("Items function: invocations, errors, duration", items)],
+            [function_health("Items function: invocations, errors, duration", items), refusals],
         ]

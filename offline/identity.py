@@ -29,7 +29,7 @@ from moto.iam.models import iam_backends
 from moto.sts.models import AssumedRole, sts_backends
 from moto.utilities.utils import load_resource
 
-from facts.cognito import AMR, AUD, COGNITO_IDENTITY, SUB
+from facts.cognito import AMR, AUD, AUTHENTICATED, COGNITO_IDENTITY, SUB, developer_user_login
 from facts.sts import session_tags_ok
 from offline import trust
 from offline.deploy import IdentityPoolSettings, RoleMapping
@@ -274,8 +274,8 @@ class IdentityService:
         user_id = str(logins[provider])
         identity_id = self._stable_identity(pool, provider, user_id)
         # Developer guide, "Role trust and permissions": amr names every provider used; for a
-        # developer identity that is the developer provider (and its user-scoped form).
-        amr = ["authenticated", provider, f"{provider}:{pool.id}:{user_id}"]
+        # developer identity that is the developer provider (and its user-scoped form, assumed).
+        amr = [AUTHENTICATED, provider, developer_user_login(provider, pool.id, user_id)]
         tags = request.get("PrincipalTags") or {}
         token = self._sign(pool, identity_id, amr, duration, tags=tags)
         return {"IdentityId": identity_id, "Token": token}

@@ -24,6 +24,7 @@ import functools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,21 +42,36 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import
 from aws_lambda_powertools.utilities.data_classes.common import APIGatewayEventIdentity
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# The contract's path parameters (docs/items-api.md). fullmatch: `$` would let a trailing
-# newline through.
-TENANT = re.compile(r"[A-Za-z0-9_.:=+@-]{1,128}")
+# The contract's path parameters (docs/items-api.md). A tenant is what a `tenant` session tag
+# can hold in one path segment: 1-256 letters, digits (any script), spaces and _ . : = + - @
+# (STS's tag value alphabet, IAM user guide "Passing session tags in AWS STS", without "/",
+# which would leave the path segment). fullmatch: `$` would let a trailing newline through.
+TENANT_LENGTH = 256
+TENANT_PUNCTUATION = frozenset("_.:=+-@")
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_TEXT = 1000
 # 1000 characters, each at most 12 bytes as a JSON escape (a surrogate pair), and the braces:
 # anything longer cannot be a valid body, so it is refused before it is parsed.
 MAX_BODY_BYTES = 16 * 1024
 ITEM_FIELDS = ("id", "tenant", "owner", "text", "updatedAt")
+# Items per listing page: 100 of the longest texts, escaped, are about 1.2 MB, well inside
+# Lambda's 6 MB response limit however many items a tenant holds.
+PAGE_SIZE = 100
+# The query string that asks for the page after a token (the method request declares it).
+NEXT = "next"
 # IAM role names; the assumed-role ARN of identity pool credentials names the role, not its path
 # (IAM user guide, "IAM identifiers": assumed-role ARNs).
 ASSUMED_ROLE = re.compile(
     r"arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([A-Za-z0-9_+=,.@-]{1,64})/.+"
 )
-ROUTES = "GET /me, GET /tenants/{tenant}/items, PUT and DELETE /tenants/{tenant}/items/{id}"
+# What the not-found answer lists; tests/lambdas/items/test_contract.py holds it to the API's
+# methods in the template.
+ROUTES = (
+    "GET /me",
+    "GET /tenants/{tenant}/items",
+    "PUT /tenants/{tenant}/items/{id}",
+    "DELETE /tenants/{tenant}/items/{id}",
+)
 
 # Metric names (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service=items) for alarms.
 WRITTEN = "ItemWritten"
@@ -140,10 +156,21 @@ def parse_caller(context: APIGatewayEventRequestContext, settings: Settings) -> 
     )
 
 
+def _tenant_character(character: str) -> bool:
+    # Letters, digits and space separators of any script, as STS's \p{L}\p{N}\p{Z}.
+    return unicodedata.category(character)[0] in "LNZ" or character in TENANT_PUNCTUATION
+
+
 def check_tenant(value: Any) -> str:
-    if not isinstance(value, str) or not TENANT.fullmatch(value):
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= TENANT_LENGTH
+        or not all(map(_tenant_character, value))
+    ):
         raise RequestError(
-            400, "tenant", "1-128 characters: letters, digits and _ . : = + @ - (your tenant tag)"
+            400,
+            "tenant",
+            f"1-{TENANT_LENGTH} letters, digits, spaces and _ . : = + - @ (your tenant tag)",
         )
     return value
 
@@ -152,6 +179,27 @@ def check_item_id(value: Any) -> str:
     if not isinstance(value, str) or not ITEM_ID.fullmatch(value):
         raise RequestError(400, "id", "1-64 characters: letters, digits, _ and -")
     return value
+
+
+def encode_next(item_id: str) -> str:
+    """The ``next`` token after ``item_id``: the sort key alone, so a token never names a
+    tenant; the handler pairs it with the path's tenant, which IAM judged."""
+    return base64.urlsafe_b64encode(item_id.encode()).decode().rstrip("=")
+
+
+def decode_next(token: str) -> str:
+    """The item id a ``next`` token holds; 400 ``next`` for anything no listing gave."""
+    try:
+        item_id = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except ValueError:  # not base64, or not UTF-8
+        item_id = ""
+    # The decoder skips characters outside its alphabet: only the token encode_next gives for
+    # a valid id is one.
+    if not ITEM_ID.fullmatch(item_id) or encode_next(item_id) != token:
+        raise RequestError(
+            400, NEXT, "not a token a listing gave; send the previous page's next, or none"
+        )
+    return item_id
 
 
 def parse_text(body: str | None, is_base64: bool) -> str:
@@ -208,22 +256,22 @@ class ItemStore:
     def __init__(self, table: Any, clock: Callable[[], datetime] = utc_now) -> None:
         self.table, self.clock = table, clock
 
-    def list_tenant(self, tenant: str) -> list[dict[str, str]]:
-        """Every item of the tenant, sorted by id (DynamoDB returns a partition in sort key
-        order), all pages read."""
-        items: list[dict[str, str]] = []
-        page: dict[str, Any] = {}
-        while True:
-            answer = self.table.query(
-                KeyConditionExpression="#tenant = :tenant",
-                ExpressionAttributeNames={"#tenant": "tenant"},
-                ExpressionAttributeValues={":tenant": tenant},
-                **page,
-            )
-            items += [_public(item) for item in answer["Items"]]
-            if "LastEvaluatedKey" not in answer:
-                return items
-            page = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+    def list_tenant(
+        self, tenant: str, after: str | None = None
+    ) -> tuple[list[dict[str, str]], str | None]:
+        """One page of the tenant's items, sorted by id (DynamoDB returns a partition in sort
+        key order), starting after the id ``after``; and the id to start the next page after,
+        when DynamoDB says more may remain (a last page may then be empty)."""
+        start = {} if after is None else {"ExclusiveStartKey": {"tenant": tenant, "id": after}}
+        answer = self.table.query(
+            KeyConditionExpression="#tenant = :tenant",
+            ExpressionAttributeNames={"#tenant": "tenant"},
+            ExpressionAttributeValues={":tenant": tenant},
+            Limit=PAGE_SIZE,
+            **start,
+        )
+        last = answer.get("LastEvaluatedKey")
+        return [_public(item) for item in answer["Items"]], None if last is None else last["id"]
 
     def put(self, tenant: str, item_id: str, caller: str, text: str) -> dict[str, str]:
         updated = self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -328,7 +376,7 @@ def refused(error: RequestError) -> Response:
 # Path parameters are read as API Gateway parsed them (`pathParameters`, decoded), never as the
 # resolver captured them from `path`, which REST APIs deliver percent-encoded (public reports;
 # the developer guide says neither). A value in either form that is not the decoded one fails
-# the contract's alphabet, which has no `%`, so either reading only ever refuses.
+# the contract's alphabet, which has no `%` (nor `/`), so either reading only ever refuses.
 def _tenant() -> str:
     return check_tenant(api.current_event.path_parameters.get("tenant"))
 
@@ -346,7 +394,8 @@ def no_route(_: NotFoundError) -> Response:
         _tenant()
     if "id" in parameters:
         _item_id()
-    return _json(404, {"error": f"no such route; the routes are {ROUTES}", "field": "path"})
+    routes = ", ".join(ROUTES)
+    return _json(404, {"error": f"no such route; the routes are {routes}", "field": "path"})
 
 
 @api.get("/me")
@@ -363,7 +412,11 @@ def me() -> dict[str, Any]:
 
 @api.get("/tenants/<tenant>/items")
 def list_items(**_encoded: str) -> dict[str, Any]:
-    return {"items": store().list_tenant(_tenant())}
+    tenant = _tenant()
+    token = api.current_event.get_query_string_value(NEXT)
+    after = None if token is None else decode_next(token)
+    items, last = store().list_tenant(tenant, after)
+    return {"items": items} if last is None else {"items": items, NEXT: encode_next(last)}
 
 
 @api.put("/tenants/<tenant>/items/<id>")

@@ -169,7 +169,8 @@ class Received:
 
 class ItemsApi:
     """A stand-in for the items API on 127.0.0.1: records each request as received and answers
-    the status and body the test set (a body of bytes is sent as it is)."""
+    the status and body the test set (a body of bytes is sent as it is; a callable gives the
+    body for the request's path)."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
@@ -183,7 +184,8 @@ class ItemsApi:
                 api.received.append(
                     Received(self.command, self.path, dict(self.headers), self.rfile.read(length))
                 )
-                body = api.body if isinstance(api.body, bytes) else json.dumps(api.body).encode()
+                answer = api.body(self.path) if callable(api.body) else api.body
+                body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(api.status)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -119,8 +119,11 @@ def test_tags_are_stored_as_sign_in_will_pass_them(table, monkeypatch) -> None:
         (["tenant=" + "x" * 257], "0 to 256 characters"),
         (["tenant=acme;drop"], "only letters, digits"),
         ([f"k{n}=v" for n in range(51)], "at most 50"),
+        # STS would take these; the items API could not serve them.
+        (["tenant=acme/east"], "one path segment"),
+        (["tenant= "], "an empty tenant"),
     ],
-    ids=["wildcard", "257 characters", "bad character", "51 tags"],
+    ids=["wildcard", "257 characters", "bad character", "51 tags", "slash", "empty tenant"],
 )
 def test_tags_sign_in_would_refuse_are_refused(table, monkeypatch, tags, message) -> None:
     argv = [arg for tag in tags for arg in ("--tag", tag)]
@@ -128,6 +131,13 @@ def test_tags_sign_in_would_refuse_are_refused(table, monkeypatch, tags, message
         run(table, "add", "bob", "--password-stdin", *argv, stdin=PASSWORD,
             monkeypatch=monkeypatch)  # fmt: skip
     assert table.scan()["Items"] == []
+
+
+def test_a_tenant_the_items_api_serves_is_stored_as_given(table, monkeypatch) -> None:
+    run(table, "add", "eve", "--password-stdin", "--tag", "tenant=Société 2",
+        stdin=PASSWORD, monkeypatch=monkeypatch)  # fmt: skip
+    item = table.get_item(Key={"username": "eve"})["Item"]
+    assert item["principalTags"] == {"tenant": "société 2"}
 
 
 def test_tags_need_the_stacks_rules() -> None:

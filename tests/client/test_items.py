@@ -158,6 +158,30 @@ def test_a_tenant_name_keeps_its_characters_in_the_path(identity, items_api) -> 
     assert signature_holds(items_api.received[0], "secret-1")
 
 
+def test_a_query_string_in_the_path_reaches_the_api_signed(identity, items_api) -> None:
+    items.call(identity, stack_of(items_api), "GET", "tenants/acme/items?next=bi0x_-")
+    assert items_api.received[0].path == "/items-api/v1/tenants/acme/items?next=bi0x_-"
+    assert signature_holds(items_api.received[0], "secret-1")
+
+
+def test_list_items_follows_next_to_the_last_page(identity, items_api) -> None:
+    pages = {
+        "/items-api/v1/tenants/acme/items": {"items": [{"id": "a"}], "next": "YQ"},
+        "/items-api/v1/tenants/acme/items?next=YQ": {"items": [{"id": "b"}], "next": "Yg"},
+        "/items-api/v1/tenants/acme/items?next=Yg": {"items": []},
+    }
+    items_api.body = pages.get
+    assert items.list_items(identity, stack_of(items_api), "acme") == [{"id": "a"}, {"id": "b"}]
+    assert [received.path for received in items_api.received] == list(pages)
+    assert all(signature_holds(received, "secret-1") for received in items_api.received)
+
+
+def test_list_items_names_a_refused_page(identity, items_api) -> None:
+    items_api.status, items_api.body = 400, {"error": "not a token", "field": "next"}
+    with pytest.raises(ClientProblem, match=r"answered HTTP 400: not a token \(field next\)"):
+        items.list_items(identity, stack_of(items_api), "acme")
+
+
 # python -m client call ------------------------------------------------------------------------
 
 

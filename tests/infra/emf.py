@@ -1,8 +1,10 @@
 """Run a function's handler once, as its template configures it, and print what it printed.
 
-``python -m tests.infra.emf locked`` or ``... token SOURCE...``, with the function's
-environment from the template. The developer-auth function answers a locked user under moto
-(``SignInLocked``); the pre token hook shapes one token per trigger source (``TokensIssued``).
+``python -m tests.infra.emf locked``, ``... token SOURCE...`` or ``... stranger``, with the
+function's environment from the template. The developer-auth function answers a locked user
+under moto (``SignInLocked``); the pre token hook shapes one token per trigger source
+(``TokensIssued``); the items function refuses credentials of another identity pool
+(``CallerRefused``).
 Powertools prints each invocation's metrics as one CloudWatch embedded metric format (EMF)
 JSON line on stdout.
 """
@@ -37,8 +39,21 @@ def token(*sources: str) -> None:
         app.handler(event(trigger_source=source, groups=["viewers"]), FakeContext())
 
 
+def stranger() -> None:
+    import dataclasses
+
+    from lambdas.items import app
+    from tests.lambdas.items.events import ALICE, ME, request
+
+    other_pool = dataclasses.replace(ALICE, pool="eu-west-1:99999999-0000-4000-8000-000000000000")
+    response = app.handler(request("GET", ME, other_pool), FakeContext())
+    assert response["statusCode"] == 403, response
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "locked":
         locked()
+    elif sys.argv[1] == "stranger":
+        stranger()
     else:
         token(*sys.argv[2:])

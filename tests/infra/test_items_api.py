@@ -36,6 +36,8 @@ ROUTES = {
     ("PUT", "/tenants/{tenant}/items/{id}"),
     ("DELETE", "/tenants/{tenant}/items/{id}"),
 }
+# Query strings a method takes, none required: the listing's page token.
+OPTIONAL_QUERY = {("GET", "/tenants/{tenant}/items"): {"next"}}
 READ = {"GET/me", f"GET/tenants/{TAG}/items"}
 WRITE = READ | {f"PUT/tenants/{TAG}/items/*", f"DELETE/tenants/{TAG}/items/*"}
 PRESET_ROUTES = {"viewer": READ, "editor": WRITE, "admin": WRITE}
@@ -198,6 +200,8 @@ def test_path_parameters_are_required_and_the_put_body_is_schema_checked(synth: 
     for http_method, path in ROUTES:
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
         parameters = {f"method.request.path.{name}": True for name in names}
+        optional = OPTIONAL_QUERY.get((http_method, path), set())
+        parameters |= {f"method.request.querystring.{name}": False for name in optional}
         models = {"application/json": {"Ref": model}} if http_method == "PUT" else Match.absent()
         expected = method(
             stack,

@@ -15,7 +15,9 @@ from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import ConfigError, cdk_json_context, parse_config
 from infra.monitoring import (
+    CALLER_REFUSED,
     HOOK_SERVICE,
+    ITEM_REFUSED,
     ITEMS_SERVICE,
     LOCKED_SIGN_INS,
     SIGN_IN_OUTCOMES,
@@ -36,6 +38,7 @@ ALARMS = (
     "ApiClientErrors",
     "ApiServerErrors",
     "ItemsErrors",
+    "ItemsCallerRefused",
     "ItemsApiClientErrors",
     "ItemsApiServerErrors",
 )
@@ -132,6 +135,7 @@ def test_hook_duration_alarm_is_80_percent_of_the_hook_timeout(assertions: Templ
 # Values for the environment entries the template fills in at deploy time.
 DEPLOY_TIME = {
     "USER_TABLE": "emf-users",
+    "ITEMS_TABLE": "emf-items",
     "IDENTITY_POOL_ID": "eu-west-1:00000000-0000-4000-8000-000000000000",
 }
 PSEUDO = {"AWS::Partition": "aws", "AWS::AccountId": "111122223333", "AWS::Region": "eu-west-1"}
@@ -216,6 +220,31 @@ def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -
     }
 
 
+def test_caller_refused_alarm_reads_what_the_items_function_publishes(synth: Synth) -> None:
+    """One CallerRefused in five minutes alarms: a caller IAM let in with credentials the
+    function refuses means a grant outside the identity pool's roles reaches the API."""
+    template = synth.demo.assertions
+    namespace, dimensions = Capture(), Capture()
+    template.has_resource_properties(
+        ALARM,
+        {
+            "MetricName": CALLER_REFUSED,
+            "Namespace": namespace,
+            "Dimensions": dimensions,
+            "Statistic": "Sum",
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Period": PERIOD,
+            "EvaluationPeriods": 1,
+        },
+    )
+    [emf] = emf_lines(template, ITEMS_SERVICE, "stranger")
+    assert published(emf, CALLER_REFUSED) == {
+        "Namespace": namespace.as_string(),
+        "Dimensions": sorted(dimensions.as_array(), key=lambda d: d["Name"]),
+    }
+
+
 @pytest.mark.parametrize(
     ("api", "metric", "threshold"),
     [
@@ -288,6 +317,8 @@ def test_dashboard_shows_sign_ins_tokens_and_credentials(synth: Synth) -> None:
         ) in body
     for outcome in SIGN_IN_OUTCOMES:
         assert f'["{namespace}","{outcome}","service","{SIGN_IN_SERVICE}"' in body
+    for refusal in (ITEM_REFUSED, CALLER_REFUSED):
+        assert f'["{namespace}","{refusal}","service","{ITEMS_SERVICE}"' in body
     for api in template.find_resources("AWS::ApiGateway::RestApi").values():
         for api_metric in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"):
             assert (

@@ -303,6 +303,18 @@ def test_path_parameters_come_from_the_resource_tree(served: Served) -> None:
     )
 
 
+def test_a_signed_query_string_reaches_the_function(served: Served) -> None:
+    """The listing's page token travels in the query string: signed with the request, and
+    handed to the function as ``queryStringParameters``."""
+    answer = send(served, "GET", "tenants/acme/items?next=bi0x", keys=served.keys)
+
+    assert answer.status == 200
+    event = last_event(served)
+    assert event["queryStringParameters"] == {"next": "bi0x"}
+    assert event["multiValueQueryStringParameters"] == {"next": ["bi0x"]}
+    assert event["path"] == "/tenants/acme/items"
+
+
 def test_the_path_stays_as_sent_and_path_parameters_are_decoded(served: Served) -> None:
     send(served, "GET", "tenants/%61cme/items", keys=served.keys)  # "%61" is "a"
 

@@ -13,6 +13,7 @@ import pytest
 from joserfc import jwt
 from moto import mock_aws
 
+from facts.cognito import AUTHENTICATED, developer_user_login
 from offline.deploy import IdentityPoolSettings
 from offline.identity import DEVELOPER_ISSUER, IdentityService, StsError
 
@@ -121,3 +122,12 @@ def test_a_role_that_does_not_exist_is_refused_like_a_refused_trust(
 def test_another_pools_audience_or_provider_is_refused(service: IdentityService) -> None:
     for claims in ({"aud": "us-east-1:other"}, {"amr": ["authenticated", "graph.facebook.com"]}):
         assert refusal(service, "untagged", token(service, **claims)).code == "AccessDenied"
+
+
+def test_a_developer_tokens_amr_names_the_provider_and_its_user(service: IdentityService) -> None:
+    claims = jwt.decode(token(service), service.signing_key).claims
+    assert claims["amr"] == [
+        AUTHENTICATED,
+        DEVELOPER,
+        developer_user_login(DEVELOPER, POOL, "user-1"),
+    ]

@@ -14,13 +14,16 @@ from review.diff import diff
 from review.render import to_json, to_markdown
 from review.report import Review, StackReview
 from review.roles import api_route, api_routes
+from tests.infra.test_items_api import PRESET_ROUTES as INFRA_PRESET_ROUTES
+from tests.infra.test_items_api import TAG
 from tests.review.conftest import review_of
 from tests.support.template import Synth, role_ids
 
-TAG = "${aws:PrincipalTag/tenant}"
-READ = {"GET /me", f"GET /tenants/{TAG}/items"}
-WRITE = READ | {f"PUT /tenants/{TAG}/items/*", f"DELETE /tenants/{TAG}/items/*"}
-PRESET_ROUTES = {"viewer": READ, "editor": WRITE, "admin": WRITE}
+# The preset table has one home, the infra test's; the review writes "<METHOD> <path>".
+PRESET_ROUTES = {
+    preset: {route.replace("/", " /", 1) for route in routes}
+    for preset, routes in INFRA_PRESET_ROUTES.items()
+}
 Body = dict[str, Any]
 
 
@@ -119,9 +122,12 @@ def rewrite(old: str, new: str) -> Callable[[Body], None]:
         # A route the preset does not grant.
         (add_route(f"DELETE/tenants/{TAG}/items/*"), f"route DELETE /tenants/{TAG}/items/*"),
         # The tenant variable widened to any tenant.
-        (rewrite(TAG, "*"), "route GET /tenants/*/items"),
+        (rewrite(f"{TAG}/items", "*/items"), "route GET /tenants/*/items"),
         # Any method on a route.
-        (rewrite("/v1/GET/tenants", "/v1/*/tenants"), f"route * /tenants/{TAG}/items"),
+        (
+            rewrite(f"/v1/GET/tenants/{TAG}/items", f"/v1/*/tenants/{TAG}/items"),
+            f"route * /tenants/{TAG}/items",
+        ),
         # Any stage of the API.
         (rewrite("/v1/GET/me", "/*/GET/me"), "route GET /me of "),
     ],

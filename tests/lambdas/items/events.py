@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import boto3
 
+from facts.cognito import developer_user_login
 from infra.config import Preset
 from lambdas.items import app
 from tests.lambdas.context import FakeContext
@@ -76,10 +77,15 @@ ALICE = Who(f"{REGION}:a11ce000-0000-4000-8000-000000000001", EDITOR_ROLE)
 BOB = Who(f"{REGION}:b0b00000-0000-4000-8000-000000000002", EDITOR_ROLE)
 ADA = Who(f"{REGION}:ada00000-0000-4000-8000-000000000003", ADMIN_ROLE)
 VIC = Who(f"{REGION}:f1c00000-0000-4000-8000-000000000004", VIEWER_ROLE)
-# A developer identity (POST /login): the default authenticated role; the provider as public
-# reports show it, `<name>,<name>:<identity id>:<user id>`.
-DEV_ID = f"{REGION}:d0e00000-0000-4000-8000-000000000005"
-DEV = Who(DEV_ID, DEFAULT_ROLE, provider=f"{DEVELOPER_PROVIDER},{DEVELOPER_PROVIDER}:{DEV_ID}:u-1")
+# A developer identity (POST /login): the default authenticated role; the provider in the form
+# facts.cognito assumes, which the function only echoes.
+DEV = Who(
+    f"{REGION}:d0e00000-0000-4000-8000-000000000005",
+    DEFAULT_ROLE,
+    provider=(
+        f"{DEVELOPER_PROVIDER},{developer_user_login(DEVELOPER_PROVIDER, IDENTITY_POOL_ID, 'u-1')}"
+    ),
+)
 
 
 def request(
@@ -91,13 +97,15 @@ def request(
     raw_body: str | None = None,
     headers: dict[str, str] | None = None,
     encode_path: bool = True,
+    query: dict[str, str] | None = None,
     **parameters: str,
 ) -> dict[str, Any]:
     """The event for ``method resource`` with its ``{name}`` placeholders filled from
     ``parameters``: ``pathParameters`` decoded and ``path`` percent-encoded, as public reports
     show REST APIs deliver them, or ``path`` decoded too with ``encode_path=False`` (the
     developer guide says neither, so the function must be right either way). ``who=None``
-    leaves the Cognito keys out, as for credentials that did not come from an identity pool."""
+    leaves the Cognito keys out, as for credentials that did not come from an identity pool.
+    ``query`` is the query string, decoded, as ``queryStringParameters`` carries it."""
     path = resource
     for name, value in parameters.items():
         path = path.replace(f"{{{name}}}", quote(value, safe="") if encode_path else value)
@@ -114,8 +122,8 @@ def request(
         "httpMethod": method,
         "headers": all_headers,
         "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
         "pathParameters": parameters or None,
         "stageVariables": None,
         "requestContext": {
@@ -155,8 +163,11 @@ def me(who: Who | None = ALICE, **options: Any) -> tuple[int, dict[str, Any]]:
     return call(request("GET", ME, who, **options))
 
 
-def list_items(tenant: str, who: Who | None = ALICE) -> tuple[int, dict[str, Any]]:
-    return call(request("GET", ITEMS, who, tenant=tenant))
+def list_items(
+    tenant: str, who: Who | None = ALICE, next_token: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    query = None if next_token is None else {"next": next_token}
+    return call(request("GET", ITEMS, who, query=query, tenant=tenant))
 
 
 def put(

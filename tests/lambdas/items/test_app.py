@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lambdas.items import app
+from tests.lambdas.context import FakeContext
 from tests.lambdas.dynamodb import atomic_item_writes
 from tests.lambdas.items.conftest import NOW
 from tests.lambdas.items.events import (
@@ -99,11 +100,16 @@ def test_role_name_is_the_assumed_role_of_the_apis_account(arn: str | None, role
     [
         ("acme", True),
         ("a.b:c=d+e@f_g-h", True),
-        ("x" * 128, True),
-        ("x" * 129, False),
+        # What a tenant session tag may hold: letters of any script, digits, spaces.
+        ("Acme Corp", True),
+        ("Société Générale 2", True),
+        ("東京", True),
+        ("x" * 256, True),
+        ("x" * 257, False),
         ("", False),
         ("acme\n", False),
-        ("ac me", False),
+        ("acme\t", False),
+        # A tag may hold "/", but then it is no longer one path segment.
         ("acme/globex", False),
         ("acme%2Fglobex", False),
         ("acme*", False),
@@ -214,20 +220,88 @@ def test_put_then_list_sorted_by_id_within_the_tenant(table: Any) -> None:
     assert list_items("initech") == (200, {"items": []})
 
 
-def test_list_reads_every_page(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def listing(tenant: str, who: Who = ALICE) -> list[dict[str, Any]]:
+    """Every page of the tenant's listing, following ``next`` to the end."""
+    pages, token = [], None
+    while True:
+        status, body = list_items(tenant, who, token)
+        assert status == 200, body
+        pages.append(body["items"])
+        if "next" not in body:
+            return pages
+        token = body["next"]
+
+
+def test_a_listing_comes_in_pages_that_follow_next(
+    table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "PAGE_SIZE", 2)
     for n in range(5):
         put("acme", f"item-{n}")
-    query = table.query
-    pages = []
+    put("globex", "item-9")
+    pages = listing("acme")
+    assert [[item["id"] for item in page] for page in pages] == [
+        ["item-0", "item-1"],
+        ["item-2", "item-3"],
+        ["item-4"],
+    ]
 
-    def small_pages(**request: Any) -> Any:
-        pages.append(request.get("ExclusiveStartKey"))
-        return query(Limit=2, **request)
 
-    monkeypatch.setattr(table, "query", small_pages)
-    _, body = list_items("acme")
-    assert [item["id"] for item in body["items"]] == [f"item-{n}" for n in range(5)]
-    assert len(pages) == 3
+def test_a_page_of_the_longest_items_fits_lambdas_response_limit(table: Any) -> None:
+    """Without pages, about 500 of the longest escaped texts pass Lambda's 6 MB response limit
+    and every listing of the tenant fails; a page holds PAGE_SIZE items whatever the tenant
+    holds."""
+    longest = "\U0001f600" * app.MAX_TEXT  # twelve bytes each in the JSON answer
+    with table.batch_writer() as batch:
+        for n in range(app.PAGE_SIZE + 1):
+            item = {"tenant": "acme", "id": f"n{n:04}", "owner": BOB.identity_id}
+            batch.put_item(Item={**item, "text": longest, "updatedAt": UPDATED})
+    response = app.handler(request("GET", ITEMS, tenant="acme"), FakeContext())
+    body = json.loads(response["body"])
+    assert (response["statusCode"], len(body["items"])) == (200, app.PAGE_SIZE)
+    assert len(response["body"].encode()) < 6 * 1024 * 1024
+    status, rest = list_items("acme", next_token=body["next"])
+    assert (status, [item["id"] for item in rest["items"]]) == (200, [f"n{app.PAGE_SIZE:04}"])
+    assert "next" not in rest
+
+
+def test_a_next_token_from_one_tenant_reads_only_the_paths_tenant(
+    table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token holds an item id alone: the tenant is the path's, which IAM judged against the
+    caller's tag, so a token carried to another tenant's path reads that path's tenant."""
+    monkeypatch.setattr(app, "PAGE_SIZE", 1)
+    for tenant, item_id in (("acme", "a"), ("acme", "m"), ("globex", "b"), ("globex", "z")):
+        put(tenant, item_id)
+    _, first = list_items("acme")
+    status, body = list_items("globex", next_token=first["next"])
+    assert (status, [(i["tenant"], i["id"]) for i in body["items"]]) == (200, [("globex", "b")])
+
+
+def token_of(document: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "!!!",
+        "a",
+        "YQ==",  # "a" with padding: not the token a listing gives
+        "Y Q",
+        app.encode_next("a") + "%",
+        base64.urlsafe_b64encode(b"a/b").decode(),
+        base64.urlsafe_b64encode(b"\xff").decode(),
+        # A whole DynamoDB key, as a token that named the tenant would carry it.
+        token_of({"tenant": "globex", "id": "a"}),
+        token_of({"tenant": {"S": "globex"}, "id": {"S": "a"}}),
+    ],
+)
+def test_a_malformed_next_token_is_a_400_naming_next(table: Any, token: str) -> None:
+    status, body = list_items("acme", next_token=token)
+    assert (status, body["field"]) == (400, "next")
+    assert "next" in body["error"]
 
 
 def test_the_owner_may_overwrite_and_delete_their_item(table: Any) -> None:

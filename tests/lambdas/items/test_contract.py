@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Capture, Match
 
+from infra import monitoring
 from infra.config import Preset
 from infra.monitoring import ITEMS_SERVICE
 from lambdas.items import app
+from tests.infra.test_items_api import ROUTES
 from tests.support.template import Synth, service_function
 
 
@@ -40,3 +42,22 @@ def test_the_function_gets_every_setting_the_handler_reads(synth: Synth) -> None
     config = synth.demo.config
     admins = {config.group_role_name(g.name) for g in config.groups if g.preset is Preset.ADMIN}
     assert set(delete_any.as_string().split(",")) == admins
+
+
+def test_the_listing_declares_the_query_string_the_handler_reads(synth: Synth) -> None:
+    declared = {
+        name
+        for method in synth.demo.assertions.find_resources("AWS::ApiGateway::Method").values()
+        for name in method["Properties"].get("RequestParameters", {})
+        if name.startswith("method.request.querystring.")
+    }
+    assert declared == {f"method.request.querystring.{app.NEXT}"}
+
+
+def test_the_monitored_refusals_are_the_handlers_metric_names() -> None:
+    assert (monitoring.ITEM_REFUSED, monitoring.CALLER_REFUSED) == (app.REFUSED, app.CALLER_REFUSED)
+
+
+def test_the_not_found_answer_lists_every_method_of_the_api() -> None:
+    # tests/infra/test_items_api.py holds ROUTES to the template's methods, one by one.
+    assert set(app.ROUTES) == {f"{verb} {path}" for verb, path in ROUTES}

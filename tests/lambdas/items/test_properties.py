@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,9 +18,19 @@ from tests.lambdas.items.conftest import NOW
 from tests.lambdas.items.events import ITEM, ITEMS, call, request
 
 # The contract's rules (docs/items-api.md), written out here rather than read from the code.
-TENANT = re.compile(r"[A-Za-z0-9_.:=+@-]{1,128}")
+# A tenant: 1-256 characters a session tag may hold (letters, digits and space separators of
+# any script, and STS's punctuation), "/" excepted.
+TENANT_PUNCTUATION = "_.:=+-@"
+
+
+def tenant_ok(value: str) -> bool:
+    return 1 <= len(value) <= 256 and all(
+        unicodedata.category(c)[0] in "LNZ" or c in TENANT_PUNCTUATION for c in value
+    )
+
+
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-FIELDS = {"body", "text", "tenant", "id"}
+FIELDS = {"body", "text", "tenant", "id", "next"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -75,7 +86,7 @@ bodies = (
 # (what a URL can carry: UTF-8, so no lone surrogate).
 path_values = st.text(
     alphabet=st.sampled_from("azAZ09_.:=+@-/%?# \n\"'*é") | st.characters(codec="utf-8"),
-    max_size=140,
+    max_size=260,
 )
 
 
@@ -101,10 +112,20 @@ def test_any_path_parameter_gets_a_2xx_or_a_4xx_naming_it(
     resource = ITEMS if method == "GET" else ITEM
     event = request(method, resource, body={"text": "hi"}, encode_path=encode_path, **parameters)
     status, answered = answer(event)
-    if not TENANT.fullmatch(tenant):
+    if not tenant_ok(tenant):
         assert (status, answered["field"]) == (400, "tenant")
     elif "id" in parameters and not ITEM_ID.fullmatch(item_id):
         assert (status, answered["field"]) == (400, "id")
     else:
         # Every example writes as the same caller, so only a missing item refuses (DELETE).
         assert status in (200, 404), answered
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(token=path_values | st.text(alphabet=st.sampled_from("AZaz09-_="), max_size=100))
+def test_any_next_token_gets_a_page_or_a_400_naming_next(token: str) -> None:
+    status, answered = answer(request("GET", ITEMS, query={"next": token}, tenant="acme"))
+    if status != 200:
+        assert (status, answered["field"]) == (400, "next")
+    else:
+        assert all(item["tenant"] == "acme" for item in answered["items"])
