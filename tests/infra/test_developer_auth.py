@@ -16,7 +16,9 @@ from tests.support.template import (
     Synthesized,
     api_invoke_permission,
     has_only_permission,
+    rest_api_id,
     service_function,
+    stage_id_of,
 )
 
 USER_KEY = {"KeySchema": [{"AttributeName": "username", "KeyType": "HASH"}]}
@@ -24,15 +26,11 @@ SIGN_IN = service_function(SIGN_IN_SERVICE)
 
 
 def login_api(stack: Synthesized) -> str:
-    name = f"{stack.config.stack_name}-login"
-    return stack.assertions.get_resource_id(
-        "AWS::ApiGateway::RestApi", {"Properties": {"Name": name}}
-    )
+    return rest_api_id(stack, "login")
 
 
 def login_stage(stack: Synthesized) -> str:
-    api = {"RestApiId": {"Ref": login_api(stack)}}
-    return stack.assertions.get_resource_id("AWS::ApiGateway::Stage", {"Properties": api})
+    return stage_id_of(stack, login_api(stack))
 
 
 def test_identity_pool_has_the_configured_developer_provider(synth: Synth) -> None:

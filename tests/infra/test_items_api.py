@@ -23,8 +23,10 @@ from tests.support.template import (
     Synthesized,
     Template,
     api_invoke_permission,
+    rest_api_id,
     role_ids,
     service_function,
+    stage_id_of,
 )
 
 TAG = "${aws:PrincipalTag/tenant}"
@@ -44,15 +46,11 @@ PRESET_ROUTES = {"viewer": READ, "editor": WRITE, "admin": WRITE}
 
 
 def api_id(stack: Synthesized) -> str:
-    name = f"{stack.config.stack_name}-items"
-    return stack.assertions.get_resource_id(
-        "AWS::ApiGateway::RestApi", {"Properties": {"Name": name}}
-    )
+    return rest_api_id(stack, "items")
 
 
 def stage_id(stack: Synthesized) -> str:
-    api = {"RestApiId": {"Ref": api_id(stack)}}
-    return stack.assertions.get_resource_id("AWS::ApiGateway::Stage", {"Properties": api})
+    return stage_id_of(stack, api_id(stack))
 
 
 ITEMS_FUNCTION = service_function(ITEMS_SERVICE)

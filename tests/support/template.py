@@ -57,6 +57,20 @@ def resources(template: Template, resource_type: str) -> dict[str, dict[str, Any
     }
 
 
+def rest_api_id(stack: Synthesized, api: str) -> str:
+    """The logical id of the stack's REST API ``<stack name>-<api>`` (``login``, ``items``)."""
+    name = f"{stack.config.stack_name}-{api}"
+    return stack.assertions.get_resource_id(
+        "AWS::ApiGateway::RestApi", {"Properties": {"Name": name}}
+    )
+
+
+def stage_id_of(stack: Synthesized, api_id: str) -> str:
+    """The logical id of the REST API's one stage."""
+    api = {"RestApiId": {"Ref": api_id}}
+    return stack.assertions.get_resource_id("AWS::ApiGateway::Stage", {"Properties": api})
+
+
 def role_ids(template: Template) -> dict[str, str]:
     """Group name -> the logical id of the role its UserPoolGroup carries."""
     return {
