@@ -26,6 +26,7 @@ from offline.seed import (
     OTHER_TENANT,
     OTHERS_ITEM,
     SAMPLE_OBJECTS,
+    TENANT_TAG,
     GroupLike,
     Seeded,
     cast,
@@ -54,14 +55,25 @@ class IfTagged:
     value: str
 
 
+@dataclass(frozen=True)
+class IfMapped:
+    """``value`` when the stack's user pool maps the tenant tag (its ``PrincipalTags`` output),
+    else denied: the group roles get their tenant grants only then (infra/group_roles.py)."""
+
+    value: str
+
+
 # The tenant folder of the session's own tenant tag: S3 shows the tag reaching IAM.
 TAGGED = IfTagged(ALLOWED)
-# An expected answer: a probe's answer, or one that depends on the session's tenant tag.
-Expected = str | IfTagged
+# An expected answer: a probe's answer, or one that depends on the session's tenant tag or on
+# the stack's tag map.
+Expected = str | IfTagged | IfMapped
 # Expected S3 answers, in CHECKS order, for a group role by its preset (the README's table):
-# admins write every folder but other identities' private ones, and read every tenant's.
+# admins write every folder but other identities' private ones, and read every tenant's (a
+# grant made only where the user pool maps the tenant tag, tag or no tag on the session).
+EVERY_TENANT = IfMapped(ALLOWED)
 S3_BY_PRESET: dict[str, tuple[Expected, ...]] = {
-    "admin": (ALLOWED, ALLOWED, DENIED, ALLOWED, ALLOWED, ALLOWED),
+    "admin": (ALLOWED, ALLOWED, DENIED, ALLOWED, EVERY_TENANT, EVERY_TENANT),
     "editor": (ALLOWED, ALLOWED, DENIED, ALLOWED, TAGGED, DENIED),
     "viewer": (ALLOWED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
 }
@@ -294,10 +306,12 @@ def run_scenario(scenario: Scenario, target: Target) -> Row:
     return row
 
 
-def resolved(answer: Expected, tag: str | None) -> str:
+def resolved(answer: Expected, outputs: StackOutputs, tag: str | None) -> str:
     """The answer expected of a session carrying the tenant tag ``tag`` (None: no tag)."""
     if isinstance(answer, IfTagged):
         return answer.value if tag == DEVELOPER_TENANT else DENIED
+    if isinstance(answer, IfMapped):
+        return answer.value if TENANT_TAG in outputs.principal_tags else DENIED
     return answer
 
 
@@ -306,7 +320,7 @@ def _probe_bucket(
 ) -> None:
     s3 = session.session.client("s3")
     for check, answer in zip(CHECKS, answers, strict=True):
-        expected = resolved(answer, row.scenario.session_tag(seeded.outputs))
+        expected = resolved(answer, seeded.outputs, row.scenario.session_tag(seeded.outputs))
         key = check.key.format(identity=session.identity_id)
         asked = probe.Check(check.label, check.action, key)
         row.s3[check.label] = probe.probe(s3, seeded.outputs.bucket_name, asked)
@@ -327,7 +341,7 @@ def _probe_api(
     outputs = target.outputs
     item = f"{MARK}{uuid.uuid4().hex[:16]}"
     for check, answer in zip(API_CHECKS, answers, strict=True):
-        expected = resolved(answer, row.scenario.session_tag(outputs))
+        expected = resolved(answer, outputs, row.scenario.session_tag(outputs))
         if check.path.endswith(OTHERS_ITEM):
             put_others_item(outputs, target.operator)
         path = check.path.format(item=item)

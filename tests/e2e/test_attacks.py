@@ -250,7 +250,8 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(seeded: Seeded) -
     # only if the preset reads all.
     *_, own, other = S3_BY_PRESET[str(user.preset)]
     tag = user.tag(outputs)
-    assert tenant_reads(session, seeded) == (resolved(own, tag), resolved(other, tag))
+    expected = (resolved(own, outputs, tag), resolved(other, outputs, tag))
+    assert tenant_reads(session, seeded) == expected
 
 
 def test_the_hook_runs_on_refresh(seeded: Seeded, target: Target) -> None:
