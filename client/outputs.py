@@ -48,6 +48,9 @@ class StackOutputs:
     # The items API's stage URL, "https://<api id>.execute-api.<region>.amazonaws.com/v1/".
     items_api_url: str
     items_table_name: str
+    # The session tags the user pool's tokens give: tag key -> the ID token claim it comes from
+    # (empty when the stack maps none; developer identities get theirs from sign-in instead).
+    principal_tags: Mapping[str, str]
     groups: tuple[Group, ...]
 
     def group_role_arn(self, name: str) -> str:
@@ -74,6 +77,7 @@ _KEYS = {
     "UserTableName": "user_table_name",
     "ItemsApiUrl": "items_api_url",
     "ItemsTableName": "items_table_name",
+    "PrincipalTags": "principal_tags",
     "Groups": "groups",
 }
 
@@ -124,6 +128,7 @@ def parse(document: Any, stack: str | None = None, source: str = "outputs") -> S
         )
     fields: dict[str, Any] = {field: values[key] for key, field in _KEYS.items()}
     fields["guest_access"] = _flag(values["GuestAccess"], source)
+    fields["principal_tags"] = _principal_tags(values["PrincipalTags"], source)
     fields["groups"] = _groups(values["Groups"], source)
     return StackOutputs(stack_name=stack, **fields)
 
@@ -132,6 +137,17 @@ def _flag(raw: str, source: str) -> bool:
     if raw not in ("true", "false"):
         raise ClientProblem(f'{source}: GuestAccess is {raw!r}; expected "true" or "false"')
     return raw == "true"
+
+
+def _principal_tags(raw: str, source: str) -> dict[str, str]:
+    shape = f'{source}: PrincipalTags must be a JSON object {{"<tag>": "<claim>"}}'
+    try:
+        tags = json.loads(raw)
+    except ValueError:
+        raise ClientProblem(f"{shape}; it is not JSON") from None
+    if not (isinstance(tags, dict) and all(isinstance(claim, str) for claim in tags.values())):
+        raise ClientProblem(f"{shape}; found {raw}")
+    return tags
 
 
 def _groups(raw: str, source: str) -> tuple[Group, ...]:

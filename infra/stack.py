@@ -179,6 +179,9 @@ class IdentityPoolsStack(Stack):
             "ItemsTableName": items.table.table_name,
             # The operator tool normalizes the tags it stores as sign-in does.
             "DeveloperTagTransforms": json.dumps(developer_tags, sort_keys=True),
+            # The user pool's tag -> claim map: whether a user pool user's session carries a
+            # tag (the e2e suite expects the tenant folder and routes only where it does).
+            "PrincipalTags": json.dumps(dict(config.principal_tags), sort_keys=True),
             # One JSON document, so a client learns the group table without parsing names; the
             # preset says what the group's role may do in the bucket (the e2e suite expects it).
             "Groups": self.to_json_string(

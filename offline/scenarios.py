@@ -26,6 +26,7 @@ from offline.seed import (
     OTHER_TENANT,
     OTHERS_ITEM,
     SAMPLE_OBJECTS,
+    TENANT_TAG,
     GroupLike,
     Seeded,
     cast,
@@ -54,14 +55,25 @@ class IfTagged:
     value: str
 
 
+@dataclass(frozen=True)
+class IfMapped:
+    """``value`` when the stack's user pool maps the tenant tag (its ``PrincipalTags`` output),
+    else denied: the group roles get their tenant grants only then (infra/group_roles.py)."""
+
+    value: str
+
+
 # The tenant folder of the session's own tenant tag: S3 shows the tag reaching IAM.
 TAGGED = IfTagged(ALLOWED)
-# An expected answer: a probe's answer, or one that depends on the session's tenant tag.
-Expected = str | IfTagged
+# An expected answer: a probe's answer, or one that depends on the session's tenant tag or on
+# the stack's tag map.
+Expected = str | IfTagged | IfMapped
 # Expected S3 answers, in CHECKS order, for a group role by its preset (the README's table):
-# admins write every folder but other identities' private ones, and read every tenant's.
+# admins write every folder but other identities' private ones, and read every tenant's (a
+# grant made only where the user pool maps the tenant tag, tag or no tag on the session).
+EVERY_TENANT = IfMapped(ALLOWED)
 S3_BY_PRESET: dict[str, tuple[Expected, ...]] = {
-    "admin": (ALLOWED, ALLOWED, DENIED, ALLOWED, ALLOWED, ALLOWED),
+    "admin": (ALLOWED, ALLOWED, DENIED, ALLOWED, EVERY_TENANT, EVERY_TENANT),
     "editor": (ALLOWED, ALLOWED, DENIED, ALLOWED, TAGGED, DENIED),
     "viewer": (ALLOWED, DENIED, DENIED, ALLOWED, TAGGED, DENIED),
 }
@@ -122,12 +134,17 @@ class Scenario:
     # outputs where they decide it.
     expected: str | Callable[[StackOutputs], str]
     start: Callable[[Seeded], IdentitySession]
-    tag: str | None = None  # the tenant tag the session should carry
+    # The tenant tag the session should carry; given the stack's outputs where they decide it
+    # (a user pool user's tag exists only if the stack maps it).
+    tag: str | Callable[[StackOutputs], str | None] | None = None
     without_hook: bool = False  # sign in with Cognito's own group claims (see TokenIssuer)
     refusal: str = ""  # for an expected error: a phrase its message must hold (the exact reason)
 
     def expectation(self, outputs: StackOutputs) -> str:
         return self.expected if isinstance(self.expected, str) else self.expected(outputs)
+
+    def session_tag(self, outputs: StackOutputs) -> str | None:
+        return self.tag(outputs) if callable(self.tag) else self.tag
 
     @property
     def key(self) -> tuple[str, str]:
@@ -289,9 +306,12 @@ def run_scenario(scenario: Scenario, target: Target) -> Row:
     return row
 
 
-def _resolved(answer: str | IfTagged, scenario: Scenario) -> str:
+def resolved(answer: Expected, outputs: StackOutputs, tag: str | None) -> str:
+    """The answer expected of a session carrying the tenant tag ``tag`` (None: no tag)."""
     if isinstance(answer, IfTagged):
-        return answer.value if scenario.tag == DEVELOPER_TENANT else DENIED
+        return answer.value if tag == DEVELOPER_TENANT else DENIED
+    if isinstance(answer, IfMapped):
+        return answer.value if TENANT_TAG in outputs.principal_tags else DENIED
     return answer
 
 
@@ -300,7 +320,7 @@ def _probe_bucket(
 ) -> None:
     s3 = session.session.client("s3")
     for check, answer in zip(CHECKS, answers, strict=True):
-        expected = _resolved(answer, row.scenario)
+        expected = resolved(answer, seeded.outputs, row.scenario.session_tag(seeded.outputs))
         key = check.key.format(identity=session.identity_id)
         asked = probe.Check(check.label, check.action, key)
         row.s3[check.label] = probe.probe(s3, seeded.outputs.bucket_name, asked)
@@ -321,7 +341,7 @@ def _probe_api(
     outputs = target.outputs
     item = f"{MARK}{uuid.uuid4().hex[:16]}"
     for check, answer in zip(API_CHECKS, answers, strict=True):
-        expected = _resolved(answer, row.scenario)
+        expected = resolved(answer, outputs, row.scenario.session_tag(outputs))
         if check.path.endswith(OTHERS_ITEM):
             put_others_item(outputs, target.operator)
         path = check.path.format(item=item)

@@ -25,6 +25,8 @@ from client.outputs import StackOutputs
 DEMO_PASSWORD = "Offline-Demo-Passw0rd!"  # noqa: S105 (a published demo password, offline only)
 DEVELOPER_USER = "dev.user"
 DEVELOPER_TENANT = "acme"
+# The session tag the tenant grants name (${aws:PrincipalTag/tenant}).
+TENANT_TAG = "tenant"
 # The tie: a group an administrator adds outside the template with the precedence of one of
 # its groups (the config refuses duplicate precedence, so a tie can only come from outside).
 TIED_SUFFIX = "-tied"
@@ -57,11 +59,12 @@ class DemoUser:
     totp: bool = False
     preset: str | None = None  # a group user's: its group's preset
 
-    @property
-    def tag(self) -> str | None:
-        """The session tag the scenarios expect: every demo tenant is " acme " in some
-        spelling, which the hook's claim normalizes (docs/pre-token-hook.md)."""
-        return DEVELOPER_TENANT if self.tenant is not None else None
+    def tag(self, outputs: StackOutputs) -> str | None:
+        """The tenant session tag the scenarios expect: none unless the stack maps the tenant
+        tag (its ``PrincipalTags`` output); then every demo tenant's, " acme " in some spelling,
+        which the hook's claim normalizes (docs/pre-token-hook.md)."""
+        tagged = self.tenant is not None and TENANT_TAG in outputs.principal_tags
+        return DEVELOPER_TENANT if tagged else None
 
 
 class GroupLike(Protocol):

@@ -137,11 +137,15 @@ def test_outputs_give_a_client_everything_it_needs(assertions: Template, synth: 
         "ItemsApiUrl",
         "ItemsTableName",
         "DeveloperTagTransforms",
+        "PrincipalTags",
         "Groups",
     }
     assertions.has_output("Region", {"Value": {"Ref": "AWS::Region"}})
     assertions.has_output("GuestAccess", {"Value": "false"})
     assertions.has_output("DeveloperTagTransforms", {"Value": '{"tenant": ["strip", "lower"]}'})
+    assertions.has_output("PrincipalTags", {"Value": '{"tenant": "tenant"}'})
+    # A config that maps no user pool tag says so (the e2e expectations read it).
+    synth.variant.assertions.has_output("PrincipalTags", {"Value": "{}"})
     parts = Capture()
     assertions.has_output("Groups", {"Value": {"Fn::Join": ["", parts]}})
     # The groups in the config's order, each with its role's ARN, as compact JSON.

@@ -89,6 +89,7 @@ def outputs_document(**values: str) -> dict[str, Any]:
         "UserTableName": "idpools-test-users",
         "ItemsApiUrl": "https://items.example.test/v1/",
         "ItemsTableName": "idpools-test-items",
+        "PrincipalTags": '{"tenant": "tenant"}',
         "Groups": json.dumps(groups),
     }
     return {"idpools-test": {**stack, **values}}

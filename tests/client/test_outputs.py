@@ -28,6 +28,7 @@ def test_every_output_becomes_a_typed_field(tmp_path) -> None:
     assert loaded.login_url == "https://api.example.test/prod/login"
     assert loaded.items_api_url == "https://items.example.test/v1/"
     assert loaded.items_table_name == "idpools-test-items"
+    assert loaded.principal_tags == {"tenant": "tenant"}
     assert loaded.groups[0] == outputs.Group(
         "admins", 10, "arn:aws:iam::123456789012:role/admins", "admin"
     )
@@ -82,6 +83,11 @@ def test_a_missing_output_is_named(tmp_path) -> None:
         ([1, 2], "expected"),
         ({"idpools-test": "flat"}, "expected"),
         (outputs_document(GuestAccess="yes"), "GuestAccess is 'yes'"),
+        (outputs_document(PrincipalTags="{"), "PrincipalTags must be a JSON object.*not JSON"),
+        (
+            outputs_document(PrincipalTags='{"tenant": 1}'),
+            'PrincipalTags must be.*found {"tenant": 1}',
+        ),
         (outputs_document(Groups="[{"), "Groups must be a JSON list.*not JSON"),
         (outputs_document(Groups='[{"name": "x"}]'), 'Groups must be.*found {"name": "x"}'),
     ],

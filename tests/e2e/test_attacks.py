@@ -19,7 +19,7 @@ from client import aws, credentials, sign_in, whoami
 from client.developer_users import new_user
 from client.errors import ClientProblem
 from offline import probe
-from offline.scenarios import ALLOWED, S3_BY_PRESET, TAGGED
+from offline.scenarios import S3_BY_PRESET, resolved
 from offline.seed import (
     BRUTE_TARGET,
     DEMO_PASSWORD,
@@ -246,9 +246,12 @@ def test_writing_an_attribute_named_like_a_role_keeps_the_role(seeded: Seeded) -
 
     user = least(seeded)
     assert role_of(session, seeded) == outputs.group_role_arn(user.groups[0])
-    # Still tenant acme: its own tenant's folder, and another's only if the preset reads all.
+    # Still tenant acme (if the stack maps the tag): its own tenant's folder, and another's
+    # only if the preset reads all.
     *_, own, other = S3_BY_PRESET[str(user.preset)]
-    assert tenant_reads(session, seeded) == (ALLOWED if own == TAGGED else own, other)
+    tag = user.tag(outputs)
+    expected = (resolved(own, outputs, tag), resolved(other, outputs, tag))
+    assert tenant_reads(session, seeded) == expected
 
 
 def test_the_hook_runs_on_refresh(seeded: Seeded, target: Target) -> None:

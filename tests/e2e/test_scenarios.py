@@ -83,12 +83,15 @@ def test_nobody_reads_another_identitys_private_prefix(
     [u.username for u in CAST.by_group if u.preset != "admin"] + [DEVELOPER_USER],
 )
 def test_a_tenant_reads_its_own_folder_and_no_other_tenants(
-    user: str, rows: dict[tuple[str, str], Row]
+    user: str, rows: dict[tuple[str, str], Row], target: Target
 ) -> None:
-    """The tenant tag reaches IAM as a session tag (S3 shows it): acme's folder, not globex's."""
+    """The tenant tag reaches IAM as a session tag (S3 shows it): acme's folder, not globex's.
+    A stack whose user pool maps no tenant tag (its PrincipalTags output) opens no tenant
+    folder to its users; the developer identity keeps the tag sign-in gives it."""
     row = row_of(rows, user, "developer" if user == DEVELOPER_USER else "enhanced")
+    tagged = row.scenario.session_tag(target.outputs) == DEVELOPER_TENANT
 
-    assert row.s3[f"read tenants/{DEVELOPER_TENANT}/"] == "allowed"
+    assert row.s3[f"read tenants/{DEVELOPER_TENANT}/"] == (ALLOWED if tagged else DENIED)
     assert row.s3[f"read tenants/{OTHER_TENANT}/"] == "denied"
 
 
