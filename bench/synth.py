@@ -2,8 +2,10 @@
 
 Each runs as the CDK CLI runs an app: a fresh Python process writing a cloud assembly to a
 temporary directory. The full app gets cdk.json's context the way the CLI passes it
-(CDK_CONTEXT_JSON). Runs alternate so that machine noise hits both alike; medians are compared.
-The budget (docs/architecture.md: 1.5) is against the empty app, with app.py a plain CDK app.
+(CDK_CONTEXT_JSON). Runs alternate so that machine noise hits all alike; medians are compared.
+The budget (docs/architecture.md: 2.0) is against the empty app, with app.py a plain CDK app.
+The libraries' floor (bench/libraries_app.py: app.py's imports and cdk-nag, nothing built) is
+printed beside it, so the ratio splits into what the libraries cost and what our constructs add.
 Exits 1 when over budget.
 """
 
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET = 1.5
+BUDGET = 2.0
 
 
 def run(script: Path, context: dict[str, object] | None) -> float:
@@ -65,15 +67,23 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=11)
     args = parser.parse_args()
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    empty_app = ROOT / "bench" / "empty_app.py"
-    run(empty_app, None)  # warm the jsii cache and the OS page cache
-    times: dict[str, list[float]] = {"empty": [], "full": []}
+    apps = {
+        "empty": (ROOT / "bench" / "empty_app.py", None),
+        "libraries' floor": (ROOT / "bench" / "libraries_app.py", None),
+        "full": (ROOT / "app.py", context),
+    }
+    run(apps["empty"][0], None)  # warm the jsii cache and the OS page cache
+    times: dict[str, list[float]] = {name: [] for name in apps}
     for _ in range(args.rounds):
-        times["empty"].append(run(empty_app, None))
-        times["full"].append(run(ROOT / "app.py", context))
+        for name, (script, script_context) in apps.items():
+            times[name].append(run(script, script_context))
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, median in medians.items():
-        print(f"{name + ' app synth:':<30} median {median:.2f}s over {args.rounds} runs")
+        ratio_to_empty = median / medians["empty"]
+        print(
+            f"{name + ' app synth:':<30} median {median:.2f}s over {args.rounds} runs "
+            f"({ratio_to_empty:.2f}x the empty app)"
+        )
     ratio = medians["full"] / medians["empty"]
     verdict = "within" if ratio <= BUDGET else "OVER"
     print(f"ratio {ratio:.2f} against the empty app ({verdict} the budget of {BUDGET})")
