@@ -261,17 +261,24 @@ class ItemStore:
     ) -> tuple[list[dict[str, str]], str | None]:
         """One page of the tenant's items, sorted by id (DynamoDB returns a partition in sort
         key order), starting after the id ``after``; and the id to start the next page after,
-        when DynamoDB says more may remain (a last page may then be empty)."""
+        when more remain."""
         start = {} if after is None else {"ExclusiveStartKey": {"tenant": tenant, "id": after}}
         answer = self.table.query(
             KeyConditionExpression="#tenant = :tenant",
             ExpressionAttributeNames={"#tenant": "tenant"},
             ExpressionAttributeValues={":tenant": tenant},
-            Limit=PAGE_SIZE,
+            # One past the page: DynamoDB's LastEvaluatedKey alone would also come with a page
+            # that ends at the tenant's last item, and the next page would be empty.
+            Limit=PAGE_SIZE + 1,
             **start,
         )
+        items = [_public(item) for item in answer["Items"]]
+        if len(items) > PAGE_SIZE:
+            return items[:PAGE_SIZE], items[PAGE_SIZE - 1]["id"]
+        # Fewer items yet a LastEvaluatedKey: the Query stopped at its 1 MB read limit (DynamoDB
+        # developer guide, "Paginating table query results"), so more may remain.
         last = answer.get("LastEvaluatedKey")
-        return [_public(item) for item in answer["Items"]], None if last is None else last["id"]
+        return items, None if last is None else last["id"]
 
     def put(self, tenant: str, item_id: str, caller: str, text: str) -> dict[str, str]:
         updated = self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z")

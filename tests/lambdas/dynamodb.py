@@ -1,4 +1,5 @@
-"""moto's DynamoDB, made to apply conditional writes atomically as DynamoDB does."""
+"""moto's DynamoDB, made to do as DynamoDB documents where moto differs: conditional writes
+applied atomically, and a Query that reaches its Limit returning a LastEvaluatedKey."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 
 WRITES = ("put_item", "update_item", "delete_item")
 
@@ -31,4 +33,23 @@ def atomic_item_writes() -> Iterator[None]:
         for name in WRITES:
             original = getattr(DynamoDBBackend, name)
             stack.enter_context(patch.object(DynamoDBBackend, name, locked(original)))
+        yield
+
+
+@contextmanager
+def keys_where_queries_reach_their_limit() -> Iterator[None]:
+    """A Query that evaluates as many items as its ``Limit`` stops there and returns a
+    LastEvaluatedKey, whether or not more items follow (DynamoDB API reference, Query,
+    "Limit"); moto returns one only when another item follows, so a page that ended at the
+    last item would look like the last page here and not on AWS."""
+    original = Table.query
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        items, evaluated, last_key = original(self, *args, **kwargs)
+        limit = kwargs["limit"] if "limit" in kwargs else args[3]
+        if last_key is None and limit and evaluated == limit:
+            last_key = self._get_last_evaluated_key(items[-1], kwargs.get("index_name"))
+        return items, evaluated, last_key
+
+    with patch.object(Table, "query", query):
         yield

@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from lambdas.items import app
+from tests.lambdas.dynamodb import keys_where_queries_reach_their_limit
 from tests.lambdas.items.events import create_table
 
 NOW = datetime(2026, 11, 26, 7, 0, 0, 123000, tzinfo=UTC)
@@ -18,7 +19,7 @@ NOW = datetime(2026, 11, 26, 7, 0, 0, 123000, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def module_table() -> Iterator[Any]:
-    with mock_aws():
+    with mock_aws(), keys_where_queries_reach_their_limit():
         yield create_table()
 
 

@@ -232,19 +232,41 @@ def listing(tenant: str, who: Who = ALICE) -> list[dict[str, Any]]:
         token = body["next"]
 
 
+@pytest.mark.parametrize(
+    ("count", "pages"),
+    [
+        (5, [["item-0", "item-1"], ["item-2", "item-3"], ["item-4"]]),
+        # A page that ends at the tenant's last item is the last: no empty page follows it.
+        (4, [["item-0", "item-1"], ["item-2", "item-3"]]),
+        (0, [[]]),
+    ],
+)
 def test_a_listing_comes_in_pages_that_follow_next(
-    table: Any, monkeypatch: pytest.MonkeyPatch
+    table: Any, monkeypatch: pytest.MonkeyPatch, count: int, pages: list[list[str]]
 ) -> None:
     monkeypatch.setattr(app, "PAGE_SIZE", 2)
-    for n in range(5):
+    for n in range(count):
         put("acme", f"item-{n}")
     put("globex", "item-9")
-    pages = listing("acme")
-    assert [[item["id"] for item in page] for page in pages] == [
-        ["item-0", "item-1"],
-        ["item-2", "item-3"],
-        ["item-4"],
-    ]
+    assert [[item["id"] for item in page] for page in listing("acme")] == pages
+
+
+def test_a_query_cut_at_dynamodbs_read_limit_says_more_may_remain() -> None:
+    """A Query stops after 1 MB read with fewer items than its Limit and a LastEvaluatedKey
+    (DynamoDB developer guide, "Paginating table query results"): the page then carries next."""
+    item = {
+        "tenant": "acme",
+        "id": "a",
+        "owner": BOB.identity_id,
+        "text": "t",
+        "updatedAt": UPDATED,
+    }
+
+    class QueryCutAtReadLimit:
+        def query(self, **_: Any) -> dict[str, Any]:
+            return {"Items": [item], "LastEvaluatedKey": {"tenant": "acme", "id": "a"}}
+
+    assert app.ItemStore(QueryCutAtReadLimit()).list_tenant("acme") == ([item], "a")
 
 
 def test_a_page_of_the_longest_items_fits_lambdas_response_limit(table: Any) -> None:
