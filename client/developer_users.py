@@ -30,8 +30,13 @@ from botocore.exceptions import ClientError
 
 from client import outputs
 from client.errors import ClientProblem
-from infra.config import CONTEXT_KEY, ConfigError, cdk_json_context, parse_config
-from infra.sample_bucket import TENANT_TAG
+from infra.config import (
+    CONTEXT_KEY,
+    TENANT_TAG,
+    ConfigError,
+    cdk_json_context,
+    parse_config,
+)
 from lambdas.developer_auth import passwords, tags
 
 

@@ -8,10 +8,10 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import GroupConfig
+from infra.config import TENANT_TAG, GroupConfig
 from infra.identity_pool_role import identity_pool_role
 from infra.items_api import ItemsApi
-from infra.sample_bucket import TENANT_TAG, SampleBucket
+from infra.sample_bucket import SampleBucket
 
 
 class GroupRoles(Construct):

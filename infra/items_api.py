@@ -26,12 +26,11 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.acknowledgements import acknowledge, wildcard_resource_finding
-from infra.config import ItemsApiConfig, Preset
+from infra.config import TENANT_TAG, ItemsApiConfig, Preset
 from infra.grant import Grant
 from infra.monitoring import ITEMS_SERVICE
 from infra.python_function import PythonFunction
 from infra.rest_api import STAGE, lambda_method, regional_rest_api
-from infra.sample_bucket import TENANT_TAG
 from infra.table import protected_table
 
 ME = "/me"

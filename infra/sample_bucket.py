@@ -23,7 +23,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.acknowledgements import skip_checkov, wildcard_resource_finding
-from infra.config import Preset, StorageConfig
+from infra.config import TENANT_TAG, Preset, StorageConfig
 from infra.grant import Grant
 
 IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}"
@@ -31,7 +31,6 @@ PRIVATE = f"private/{IDENTITY_ID}/"
 PROTECTED = "protected/"
 OWN_PROTECTED = f"protected/{IDENTITY_ID}/"
 # ABAC: the folder of the caller's tenant, named by the session tag the identity pool sets.
-TENANT_TAG = "tenant"
 TENANTS = "tenants/"
 TENANT = f"{TENANTS}${{aws:PrincipalTag/{TENANT_TAG}}}/"
 READ = ("s3:GetObject",)

@@ -17,6 +17,7 @@ from client import credentials, items, whoami
 from client.credentials import IdentitySession
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
+from infra.config import TENANT_TAG
 from offline import probe
 from offline.seed import (
     DEMO_PASSWORD,
@@ -26,7 +27,6 @@ from offline.seed import (
     OTHER_TENANT,
     OTHERS_ITEM,
     SAMPLE_OBJECTS,
-    TENANT_TAG,
     GroupLike,
     Seeded,
     cast,

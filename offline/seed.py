@@ -20,13 +20,12 @@ from botocore.exceptions import ClientError
 from client import aws, sign_in
 from client.developer_users import new_user
 from client.outputs import StackOutputs
+from infra.config import TENANT_TAG
 
 # Meets the pool's password policy (14+ characters, all four character classes).
 DEMO_PASSWORD = "Offline-Demo-Passw0rd!"  # noqa: S105 (a published demo password, offline only)
 DEVELOPER_USER = "dev.user"
 DEVELOPER_TENANT = "acme"
-# The session tag the tenant grants name (${aws:PrincipalTag/tenant}).
-TENANT_TAG = "tenant"
 # The tie: a group an administrator adds outside the template with the precedence of one of
 # its groups (the config refuses duplicate precedence, so a tie can only come from outside).
 TIED_SUFFIX = "-tied"

@@ -32,6 +32,7 @@ from infra.config.items_api import ItemsApiConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.parsing import CDK_JSON, CONTEXT_KEY, ConfigError, cdk_json_context
 from infra.config.pipeline import PipelineConfig
+from infra.config.principal_tags import TENANT_TAG
 from infra.config.providers import (
     MAX_RULES,
     AmazonConfig,
@@ -72,6 +73,7 @@ __all__ = [
     "PLACEHOLDER_PROVIDER",
     "READABLE",
     "READABLE_CUSTOM",
+    "TENANT_TAG",
     "WRITABLE",
     "AmazonConfig",
     "AmbiguousResolution",

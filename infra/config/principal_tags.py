@@ -10,6 +10,9 @@ from infra.config.parsing import ConfigError, expect, matching
 from infra.config.token_hook import CLAIM
 
 _TAG_KEY = re.compile(r"^[\w.:/=+@-]{1,128}$")
+# The session tag the tenant grants name (``${aws:PrincipalTag/tenant}``): the sample bucket's
+# tenant folders and the items API's tenant routes. Mapping it is what turns those grants on.
+TENANT_TAG = "tenant"
 
 
 def principal_tags(value: Any, key: str) -> tuple[tuple[str, str], ...]:
