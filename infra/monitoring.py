@@ -32,6 +32,9 @@ SIGN_IN_OUTCOMES = ("SignInSucceeded", "SignInFailed", "SignInLocked")
 # SignInSucceeded (lambdas/developer_auth/app.py); identity pools publish no per-pool metric of
 # their own for GetId, GetCredentialsForIdentity or that call (CloudTrail records them).
 DEVELOPER_TOKENS = "SignInSucceeded"
+# The developer-auth function's refusal of a user record whose stored tags no session may carry
+# (lambdas/developer_auth/app.py): it answers 500 without failing, so Lambda counts no error.
+SIGN_IN_DATA_ERROR = "SignInDataError"
 # The items function's refusals (lambdas/items/app.py): ItemRefused, a PUT or DELETE on another
 # identity's item; CallerRefused, a request IAM let in whose credentials are not this identity
 # pool's (or carry no identity id).
@@ -51,6 +54,11 @@ HOOK_DURATION_RATIO = 0.8
 # and their credentials always carry its identity, so a single one means some other grant
 # (a user, a role of another trust) reaches the API: worth a look at once.
 CALLERS_REFUSED = 1
+# SignInDataError in one period. Only the operator tool writes user records, and it refuses
+# such tags, so one means a record written by hand or tampered with, and that user cannot sign
+# in until it is fixed: worth a look at once. The 5xx rate alarm would miss it below its
+# minimum of requests.
+STORED_DATA_ERRORS = 1
 # Answers of "locked" (429, SignInLocked) in one period. One user retrying a locked account
 # makes a few; more is someone guessing passwords.
 LOCKED_SIGN_INS = 10
@@ -72,12 +80,12 @@ class Monitoring(Construct):
     items API and its function, plus one dashboard (``<stack>-sign-in``) for sign-ins, tokens,
     credentials and the items API.
 
-    - ``metrics_namespace``: where the functions publish their Powertools metrics
-      (``config.appName``).
+    - ``metrics_namespace``: where the functions publish their Powertools metrics (the stack
+      name, ``<appName>-<stage>``).
     - ``alarm_topic``: the SNS topic every alarm notifies, on alarm and on recovery. ``None``:
       the alarms have no actions; they show in the console and on the dashboard only.
-    - Thresholds: the constants above. Hook errors and throttles, and the developer-auth and
-      items functions' errors, alarm on the first one.
+    - Thresholds: the constants above. Hook errors and throttles, the developer-auth and
+      items functions' errors, and a refused stored user record alarm on the first one.
 
     Alarm names are left to CloudFormation (unique, within its limits); each alarm's
     description says what it means and where the first response is (docs/operations.md).
@@ -174,6 +182,19 @@ class Monitoring(Construct):
             locked,
             LOCKED_SIGN_INS,
             "Many developer sign-ins were refused as locked: someone may be guessing passwords.",
+        )
+        alarm(
+            "SignInDataErrors",
+            cloudwatch.Metric(
+                namespace=metrics_namespace,
+                metric_name=SIGN_IN_DATA_ERROR,
+                dimensions_map={"service": SIGN_IN_SERVICE},
+                period=period,
+                statistic="Sum",
+            ),
+            STORED_DATA_ERRORS,
+            "A developer user's stored record holds tags no session may carry (written by hand "
+            "or tampered with): that user's sign-ins answer 500 until the record is fixed.",
         )
 
         def error_rate(

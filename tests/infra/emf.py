@@ -1,8 +1,9 @@
 """Run a function's handler once, as its template configures it, and print what it printed.
 
-``python -m tests.infra.emf locked``, ``... token SOURCE...`` or ``... stranger``, with the
+``python -m tests.infra.emf sign-in``, ``... token SOURCE...`` or ``... stranger``, with the
 function's environment from the template. The developer-auth function answers a locked user
-under moto (``SignInLocked``); the pre token hook shapes one token per trigger source
+(``SignInLocked``), then refuses a user whose stored tags no session may carry
+(``SignInDataError``), under moto; the pre token hook shapes one token per trigger source
 (``TokensIssued``); the items function refuses credentials of another identity pool
 (``CallerRefused``).
 Powertools prints each invocation's metrics as one CloudWatch embedded metric format (EMF)
@@ -16,7 +17,7 @@ import sys
 from tests.lambdas.context import FakeContext
 
 
-def locked() -> None:
+def sign_in() -> None:
     from moto import mock_aws
 
     from lambdas.developer_auth import app
@@ -25,10 +26,15 @@ def locked() -> None:
 
     with mock_aws():
         world = World()
-        world.add_user(failedAttempts=99, lockedUntil=int(world.now + 600))
         app.SIGN_IN = world.sign_in
-        response = app.handler(request({"username": "alice", "password": PASSWORD}), FakeContext())
-        assert response["statusCode"] == 429, response
+        for username, record, status in (
+            ("alice", {"failedAttempts": 99, "lockedUntil": int(world.now + 600)}, 429),
+            ("bob", {"principalTags": {"tenant": "a*"}}, 500),
+        ):
+            world.add_user(username, **record)
+            credentials = {"username": username, "password": PASSWORD}
+            response = app.handler(request(credentials), FakeContext())
+            assert response["statusCode"] == status, response
 
 
 def token(*sources: str) -> None:
@@ -51,8 +57,8 @@ def stranger() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "locked":
-        locked()
+    if sys.argv[1] == "sign-in":
+        sign_in()
     elif sys.argv[1] == "stranger":
         stranger()
     else:

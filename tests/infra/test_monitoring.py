@@ -20,8 +20,10 @@ from infra.monitoring import (
     ITEM_REFUSED,
     ITEMS_SERVICE,
     LOCKED_SIGN_INS,
+    SIGN_IN_DATA_ERROR,
     SIGN_IN_OUTCOMES,
     SIGN_IN_SERVICE,
+    STORED_DATA_ERRORS,
     TRIGGER_SOURCES,
 )
 from tests.support.configs import ALARM_TOPIC_ARN, demo_raw
@@ -35,6 +37,7 @@ ALARMS = (
     "HookDuration",
     "SignInErrors",
     "SignInLockouts",
+    "SignInDataErrors",
     "ApiClientErrors",
     "ApiServerErrors",
     "ItemsErrors",
@@ -198,23 +201,40 @@ def published(emf: dict[str, Any], metric: str) -> dict[str, Any]:
     }
 
 
-def test_lockout_alarm_reads_what_the_sign_in_function_publishes(synth: Synth) -> None:
+@pytest.fixture(scope="module")
+def sign_in_emf(synth: Synth) -> list[dict[str, Any]]:
+    """The developer-auth function's EMF lines: a locked user's answer, then a refused record's."""
+    return emf_lines(synth.demo.assertions, SIGN_IN_SERVICE, "sign-in")
+
+
+@pytest.mark.parametrize(
+    ("metric", "threshold"),
+    [("SignInLocked", LOCKED_SIGN_INS), (SIGN_IN_DATA_ERROR, STORED_DATA_ERRORS)],
+)
+def test_sign_in_alarms_read_what_the_sign_in_function_publishes(
+    synth: Synth, sign_in_emf: list[dict[str, Any]], metric: str, threshold: int
+) -> None:
+    """Lock-outs alarm past a few (one user retrying makes some); a stored record no session
+    may carry alarms at once: the function answers it 500 without failing, so neither the
+    function's errors alarm nor, below its minimum of requests, the API's 5xx rate sees it."""
     template = synth.demo.assertions
     namespace, dimensions = Capture(), Capture()
     template.has_resource_properties(
         ALARM,
         {
-            "MetricName": "SignInLocked",
+            "MetricName": metric,
             "Namespace": namespace,
             "Dimensions": dimensions,
             "Statistic": "Sum",
-            "Threshold": LOCKED_SIGN_INS,
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "Period": PERIOD,
+            "EvaluationPeriods": 1,
         },
     )
     assert namespace.as_string() == synth.demo.config.stack_name
-    [emf] = emf_lines(template, SIGN_IN_SERVICE, "locked")
-    assert published(emf, "SignInLocked") == {
+    [emf] = [line for line in sign_in_emf if metric in line]
+    assert published(emf, metric) == {
         "Namespace": namespace.as_string(),
         "Dimensions": sorted(dimensions.as_array(), key=lambda d: d["Name"]),
     }
