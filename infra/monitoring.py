@@ -170,28 +170,26 @@ class Monitoring(Construct):
             1,
             "The developer sign-in function failed: POST /login answered 5xx.",
         )
-        locked = cloudwatch.Metric(
-            namespace=metrics_namespace,
-            metric_name="SignInLocked",
-            dimensions_map={"service": SIGN_IN_SERVICE},
-            period=period,
-            statistic="Sum",
-        )
+
+        def published(name: str, service: str) -> cloudwatch.Metric:
+            """The sum per period of a metric that ``service``'s function publishes."""
+            return cloudwatch.Metric(
+                namespace=metrics_namespace,
+                metric_name=name,
+                dimensions_map={"service": service},
+                period=period,
+                statistic="Sum",
+            )
+
         alarm(
             "SignInLockouts",
-            locked,
+            published("SignInLocked", SIGN_IN_SERVICE),
             LOCKED_SIGN_INS,
             "Many developer sign-ins were refused as locked: someone may be guessing passwords.",
         )
         alarm(
             "SignInDataErrors",
-            cloudwatch.Metric(
-                namespace=metrics_namespace,
-                metric_name=SIGN_IN_DATA_ERROR,
-                dimensions_map={"service": SIGN_IN_SERVICE},
-                period=period,
-                statistic="Sum",
-            ),
+            published(SIGN_IN_DATA_ERROR, SIGN_IN_SERVICE),
             STORED_DATA_ERRORS,
             "A developer user's stored record holds tags no session may carry (written by hand "
             "or tampered with): that user's sign-ins answer 500 until the record is fixed.",
@@ -242,13 +240,7 @@ class Monitoring(Construct):
         )
         alarm(
             "ItemsCallerRefused",
-            cloudwatch.Metric(
-                namespace=metrics_namespace,
-                metric_name=CALLER_REFUSED,
-                dimensions_map={"service": ITEMS_SERVICE},
-                period=period,
-                statistic="Sum",
-            ),
+            published(CALLER_REFUSED, ITEMS_SERVICE),
             CALLERS_REFUSED,
             "The items API let in a caller whose credentials are not this identity pool's: an "
             "IAM grant outside the identity pool's roles reaches the API.",
