@@ -176,6 +176,9 @@ class SignIn:
         correct = passwords.verify_password(password, stored or DUMMY_HASH) and stored is not None
         if not correct or item.get("disabled"):
             return Outcome(401, INVALID, {}, "SignInFailed")
+        # The right password is no guess, so it clears the count even when the record fails
+        # below: a fault in stored data must not lock its user out once it is fixed.
+        self._release(username, item["failedAttempts"])
         try:
             principal_tags = tags.normalize(
                 item.get("principalTags", {}), self.settings.tag_transforms
@@ -183,7 +186,6 @@ class SignIn:
         except tags.TagError as error:
             # Stored data no session may carry: refuse rather than pass it on or trim it.
             return Outcome(500, UNAVAILABLE, {}, "SignInDataError", f"stored {error}")
-        self._release(username, item["failedAttempts"])
         request: dict[str, Any] = {
             "IdentityPoolId": self.settings.identity_pool_id,
             "Logins": {self.settings.provider_name: item["userId"]},
