@@ -202,7 +202,7 @@ def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Se
         s3.put_object(Bucket=outputs.bucket_name, Key=key, Body=b"e2e sample")
     table = session.resource("dynamodb").Table(outputs.user_table_name)
     table.put_item(
-        Item=new_user(DEVELOPER_USER, DEMO_PASSWORD, {"tenant": DEVELOPER_TENANT}),
+        Item=new_user(DEVELOPER_USER, DEMO_PASSWORD, {TENANT_TAG: DEVELOPER_TENANT}),
         ConditionExpression="attribute_not_exists(username)",
     )
     put_others_item(outputs, session)
