@@ -201,6 +201,30 @@ def published(emf: dict[str, Any], metric: str) -> dict[str, Any]:
     }
 
 
+def assert_alarm_reads(synth: Synth, metric: str, threshold: int, emf: dict[str, Any]) -> None:
+    """An alarm of the stack judges ``metric`` in 5-minute sums from ``threshold`` on, under
+    the namespace and dimensions the function's EMF line ``emf`` publishes it with."""
+    namespace, dimensions = Capture(), Capture()
+    synth.demo.assertions.has_resource_properties(
+        ALARM,
+        {
+            "MetricName": metric,
+            "Namespace": namespace,
+            "Dimensions": dimensions,
+            "Statistic": "Sum",
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Period": PERIOD,
+            "EvaluationPeriods": 1,
+        },
+    )
+    assert namespace.as_string() == synth.demo.config.stack_name
+    assert published(emf, metric) == {
+        "Namespace": namespace.as_string(),
+        "Dimensions": sorted(dimensions.as_array(), key=lambda d: d["Name"]),
+    }
+
+
 @pytest.fixture(scope="module")
 def sign_in_emf(synth: Synth) -> list[dict[str, Any]]:
     """The developer-auth function's EMF lines: a locked user's answer, then a refused record's."""
@@ -217,52 +241,15 @@ def test_sign_in_alarms_read_what_the_sign_in_function_publishes(
     """Lock-outs alarm past a few (one user retrying makes some); a stored record no session
     may carry alarms at once: the function answers it 500 without failing, so neither the
     function's errors alarm nor, below its minimum of requests, the API's 5xx rate sees it."""
-    template = synth.demo.assertions
-    namespace, dimensions = Capture(), Capture()
-    template.has_resource_properties(
-        ALARM,
-        {
-            "MetricName": metric,
-            "Namespace": namespace,
-            "Dimensions": dimensions,
-            "Statistic": "Sum",
-            "Threshold": threshold,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            "Period": PERIOD,
-            "EvaluationPeriods": 1,
-        },
-    )
-    assert namespace.as_string() == synth.demo.config.stack_name
     [emf] = [line for line in sign_in_emf if metric in line]
-    assert published(emf, metric) == {
-        "Namespace": namespace.as_string(),
-        "Dimensions": sorted(dimensions.as_array(), key=lambda d: d["Name"]),
-    }
+    assert_alarm_reads(synth, metric, threshold, emf)
 
 
 def test_caller_refused_alarm_reads_what_the_items_function_publishes(synth: Synth) -> None:
     """One CallerRefused in five minutes alarms: a caller IAM let in with credentials the
     function refuses means a grant outside the identity pool's roles reaches the API."""
-    template = synth.demo.assertions
-    namespace, dimensions = Capture(), Capture()
-    template.has_resource_properties(
-        ALARM,
-        {
-            "MetricName": CALLER_REFUSED,
-            "Namespace": namespace,
-            "Dimensions": dimensions,
-            "Statistic": "Sum",
-            "Threshold": 1,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            "Period": PERIOD,
-            "EvaluationPeriods": 1,
-        },
-    )
-    [emf] = emf_lines(template, ITEMS_SERVICE, "stranger")
-    assert published(emf, CALLER_REFUSED) == {
-        "Namespace": namespace.as_string(),
-        "Dimensions": sorted(dimensions.as_array(), key=lambda d: d["Name"]),
-    }
+    [emf] = emf_lines(synth.demo.assertions, ITEMS_SERVICE, "stranger")
+    assert_alarm_reads(synth, CALLER_REFUSED, 1, emf)
 
 
 @pytest.mark.parametrize(
