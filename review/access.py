@@ -24,6 +24,11 @@ from review.template import Template, fields, flag, objects
 
 DEFAULT = "the default authenticated role"
 DENIED = "denied"
+# Provider names as AWS issues them in amr, for trust patterns written with wildcards: a user
+# pool's is cognito-idp.<region>.amazonaws.com/<pool id>, a SAML provider's its ARN (developer
+# guide, "Role trust and permissions").
+USER_POOL_AMR_EXAMPLE = "cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
+SAML_AMR_EXAMPLE = "arn:aws:iam::123456789012:saml-provider/Example"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,19 @@ class Provider:
     allowed_claims: list[str] | None = None
     principal_tags: dict[str, str] = field(default_factory=dict)
     tags_use_defaults: bool = False
+    # The amr values its identities carry, as the template writes them (``Ref``, ``GetAtt``,
+    # ``Fn::Join``) and as AWS issues them, so a trust pattern matches whichever it names.
+    amr: tuple[str, ...] = ()
+
+    @property
+    def mapped_roles(self) -> set[str]:
+        """The roles its mapping may give besides the pool's default authenticated role
+        (Cognito developer guide, "Role-based access control")."""
+        if self.mapping == "Token":
+            return {group.role for group in self.groups if group.role}
+        if self.mapping == "Rules":
+            return {rule.role for rule in self.rules if rule.role}
+        return set()
 
     @property
     def label(self) -> str:
@@ -129,6 +147,11 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 tags=next((t for refs_, t in tags if refs_ and refs_ <= pool_refs), None),
                 # A value the template does not fix reads as off: the riskier setting.
                 token_check=flag(entry.get("ServerSideTokenCheck")),
+                amr=(
+                    template.text(entry.get("ProviderName")),
+                    *(f"<{template.name_of(ref)}.ProviderName>" for ref in sorted(pool_refs)),
+                    USER_POOL_AMR_EXAMPLE,
+                ),
             )
         )
     for domain in fields(props.get("SupportedLoginProviders")):
@@ -140,6 +163,7 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 None,
                 _mapping_named(template, mappings, domain),
                 tags=_tags_named(tags, domain),
+                amr=(domain,),
             )
         )
     for arn in as_list(props.get("OpenIdConnectProviderARNs")):
@@ -150,7 +174,15 @@ def _pool(template: Template, pool_id: str) -> Pool:
             template, mappings, refs
         )
         providers.append(
-            _provider(template, "OIDC", name, None, mapping, tags=_tags_named(tags, name))
+            _provider(
+                template,
+                "OIDC",
+                name,
+                None,
+                mapping,
+                tags=_tags_named(tags, name),
+                amr=(name, template.text(arn)),
+            )
         )
     for arn in as_list(props.get("SamlProviderARNs")):
         refs = template.references(arn)
@@ -165,6 +197,7 @@ def _pool(template: Template, pool_id: str) -> Pool:
                 _mapping_refs(template, mappings, refs)
                 or _mapping_named(template, mappings, template.text(arn)),
                 tags=next((t for refs_, t in tags if refs_ and refs_ == refs), None),
+                amr=(template.text(arn), SAML_AMR_EXAMPLE),
             )
         )
     # A value the template does not fix reads as on: the riskier setting.
@@ -272,6 +305,7 @@ def _provider(
     groups: list[GroupPath] | None = None,
     tags: tuple[str, dict[str, str], bool] | None = None,
     token_check: bool | None = None,
+    amr: tuple[str, ...] = (),
 ) -> Provider:
     mapping = mapping or {}
     mapping_type = str(mapping.get("Type", "none"))
@@ -306,6 +340,7 @@ def _provider(
         allowed_claims=sorted(allowed) if allowed is not None else None,
         principal_tags=tags[1] if tags else {},
         tags_use_defaults=tags[2] if tags else False,
+        amr=amr,
     )
 
 

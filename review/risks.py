@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from facts.cloudformation import Json
-from facts.cognito import AMR, COGNITO_IDENTITY
+from facts.cognito import AMR, AUD, COGNITO_IDENTITY, developer_user_login
 from review import trust
 from review.access import Pool
 from review.claims import PARTIAL_MATCHES, TWITTER
@@ -67,6 +67,11 @@ OPEN_TRUST = "role-trusts-any-identity"
 UNPINNED_TRUST = "trust-without-aud-or-amr"
 TOKEN_CHECK = "no-server-side-token-check"  # noqa: S105 - a warning kind, no secret
 SELF_SIGN_UP = "self-sign-up-with-group-roles"
+UNMAPPED_PROVIDER = "trust-admits-unmapped-provider"
+FOREIGN_POOL = "trust-admits-another-pool"
+ANY_PRINCIPAL = "trust-admits-any-principal"
+UNREADABLE_PRINCIPAL = "trust-principal-unreadable"
+TRUST_NOT_ACTION = "trust-with-not-action"
 
 
 @rule(GUEST)
@@ -292,6 +297,113 @@ def _reachable_after_sign_up(user_pool: str, subject: Subject) -> Iterator[str]:
             yield f"{role_key} (its trust admits any identity of {pool.key})"
 
 
+def _sign_ins(pool: Pool) -> list[tuple[str, tuple[str, ...], set[str]]]:
+    """Each way to sign in to the pool: its name in the report, the amr values its identities
+    carry, and the roles besides the default one its mapping may give. A developer identity's
+    amr holds the developer provider's name (and, assumed, ``<provider>:<pool>:<user>``, see
+    facts.cognito); no mapping gives it any role but the default."""
+    found = [(provider.label, provider.amr, provider.mapped_roles) for provider in pool.providers]
+    if pool.developer_provider:
+        name = pool.developer_provider
+        example = developer_user_login(name, "us-east-1:example", "user")
+        found.append((f"developer provider {name}", (name, example), set()))
+    return found
+
+
+@rule(UNMAPPED_PROVIDER)
+def trust_admits_unmapped_provider(subject: Subject) -> Iterator[Finding]:
+    for pool in subject.pools:
+        open_ = open_roles(pool, subject.roles)
+        for role in subject.roles.values():
+            if role.key in (pool.default_role, pool.guest_role) or role.key in open_:
+                continue
+            statements = [s for s in trust.identity_pool_trusts(role) if trust.admits_pool(s, pool)]
+            strangers = [
+                label
+                for label, amr, mapped in _sign_ins(pool)
+                if role.key not in mapped and any(trust.admits_provider(s, amr) for s in statements)
+            ]
+            if strangers:
+                yield (
+                    role.key,
+                    f"Its trust ({'; '.join(_amr_text(s) for s in statements)}) admits identities "
+                    f"of {', '.join(strangers)} of identity pool {pool.key}, though no role "
+                    "mapping gives them this role: they can take it straight from STS with an "
+                    "identity pool token and sts:AssumeRoleWithWebIdentity. Name in amr only "
+                    "the providers whose mappings reach this role, without wildcards.",
+                )
+
+
+@rule(FOREIGN_POOL)
+def trust_admits_another_pool(subject: Subject) -> Iterator[Finding]:
+    for role in subject.roles.values():
+        for statement in trust.identity_pool_trusts(role):
+            if trust.aud_gap(statement) is not None:
+                continue  # trust-without-aud-or-amr says it
+            if any(trust.admits_pool(statement, pool) for pool in subject.pools):
+                continue
+            if trust.admits_any_authenticated(statement):
+                yield (
+                    role.key,
+                    f"Its trust admits any authenticated identity ({_amr_text(statement)}) of "
+                    f"identity pool {_aud_text(statement)}, which this template does not "
+                    "define: every identity of every provider of that pool can assume it, and "
+                    "nothing here shows which identities that is. Trust only this stack's "
+                    "pool, or make sure the role is that pool's default authenticated role.",
+                )
+
+
+def _aud_text(statement: Statement) -> str:
+    return " | ".join(
+        value
+        for keys in statement.conditions.values()
+        for key, values in keys.items()
+        if key.lower() == AUD.lower()
+        for value in values
+    )
+
+
+@rule(ANY_PRINCIPAL)
+def trust_admits_any_principal(subject: Subject) -> Iterator[Finding]:
+    for role in subject.roles.values():
+        for statement in role.trust:
+            if trust.any_principal(statement):
+                yield (
+                    role.key,
+                    f"Its trust allows {', '.join(statement.principal_labels)} to call "
+                    f"{', '.join(statement.action_labels)}: any principal, of any account or "
+                    "identity provider, that its conditions admit. Name the principal.",
+                )
+
+
+@rule(UNREADABLE_PRINCIPAL)
+def trust_principal_unreadable(subject: Subject) -> Iterator[Finding]:
+    for role in subject.roles.values():
+        for statement in role.trust:
+            unread = trust.unreadable_principals(statement)
+            if statement.effect == "Allow" and unread:
+                yield (
+                    role.key,
+                    f"Its trust names principal {', '.join(unread)}, which the template leaves "
+                    "open (a parameter or an intrinsic function): the review cannot tell who "
+                    "may assume it, and reads it as any principal. Write the principal out.",
+                )
+
+
+@rule(TRUST_NOT_ACTION)
+def trust_with_not_action(subject: Subject) -> Iterator[Finding]:
+    for role in subject.roles.values():
+        for statement in role.trust:
+            if statement.effect == "Allow" and statement.not_actions:
+                yield (
+                    role.key,
+                    f"Its trust allows every action but {', '.join(statement.not_actions)} "
+                    f"(NotAction) to {', '.join(statement.principal_labels) or 'its principal'}"
+                    f": {trust.ASSUME_WEB_IDENTITY}, sts:TagSession and any action STS adds "
+                    "later included. List the actions.",
+                )
+
+
 RULES: tuple[Rule, ...] = (
     guest_access,
     classic_flow,
@@ -304,6 +416,11 @@ RULES: tuple[Rule, ...] = (
     trust_without_aud_or_amr,
     no_server_side_token_check,
     self_sign_up_with_group_roles,
+    trust_admits_unmapped_provider,
+    trust_admits_another_pool,
+    trust_admits_any_principal,
+    trust_principal_unreadable,
+    trust_with_not_action,
 )
 
 

@@ -31,19 +31,73 @@ ANY_PROVIDER = "\x00any provider"
 _OPERATOR = re.compile(
     r"^(ForAnyValue:|ForAllValues:)?(String|Arn)(Not)?(Equals|Like)(IgnoreCase)?(IfExists)?$"
 )
+ASSUME_WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+_FEDERATED_COGNITO = f"Federated:{COGNITO_IDENTITY}"
+# A parameter or pseudo parameter left in a principal by Fn::Sub: it may deploy as anything.
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+# What template.resolve leaves for an intrinsic it cannot read (Fn::If, Fn::Select...).
+_UNREAD = re.compile(r"Fn::[A-Za-z]+\(")
 
 
 def identity_pool_trusts(role: Role) -> list[Statement]:
-    """The Allow statements of the role's trust that Cognito identity pool tokens can use."""
+    """The Allow statements of the role's trust that Cognito identity pool tokens can use: the
+    principal is, or may deploy as, ``cognito-identity.amazonaws.com`` (``*``, a wildcard, an
+    ``Fn::Sub`` variable, an intrinsic the review cannot read, a ``NotPrincipal``), and the
+    actions, or a ``NotAction``, leave ``sts:AssumeRoleWithWebIdentity`` in."""
     return [
         s
         for s in role.trust
-        if s.effect == "Allow"
-        and f"Federated:{COGNITO_IDENTITY}" in s.principals
-        and any(
-            glob_matches(a, "sts:AssumeRoleWithWebIdentity", ignore_case=True) for a in s.actions
-        )
+        if s.effect == "Allow" and _may_name_cognito(s) and _may_assume_web_identity(s)
     ]
+
+
+def _may_name_cognito(statement: Statement) -> bool:
+    if statement.not_principals:
+        return not any(_covers(p, _FEDERATED_COGNITO) for p in statement.not_principals)
+    return any(p == "*" or _covers(p, _FEDERATED_COGNITO) for p in statement.principals)
+
+
+def _covers(principal: str, target: str) -> bool:
+    """Whether the principal, read as a pattern (an unresolved part may be anything), names
+    ``target``."""
+    if _UNREAD.search(principal):
+        return True
+    return glob_matches(_VARIABLE.sub("*", principal), target, ignore_case=True)
+
+
+def _may_assume_web_identity(statement: Statement) -> bool:
+    if statement.not_actions:
+        return not any(
+            glob_matches(a, ASSUME_WEB_IDENTITY, ignore_case=True) for a in statement.not_actions
+        )
+    return any(glob_matches(a, ASSUME_WEB_IDENTITY, ignore_case=True) for a in statement.actions)
+
+
+def unreadable_principals(statement: Statement) -> list[str]:
+    """Principals whose value the template leaves open: a parameter other than the partition
+    and URL suffix, or an intrinsic the review cannot resolve."""
+    return [
+        p
+        for p in statement.principals + statement.not_principals
+        if _UNREAD.search(p)
+        or any(v not in ("${AWS::URLSuffix}", "${AWS::Partition}") for v in _VARIABLE.findall(p))
+    ]
+
+
+def any_principal(statement: Statement) -> bool:
+    """An Allow whose principal is everyone (``*``, ``AWS: *``, ``Federated: *``) or everyone
+    but some (``NotPrincipal``)."""
+    if statement.effect != "Allow":
+        return False
+    return bool(statement.not_principals) or any(
+        p == "*" or p.endswith(":*") for p in statement.principals
+    )
+
+
+def admits_provider(statement: Statement, amr_values: tuple[str, ...]) -> bool:
+    """An identity signed in with a provider carrying any of these amr values satisfies the
+    statement's ``amr`` conditions."""
+    return any(admits(statement, AMR, [AUTHENTICATED, value]) for value in amr_values)
 
 
 def _holds(operator: str, patterns: list[str], values: list[str]) -> bool:

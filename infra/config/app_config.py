@@ -183,7 +183,7 @@ class AppConfig:
                 raise ConfigError(
                     f"principalTags.{tag}", f"{claim!r} is not a claim of this pool's tokens", hint
                 )
-        self.providers.check_rules(names)
+        self.providers.check_rules({group.name: group.preset for group in self.groups})
         self._check_developer_provider_name()
         topic = self.monitoring.alarm_topic_arn
         topic_match = TOPIC_ARN.fullmatch(topic) if topic else None

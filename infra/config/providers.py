@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from facts.cognito import PROVIDER_CLAIMS, SOCIAL_LOGIN_NAMES
-from infra.config.groups import AUTHENTICATED, GROUP_NAME
+from infra.config.groups import AUTHENTICATED, GROUP_NAME, Preset
 from infra.config.parsing import (
     ConfigError,
     Parser,
@@ -46,6 +46,10 @@ class AmbiguousResolution(StrEnum):
 
 
 MAX_RULES = 25
+# Match types that admit values other than the one written: a longer value, or every other one.
+LOOSE_MATCHES = frozenset({MatchType.CONTAINS, MatchType.STARTS_WITH, MatchType.NOT_EQUAL})
+# An acknowledgement's reason: a sentence a reviewer can check, not a token.
+_REASON = re.compile(r"^.{20,500}$", re.DOTALL)
 IDENTIFIER = re.compile(r"^[\w.:/@-]{1,256}$")
 HTTPS_URL = re.compile(r"^https://[a-z0-9.-]+(/[\w.~/-]*)?$")
 TRUSTED_CLAIM = re.compile(r"^[\w.:/#-]{1,256}$")
@@ -73,6 +77,17 @@ class RuleConfig:
     match_type: MatchType = field(metadata=parse_with(one_of(MatchType)))
     value: str = field(metadata=parse_with(matching(IDENTIFIER, "a claim value", "example.com")))
     role: str = field(metadata=parse_with(matching(GROUP_NAME, "a group name", "viewers")))
+    # Why a loose match (Contains, StartsWith, NotEqual) may give an admin-preset group's role.
+    acknowledge_loose_match: str | None = field(
+        default=None,
+        metadata=parse_with(
+            matching(
+                _REASON,
+                "a reason of 20 to 500 characters",
+                "the IdP issues no group name that contains another",
+            )
+        ),
+    )
 
 
 def _rules(value: Any, key: str) -> tuple[RuleConfig, ...]:
@@ -231,9 +246,9 @@ class ProvidersConfig:
             found.append((f"providers.saml[{i}]", "saml", saml, frozenset(saml.trusted_claims)))
         return found
 
-    def check_rules(self, groups: list[str]) -> None:
+    def check_rules(self, groups: Mapping[str, Preset]) -> None:
         """Rules and tags may use only claims the provider alone sets (escalation otherwise),
-        and a rule's role must exist."""
+        a rule's role must exist, and a loose match gives an admin role only when acknowledged."""
         for key, kind, provider, trusted in self.selections():
             for i, rule in enumerate(provider.rules):
                 where = f"{key}.rules[{i}]"
@@ -244,6 +259,7 @@ class ProvidersConfig:
                         f"{rule.role!r} is neither a configured group nor {AUTHENTICATED!r}",
                         f"Use one of {', '.join([*groups, AUTHENTICATED])}",
                     )
+                _check_loose_admin_rule(where, rule, groups)
             for tag, claim in provider.principal_tags:
                 _check_provider_claim(f"{key}.principalTags.{tag}", kind, claim, trusted)
 
@@ -253,6 +269,31 @@ class ProvidersConfig:
             *(SOCIAL_LOGIN_NAMES[kind] for kind in SOCIAL_LOGIN_NAMES if getattr(self, kind)),
             *(oidc.provider_name for oidc in self.oidc),
         ]
+
+
+def _check_loose_admin_rule(where: str, rule: RuleConfig, groups: Mapping[str, Preset]) -> None:
+    """A loose match handing out an admin role grants it to values nobody wrote down: Contains
+    "admins" also matches "not-admins", NotEqual matches every other value."""
+    if (
+        rule.match_type in LOOSE_MATCHES
+        and groups.get(rule.role) is Preset.ADMIN
+        and rule.acknowledge_loose_match is None
+    ):
+        raise ConfigError(
+            f"{where}.matchType",
+            f"{rule.match_type} {rule.value!r} gives the admin-preset role of {rule.role!r} to "
+            f"values other than {rule.value!r} too (for example {_loose_example(rule)!r})",
+            'Use "Equals", or add "acknowledgeLooseMatch": "<why no other value can reach '
+            'it>" to the rule',
+        )
+
+
+def _loose_example(rule: RuleConfig) -> str:
+    if rule.match_type is MatchType.CONTAINS:
+        return f"not-{rule.value}"
+    if rule.match_type is MatchType.STARTS_WITH:
+        return f"{rule.value}-guest"
+    return f"anything but {rule.value}"
 
 
 def _check_provider_claim(key: str, kind: str, claim: str, trusted: frozenset[str]) -> None:

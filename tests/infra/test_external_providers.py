@@ -112,7 +112,7 @@ def test_rules_mappings_in_order_with_deny(synth: Synth) -> None:
                     ),
                     "idp.example.com": rules(
                         "idp.example.com",
-                        rule("groups", "Contains", "admins", "admins"),
+                        rule("groups", "Equals", "admins", "admins"),
                         rule("groups", "Contains", "staff", "viewers"),
                     ),
                     "SamlExampleCorp": rules(
@@ -157,6 +157,10 @@ def with_providers(**providers: object) -> dict:
 
 
 GOOGLE = {"clientId": "x.apps.googleusercontent.com"}
+
+
+def loose_rule(match_type: str, role: str) -> dict[str, str]:
+    return {"claim": "hd", "matchType": match_type, "value": "corp", "role": role}
 
 
 @pytest.mark.parametrize(
@@ -247,6 +251,24 @@ GOOGLE = {"clientId": "x.apps.googleusercontent.com"}
             r"providers\.twitter\.consumerSecret: a secret must never be written into a "
             r"committed file",
         ),
+        *(
+            (
+                {"google": {**GOOGLE, "rules": [loose_rule(match_type, "admins")]}},
+                rf"providers\.google\.rules\[0\]\.matchType: {match_type} 'corp' gives the "
+                r"admin-preset role of 'admins' to values other than 'corp' too",
+            )
+            for match_type in ("Contains", "StartsWith", "NotEqual")
+        ),
+        (
+            {
+                "google": {
+                    **GOOGLE,
+                    "rules": [{**loose_rule("Contains", "admins"), "acknowledgeLooseMatch": "ok"}],
+                }
+            },
+            r"providers\.google\.rules\[0\]\.acknowledgeLooseMatch: 'ok' is not a reason of 20 to "
+            r"500 characters",
+        ),
         ({"myspace": {"id": "x"}}, r"providers\.myspace: is not a known key"),
         (
             {"saml": [{"name": "Corp", "metadataFile": "nope.xml"}]},
@@ -273,3 +295,14 @@ def test_the_construct_alone_refuses_twitter_without_its_secret() -> None:
     with pytest.raises(ValueError, match="twitter_secret is required"):
         ExternalProviders(stack, "WithoutSecret", config=providers)
     ExternalProviders(stack, "WithSecret", config=providers, twitter_secret=TWITTER_SECRET)
+
+
+def test_a_loose_match_gives_an_admin_role_only_when_acknowledged_and_others_freely() -> None:
+    reason = "Our IdP's hd claim is one of three fixed domains; none contains another."
+    acknowledged = {**loose_rule("Contains", "admins"), "acknowledgeLooseMatch": reason}
+    viewer = loose_rule("NotEqual", "viewers")
+    config = parse_config(with_providers(google={**GOOGLE, "rules": [acknowledged, viewer]}))
+    assert config.providers.google is not None
+    [admin_rule, viewer_rule] = config.providers.google.rules
+    assert admin_rule.acknowledge_loose_match == reason
+    assert viewer_rule.acknowledge_loose_match is None

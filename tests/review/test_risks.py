@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from review import risks
 from review.report import StackReview
 from tests.review.conftest import fixture, review_of
+from tests.support.template import Synth
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "review.md"
 
@@ -40,9 +43,9 @@ def test_all_providers_example_warns_of_partial_matches_and_the_twitter_secret(
     all_providers: dict[str, Any], providers_review: StackReview
 ) -> None:
     # Group roles trust Google, the OIDC and the SAML IdP by name: no role open to everyone.
-    assert kinds(providers_review) == sorted(
-        [risks.PARTIAL, risks.PARTIAL, risks.PARTIAL, risks.TWITTER_SECRET]
-    )
+    # The admins rule is Equals (the synth refuses a loose one for an admin role); the viewers
+    # rules keep Contains and StartsWith, which the review names.
+    assert kinds(providers_review) == sorted([risks.PARTIAL, risks.PARTIAL, risks.TWITTER_SECRET])
 
 
 def with_rule(claim: str, match_type: str = "Equals") -> dict[str, Any]:
@@ -253,13 +256,15 @@ def test_a_role_pinned_to_providers_is_not_open(amr: dict[str, Any]) -> None:
     assert [r for r in review_of(with_amr(amr)).risks if r.kind == risks.OPEN_TRUST] == []
 
 
-def test_the_default_roles_and_another_pools_roles_may_trust_any_identity() -> None:
+def test_the_default_roles_may_trust_any_identity_and_another_pools_roles_warn() -> None:
     body = fixture("base")  # DefaultRole trusts amr authenticated: it is the default
     assert kinds(review_of(body)) == []
     trust = trust_condition(body)
     trust["ForAnyValue:StringLike"][AMR] = "authenticated"
     trust["StringEquals"][AUD] = "us-east-1:11111111-2222-3333-4444-555555555555"
-    assert kinds(review_of(body)) == []
+    [risk] = review_of(body).risks
+    assert (risk.kind, risk.where) == (risks.FOREIGN_POOL, "EditorsRole")
+    assert "us-east-1:11111111-2222-3333-4444-555555555555" in risk.message
 
 
 @pytest.mark.parametrize(
@@ -331,4 +336,90 @@ def test_self_sign_up_without_group_roles_is_not_flagged() -> None:
     }
     assert kinds(review_of(body)) == [risks.SELF_SIGN_UP]
     del body["Resources"]["EditorsGroup"]["Properties"]["RoleArn"]
-    assert kinds(review_of(body)) == []
+    # No group gives EditorsRole now, yet its trust still admits the user pool's identities.
+    assert kinds(review_of(body)) == [risks.UNMAPPED_PROVIDER]
+
+
+# Hostile trusts on the demo's own template: one group role's trust changed as an attacker (or
+# a hurried fork) would, each of which STS would honour. Every one must name that role.
+def _trust_statement(body: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    statement: dict[str, Any] = body["Resources"][logical_id]["Properties"][
+        "AssumeRolePolicyDocument"
+    ]["Statement"][0]
+    return statement
+
+
+def _amr(value: Any) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def change(statement: dict[str, Any], pool: dict[str, Any]) -> None:
+        statement["Condition"]["ForAnyValue:StringLike"][AMR] = value
+
+    return change
+
+
+def _developer_amr(statement: dict[str, Any], pool: dict[str, Any]) -> None:
+    provider = statement["Condition"]["ForAnyValue:StringLike"][AMR]
+    statement["Condition"]["ForAnyValue:StringLike"][AMR] = [
+        provider,
+        pool["Properties"]["DeveloperProviderName"],
+    ]
+
+
+def _foreign_pool(statement: dict[str, Any], pool: dict[str, Any]) -> None:
+    statement["Condition"]["StringEquals"][AUD] = "us-east-1:11111111-2222-3333-4444-555555555555"
+    statement["Condition"]["ForAnyValue:StringLike"][AMR] = "authenticated"
+
+
+def _principal(value: Any) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    def change(statement: dict[str, Any], pool: dict[str, Any]) -> None:
+        statement["Principal"] = value
+
+    return change
+
+
+def _sub_principal(statement: dict[str, Any], pool: dict[str, Any]) -> None:
+    statement["Principal"] = {"Federated": {"Fn::Sub": "cognito-identity.${AWS::URLSuffix}"}}
+    statement["Condition"]["ForAnyValue:StringLike"][AMR] = "authenticated"
+
+
+def _not_action(statement: dict[str, Any], pool: dict[str, Any]) -> None:
+    statement["NotAction"] = "sts:AssumeRole"
+    del statement["Action"]
+
+
+HOSTILE_TRUSTS = {
+    "amr *.* (every provider name, the developer provider's included)": (
+        _amr("*.*"),
+        risks.UNMAPPED_PROVIDER,
+    ),
+    "amr *:* (every provider-and-user entry)": (_amr("*:*"), risks.UNMAPPED_PROVIDER),
+    "amr naming the developer provider": (_developer_amr, risks.UNMAPPED_PROVIDER),
+    "aud of another pool, amr authenticated": (_foreign_pool, risks.FOREIGN_POOL),
+    'Principal "*"': (_principal("*"), risks.ANY_PRINCIPAL),
+    "Principal AWS *": (_principal({"AWS": "*"}), risks.ANY_PRINCIPAL),
+    "Fn::Sub principal with amr authenticated": (_sub_principal, risks.OPEN_TRUST),
+    "Fn::Sub principal from a parameter": (
+        _principal({"Federated": {"Fn::Sub": "${IdentityProvider}"}}),
+        risks.UNREADABLE_PRINCIPAL,
+    ),
+    "NotAction": (_not_action, risks.TRUST_NOT_ACTION),
+}
+
+
+@pytest.mark.parametrize("variant", list(HOSTILE_TRUSTS))
+def test_a_hostile_trust_on_a_group_role_is_named(synth: Synth, variant: str) -> None:
+    change, kind = HOSTILE_TRUSTS[variant]
+    body = copy.deepcopy(synth.demo.template)
+    clean = review_of(body)
+    [pool] = clean.pools
+    group = next(g for p in pool.providers for g in p.groups if g.role)
+    assert group.role is not None
+    role = clean.roles[group.role]
+    [pool_resource] = [
+        r for r in body["Resources"].values() if r["Type"] == "AWS::Cognito::IdentityPool"
+    ]
+    change(_trust_statement(body, role.logical_id), pool_resource)
+    warned = {(r.kind, r.where) for r in review_of(body).risks}
+    assert (kind, role.key) in warned
+    if kind == risks.UNMAPPED_PROVIDER:
+        [risk] = [r for r in review_of(body).risks if r.kind == kind]
+        assert f"developer provider {pool.developer_provider}" in risk.message
