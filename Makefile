@@ -2,9 +2,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+# The Pythons the suite passes on (pyproject.toml's requires-python), newest first; 3.13 is also
+# the functions' Lambda runtime (infra/python_function.py). Unset, PYTHON is the first one found;
+# `make test PYTHON=python3.12` (a command or a path) picks another.
+SUPPORTED_PYTHONS := 3.13 3.12 3.11
+# The interpreter behind a command. Under pyenv a version that is installed but not selected
+# answers "command not found"; its own bin/ has it all the same.
+python_path = $(shell { $(1) -c 'import sys; print(sys.executable)' || \
+	{ v=$$(pyenv versions --bare | grep -E '^$(patsubst python%,%,$(notdir $(1)))\.[0-9]+$$' | tail -n 1) \
+	&& "$$(pyenv root)/versions/$$v/bin/$(notdir $(1))" -c 'import sys; print(sys.executable)'; }; \
+	} 2>/dev/null)
+PYTHON ?= $(firstword $(foreach v,$(SUPPORTED_PYTHONS),$(call python_path,python$(v))))
+PYTHON_BIN := $(call python_path,$(PYTHON))
+PYTHON_VERSION := $(if $(PYTHON_BIN),$(shell $(PYTHON_BIN) -c 'import sys; print("%d.%d" % sys.version_info[:2])'))
 VENV := .venv
 PY := $(VENV)/bin/python
+# Names the interpreter, so switching PYTHON rebuilds the environment instead of reusing another's.
+INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 CHECKOV_VENV := .venv-checkov
 CDK := npx --no-install cdk
 # `make synth CONFIG=docs/examples/x.json`: synthesize another config file instead of cdk.json's.
@@ -39,8 +53,11 @@ help:
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 	@echo "make api-gateway-logging   once per account and region: the role API Gateway writes access logs with"
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(INSTALLED): pyproject.toml
+	@[ -n "$(PYTHON_BIN)" ] || { echo "No Python $(or $(PYTHON),of $(SUPPORTED_PYTHONS)) found: install one, or give PYTHON=<command or path>" >&2; exit 1; }
+	@case " $(SUPPORTED_PYTHONS) " in *" $(PYTHON_VERSION) "*) ;; *) echo "$(PYTHON_BIN) is Python $(PYTHON_VERSION); supported: $(SUPPORTED_PYTHONS)" >&2; exit 1;; esac
+	rm -f $(VENV)/.installed*
+	$(PYTHON_BIN) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.3
 	$(PY) -m pip install --quiet -e '.[runtime]' --group dev
 	touch $@
@@ -49,7 +66,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(INSTALLED) node_modules/.installed
 
 synth: setup
 	rm -rf cdk.out  # no stale template from another config reaches the gates
@@ -63,7 +80,7 @@ e2e: setup
 	$(if $(TARGET),E2E_TARGET=$(abspath $(TARGET))) $(PY) -m pytest -q -ra tests/e2e
 
 $(CHECKOV_VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(PYTHON_BIN) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip==26.3
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --group checkov
 	touch $@

@@ -18,8 +18,10 @@ LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
 POWERTOOLS_VERSION = "3.37.0"
 
 
-# The newest Python runtime with a Powertools layer.
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# The newest Python the project's tests run on (pyproject.toml's requires-python), so the
+# functions run in production on a version their tests ran on; Lambda and Powertools' layer
+# offer it too. Lambda's 3.14 waits until the suite does.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
 # The public SSM parameter holding the Powertools layer ARN for this version and runtime.
 POWERTOOLS_LAYER_PARAMETER = (
     f"/aws/service/powertools/python/arm64/{RUNTIME.name}/{POWERTOOLS_VERSION}"
