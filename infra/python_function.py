@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.acknowledgements import skip_checkov
+from infra.acknowledgements import acknowledge, skip_checkov
 
 LAMBDAS = Path(__file__).resolve().parent.parent / "lambdas"
 # Must equal the aws-lambda-powertools pin in pyproject.toml (a test holds them equal).
@@ -29,8 +29,8 @@ POWERTOOLS_LAYER_PARAMETER = (
 
 
 class PythonFunction(Construct):
-    """``lambdas/<folder>/app.py`` as a function: arm64, the newest Python runtime with a
-    Powertools layer, Powertools from that public layer at the pinned version (boto3 from the
+    """``lambdas/<folder>/app.py`` as a function: arm64, the newest Python the tests run on,
+    Powertools from that public layer at the pinned version (boto3 from the
     runtime), a log group kept 30 days, and a role that may write those logs and nothing else
     until the caller grants more.
     """
@@ -100,6 +100,13 @@ class PythonFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             environment=dict(environment),
+        )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            f"{RUNTIME.name} is the newest Python the test suite runs on (pyproject.toml's "
+            "requires-python; tests/infra/test_python_function.py holds the two equal): the "
+            "functions run in AWS on the version their tests ran on.",
         )
         skip_checkov(
             self.function,
