@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from offline.stack import OfflineStack
-from offline.tokens import UserLambdaValidationException, refreshing
+from offline.tokens import REFRESH_TOKENS, UserLambdaValidationException, issuing
 from tests.offline.federated import (
     OIDC,
     SAML,
@@ -74,11 +74,8 @@ def test_a_refresh_keeps_the_last_federated_sign_ins_groups(stack: OfflineStack)
     (federation.refreshTokenHours), a refresh reissues what the last sign-in mapped."""
     tokens = stack.federation.sign_in(SAML, "refresher", saml_assertion("Domain Admins"))
     pool = stack.federation._provider(SAML)[0]
-    reset = refreshing.set(True)
-    try:
+    with issuing(REFRESH_TOKENS):
         _, id_token, _ = pool.create_tokens_from_refresh_token(tokens.refresh_token)
-    finally:
-        refreshing.reset(reset)
     assert claims_of(id_token)["cognito:groups"] == ["admins"]
 
 

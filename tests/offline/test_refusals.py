@@ -51,7 +51,11 @@ class World:
         return self.identity._sign(pool, f"{REGION}:dev", amr, seconds, tags=tags)
 
     def assume(self, token: str, role: str = "tagged") -> Any:
-        request = {"RoleArn": self.roles[role], "WebIdentityToken": token}
+        request = {
+            "RoleArn": self.roles[role],
+            "RoleSessionName": "refusals",
+            "WebIdentityToken": token,
+        }
         return self.identity.assume_role_with_web_identity(request)
 
 
@@ -218,7 +222,7 @@ def test_a_user_pool_login_carries_cognitos_amr_and_still_meets_the_group_roles_
     identity_id = world.get_id(token)["IdentityId"]
     sub = claims_of(token)["sub"]
 
-    login = world.identity._verify_logins(world.identity.pools[POOL_ID], {world.provider: token})
+    [login] = world.identity._verify_logins(world.identity.pools[POOL_ID], {world.provider: token})
     answer = world.identity.get_credentials_for_identity(
         {"IdentityId": identity_id, "Logins": {world.provider: token}}
     )
@@ -226,7 +230,7 @@ def test_a_user_pool_login_carries_cognitos_amr_and_still_meets_the_group_roles_
     assert login.amr == (world.provider, f"{world.provider}:CognitoSignIn:{sub}")
     issued = world.identity.issued[answer["Credentials"]["AccessKeyId"]]
     assert issued.role_arn == world.roles["user-pool"]
-    assert issued.session_policy is None
+    assert issued.session_policies is None
 
 
 # Session tags ---------------------------------------------------------------------------------
@@ -305,6 +309,6 @@ def test_guest_credentials_carry_cognitos_scope_down_policy(world: World) -> Non
 
     issued = world.identity.issued[answer["Credentials"]["AccessKeyId"]]
     assert issued.role_arn == world.roles["guest"]
-    assert issued.session_policy == GUEST_SESSION_POLICY
+    assert issued.session_policies == (GUEST_SESSION_POLICY,)
     [statement] = GUEST_SESSION_POLICY["Statement"]
     assert not any(action.startswith("s3:") for action in statement["Action"])
