@@ -739,7 +739,14 @@ class IdentityService:
     def _rules_role(
         self, pool: IdentityPoolSettings, mapping: RoleMapping, login: Login, custom: str | None
     ) -> str:
-        matching = [rule["RoleARN"] for rule in mapping.rules if _rule_matches(rule, login.claims)]
+        # Rules are evaluated in order and the first match wins, unless CustomRoleArn picks
+        # another matching rule (developer guide, "Role-based access control").
+        matching: list[str] = []
+        for rule in mapping.rules:
+            if _rule_matches(rule, login.claims):
+                matching.append(rule["RoleARN"])
+                if not custom:
+                    break
         if custom:
             if custom not in matching:
                 raise _not_authorized(f"{custom} is not the role of a matching rule.")
@@ -767,9 +774,22 @@ class IdentityService:
             tags = login.claims[TAGS_CLAIM]["principal_tags"]
             return {key: values[0] for key, values in tags.items()}
         mapping = pool.principal_tags.get(login.provider, {})
-        return {
-            tag: str(login.claims[claim]) for tag, claim in mapping.items() if claim in login.claims
-        }
+        tags: dict[str, str] = {}
+        for tag, claim in mapping.items():
+            if claim not in login.claims:
+                continue
+            value = login.claims[claim]
+            # A session tag holds one value (IAM user guide, "Passing session tags in AWS STS":
+            # "Multivalued session tags are not supported"). How Cognito would render a list
+            # claim is not written: offline the identity gets no credentials, as for any claim
+            # STS refuses, so no reading can widen a session.
+            if isinstance(value, list | dict):
+                raise IdentityError(
+                    "InvalidIdentityPoolConfigurationException",
+                    "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+                )
+            tags[tag] = _claim_text(value)
+        return tags
 
     def _credentials(
         self,
@@ -822,17 +842,28 @@ def _session_alive(user_pool: CognitoIdpUserPool, claims: Mapping[str, Any]) -> 
     return any(entry and entry[2] == origin for entry in user_pool.refresh_tokens.values())
 
 
+def _claim_text(value: Any) -> str:
+    """A scalar claim as text: strings as they are, numbers and booleans as JSON writes them."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _rule_matches(rule: Mapping[str, str], claims: Mapping[str, Any]) -> bool:
+    """Developer guide, "Role-based access control": Equals, NotEqual, StartsWith or Contains on
+    the claim's value; "If the match type is NotEqual and the claim doesn't exist, the rule is
+    not evaluated" (nor does any other type match a missing claim)."""
     claim, value, match_type = rule["Claim"], rule["Value"], rule["MatchType"]
     if claim not in claims:
-        # A NotEqual rule on a missing claim is skipped, as every other rule type fails.
         return False
     actual = claims[claim]
-    texts = [str(item) for item in actual] if isinstance(actual, list) else [str(actual)]
-    checks: dict[str, Callable[[str], bool]] = {
-        "Equals": lambda text: text == value,
-        "NotEqual": lambda text: text != value,
-        "StartsWith": lambda text: text.startswith(value),
-        "Contains": lambda text: value in text,
+    if isinstance(actual, list | dict):
+        # How a rule compares a list-valued claim is not written (each element, or the list as
+        # text?): a rule that reaches one refuses the sign-in, so no reading can give a role.
+        raise _not_authorized(f"The role mapping rule on {claim} cannot compare a list.")
+    text = _claim_text(actual)
+    checks: dict[str, Callable[[], bool]] = {
+        "Equals": lambda: text == value,
+        "NotEqual": lambda: text != value,
+        "StartsWith": lambda: text.startswith(value),
+        "Contains": lambda: value in text,
     }
-    return any(checks[match_type](text) for text in texts)
+    return checks[match_type]()

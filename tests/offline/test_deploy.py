@@ -61,3 +61,40 @@ def test_an_unknown_type_in_the_credential_path_is_refused_by_name_and_why(
 
     assert f"Forkers ({resource_type}): " in str(refused.value)
     assert why in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        ({"UseDefaults": True}, {"client": "aud", "username": "sub"}),
+        (
+            {"UseDefaults": False, "PrincipalTags": {"tenant": "custom:tenant"}},
+            {"tenant": "custom:tenant"},
+        ),
+    ],
+    ids=["defaults", "explicit"],
+)
+def test_principal_tags_use_cognitos_defaults_or_the_explicit_map(
+    tmp_path: Path, properties: dict[str, Any], expected: dict[str, str]
+) -> None:
+    """Developer guide, "Using attributes for access control": the default mappings are aud as
+    client and sub as username."""
+    pool = {
+        "Type": "AWS::Cognito::IdentityPool",
+        "Properties": {"IdentityPoolName": "tags", "AllowUnauthenticatedIdentities": False},
+    }
+    tag = {
+        "Type": "AWS::Cognito::IdentityPoolPrincipalTag",
+        "Properties": {
+            "IdentityPoolId": {"Ref": "Pool"},
+            "IdentityProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
+            **properties,
+        },
+    }
+
+    deployment, _ = deploy(tmp_path, {"Pool": pool, "Tags": tag}, {})
+
+    [settings] = deployment.identity_pools.values()
+    assert settings.principal_tags == {
+        "cognito-idp.us-east-1.amazonaws.com/us-east-1_pool": expected
+    }

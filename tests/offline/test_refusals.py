@@ -312,3 +312,63 @@ def test_guest_credentials_carry_cognitos_scope_down_policy(world: World) -> Non
     assert issued.session_policies == (GUEST_SESSION_POLICY,)
     [statement] = GUEST_SESSION_POLICY["Statement"]
     assert not any(action.startswith("s3:") for action in statement["Action"])
+
+
+# Several logins (Cognito Identity API reference, GetId: Logins holds up to 10) -----------------
+
+
+def test_more_than_ten_logins_are_refused(world: World) -> None:
+    logins = {f"provider-{n}.example.com": "token" for n in range(11)}
+
+    refused = refusal(lambda: world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins}))
+
+    assert refused.code == "InvalidParameterException"
+
+
+def test_two_logins_of_one_user_share_one_identity_and_both_reach_the_credentials(
+    world: World,
+) -> None:
+    developer = world.developer_token({})
+    logins = {world.provider: world.token(), "cognito-identity.amazonaws.com": developer}
+
+    identity_id = world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins})["IdentityId"]
+    answer = world.identity.get_credentials_for_identity(
+        {"IdentityId": identity_id, "Logins": logins}
+    )
+
+    assert identity_id == claims_of(developer)["sub"]
+    assert world.get_id(world.token())["IdentityId"] == identity_id  # the user pool login, linked
+    issued = world.identity.issued[answer["Credentials"]["AccessKeyId"]]
+    assert {world.provider, "login.example.test"} <= set(issued.amr)
+
+
+def test_logins_of_two_identities_are_refused_not_merged(world: World) -> None:
+    own = world.get_id(world.token())["IdentityId"]
+    logins = {
+        world.provider: world.token(),
+        "cognito-identity.amazonaws.com": world.developer_token({}),
+    }
+
+    refused = refusal(lambda: world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins}))
+
+    assert refused.code == "ResourceConflictException"
+    assert world.get_id(world.token())["IdentityId"] == own
+
+
+def test_logins_whose_tags_disagree_get_no_credentials(world: World) -> None:
+    world.identity.pools[POOL_ID].principal_tags[world.provider] = {"tenant": "custom:tenant"}
+    world.identity.pools[POOL_ID].roles["authenticated"] = world.roles["tagged"]
+    developer = world.developer_token({"tenant": "globex"})
+    logins = {
+        world.provider: world.token(**{"custom:tenant": "acme"}),
+        "cognito-identity.amazonaws.com": developer,
+    }
+    identity_id = world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins})["IdentityId"]
+
+    refused = refusal(
+        lambda: world.identity.get_credentials_for_identity(
+            {"IdentityId": identity_id, "Logins": logins}
+        )
+    )
+
+    assert refused.code == "NotAuthorizedException"
