@@ -398,3 +398,14 @@ def test_the_developer_token_api_refuses_tags_outside_its_lengths(
         token(service, tags)
 
     assert refused.value.code == "InvalidParameterException"
+
+
+def test_a_duration_past_the_roles_maximum_is_refused_in_stss_words(
+    service: IdentityService,
+) -> None:
+    error = refusal(service, "untagged", token(service), DurationSeconds="3601")
+
+    assert (error.code, error.message) == (
+        "ValidationError",
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    )
