@@ -771,8 +771,8 @@ class IdentityService:
         if login.provider == DEVELOPER_LOGIN:
             if TAGS_CLAIM not in login.claims:
                 return {}
-            tags = login.claims[TAGS_CLAIM]["principal_tags"]
-            return {key: values[0] for key, values in tags.items()}
+            carried = login.claims[TAGS_CLAIM]["principal_tags"]
+            return {str(key): str(values[0]) for key, values in carried.items()}
         mapping = pool.principal_tags.get(login.provider, {})
         tags: dict[str, str] = {}
         for tag, claim in mapping.items():
