@@ -94,7 +94,7 @@ def decide(
         principals=(caller.role_arn, caller.session_arn),
         account=account,
     )
-    session = [caller.session_policy] if caller.session_policy is not None else None
+    session = list(caller.session_policies) if caller.session_policies is not None else None
     return iam.decide(
         request,
         role_policies(account, caller.role_arn),

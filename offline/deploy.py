@@ -421,12 +421,17 @@ class Deployer:
 
     def _principal_tag(self, logical_id: str, p: Mapping[str, Any]) -> None:
         pool = self.deployment.identity_pools[p["IdentityPoolId"]]
-        # UseDefaults maps aud and sub, as the Cognito developer guide's "Using attributes for
-        # access control" describes, in place of the explicit map.
-        tags = p.get("PrincipalTags") or {}
+        # Developer guide, "Default provider mappings": UseDefaults maps a user pool's aud and sub,
+        # but no AWS page names the tag keys they become. Guessing them could judge a policy on
+        # other keys wrongly in either direction, so the run stops instead (the app always
+        # writes its map).
         if p.get("UseDefaults"):
-            tags = {"client": "aud", "username": "sub"}
-        pool.principal_tags[p["IdentityProviderName"]] = dict(tags)
+            raise TemplateError(
+                f"{logical_id} (AWS::Cognito::IdentityPoolPrincipalTag): UseDefaults maps claims "
+                "to tag keys no AWS page names, so the offline run cannot know the session's "
+                "tags; write the map (PrincipalTags, UseDefaults false) instead"
+            )
+        pool.principal_tags[p["IdentityProviderName"]] = dict(p.get("PrincipalTags") or {})
         self._resolver.refs[logical_id] = logical_id
 
     # A forker's own resources ----------------------------------------------------------------

@@ -107,11 +107,8 @@ class OfflineEndpoint:
     def _initiate_auth(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
         flow = body.get("AuthFlow")
         if flow in REFRESH_FLOWS:
-            token = tokens.refreshing.set(True)
-            try:
+            with tokens.issuing(tokens.REFRESH_TOKENS):
                 return self._forward(environ)
-            finally:
-                tokens.refreshing.reset(token)
         answer = self._forward(environ)
         if flow != "USER_SRP_AUTH":
             return answer
@@ -272,7 +269,14 @@ class OfflineEndpoint:
             f"<Expiration>{role.expiration.strftime('%Y-%m-%dT%H:%M:%SZ')}</Expiration>"
             "</Credentials>"
             "<Provider>cognito-identity.amazonaws.com</Provider>"
-            "</AssumeRoleWithWebIdentityResult>"
+            # API reference, response elements: how close the session tags come to the packed
+            # allowance (the offline estimate, facts.sts.packed_tags_percent).
+            + (
+                f"<PackedPolicySize>{answer.packed_percent}</PackedPolicySize>"
+                if answer.packed_percent
+                else ""
+            )
+            + "</AssumeRoleWithWebIdentityResult>"
             f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
             "</AssumeRoleWithWebIdentityResponse>"
         )

@@ -22,9 +22,11 @@ from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool
 from offline.deploy import IdentityProvider
 from offline.tokens import (
     FEDERATED_STATUS,
+    HOSTED_AUTH,
     TRIGGER_TIMEOUT_SECONDS,
     UnexpectedLambdaException,
     UserLambdaValidationException,
+    issuing,
 )
 
 TRIGGER_SOURCE = "InboundFederation_ExternalProvider"
@@ -83,8 +85,10 @@ class FederatedSignIn:
         user.update_attributes(updates)
         refresh_token, origin_jti = pool.create_refresh_token(client_id, username)
         # The access token first, as moto's own sign-ins make them (offline.tokens relies on it).
-        access_token, _ = pool.create_access_token(client_id, username, origin_jti)
-        id_token, _ = pool.create_id_token(client_id, username, origin_jti)
+        # A federated sign-in goes through managed login, so the hook sees HostedAuth.
+        with issuing(HOSTED_AUTH):
+            access_token, _ = pool.create_access_token(client_id, username, origin_jti)
+            id_token, _ = pool.create_id_token(client_id, username, origin_jti)
         return FederatedTokens(username, id_token, access_token, refresh_token)
 
     def _provider(self, provider_name: str) -> tuple[CognitoIdpUserPool, IdentityProvider]:

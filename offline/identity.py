@@ -24,13 +24,21 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 from moto.cognitoidp.models import CognitoIdpUserPool, cognitoidp_backends
-from moto.iam.exceptions import NotFoundException as NoSuchRole
+from moto.iam.exceptions import NotFoundException as IamNotFound
 from moto.iam.models import iam_backends
 from moto.sts.models import AssumedRole, sts_backends
 from moto.utilities.utils import load_resource
 
 from facts.cognito import AMR, AUD, AUTHENTICATED, COGNITO_IDENTITY, SUB, developer_user_login
-from facts.sts import session_tags_ok
+from facts.sts import (
+    DEFAULT_DURATION_SECONDS,
+    DURATION_SECONDS,
+    MAX_POLICY_ARNS,
+    POLICY_LENGTH,
+    ROLE_SESSION_NAME,
+    packed_tags_percent,
+    session_tags_ok,
+)
 from offline import trust
 from offline.deploy import IdentityPoolSettings, RoleMapping
 
@@ -44,6 +52,11 @@ OPEN_ID_TOKEN_SECONDS = 10 * 60
 MAX_TOKEN_SECONDS = 24 * 60 * 60
 CREDENTIAL_SECONDS = 60 * 60
 TAGS_CLAIM = "https://aws.amazon.com/tags"
+MAX_DEVELOPER_TAGS = 50
+# Cognito Identity API reference, GetId and GetCredentialsForIdentity: Logins holds up to 10.
+MAX_LOGINS = 10
+DEVELOPER_TAG_KEY_LENGTH = (1, 128)
+DEVELOPER_TAG_VALUE_LENGTH = (1, 256)
 # Undocumented: token mapping with a token that has no cognito:roles at all (the RoleMapping
 # reference defines ambiguity only for several roles and no preferred one). Emulated as the
 # default role, and recorded, so a run can show it never relied on it: the pre token hook names
@@ -83,6 +96,44 @@ def _trust_refused() -> StsError:
 # (https://github.com/hashicorp/terraform-provider-aws/issues/44712).
 def _tags_refused() -> StsError:
     return StsError("ValidationError", "Unable to validate tags", 400)
+
+
+# STS API reference, Common Errors: ValidationError, "The input fails to satisfy the constraints
+# specified by an AWS service" (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html).
+def _invalid(message: str) -> StsError:
+    return StsError("ValidationError", message, 400)
+
+
+def _role_session_name(request: Mapping[str, str]) -> str:
+    """API reference, AssumeRoleWithWebIdentity: RoleSessionName is required, 2 to 64
+    characters of ``[\\w+=,.@-]``."""
+    name = request.get("RoleSessionName")
+    if name is None or not ROLE_SESSION_NAME.fullmatch(name):
+        raise _invalid("RoleSessionName must be 2 to 64 characters of letters, digits and _+=,.@-.")
+    return name
+
+
+def _duration_seconds(request: Mapping[str, str]) -> int:
+    """API reference, AssumeRoleWithWebIdentity: DurationSeconds from 900 up to 43200 (and the
+    role's maximum, checked with the role); 3600 by default."""
+    text = request.get("DurationSeconds")
+    if text is None:
+        return DEFAULT_DURATION_SECONDS
+    shortest, longest = DURATION_SECONDS
+    if not text.isdecimal() or not shortest <= int(text) <= longest:
+        raise _invalid(f"DurationSeconds must be {shortest} to {longest}.")
+    return int(text)
+
+
+def _length_ok(text: object, length: tuple[int, int]) -> bool:
+    shortest, longest = length
+    return isinstance(text, str) and shortest <= len(text) <= longest
+
+
+def _member_index(key: str) -> int:
+    """N of a query-protocol list member, ``Name.member.N.field``."""
+    parts = key.split(".")
+    return int(parts[2]) if len(parts) > 2 and parts[2].isdecimal() else 0
 
 
 # The scope-down policy Cognito adds to every guest's credentials in the enhanced flow: the AWS
@@ -145,8 +196,8 @@ class IssuedCredentials:
     """What the offline run records about credentials it issued: what IAM knows of the session
     when it judges its requests (``offline.access``).
 
-    ``session_policy``: a policy document the credentials are scoped down to, or None. A request
-    is allowed only if the role's policies and this one both allow it (IAM user guide, "Session
+    ``session_policies``: the policy documents the credentials are scoped down to, or None. A
+    request is allowed only if the role's policies and these allow it (IAM user guide, "Session
     policies").
     """
 
@@ -156,7 +207,7 @@ class IssuedCredentials:
     audience: str
     amr: tuple[str, ...]
     session_arn: str
-    session_policy: Mapping[str, Any] | None = None
+    session_policies: tuple[Mapping[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +217,7 @@ class AssumedWebIdentity:
     role: AssumedRole
     subject: str
     audience: str
+    packed_percent: int
 
 
 @dataclass
@@ -205,10 +257,7 @@ class IdentityService:
         logins = request.get("Logins") or {}
         if not logins:
             return {"IdentityId": self._guest(pool)}
-        login = self._verify_logins(pool, logins)
-        if login.provider == DEVELOPER_LOGIN:
-            return {"IdentityId": login.subject}
-        return {"IdentityId": self._stable_identity(pool, login.provider, login.subject)}
+        return {"IdentityId": self._linked_identity(pool, self._verify_logins(pool, logins))}
 
     def get_credentials_for_identity(self, request: Mapping[str, Any]) -> dict[str, Any]:
         identity_id = request.get("IdentityId") or ""
@@ -222,13 +271,24 @@ class IdentityService:
                 pool.roles["unauthenticated"],
                 ["unauthenticated"],
                 {},
-                session_policy=GUEST_SESSION_POLICY,
+                session_policies=(GUEST_SESSION_POLICY,),
             )
-        login = self._verify_logins(pool, logins)
-        self._check_owner(pool, login, identity_id)
-        role = self._choose_role(pool, login, request.get("CustomRoleArn"))
-        tags = self._session_tags(pool, login)
-        return self._credentials(pool, identity_id, role, ["authenticated", *login.amr], tags)
+        verified = self._verify_logins(pool, logins)
+        for login in verified:
+            self._check_owner(pool, login, identity_id)
+        # With several logins each provider's mapping must give the same role, and their
+        # principal tags must agree: no page says how Cognito combines them, so the emulator
+        # refuses where they differ (refusing never widens; the client sends one login).
+        roles = {self._choose_role(pool, login, request.get("CustomRoleArn")) for login in verified}
+        if len(roles) > 1:
+            raise _not_authorized("The logins' role mappings choose different roles.")
+        tags: dict[str, str] = {}
+        for login in verified:
+            for key, value in self._session_tags(pool, login).items():
+                if tags.setdefault(key, value) != value:
+                    raise _not_authorized(f"The logins' principal tags disagree on {key}.")
+        amr = [AUTHENTICATED, *(entry for login in verified for entry in login.amr)]
+        return self._credentials(pool, identity_id, roles.pop(), amr, tags)
 
     def get_open_id_token(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """The basic (classic) flow's first step: the identity's OpenID token, which the app then
@@ -249,9 +309,10 @@ class IdentityService:
             self._check_guest(pool, identity_id)
             amr = ["unauthenticated"]
         else:
-            login = self._verify_logins(pool, logins)
-            self._check_owner(pool, login, identity_id)
-            amr = ["authenticated", *login.amr]
+            verified = self._verify_logins(pool, logins)
+            for login in verified:
+                self._check_owner(pool, login, identity_id)
+            amr = [AUTHENTICATED, *(entry for login in verified for entry in login.amr)]
         token = self._sign(pool, identity_id, amr, OPEN_ID_TOKEN_SECONDS, tags={})
         return {"IdentityId": identity_id, "Token": token}
 
@@ -277,6 +338,18 @@ class IdentityService:
         # developer identity that is the developer provider (and its user-scoped form, assumed).
         amr = [AUTHENTICATED, provider, developer_user_login(provider, pool.id, user_id)]
         tags = request.get("PrincipalTags") or {}
+        # API reference, GetOpenIdTokenForDeveloperIdentity: at most 50 PrincipalTags, keys of
+        # 1-128 and values of 1-256 characters (STS would take an empty value; this API does not).
+        if len(tags) > MAX_DEVELOPER_TAGS or not all(
+            _length_ok(key, DEVELOPER_TAG_KEY_LENGTH)
+            and _length_ok(value, DEVELOPER_TAG_VALUE_LENGTH)
+            for key, value in tags.items()
+        ):
+            raise IdentityError(
+                "InvalidParameterException",
+                "PrincipalTags takes at most 50 tags, keys of 1-128 and values of 1-256 "
+                "characters.",
+            )
         token = self._sign(pool, identity_id, amr, duration, tags=tags)
         return {"IdentityId": identity_id, "Token": token}
 
@@ -310,9 +383,13 @@ class IdentityService:
 
     def assume_role_with_web_identity(self, request: Mapping[str, str]) -> AssumedWebIdentity:
         """``sts:AssumeRoleWithWebIdentity`` with an identity pool token, as STS judges it (STS
-        API reference, AssumeRoleWithWebIdentity): a token this offline identity pool signed
-        and not expired, then the role's trust policy over the token's ``aud``, ``amr`` and
-        ``sub``. moto would answer any token for any role."""
+        API reference, AssumeRoleWithWebIdentity): its parameters, a token this offline identity
+        pool signed and not expired, then the role's trust policy over the token's ``aud``,
+        ``amr`` and ``sub`` and the session tags it carries. ``Policy`` and ``PolicyArns`` scope
+        the session down. moto would answer any token for any role."""
+        session_name = _role_session_name(request)
+        seconds = _duration_seconds(request)
+        policies = self._session_policies(request)
         # The InvalidIdentityToken messages are the emulator's own (no public source words them
         # for an identity pool token): only their code is to be relied on.
         try:
@@ -335,17 +412,61 @@ class IdentityService:
                 f"date/time {expiry}",
                 400,
             )
-        tags = {k: v[0] for k, v in claims.get(TAGS_CLAIM, {}).get("principal_tags", {}).items()}
+        namespace = claims.get(TAGS_CLAIM, {})
+        tags = {k: v[0] for k, v in namespace.get("principal_tags", {}).items()}
         assumed = self._assume(
             str(request.get("RoleArn", "")),
             str(claims["aud"]),
             str(claims["sub"]),
             list(claims["amr"]),
             tags,
-            session_name=request.get("RoleSessionName") or "web-identity",
-            seconds=int(request.get("DurationSeconds") or CREDENTIAL_SECONDS),
+            session_name=session_name,
+            seconds=seconds,
+            session_policies=policies,
+            transitive_tag_keys=list(namespace.get("transitive_tag_keys", [])),
         )
-        return AssumedWebIdentity(assumed, str(claims["sub"]), str(claims["aud"]))
+        return AssumedWebIdentity(
+            assumed, str(claims["sub"]), str(claims["aud"]), packed_tags_percent(tags)
+        )
+
+    def _session_policies(self, request: Mapping[str, str]) -> tuple[Mapping[str, Any], ...] | None:
+        """The session policies of a direct call: ``Policy`` (plain text, at most 2048
+        characters) and the managed policies ``PolicyArns`` names (at most 10, in this account),
+        in the query protocol's ``PolicyArns.member.N.arn``. None: the session has none, so the
+        role's policies alone decide (IAM user guide, "Session policies")."""
+        arns = [
+            value
+            for key, value in sorted(request.items(), key=lambda item: _member_index(item[0]))
+            if key.startswith("PolicyArns.member.") and key.endswith(".arn")
+        ]
+        text = request.get("Policy")
+        if text is None and not arns:
+            return None
+        if len(arns) > MAX_POLICY_ARNS:
+            raise _invalid(f"PolicyArns names more than {MAX_POLICY_ARNS} policies.")
+        documents: list[Mapping[str, Any]] = []
+        if text is not None:
+            shortest, longest = POLICY_LENGTH
+            if not shortest <= len(text) <= longest:
+                raise _invalid(f"Policy must be {shortest} to {longest} characters.")
+            try:
+                document = json.loads(text)
+            except ValueError:
+                document = None
+            if not isinstance(document, dict) or "Statement" not in document:
+                raise StsError("MalformedPolicyDocument", "Policy is not a policy document.", 400)
+            documents.append(document)
+        backend = iam_backends[self.account]["aws"]
+        for arn in arns:
+            # A policy that is not there is refused (the API reference: the policies "must exist
+            # in the same account as the role"); the code is the emulator's choice.
+            try:
+                policy = backend.get_policy(arn)
+            except IamNotFound:
+                raise StsError("MalformedPolicyDocument", f"{arn} does not exist.", 400) from None
+            [default] = [v for v in policy.versions if v.is_default]
+            documents.append(json.loads(default.document))
+        return tuple(documents)
 
     def _assume(
         self,
@@ -357,27 +478,51 @@ class IdentityService:
         *,
         session_name: str,
         seconds: int,
-        session_policy: Mapping[str, Any] | None = None,
+        session_policies: tuple[Mapping[str, Any], ...] | None = None,
+        transitive_tag_keys: list[str] | None = None,
     ) -> AssumedRole:
         """STS checks the role's trust policy: ``sts:AssumeRoleWithWebIdentity``, and
         ``sts:TagSession`` too when the token carries tags (IAM user guide, "Passing session tags
-        in AWS STS"). A role that does not exist is refused alike; so are tags past STS's
-        limits."""
+        in AWS STS"), over the request's keys, the tags among them (``aws:RequestTag/<key>``,
+        ``aws:TagKeys``, ``sts:TransitiveTagKeys``). A role that does not exist is refused alike;
+        so are tags past STS's limits, and a duration past the role's maximum."""
         if not session_tags_ok(tags):
             raise _tags_refused()
+        packed = packed_tags_percent(tags)
+        if packed > 100:
+            # STS's code and wording, as public reports quote them
+            # (https://github.com/aws/containers-roadmap/issues/2413).
+            raise StsError(
+                "PackedPolicyTooLarge",
+                f"Packed size of session tags consumes {packed}% of allotted space.",
+                400,
+            )
         try:
             role = iam_backends[self.account]["aws"].get_role_by_arn(role_arn)
-        except NoSuchRole:
+        except IamNotFound:
             raise _trust_refused() from None
         document = json.loads(role.assume_role_policy_document)
-        context = {
+        context: dict[str, str | list[str]] = {
             AUD: [audience],
             AMR: amr,
             SUB: [identity_id],
+            "sts:RoleSessionName": session_name,
         }
+        if tags:
+            context["aws:TagKeys"] = list(tags)
+            context.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
+        if transitive_tag_keys:
+            context["sts:TransitiveTagKeys"] = transitive_tag_keys
         actions = [trust.WEB_IDENTITY, *([trust.TAG_SESSION] if tags else [])]
         if not all(trust.allows(document, action, context) for action in actions):
             raise _trust_refused()
+        # API reference, DurationSeconds: "If you specify a value higher than this setting, the
+        # operation fails." The wording is STS's, as public reports quote it
+        # (https://github.com/GuildEducationInc/aws-jumpcloud/issues/49).
+        if seconds > int(role.max_session_duration or DEFAULT_DURATION_SECONDS):
+            raise _invalid(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+            )
         assumed = sts_backends[self.account]["aws"].assume_role(
             region_name=self.region,
             role_session_name=session_name,
@@ -387,18 +532,28 @@ class IdentityService:
             external_id="",
         )
         self.issued[assumed.access_key_id] = IssuedCredentials(
-            identity_id, role_arn, dict(tags), audience, tuple(amr), assumed.arn, session_policy
+            identity_id,
+            role_arn,
+            dict(tags),
+            audience,
+            tuple(amr),
+            assumed.arn,
+            session_policies,
         )
         return assumed
 
     # Logins --------------------------------------------------------------------------------------
 
-    def _verify_logins(self, pool: IdentityPoolSettings, logins: Mapping[str, str]) -> Login:
-        if len(logins) != 1:
+    def _verify_logins(self, pool: IdentityPoolSettings, logins: Mapping[str, str]) -> list[Login]:
+        """Every login, verified. Cognito Identity API reference, GetId and
+        GetCredentialsForIdentity: Logins maps up to 10 providers to their tokens."""
+        if len(logins) > MAX_LOGINS:
             raise IdentityError(
-                "InvalidParameterException", "The offline run takes exactly one login."
+                "InvalidParameterException", f"Logins takes at most {MAX_LOGINS} providers."
             )
-        ((provider, token),) = logins.items()
+        return [self._verify_login(pool, provider, token) for provider, token in logins.items()]
+
+    def _verify_login(self, pool: IdentityPoolSettings, provider: str, token: str) -> Login:
         if provider == DEVELOPER_LOGIN:
             return self._verify_developer_token(pool, token)
         if provider in pool.user_pool_providers:
@@ -464,15 +619,40 @@ class IdentityService:
 
     # Identities ----------------------------------------------------------------------------------
 
+    def _linked_identity(self, pool: IdentityPoolSettings, logins: list[Login]) -> str:
+        """The identity of these logins, linking each to it (developer guide, "Identity pools
+        concepts": an identity may hold several logins). Logins already of two different
+        identities are refused: whether Cognito would merge them is not written, and refusing
+        never hands one user's identity to another's login."""
+        owners = {owner for login in logins if (owner := self._owner(pool, login)) is not None}
+        if len(owners) > 1:
+            raise IdentityError(
+                "ResourceConflictException", "The logins belong to different identities."
+            )
+        if owners:
+            identity_id = owners.pop()
+        else:
+            first = logins[0]
+            identity_id = self._stable_identity(pool, first.provider, first.subject)
+        with self._lock:
+            for login in logins:
+                if login.provider != DEVELOPER_LOGIN:
+                    self.identities.setdefault(
+                        (pool.id, login.provider, login.subject), identity_id
+                    )
+        return identity_id
+
+    def _owner(self, pool: IdentityPoolSettings, login: Login) -> str | None:
+        """The identity a login belongs to: a developer token names it; other logins are
+        linked by GetId."""
+        if login.provider == DEVELOPER_LOGIN:
+            return login.subject
+        return self.identities.get((pool.id, login.provider, login.subject))
+
     def _check_owner(self, pool: IdentityPoolSettings, login: Login, identity_id: str) -> None:
         """Cognito Identity API reference, GetCredentialsForIdentity (NotAuthorizedException):
         the logins must belong to the identity asked for."""
-        owner = (
-            login.subject
-            if login.provider == DEVELOPER_LOGIN
-            else self.identities.get((pool.id, login.provider, login.subject))
-        )
-        if owner != identity_id:
+        if self._owner(pool, login) != identity_id:
             # Cognito's wording: https://github.com/aws-amplify/amplify-js/issues/2443.
             raise _not_authorized(
                 "Logins don't match. Please include at least one valid login for this identity "
@@ -559,7 +739,14 @@ class IdentityService:
     def _rules_role(
         self, pool: IdentityPoolSettings, mapping: RoleMapping, login: Login, custom: str | None
     ) -> str:
-        matching = [rule["RoleARN"] for rule in mapping.rules if _rule_matches(rule, login.claims)]
+        # Rules are evaluated in order and the first match wins, unless CustomRoleArn picks
+        # another matching rule (developer guide, "Role-based access control").
+        matching: list[str] = []
+        for rule in mapping.rules:
+            if _rule_matches(rule, login.claims):
+                matching.append(rule["RoleARN"])
+                if not custom:
+                    break
         if custom:
             if custom not in matching:
                 raise _not_authorized(f"{custom} is not the role of a matching rule.")
@@ -584,12 +771,25 @@ class IdentityService:
         if login.provider == DEVELOPER_LOGIN:
             if TAGS_CLAIM not in login.claims:
                 return {}
-            tags = login.claims[TAGS_CLAIM]["principal_tags"]
-            return {key: values[0] for key, values in tags.items()}
+            carried = login.claims[TAGS_CLAIM]["principal_tags"]
+            return {str(key): str(values[0]) for key, values in carried.items()}
         mapping = pool.principal_tags.get(login.provider, {})
-        return {
-            tag: str(login.claims[claim]) for tag, claim in mapping.items() if claim in login.claims
-        }
+        tags: dict[str, str] = {}
+        for tag, claim in mapping.items():
+            if claim not in login.claims:
+                continue
+            value = login.claims[claim]
+            # A session tag holds one value (IAM user guide, "Passing session tags in AWS STS":
+            # "Multivalued session tags are not supported"). How Cognito would render a list
+            # claim is not written: offline the identity gets no credentials, as for any claim
+            # STS refuses, so no reading can widen a session.
+            if isinstance(value, list | dict):
+                raise IdentityError(
+                    "InvalidIdentityPoolConfigurationException",
+                    "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+                )
+            tags[tag] = _claim_text(value)
+        return tags
 
     def _credentials(
         self,
@@ -599,7 +799,7 @@ class IdentityService:
         amr: list[str],
         tags: Mapping[str, str],
         *,
-        session_policy: Mapping[str, Any] | None = None,
+        session_policies: tuple[Mapping[str, Any], ...] | None = None,
     ) -> dict[str, Any]:
         """Cognito assumes the chosen role with the identity's token, so STS judges the trust
         exactly as for a direct call; Cognito reports any STS refusal as a configuration error
@@ -614,7 +814,7 @@ class IdentityService:
                 tags,
                 session_name="CognitoIdentityCredentials",
                 seconds=CREDENTIAL_SECONDS,
-                session_policy=session_policy,
+                session_policies=session_policies,
             )
         except StsError:
             raise IdentityError(
@@ -642,17 +842,28 @@ def _session_alive(user_pool: CognitoIdpUserPool, claims: Mapping[str, Any]) -> 
     return any(entry and entry[2] == origin for entry in user_pool.refresh_tokens.values())
 
 
+def _claim_text(value: Any) -> str:
+    """A scalar claim as text: strings as they are, numbers and booleans as JSON writes them."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _rule_matches(rule: Mapping[str, str], claims: Mapping[str, Any]) -> bool:
+    """Developer guide, "Role-based access control": Equals, NotEqual, StartsWith or Contains on
+    the claim's value; "If the match type is NotEqual and the claim doesn't exist, the rule is
+    not evaluated" (nor does any other type match a missing claim)."""
     claim, value, match_type = rule["Claim"], rule["Value"], rule["MatchType"]
     if claim not in claims:
-        # A NotEqual rule on a missing claim is skipped, as every other rule type fails.
         return False
     actual = claims[claim]
-    texts = [str(item) for item in actual] if isinstance(actual, list) else [str(actual)]
-    checks: dict[str, Callable[[str], bool]] = {
-        "Equals": lambda text: text == value,
-        "NotEqual": lambda text: text != value,
-        "StartsWith": lambda text: text.startswith(value),
-        "Contains": lambda text: value in text,
+    if isinstance(actual, list | dict):
+        # How a rule compares a list-valued claim is not written (each element, or the list as
+        # text?): a rule that reaches one refuses the sign-in, so no reading can give a role.
+        raise _not_authorized(f"The role mapping rule on {claim} cannot compare a list.")
+    text = _claim_text(actual)
+    checks: dict[str, Callable[[], bool]] = {
+        "Equals": lambda: text == value,
+        "NotEqual": lambda: text != value,
+        "StartsWith": lambda: text.startswith(value),
+        "Contains": lambda: value in text,
     }
-    return any(checks[match_type](text) for text in texts)
+    return checks[match_type]()

@@ -23,8 +23,26 @@ from moto.core.exceptions import JsonRESTError
 
 from facts.cognito import USER_ADMIN_SCOPE
 
-# Set by the offline endpoint while it serves a refresh, so the hook sees the right trigger.
-refreshing: contextvars.ContextVar[bool] = contextvars.ContextVar("refreshing", default=False)
+# The pre token trigger's source for the issuance under way (developer guide, "Pre token
+# generation Lambda trigger", trigger sources): Authentication after a user authentication flow
+# (InitiateAuth and its challenges), set to RefreshTokens by the offline endpoint while it serves
+# a refresh and to HostedAuth by a federated sign-in, which goes through managed login.
+AUTHENTICATION = "Authentication"
+REFRESH_TOKENS = "RefreshTokens"
+HOSTED_AUTH = "HostedAuth"
+trigger: contextvars.ContextVar[str] = contextvars.ContextVar("trigger", default=AUTHENTICATION)
+
+
+@contextlib.contextmanager
+def issuing(source: str) -> Iterator[None]:
+    """Tokens issued inside this block go through the hook with ``TokenGeneration_<source>``."""
+    reset = trigger.set(source)
+    try:
+        yield
+    finally:
+        trigger.reset(reset)
+
+
 ACCESS_TOKEN = "access"  # noqa: S105 (a token_use value, not a secret)
 # The status of users who signed in through an IdP (API reference, UserType: UserStatus).
 FEDERATED_STATUS = "EXTERNAL_PROVIDER"
@@ -218,7 +236,6 @@ class TokenIssuer:
         group_claims: GroupClaims,
         version: str,
     ) -> dict[str, Any]:
-        trigger = "RefreshTokens" if refreshing.get() else "Authentication"
         attributes = {item["Name"]: item["Value"] for item in user.attributes}
         # Federated users are EXTERNAL_PROVIDER, a status moto's enum does not list.
         status = user.status if user.status == FEDERATED_STATUS else UserStatus(user.status).value
@@ -237,7 +254,7 @@ class TokenIssuer:
             request["scopes"] = [USER_ADMIN_SCOPE]
         return {
             "version": "2" if v2 else "1",
-            "triggerSource": f"TokenGeneration_{trigger}",
+            "triggerSource": f"TokenGeneration_{trigger.get()}",
             "region": pool.region,
             "userPoolId": pool.id,
             "userName": user.username,
@@ -327,4 +344,28 @@ def _apply(
     for name in token_details.get("claimsToSuppress") or []:
         if name not in IMMUTABLE_CLAIMS:
             result.pop(name, None)
+    if version == "V2_0" and token_use == ACCESS_TOKEN:
+        _apply_scopes(result, token_details)
     return result
+
+
+def _apply_scopes(claims: dict[str, Any], details: Mapping[str, Any]) -> None:
+    """A V2_0 answer's ``scopesToAdd`` and ``scopesToSuppress`` shape the access token's
+    space-separated ``scope`` claim (developer guide, "Pre token generation Lambda trigger",
+    accessTokenGeneration). A scope both added and suppressed is suppressed, the reading that
+    grants less; a scope holding a space would become two, so it fails the sign-in (the guide:
+    scopes cannot contain one)."""
+    added = list(details.get("scopesToAdd") or [])
+    suppressed = set(details.get("scopesToSuppress") or [])
+    spaced = sorted(scope for scope in added if not scope or any(c.isspace() for c in scope))
+    if spaced:
+        raise InvalidLambdaResponseException(
+            f"scopesToAdd holds a scope that is empty or has a space: {spaced!r}"
+        )
+    scopes = str(claims.get("scope") or "").split()
+    scopes += [scope for scope in added if scope not in scopes]
+    kept = [scope for scope in scopes if scope not in suppressed]
+    if kept:
+        claims["scope"] = " ".join(kept)
+    else:
+        claims.pop("scope", None)

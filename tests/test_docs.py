@@ -1,5 +1,7 @@
 """The docs name real tests: every row of the security table and of the offline ledger points at
-test functions that exist, and every module of the offline emulator has a ledger row."""
+test functions that exist, and every module of the offline emulator has a ledger row. The ledger
+labels each row by the kind of source that decides it: documented (AWS pages only), public report
+(a non-AWS source, linked) or assumed (the row says why either reading is safe)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import ast
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -17,7 +20,15 @@ REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
 # An emulator row names its offline module, or the facts/ module it relies on (the evaluator).
 MODULE = re.compile(r"`((?:offline|facts)/\w+\.py)`")
 LEDGER_HEADER = "| behaviour | module | AWS source | sure | tests |"
-CERTAINTIES = {"documented", "public reports", "assumed"}
+CERTAINTIES = {"documented", "public report", "assumed"}
+LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
+# AWS's own pages: its documentation, its knowledge center and its site.
+AWS_HOSTS = {"docs.aws.amazon.com", "repost.aws", "aws.amazon.com"}
+
+
+def is_aws_page(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host in AWS_HOSTS or host.endswith(".docs.aws.amazon.com")
 
 
 def table_rows(markdown: str, header: str) -> list[list[str]]:
@@ -77,6 +88,16 @@ def test_every_ledger_row_cites_a_source_and_names_tests_that_exist(row: list[st
     assert MODULE.search(module), f"{behaviour!r} names no `offline/` or `facts/` module"
     assert "https://" in source, f"{behaviour!r} links no source"
     assert sure in CERTAINTIES, f"{behaviour!r}: sure is {sure!r}, not one of {CERTAINTIES}"
+    links = LINK.findall(f"{behaviour} {source}")
+    others = [url for url in links if not is_aws_page(url)]
+    if sure == "documented":
+        assert not others, f"{behaviour!r} says documented but links {others}: a public report"
+    if sure == "public report":
+        assert others, f"{behaviour!r} says public report but links AWS pages only"
+    if sure == "assumed":
+        assert "either reading" in behaviour, (
+            f"{behaviour!r} is assumed: say why the design is safe under either reading"
+        )
     references = REFERENCE.findall(tests)
     assert references or tests == "none", f"{behaviour!r}: tests are neither named nor none"
     for file, function in references:
@@ -91,6 +112,26 @@ def test_the_ledger_checker_catches_a_missing_test_and_a_missing_source() -> Non
         test_every_ledger_row_cites_a_source_and_names_tests_that_exist(row)
     with pytest.raises(AssertionError, match="links no source"):
         test_every_ledger_row_cites_a_source_and_names_tests_that_exist([*row[:2], "-", *row[3:]])
+
+
+def test_the_ledger_checker_holds_each_label_to_its_kind_of_source() -> None:
+    tests = "`tests/test_docs.py::test_the_ledger_has_a_row_for_every_emulator_module`"
+    aws = "[page](https://docs.aws.amazon.com/cognito/latest/developerguide/x.html)"
+    report = "[issue](https://github.com/aws/aws-sdk/issues/1)"
+    check = test_every_ledger_row_cites_a_source_and_names_tests_that_exist
+    module = "`offline/identity.py`"
+
+    check(["b", module, aws, "documented", tests])
+    check(["b", module, f"{aws}, {report}", "public report", tests])
+    check(["b, so either reading is safe", module, aws, "assumed", tests])
+    with pytest.raises(AssertionError, match="a public report"):
+        check(["b", module, f"{aws}, {report}", "documented", tests])
+    with pytest.raises(AssertionError, match="a public report"):
+        check([f"b as {report} shows", module, aws, "documented", tests])
+    with pytest.raises(AssertionError, match="links AWS pages only"):
+        check(["b", module, aws, "public report", tests])
+    with pytest.raises(AssertionError, match="either reading"):
+        check(["b", module, aws, "assumed", tests])
 
 
 def test_the_checker_catches_a_missing_test() -> None:

@@ -16,12 +16,14 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from client import aws
-from offline.seed import DEMO_PASSWORD, DEVELOPER_USER, Seeded
+from offline.seed import DEMO_PASSWORD, DEVELOPER_USER, SAMPLE_OBJECTS, Seeded
 from offline.target import Capability, Target
 from tests.e2e.conftest import needs
 from tests.e2e.test_attacks import OTHER_TENANT, OWN_TENANT, least, post_login
@@ -37,13 +39,38 @@ def developer_token(seeded: Seeded) -> str:
     return str(body["token"])
 
 
-def assume(region: str, role_arn: str, token: str) -> dict[str, Any]:
-    """As any token holder calls it: unsigned, with the token as the only credential."""
-    sts = aws.unsigned_client("sts", region)
+def assume(region: str, role_arn: str, token: str, **parameters: Any) -> dict[str, Any]:
+    """As any token holder calls it: unsigned, with the token as the only credential. botocore
+    checks parameters against the API's limits before sending; an attacker need not, so that
+    check is off here and STS's own is tested."""
+    session = boto3.session.Session(botocore_session=aws.botocore_session())
+    unchecked = Config(signature_version=UNSIGNED, parameter_validation=False)
+    sts = session.client("sts", region_name=region, config=unchecked)
     answer: dict[str, Any] = sts.assume_role_with_web_identity(
-        RoleArn=role_arn, RoleSessionName="attacker", WebIdentityToken=token
+        RoleArn=role_arn,
+        WebIdentityToken=token,
+        **{"RoleSessionName": "attacker", **parameters},
     )
     return answer
+
+
+def s3_of(seeded: Seeded, answer: dict[str, Any]) -> Any:
+    keys = answer["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+        region_name=seeded.outputs.region,
+    ).client("s3")
+
+
+def reads(s3: Any, seeded: Seeded, key: str) -> bool:
+    try:
+        s3.get_object(Bucket=seeded.outputs.bucket_name, Key=key)
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "AccessDenied", key
+        return False
+    return True
 
 
 def refused(seeded: Seeded, role_arn: str, token: str) -> ClientError:
@@ -137,3 +164,69 @@ def test_an_expired_developer_token_is_refused(seeded: Seeded, target: Target) -
         error = refused(seeded, seeded.outputs.authenticated_role_arn, token)
 
     assert error.response["Error"]["Code"] == "ExpiredTokenException"
+
+
+@pytest.mark.parametrize("seconds", [899, 43201])
+def test_a_session_outside_stss_duration_limits_is_refused(seeded: Seeded, seconds: int) -> None:
+    """STS API reference, AssumeRoleWithWebIdentity: DurationSeconds from 900 up to the role's
+    maximum session duration, which is at most 12 hours."""
+    token = developer_token(seeded)
+
+    with pytest.raises(ClientError) as raised:
+        assume(
+            seeded.outputs.region,
+            seeded.outputs.authenticated_role_arn,
+            token,
+            DurationSeconds=seconds,
+        )
+
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+
+
+@pytest.mark.parametrize("name", ["", "x", "x" * 65, "has space"])
+def test_a_role_session_name_sts_would_refuse_is_refused(seeded: Seeded, name: str) -> None:
+    token = developer_token(seeded)
+
+    with pytest.raises(ClientError) as raised:
+        assume(
+            seeded.outputs.region,
+            seeded.outputs.authenticated_role_arn,
+            token,
+            RoleSessionName=name,
+        )
+
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_a_session_policy_narrows_the_role_and_never_widens_it(seeded: Seeded) -> None:
+    """IAM user guide, "Session policies": the session may do what both the role's policies and
+    the session policy allow. The default role reads its tenant's folder, not shared/ nor
+    another tenant's."""
+    role, region = seeded.outputs.authenticated_role_arn, seeded.outputs.region
+    everything = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+    shared_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{seeded.outputs.bucket_name}/shared/*",
+            }
+        ],
+    }
+    shared = SAMPLE_OBJECTS[0]
+
+    wide = s3_of(
+        seeded, assume(region, role, developer_token(seeded), Policy=json.dumps(everything))
+    )
+    narrow = s3_of(
+        seeded, assume(region, role, developer_token(seeded), Policy=json.dumps(shared_only))
+    )
+
+    assert (reads(wide, seeded, OWN_TENANT), reads(wide, seeded, OTHER_TENANT)) == (True, False)
+    assert not reads(wide, seeded, shared)
+    assert not reads(narrow, seeded, OWN_TENANT)
+    assert not reads(narrow, seeded, shared)

@@ -61,3 +61,38 @@ def test_an_unknown_type_in_the_credential_path_is_refused_by_name_and_why(
 
     assert f"Forkers ({resource_type}): " in str(refused.value)
     assert why in str(refused.value)
+
+
+def principal_tag_template(**properties: Any) -> dict[str, Any]:
+    pool = {
+        "Type": "AWS::Cognito::IdentityPool",
+        "Properties": {"IdentityPoolName": "tags", "AllowUnauthenticatedIdentities": False},
+    }
+    tag = {
+        "Type": "AWS::Cognito::IdentityPoolPrincipalTag",
+        "Properties": {
+            "IdentityPoolId": {"Ref": "Pool"},
+            "IdentityProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
+            **properties,
+        },
+    }
+    return {"Pool": pool, "Tags": tag}
+
+
+def test_principal_tags_follow_the_explicit_map(tmp_path: Path) -> None:
+    resources = principal_tag_template(UseDefaults=False, PrincipalTags={"tenant": "custom:tenant"})
+
+    deployment, _ = deploy(tmp_path, resources, {})
+
+    [settings] = deployment.identity_pools.values()
+    assert settings.principal_tags == {
+        "cognito-idp.us-east-1.amazonaws.com/us-east-1_pool": {"tenant": "custom:tenant"}
+    }
+
+
+def test_default_principal_tag_mappings_stop_the_run_by_name(tmp_path: Path) -> None:
+    """Developer guide, "Default provider mappings": the attributes, not the tag keys."""
+    with pytest.raises(TemplateError) as refused:
+        deploy(tmp_path, principal_tag_template(UseDefaults=True), {})
+
+    assert "Tags (AWS::Cognito::IdentityPoolPrincipalTag): UseDefaults" in str(refused.value)

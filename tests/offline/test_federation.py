@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from offline.stack import OfflineStack
-from offline.tokens import UserLambdaValidationException, refreshing
+from offline.tokens import REFRESH_TOKENS, UserLambdaValidationException, issuing
 from tests.offline.federated import (
     OIDC,
     SAML,
@@ -74,14 +74,40 @@ def test_a_refresh_keeps_the_last_federated_sign_ins_groups(stack: OfflineStack)
     (federation.refreshTokenHours), a refresh reissues what the last sign-in mapped."""
     tokens = stack.federation.sign_in(SAML, "refresher", saml_assertion("Domain Admins"))
     pool = stack.federation._provider(SAML)[0]
-    reset = refreshing.set(True)
-    try:
+    with issuing(REFRESH_TOKENS):
         _, id_token, _ = pool.create_tokens_from_refresh_token(tokens.refresh_token)
-    finally:
-        refreshing.reset(reset)
     assert claims_of(id_token)["cognito:groups"] == ["admins"]
 
 
 def test_a_groups_value_the_trigger_cannot_read_fails_the_sign_in(stack: OfflineStack) -> None:
     with pytest.raises(UserLambdaValidationException):
         stack.federation.sign_in(SAML, "broken", {SAML_GROUPS: '["Domain Admins", 7]'})
+
+
+def test_a_federated_sign_in_is_managed_logins_and_its_refresh_a_refresh(
+    stack: OfflineStack,
+) -> None:
+    """Developer guide, "Pre token generation Lambda trigger": a sign-in through managed login
+    (every federated one) is TokenGeneration_HostedAuth; one event covers both tokens."""
+    before = len(stack.tokens.trigger_sources)
+    tokens = stack.federation.sign_in(SAML, "hosted", saml_assertion("Domain Admins"))
+    pool = stack.federation._provider(SAML)[0]
+    with issuing(REFRESH_TOKENS):
+        pool.create_tokens_from_refresh_token(tokens.refresh_token)
+
+    assert stack.tokens.trigger_sources[before:] == [
+        "TokenGeneration_HostedAuth",
+        "TokenGeneration_RefreshTokens",
+    ]
+
+
+def test_role_claims_reach_the_id_token_only(stack: OfflineStack) -> None:
+    """Developer guide, "Using the access token": its claims hold cognito:groups, not the role
+    claims, which "Using the ID token" lists."""
+    tokens = stack.federation.sign_in(SAML, "roles", saml_assertion("Domain Admins"))
+
+    id_claims, access_claims = claims_of(tokens.id_token), claims_of(tokens.access_token)
+
+    assert id_claims["cognito:roles"] and id_claims["cognito:preferred_role"]
+    assert access_claims["cognito:groups"] == id_claims["cognito:groups"]
+    assert not {"cognito:roles", "cognito:preferred_role"} & set(access_claims)

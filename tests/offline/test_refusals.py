@@ -51,7 +51,11 @@ class World:
         return self.identity._sign(pool, f"{REGION}:dev", amr, seconds, tags=tags)
 
     def assume(self, token: str, role: str = "tagged") -> Any:
-        request = {"RoleArn": self.roles[role], "WebIdentityToken": token}
+        request = {
+            "RoleArn": self.roles[role],
+            "RoleSessionName": "refusals",
+            "WebIdentityToken": token,
+        }
         return self.identity.assume_role_with_web_identity(request)
 
 
@@ -218,7 +222,7 @@ def test_a_user_pool_login_carries_cognitos_amr_and_still_meets_the_group_roles_
     identity_id = world.get_id(token)["IdentityId"]
     sub = claims_of(token)["sub"]
 
-    login = world.identity._verify_logins(world.identity.pools[POOL_ID], {world.provider: token})
+    [login] = world.identity._verify_logins(world.identity.pools[POOL_ID], {world.provider: token})
     answer = world.identity.get_credentials_for_identity(
         {"IdentityId": identity_id, "Logins": {world.provider: token}}
     )
@@ -226,7 +230,7 @@ def test_a_user_pool_login_carries_cognitos_amr_and_still_meets_the_group_roles_
     assert login.amr == (world.provider, f"{world.provider}:CognitoSignIn:{sub}")
     issued = world.identity.issued[answer["Credentials"]["AccessKeyId"]]
     assert issued.role_arn == world.roles["user-pool"]
-    assert issued.session_policy is None
+    assert issued.session_policies is None
 
 
 # Session tags ---------------------------------------------------------------------------------
@@ -305,6 +309,66 @@ def test_guest_credentials_carry_cognitos_scope_down_policy(world: World) -> Non
 
     issued = world.identity.issued[answer["Credentials"]["AccessKeyId"]]
     assert issued.role_arn == world.roles["guest"]
-    assert issued.session_policy == GUEST_SESSION_POLICY
+    assert issued.session_policies == (GUEST_SESSION_POLICY,)
     [statement] = GUEST_SESSION_POLICY["Statement"]
     assert not any(action.startswith("s3:") for action in statement["Action"])
+
+
+# Several logins (Cognito Identity API reference, GetId: Logins holds up to 10) -----------------
+
+
+def test_more_than_ten_logins_are_refused(world: World) -> None:
+    logins = {f"provider-{n}.example.com": "token" for n in range(11)}
+
+    refused = refusal(lambda: world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins}))
+
+    assert refused.code == "InvalidParameterException"
+
+
+def test_two_logins_of_one_user_share_one_identity_and_both_reach_the_credentials(
+    world: World,
+) -> None:
+    developer = world.developer_token({})
+    logins = {world.provider: world.token(), "cognito-identity.amazonaws.com": developer}
+
+    identity_id = world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins})["IdentityId"]
+    answer = world.identity.get_credentials_for_identity(
+        {"IdentityId": identity_id, "Logins": logins}
+    )
+
+    assert identity_id == claims_of(developer)["sub"]
+    assert world.get_id(world.token())["IdentityId"] == identity_id  # the user pool login, linked
+    issued = world.identity.issued[answer["Credentials"]["AccessKeyId"]]
+    assert {world.provider, "login.example.test"} <= set(issued.amr)
+
+
+def test_logins_of_two_identities_are_refused_not_merged(world: World) -> None:
+    own = world.get_id(world.token())["IdentityId"]
+    logins = {
+        world.provider: world.token(),
+        "cognito-identity.amazonaws.com": world.developer_token({}),
+    }
+
+    refused = refusal(lambda: world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins}))
+
+    assert refused.code == "ResourceConflictException"
+    assert world.get_id(world.token())["IdentityId"] == own
+
+
+def test_logins_whose_tags_disagree_get_no_credentials(world: World) -> None:
+    world.identity.pools[POOL_ID].principal_tags[world.provider] = {"tenant": "custom:tenant"}
+    world.identity.pools[POOL_ID].roles["authenticated"] = world.roles["tagged"]
+    developer = world.developer_token({"tenant": "globex"})
+    logins = {
+        world.provider: world.token(**{"custom:tenant": "acme"}),
+        "cognito-identity.amazonaws.com": developer,
+    }
+    identity_id = world.identity.get_id({"IdentityPoolId": POOL_ID, "Logins": logins})["IdentityId"]
+
+    refused = refusal(
+        lambda: world.identity.get_credentials_for_identity(
+            {"IdentityId": identity_id, "Logins": logins}
+        )
+    )
+
+    assert refused.code == "NotAuthorizedException"

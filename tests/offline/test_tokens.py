@@ -3,6 +3,7 @@ the pre token hook's answer applied as Cognito applies it."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -11,7 +12,9 @@ import pytest
 
 from offline.federation import FederatedSignIn
 from offline.tokens import (
+    HOSTED_AUTH,
     IMMUTABLE_CLAIMS,
+    REFRESH_TOKENS,
     GroupClaims,
     Hook,
     InvalidLambdaResponseException,
@@ -19,6 +22,7 @@ from offline.tokens import (
     UnexpectedLambdaException,
     _apply,
     group_role_claims,
+    issuing,
 )
 
 
@@ -204,3 +208,56 @@ def test_a_slow_inbound_federation_trigger_fails_the_sign_in() -> None:
 
     with pytest.raises(UnexpectedLambdaException):
         federation._run_trigger(slow, pool, "client", "CorpSaml_x", "CorpSaml", provider, {})
+
+
+# Scopes and trigger sources (developer guide, "Pre token generation Lambda trigger") -----------
+
+
+def v2_access(**access: Any) -> dict[str, Any]:
+    return {"response": {"claimsAndScopeOverrideDetails": {"accessTokenGeneration": access}}}
+
+
+def test_a_v2_answer_adds_and_suppresses_scopes_in_the_access_token() -> None:
+    issued = {**ISSUED, "scope": "aws.cognito.signin.user.admin openid"}
+    answer = v2_access(scopesToAdd=["items/read", "openid"], scopesToSuppress=["openid"])
+
+    access = _apply(answer, "V2_0", "access", GROUPS, dict(issued))
+    id_token = _apply(answer, "V2_0", "id", GROUPS, dict(ISSUED))
+
+    assert access["scope"] == "aws.cognito.signin.user.admin items/read"
+    assert "scope" not in id_token
+
+
+def test_suppressing_every_scope_leaves_no_scope_claim() -> None:
+    answer = v2_access(scopesToSuppress=["aws.cognito.signin.user.admin"])
+
+    access = _apply(
+        answer, "V2_0", "access", GROUPS, {**ISSUED, "scope": "aws.cognito.signin.user.admin"}
+    )
+
+    assert "scope" not in access
+
+
+@pytest.mark.parametrize("scope", ["two words", ""])
+def test_a_scope_that_is_empty_or_holds_a_space_fails_the_sign_in(scope: str) -> None:
+    with pytest.raises(InvalidLambdaResponseException):
+        _apply(v2_access(scopesToAdd=[scope]), "V2_0", "access", GROUPS, dict(ISSUED))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (None, "TokenGeneration_Authentication"),
+        (REFRESH_TOKENS, "TokenGeneration_RefreshTokens"),
+        (HOSTED_AUTH, "TokenGeneration_HostedAuth"),
+    ],
+)
+def test_the_event_names_the_issuance_that_triggered_it(source: str | None, expected: str) -> None:
+    events: list[dict[str, Any]] = []
+    issuer, _ = issuer_with(lambda event: events.append(event) or event)
+
+    with issuing(source) if source else contextlib.nullcontext():
+        invoke(issuer)
+
+    assert [event["triggerSource"] for event in events] == [expected]
+    assert issuer.trigger_sources == [expected]
