@@ -26,6 +26,7 @@ from infra.config.federation import (
     FederatedSamlConfig,
     FederationConfig,
     refuse_mapped_attributes_writable_by_users,
+    trigger_settings,
 )
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
 from infra.config.items_api import ItemsApiConfig
@@ -55,6 +56,7 @@ from infra.config.token_hook import (
     EventVersion,
     TokenHookConfig,
     Transform,
+    hook_settings,
 )
 from infra.config.user_pool import (
     READABLE,
@@ -107,9 +109,11 @@ __all__ = [
     "Transform",
     "TwitterConfig",
     "cdk_json_context",
+    "hook_settings",
     "parse_config",
     "refuse_mapped_attributes_writable_by_users",
     "refuse_user_writable_inputs",
     "require_twitter_secret",
     "tag_transforms",
+    "trigger_settings",
 ]
