@@ -10,7 +10,10 @@ One module per concern; import from here:
 - ``user_pool``: feature plan, MFA, the pool's attributes and what its app client may write.
 - ``groups``, ``storage``, ``token_hook``, ``principal_tags``, ``developer_auth``,
   ``items_api``, ``providers``, ``federation``, ``monitoring``: one section of the config each.
-- ``app_config``: :class:`AppConfig`, the rules across sections, :func:`parse_config`.
+- ``app_config``: :class:`AppConfig` (``AppConfig.protected``: whether the stage keeps its
+  users and data), the rules across sections, :func:`parse_config`.
+- ``limits``: what AWS would refuse only at deploy time (Lambda's environment size, IAM's trust
+  policy size), measured from the config.
 """
 
 from infra.config.app_config import (
