@@ -15,6 +15,11 @@ RETAINED_TYPES: dict[str, str] = {
     "AWS::Cognito::UserPoolGroup": "the group's memberships",
     "AWS::Cognito::UserPoolUser": "the user",
     "AWS::Cognito::UserPoolUserToGroupAttachment": "the membership",
+    "AWS::Cognito::UserPoolIdentityProvider": (
+        "its federated users' way in: once it is deleted they cannot sign in (Cognito API "
+        "reference, DeleteIdentityProvider), and nothing documents that a new IdP of the same "
+        "name lets them back"
+    ),
     "AWS::Cognito::UserPoolDomain": (
         "the sign-in URL apps and IdPs are configured with; a deleted prefix is free for "
         "anyone in the region to claim"

@@ -59,13 +59,14 @@ def _disposable_stages(value: Any, key: str) -> tuple[str, ...]:
         value, key
     )
     for index, pattern in enumerate(patterns):
-        # The one stage name every reader takes for production: no pattern may make it disposable.
-        if fnmatchcase(Stage.PROD, pattern):
+        # The one stage name every reader takes for production: no wildcard may sweep it in;
+        # listing it by its exact name is the deliberate way to let it go.
+        if pattern != Stage.PROD and fnmatchcase(Stage.PROD, pattern):
             raise ConfigError(
                 f"{key}[{index}]",
                 f"{pattern!r} would make the stage {Stage.PROD!r} disposable",
-                f"Name the disposable stages so that {Stage.PROD!r} is not one of them, such as "
-                '"dev-*"',
+                f'Use a pattern that does not match {Stage.PROD!r}, such as "dev-*" (to '
+                f"delete {Stage.PROD!r} deliberately, list it by its exact name)",
             )
     return patterns
 

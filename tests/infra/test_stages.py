@@ -99,13 +99,18 @@ def test_every_stage_is_protected_unless_the_config_declares_it_disposable(
     assert parse_config({"stage": stage}).protected
 
 
-@pytest.mark.parametrize("pattern", ["*", "p*", "pro?", "prod", "*od"])
+@pytest.mark.parametrize("pattern", ["*", "p*", "pro?", "*od", "pr*d"])
 def test_no_pattern_may_make_prod_disposable(pattern: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config({"disposableStages": ["sandbox", pattern]})
     assert str(caught.value).startswith(
         f"config.disposableStages[1]: {pattern!r} would make the stage 'prod' disposable"
     )
+
+
+def test_prod_is_disposable_only_by_its_exact_name() -> None:
+    """The deliberate way to delete it (docs/operations.md)."""
+    assert not parse_config({"stage": Stage.PROD, "disposableStages": [Stage.PROD]}).protected
 
 
 def termination_protection(synth: Synth, stack: Synthesized) -> bool:
