@@ -23,7 +23,7 @@ CHECKOV_VENV := .venv-checkov
 CDK := npx --no-install cdk
 # `make synth CONFIG=docs/examples/x.json`: synthesize another config file instead of cdk.json's.
 CONFIG ?=
-# `make deploy STAGE=alice`: the config deployed as `<appName>-alice`, beside the other stages.
+# `make deploy STAGE=dev-alice`: the config deployed as `<appName>-dev-alice`, beside the others.
 STAGE ?=
 # What `cdk deploy` asks a person to approve: a pipeline, with no one to ask, passes never.
 APPROVAL ?= broadening
@@ -117,15 +117,22 @@ bench: synth
 	exit $$rc
 
 # These need AWS credentials for the target account (see README); nothing here can run them.
-# API Gateway's CloudWatch Logs role, one per account and region, which the access logs need.
+# The pre-flight stops each with one line when the region or working credentials are missing;
+# deploy also checks API Gateway's CloudWatch Logs role (one per account and region), and
+# destroy refuses a protected stage (docs/operations.md).
+PREFLIGHT := $(PY) -m client.preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(STAGE),--stage $(STAGE))
+
 deploy: synth
-	$(PY) -m client.api_gateway_logging
+	@$(PREFLIGHT) deploy
 	$(CDK) deploy --all --require-approval $(APPROVAL) --outputs-file stack-outputs.json $(CDK_CONFIG)
 
+# cdk diff compares every stack of the app when given none.
 diff: synth
-	$(CDK) diff --all $(CDK_CONFIG)
+	@$(PREFLIGHT) diff
+	$(CDK) diff $(CDK_CONFIG)
 
 destroy: setup
+	@$(PREFLIGHT) destroy
 	@# The stage's stack only: the pipeline's deploy-role stack serves every stage.
 	$(CDK) destroy $(CDK_CONFIG) $$($(CDK) ls $(CDK_CONFIG) | grep -v -- '-deploy-role$$')
 

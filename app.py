@@ -26,8 +26,8 @@ from infra.stack import IdentityPoolsStack
 # `cdk synth -c configFile=path` (`make synth CONFIG=path`): a whole config from a JSON file
 # instead of cdk.json's `config`, for example docs/examples/*.json or a prod configuration.
 CONFIG_FILE_KEY = "configFile"
-# `cdk deploy -c stage=alice` (`make deploy STAGE=alice`): the same config, deployed as
-# `<appName>-alice` beside the other stages.
+# `cdk deploy -c stage=dev-alice` (`make deploy STAGE=dev-alice`): the same config, deployed as
+# `<appName>-dev-alice` beside the other stages.
 STAGE_KEY = "stage"
 
 
@@ -60,7 +60,7 @@ def add_stacks(app: App, configs: Sequence[AppConfig]) -> None:
 
 def context_config(app: App) -> Any:
     """The raw config: from the file named by ``configFile`` if given, else cdk.json's; a
-    ``stage`` given at synth (``make deploy STAGE=alice``) replaces the config's."""
+    ``stage`` given at synth (``make deploy STAGE=dev-alice``) replaces the config's."""
     raw = file_or_context_config(app)
     stage = app.node.try_get_context(STAGE_KEY)
     if stage is not None and isinstance(raw, dict):

@@ -9,22 +9,25 @@ permission to read and write logs to CloudWatch for your account"); without it, 
 refuses the stage ("CloudWatch Logs role ARN must be set in account settings to enable
 logging"). The setting is one per account and region, shared by every API there, so the stack
 does not own it (a stack per stage would overwrite it, and destroying one would break the
-others): ``make deploy`` checks it first, and ``--create`` (``make api-gateway-logging``) sets
-it once, with the role the guide describes (trusted by API Gateway, the AWS managed policy
-``AmazonAPIGatewayPushToCloudWatchLogs``). An existing setting is never replaced.
+others): ``make deploy``'s pre-flight (``client/preflight.py``) checks it first, and
+``--create`` (``make api-gateway-logging``) sets it once, with the role the guide describes
+(trusted by API Gateway, the AWS managed policy ``AmazonAPIGatewayPushToCloudWatchLogs``). An
+existing setting is never replaced. Without a region or working credentials it stops with one
+line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.config import CONTEXT_KEY, ConfigError, cdk_json_context, parse_config
 
@@ -82,6 +85,26 @@ def create(
         sleep(PAUSE_SECONDS)
 
 
+def check(apigateway: Any) -> bool:
+    """Whether the deploy may go on: the role is set, or these credentials may not look (the
+    pipeline's deploy role may only assume the CDK bootstrap roles), which only warns."""
+    try:
+        return role_arn(apigateway) is not None
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ACCESS_DENIED:
+            raise
+        print(f"warning: cannot read API Gateway's account settings ({error}); deploying anyway")
+        return True
+
+
+def missing_role_message(region: str | None) -> str:
+    return (
+        f"API Gateway in {region} has no CloudWatch Logs role, which the stack's access logs "
+        'need (docs/operations.md, "Before the first deploy"). Set it once for this account '
+        "and region: make api-gateway-logging"
+    )
+
+
 def configured_region() -> str | None:
     """The region cdk.json's config pins, if any (else the AWS configuration's)."""
     try:
@@ -95,28 +118,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--region", help="AWS region (default: the config's, else yours)")
     parser.add_argument("--create", action="store_true", help="set the role if none is set")
     args = parser.parse_args(argv)
-    session = boto3.Session(region_name=args.region or configured_region())
-    apigateway = session.client("apigateway")
-    if args.create:
-        arn, created = create(apigateway, session.client("iam"))
-        print(f"API Gateway CloudWatch Logs role in {session.region_name}: {arn}")
-        print("set now" if created else "already set; left as it was")
-        return 0
     try:
-        if role_arn(apigateway):
+        region = args.region or configured_region() or os.environ.get("AWS_REGION")
+        session = boto3.Session(region_name=region)
+        apigateway = session.client("apigateway")
+        if args.create:
+            arn, created = create(apigateway, session.client("iam"))
+            print(f"API Gateway CloudWatch Logs role in {session.region_name}: {arn}")
+            print("set now" if created else "already set; left as it was")
             return 0
-    except ClientError as error:
-        # The pipeline's deploy role may only assume the CDK bootstrap roles: it cannot look.
-        if error.response["Error"]["Code"] not in ACCESS_DENIED:
-            raise
-        print(f"warning: cannot read API Gateway's account settings ({error}); deploying anyway")
-        return 0
-    print(
-        f"error: API Gateway in {session.region_name} has no CloudWatch Logs role, which the "
-        'stack\'s access logs need (docs/operations.md, "Before the first deploy"). Set it '
-        "once for this account and region: make api-gateway-logging",
-        file=sys.stderr,
-    )
+        if check(apigateway):
+            return 0
+    except (BotoCoreError, ClientError) as error:
+        # No region, no credentials, refused credentials: one line, not botocore's traceback.
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"error: {missing_role_message(session.region_name)}", file=sys.stderr)
     return 1
 
 

@@ -74,6 +74,11 @@ class ExternalProviders(Construct):
     - ``twitter_secret``: Twitter's consumer secret, required when Twitter is on. It is a synth
       input, never part of the config (``require_twitter_secret`` checks it first). Default:
       none.
+    - ``saml_names``: each SAML provider's IAM name by its config ``name``, unique in the
+      account (``AppConfig.saml_provider_name``). Default: the config name itself.
+
+    An OIDC provider with ``providerArn`` is imported, not created: IAM holds one per issuer
+    URL in an account.
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class ExternalProviders(Construct):
         *,
         config: ProvidersConfig,
         twitter_secret: str | None = None,
+        saml_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -105,14 +111,20 @@ class ExternalProviders(Construct):
                 name = SOCIAL_LOGIN_NAMES[kind]
                 self._selections.append(_Selection(kind, name, url, provider, None))
 
-        self.oidc_providers: list[iam.OidcProviderNative] = []
+        self.oidc_providers: list[iam.IOidcProvider] = []
         for oidc in config.oidc:
-            oidc_resource = iam.OidcProviderNative(
-                self,
-                f"Oidc{oidc.provider_name}",
-                url=oidc.issuer_url,
-                client_ids=list(oidc.client_ids),
-                thumbprints=list(oidc.thumbprints) or None,
+            oidc_resource = (
+                iam.OidcProviderNative.from_oidc_provider_arn(
+                    self, f"Oidc{oidc.provider_name}", oidc.provider_arn
+                )
+                if oidc.provider_arn
+                else iam.OidcProviderNative(
+                    self,
+                    f"Oidc{oidc.provider_name}",
+                    url=oidc.issuer_url,
+                    client_ids=list(oidc.client_ids),
+                    thumbprints=list(oidc.thumbprints) or None,
+                )
             )
             self.oidc_providers.append(oidc_resource)
             name = oidc.provider_name
@@ -124,7 +136,7 @@ class ExternalProviders(Construct):
             resource = iam.SamlProvider(
                 self,
                 f"Saml{saml.name}",
-                name=saml.name,
+                name=(saml_names or {}).get(saml.name, saml.name),
                 metadata_document=iam.SamlMetadataDocument.from_file(saml.metadata_file),
             )
             self.saml_providers.append(resource)

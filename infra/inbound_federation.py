@@ -7,7 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import FederationConfig
+from infra.config import FederationConfig, trigger_settings
 from infra.pre_token_hook import COGNITO_IDP, TIMEOUT_SECONDS
 from infra.python_function import PythonFunction
 
@@ -35,23 +35,6 @@ class InboundFederation(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        providers = {
-            saml.name: {
-                "type": "SAML",
-                "groupsAttribute": saml.groups_attribute,
-                "emailAttribute": saml.email_attribute,
-                "groupMap": dict(saml.group_map),
-            }
-            for saml in config.saml
-        } | {
-            oidc.name: {
-                "type": "OIDC",
-                "groupsAttribute": oidc.groups_claim,
-                "emailAttribute": "email",
-                "groupMap": dict(oidc.group_map),
-            }
-            for oidc in config.oidc
-        }
         self.function = PythonFunction(
             self,
             "Trigger",
@@ -64,7 +47,7 @@ class InboundFederation(Construct):
                 "environment alone, so a VPC has nothing to reach."
             ),
             environment={
-                "TRIGGER_CONFIG": Stack.of(self).to_json_string({"providers": providers}),
+                "TRIGGER_CONFIG": Stack.of(self).to_json_string(trigger_settings(config)),
                 "POWERTOOLS_SERVICE_NAME": "inbound-federation",
             },
         ).function

@@ -9,7 +9,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.config import EventVersion, GroupConfig, TokenHookConfig
+from infra.config import EventVersion, GroupConfig, TokenHookConfig, hook_settings
 from infra.monitoring import HOOK_SERVICE
 from infra.python_function import PythonFunction
 
@@ -49,25 +49,14 @@ class PreTokenHook(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        hook_settings = {
-            "roleArnPrefix": f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/",
-            "groups": [
-                {
-                    "name": group.name,
-                    "precedence": group.precedence,
-                    "roleName": role_names[group.name],
-                    "scopes": list(group.scopes),
-                }
-                for group in groups
-            ],
-            "defaultRoleName": default_role_name,
-            "claims": [
-                {"claim": c.claim, "source": c.source, "transforms": list(c.transforms)}
-                for c in settings.claims
-            ],
-            "suppressClaims": list(settings.suppress_claims),
-            "taggedClaims": sorted(set(tagged_claims)),
-        }
+        settings_json = hook_settings(
+            role_arn_prefix=f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/",
+            groups=groups,
+            role_names=role_names,
+            default_role_name=default_role_name,
+            settings=settings,
+            tagged_claims=tagged_claims,
+        )
         self.function = PythonFunction(
             self,
             "Hook",
@@ -80,7 +69,7 @@ class PreTokenHook(Construct):
                 "environment alone (its metrics go to its log), so a VPC has nothing to reach."
             ),
             environment={
-                "HOOK_CONFIG": Stack.of(self).to_json_string(hook_settings),
+                "HOOK_CONFIG": Stack.of(self).to_json_string(settings_json),
                 "POWERTOOLS_SERVICE_NAME": HOOK_SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
             },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, RemovalPolicy, Stack
+from aws_cdk import AspectPriority, Aspects, Aws, CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -20,6 +20,7 @@ from infra.inbound_federation import InboundFederation
 from infra.items_api import ItemsApi
 from infra.monitoring import Monitoring
 from infra.pre_token_hook import PreTokenHook
+from infra.retention import RetainStatefulResources
 from infra.sample_bucket import SampleBucket
 from infra.user_pool import SecureUserPool
 
@@ -27,6 +28,10 @@ from infra.user_pool import SecureUserPool
 class IdentityPoolsStack(Stack):
     """Every construct of the app, given the values it uses from a config that
     :func:`infra.config.parse_config` has already checked: building it raises no config error.
+
+    A protected stage (``AppConfig.protected``) gets termination protection and
+    :class:`RetainStatefulResources` over the whole stack, so whatever is added to it later is
+    kept by its type; a disposable stage is deleted whole with its stack.
     """
 
     def __init__(
@@ -38,8 +43,10 @@ class IdentityPoolsStack(Stack):
         twitter_secret: str | None = None,
         **kwargs: Any,
     ):
-        super().__init__(scope, construct_id, **kwargs)
-        removal = RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN
+        super().__init__(scope, construct_id, termination_protection=config.protected, **kwargs)
+        removal = RemovalPolicy.RETAIN if config.protected else RemovalPolicy.DESTROY
+        if config.protected:
+            Aspects.of(self).add(RetainStatefulResources(), priority=AspectPriority.MUTATING)
         storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
         users = SecureUserPool(
             self,
@@ -47,14 +54,20 @@ class IdentityPoolsStack(Stack):
             feature_plan=config.feature_plan,
             mfa=config.mfa,
             self_sign_up=config.self_sign_up,
-            deletion_protection=not config.is_sandbox,
+            deletion_protection=config.protected,
             removal_policy=removal,
         )
         # Providers, then group roles, then the pool: a group role trusts the providers whose
         # rules map to it, and the pool's one role attachment names the roles. Their trust gets
         # the pool id at synth.
         external = ExternalProviders(
-            self, "Providers", config=config.providers, twitter_secret=twitter_secret
+            self,
+            "Providers",
+            config=config.providers,
+            twitter_secret=twitter_secret,
+            saml_names={
+                saml.name: config.saml_provider_name(saml) for saml in config.providers.saml
+            },
         )
         pool_id = IdentityPoolIdSlot()
         role_names = {group.name: config.group_role_name(group.name) for group in config.groups}
@@ -68,7 +81,7 @@ class IdentityPoolsStack(Stack):
             delete_any_role_names=[
                 role_names[group.name] for group in config.groups if group.preset is Preset.ADMIN
             ],
-            deletion_protection=not config.is_sandbox,
+            deletion_protection=config.protected,
             removal_policy=removal,
         )
         group_roles = GroupRoles(
@@ -142,7 +155,7 @@ class IdentityPoolsStack(Stack):
             identity_pool_arn=identities.identity_pool.identity_pool_arn,
             metrics_namespace=config.stack_name,
             tag_transforms=developer_tags,
-            deletion_protection=not config.is_sandbox,
+            deletion_protection=config.protected,
             removal_policy=removal,
         )
         topic_arn = config.monitoring.alarm_topic_arn

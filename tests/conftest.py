@@ -9,7 +9,8 @@ The app is synthesized once with these stacks (tests/support/configs.py), cdk-na
   what it says (the same stack as the demo's while cdk.json is the shipped one);
 - ``variant``: the demo with every switch flipped away from its default;
 - ``providers``: docs/examples/all-providers.json (every external provider on);
-- ``forked``: a forker's first changes at once, plus one more resource in the stack.
+- ``forked``: a forker's first changes at once (a protected stage ``production`` among them),
+  plus resources of their own in the stack.
 
 Each stack comes as plain JSON (``template``, ``configured``, ``variant``, ``all_providers``)
 and as an ``aws_cdk.assertions.Template`` (``assertions``, ``configured_assertions``,
@@ -27,7 +28,9 @@ from pathlib import Path
 import botocore.session
 import pytest
 from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template as Assertions
 from xdist.scheduler import LoadScopeScheduling
 
@@ -41,6 +44,8 @@ TWITTER_SECRET = "test-only-twitter-secret"
 # cdk.json's stack, when it differs from the demo's: its own artifact, whatever its stack name.
 CONFIGURED = "configured"
 FORKERS_RESOURCE = "TestForkersKey"
+FORKERS_TABLE = "TestForkersTable"
+FORKERS_BUCKET = "TestForkersBucket"
 
 # Every boto3 session reads and parses botocore's service models afresh, and the tests create
 # hundreds of sessions (one per client, function and moto world): one loader, whose cache the
@@ -64,8 +69,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScope
 
 
 def add_forkers_resource(stack: Stack) -> None:
-    """What a forker adds to infra/stack.py first: a resource of their own (cdk-nag clean)."""
+    """What a forker adds to infra/stack.py first: resources of their own (cdk-nag clean), each
+    written to be destroyed, as a forker might copy it from a sandbox example; in a protected
+    stage the stack keeps them anyway (infra/retention.py)."""
     kms.Key(stack, FORKERS_RESOURCE, enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
+    dynamodb.Table(
+        stack,
+        FORKERS_TABLE,
+        partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    s3.Bucket(
+        stack,
+        FORKERS_BUCKET,
+        enforce_ssl=True,
+        server_access_logs_prefix="access-logs/",
+        removal_policy=RemovalPolicy.DESTROY,
+    )
 
 
 @pytest.fixture(scope="session")

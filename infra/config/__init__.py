@@ -10,7 +10,10 @@ One module per concern; import from here:
 - ``user_pool``: feature plan, MFA, the pool's attributes and what its app client may write.
 - ``groups``, ``storage``, ``token_hook``, ``principal_tags``, ``developer_auth``,
   ``items_api``, ``providers``, ``federation``, ``monitoring``: one section of the config each.
-- ``app_config``: :class:`AppConfig`, the rules across sections, :func:`parse_config`.
+- ``app_config``: :class:`AppConfig` (``AppConfig.protected``: whether the stage keeps its
+  users and data), the rules across sections, :func:`parse_config`.
+- ``limits``: what AWS would refuse only at deploy time (Lambda's environment size, IAM's trust
+  policy size), measured from the config.
 """
 
 from infra.config.app_config import (
@@ -26,6 +29,7 @@ from infra.config.federation import (
     FederatedSamlConfig,
     FederationConfig,
     refuse_mapped_attributes_writable_by_users,
+    trigger_settings,
 )
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
 from infra.config.items_api import ItemsApiConfig
@@ -55,6 +59,7 @@ from infra.config.token_hook import (
     EventVersion,
     TokenHookConfig,
     Transform,
+    hook_settings,
 )
 from infra.config.user_pool import (
     READABLE,
@@ -107,9 +112,11 @@ __all__ = [
     "Transform",
     "TwitterConfig",
     "cdk_json_context",
+    "hook_settings",
     "parse_config",
     "refuse_mapped_attributes_writable_by_users",
     "refuse_user_writable_inputs",
     "require_twitter_secret",
     "tag_transforms",
+    "trigger_settings",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from facts.stack import IDP_GROUPS_ATTRIBUTE
@@ -15,6 +16,7 @@ from infra.config.developer_auth import DeveloperAuthConfig
 from infra.config.federation import FederationConfig, refuse_mapped_attributes_writable_by_users
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, MAX_ROLE_NAME, GroupConfig, groups
 from infra.config.items_api import ItemsApiConfig
+from infra.config.limits import check_limits
 from infra.config.monitoring import TOPIC_ARN, MonitoringConfig
 from infra.config.parsing import (
     ConfigError,
@@ -24,10 +26,11 @@ from infra.config.parsing import (
     one_of,
     parse_object,
     parse_with,
+    strings,
 )
 from infra.config.pipeline import PipelineConfig
 from infra.config.principal_tags import principal_tags
-from infra.config.providers import ProvidersConfig
+from infra.config.providers import MAX_SAML_NAME, ProvidersConfig, SamlConfig
 from infra.config.storage import StorageConfig
 from infra.config.token_hook import EventVersion, TokenHookConfig, token_hook
 from infra.config.user_pool import (
@@ -39,12 +42,33 @@ from infra.config.user_pool import (
 
 
 class Stage:
-    """Well-known stage names. ``prod`` keeps its data (retained resources, deletion
-    protection); any other stage is a sandbox, destroyed with its stack, and deploys as
-    ``<appName>-<stage>`` beside the others in the same account (``make deploy STAGE=alice``)."""
+    """Well-known stage names. A stage is protected (keeps its users and data) unless
+    ``disposableStages`` names it; ``prod`` can never be declared disposable. Each deploys as
+    ``<appName>-<stage>`` (``make deploy STAGE=dev-alice``)."""
 
     SANDBOX = "sandbox"
     PROD = "prod"
+
+
+# A stage name or a glob pattern of them (fnmatch's ``*`` and ``?``).
+_STAGE_PATTERN = re.compile(r"^[a-z0-9*?-]{1,64}$")
+
+
+def _disposable_stages(value: Any, key: str) -> tuple[str, ...]:
+    patterns = strings(_STAGE_PATTERN, "a stage name or a pattern such as dev-*", "dev-*")(
+        value, key
+    )
+    for index, pattern in enumerate(patterns):
+        # The one stage name every reader takes for production: no wildcard may sweep it in;
+        # listing it by its exact name is the deliberate way to let it go.
+        if pattern != Stage.PROD and fnmatchcase(Stage.PROD, pattern):
+            raise ConfigError(
+                f"{key}[{index}]",
+                f"{pattern!r} would make the stage {Stage.PROD!r} disposable",
+                f'Use a pattern that does not match {Stage.PROD!r}, such as "dev-*" (to '
+                f"delete {Stage.PROD!r} deliberately, list it by its exact name)",
+            )
+    return patterns
 
 
 # Lower-case: the stage ends up in names that must be (role, API, dashboard, domain prefix).
@@ -76,6 +100,8 @@ class AppConfig:
         ),
     )
     stage: str = field(default=Stage.SANDBOX, metadata=parse_with(_stage))
+    # Stages deleted with their stack; every other stage is protected (see ``protected``).
+    disposable_stages: tuple[str, ...] = field(default=(), metadata=parse_with(_disposable_stages))
     # Unset, the template is environment-agnostic and deploys to any account and region.
     account: str | None = field(
         default=None,
@@ -184,6 +210,17 @@ class AppConfig:
                     f"principalTags.{tag}", f"{claim!r} is not a claim of this pool's tokens", hint
                 )
         self.providers.check_rules({group.name: group.preset for group in self.groups})
+        for index, oidc in enumerate(self.providers.oidc):
+            oidc.check_provider_arn(f"providers.oidc[{index}]", self.account)
+        for index, saml in enumerate(self.providers.saml):
+            saml_name = self.saml_provider_name(saml)
+            if len(saml_name) > MAX_SAML_NAME:
+                raise ConfigError(
+                    f"providers.saml[{index}].name",
+                    f"makes the IAM SAML provider name {saml_name!r}, {len(saml_name)} "
+                    "characters long",
+                    f"IAM allows {MAX_SAML_NAME}: shorten the name, the stage or appName",
+                )
         self._check_developer_provider_name()
         topic = self.monitoring.alarm_topic_arn
         topic_match = TOPIC_ARN.fullmatch(topic) if topic else None
@@ -199,6 +236,8 @@ class AppConfig:
         refuse_user_writable_inputs(self, frozenset(WRITABLE))
         if self.federation:
             refuse_mapped_attributes_writable_by_users(frozenset(WRITABLE))
+        # Last: what AWS would refuse only at deploy time, once every name above is valid.
+        check_limits(self)
 
     def _check_developer_provider_name(self) -> None:
         """Group roles trust providers by their amr names; a developer provider sharing one
@@ -215,6 +254,11 @@ class AppConfig:
     def group_role_name(self, group: str) -> str:
         """The deterministic role name the hook turns into an ARN without Ref or GetAtt."""
         return f"{self.stack_name}-{group}"
+
+    def saml_provider_name(self, saml: SamlConfig) -> str:
+        """The IAM SAML provider's name: unique in the account (IAM), so it carries the stack
+        name, unless ``iamName`` keeps the name a stage was first deployed with."""
+        return saml.iam_name or f"{self.stack_name}-{saml.name}"
 
     @property
     def default_role_name(self) -> str:
@@ -237,8 +281,14 @@ class AppConfig:
         return f"{self.app_name}-deploy-role"
 
     @property
-    def is_sandbox(self) -> bool:
-        return self.stage != Stage.PROD
+    def protected(self) -> bool:
+        """Whether this stage keeps its users and data: true unless ``stage`` matches one of
+        ``disposableStages`` (names or glob patterns). A protected stage's stack has termination
+        protection; every stateful resource in it is retained on delete and on replacement, the
+        user pool and tables keep deletion protection, tables point-in-time recovery
+        (``infra/retention.py``); ``make destroy`` refuses it. A disposable stage is deleted
+        whole with its stack."""
+        return not any(fnmatchcase(self.stage, pattern) for pattern in self.disposable_stages)
 
 
 def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:

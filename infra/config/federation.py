@@ -168,3 +168,27 @@ class FederationConfig:
                         f"{pool_group!r} is not a configured group",
                         f"Map it to one of {', '.join(groups)}",
                     )
+
+
+def trigger_settings(config: FederationConfig) -> dict[str, Any]:
+    """The inbound federation trigger's ``TRIGGER_CONFIG`` (``lambdas/inbound_federation``):
+    each IdP's group attribute and its own group map. The construct renders it, and the synth
+    measures it against Lambda's limit (``infra/config/limits.py``) from the same function."""
+    providers = {
+        saml.name: {
+            "type": "SAML",
+            "groupsAttribute": saml.groups_attribute,
+            "emailAttribute": saml.email_attribute,
+            "groupMap": dict(saml.group_map),
+        }
+        for saml in config.saml
+    } | {
+        oidc.name: {
+            "type": "OIDC",
+            "groupsAttribute": oidc.groups_claim,
+            "emailAttribute": "email",
+            "groupMap": dict(oidc.group_map),
+        }
+        for oidc in config.oidc
+    }
+    return {"providers": providers}

@@ -45,6 +45,8 @@ class AmbiguousResolution(StrEnum):
     AUTHENTICATED_ROLE = "AuthenticatedRole"
 
 
+# Cognito Identity API reference, RulesConfigurationType: "You can specify up to 25 rules per
+# identity provider".
 MAX_RULES = 25
 # Match types that admit values other than the one written: a longer value, or every other one.
 LOOSE_MATCHES = frozenset({MatchType.CONTAINS, MatchType.STARTS_WITH, MatchType.NOT_EQUAL})
@@ -55,6 +57,13 @@ HTTPS_URL = re.compile(r"^https://[a-z0-9.-]+(/[\w.~/-]*)?$")
 TRUSTED_CLAIM = re.compile(r"^[\w.:/#-]{1,256}$")
 _THUMBPRINT = re.compile(r"^[0-9a-fA-F]{40}$")
 _SAML_NAME = re.compile(r"^[\w.-]{1,128}$")
+# IAM's SAMLProvider Name (IAM API reference, CreateSAMLProvider: 1-128 of [\w._-]).
+MAX_SAML_NAME = 128
+# An IAM OIDC provider's ARN: its resource is the issuer URL without https:// (IAM API
+# reference, CreateOpenIDConnectProvider: "the ARN ... is the URL of the provider").
+_OIDC_PROVIDER_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):oidc-provider/(?P<url>.+)$"
+)
 
 
 def metadata_file(value: Any, key: str) -> str:
@@ -165,11 +174,50 @@ class OidcConfig(RoleSelection):
     trusted_claims: tuple[str, ...] = field(
         default=("iss", "aud", "sub"), metadata=parse_with(_claims_list)
     )
+    # IAM holds one OIDC provider per issuer URL in an account: a second stage there names the
+    # first one's instead of creating its own.
+    provider_arn: str | None = field(
+        default=None,
+        metadata=parse_with(
+            matching(
+                _OIDC_PROVIDER_ARN,
+                "the ARN of an IAM OIDC provider",
+                "arn:aws:iam::123456789012:oidc-provider/idp.example.com",
+            )
+        ),
+    )
 
     @property
     def provider_name(self) -> str:
         """The Logins key and role-mapping provider: the issuer without its scheme."""
         return self.issuer_url.removeprefix("https://")
+
+    def check_provider_arn(self, key: str, account: str | None) -> None:
+        """An imported provider must be this issuer's, in the stack's account; its client ids
+        and thumbprints are the existing provider's own, not this config's."""
+        arn = _OIDC_PROVIDER_ARN.fullmatch(self.provider_arn or "")
+        if arn is None:  # none given (the parser refuses any other)
+            return
+        if arn["url"] != self.provider_name:
+            raise ConfigError(
+                f"{key}.providerArn",
+                f"names the provider of {arn['url']!r}, and issuerUrl is {self.issuer_url!r}",
+                "Give the ARN of this issuer's IAM OIDC provider",
+            )
+        if account and arn["account"] != account:
+            raise ConfigError(
+                f"{key}.providerArn",
+                f"is in account {arn['account']}, and the stack in {account}",
+                "Give the ARN of the provider in the stack's own account",
+            )
+        for extra, value in (("clientIds", self.client_ids), ("thumbprints", self.thumbprints)):
+            if value:
+                raise ConfigError(
+                    f"{key}.{extra}",
+                    "belongs to the provider providerArn names, which this stack does not change",
+                    f"Remove {extra}, and set it on that provider (the identity pool accepts only "
+                    "tokens whose audience the provider lists)",
+                )
 
 
 @dataclass(frozen=True)
@@ -179,6 +227,11 @@ class SamlConfig(RoleSelection):
     )
     metadata_file: str = field(default="", metadata=parse_with(metadata_file))
     trusted_claims: tuple[str, ...] = field(default=(), metadata=parse_with(_claims_list))
+    # Unset: <appName>-<stage>-<name> (AppConfig.saml_provider_name), unique in the account.
+    iam_name: str | None = field(
+        default=None,
+        metadata=parse_with(matching(_SAML_NAME, "1-128 of [A-Za-z0-9_.-]", "ExampleCorp")),
+    )
 
 
 def _provider(cls: type[T], required: str) -> Parser[T]:

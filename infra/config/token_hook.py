@@ -4,13 +4,14 @@ pool attributes and the claims it suppresses."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from facts.cognito import RESERVED_CLAIMS, RESERVED_PREFIXES
 from facts.stack import IDP_GROUPS_ATTRIBUTE
+from infra.config.groups import GroupConfig
 from infra.config.parsing import (
     ConfigError,
     expect,
@@ -116,3 +117,36 @@ def token_hook(value: Any, key: str) -> TokenHookConfig:
             "and delete tokenHook.idpGroupMap",
         )
     return parse_object(TokenHookConfig, value, key)
+
+
+def hook_settings(
+    *,
+    role_arn_prefix: str,
+    groups: Sequence[GroupConfig],
+    role_names: Mapping[str, str],
+    default_role_name: str,
+    settings: TokenHookConfig,
+    tagged_claims: Collection[str],
+) -> dict[str, Any]:
+    """The hook's ``HOOK_CONFIG`` (``lambdas/pre_token_generation``): the construct renders it
+    into the function's environment, and the synth measures it against Lambda's limit
+    (``infra/config/limits.py``) from the same function."""
+    return {
+        "roleArnPrefix": role_arn_prefix,
+        "groups": [
+            {
+                "name": group.name,
+                "precedence": group.precedence,
+                "roleName": role_names[group.name],
+                "scopes": list(group.scopes),
+            }
+            for group in groups
+        ],
+        "defaultRoleName": default_role_name,
+        "claims": [
+            {"claim": c.claim, "source": c.source, "transforms": list(c.transforms)}
+            for c in settings.claims
+        ],
+        "suppressClaims": list(settings.suppress_claims),
+        "taggedClaims": sorted(set(tagged_claims)),
+    }

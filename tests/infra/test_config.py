@@ -40,8 +40,9 @@ def error_for(raw: Any) -> str:
 
 def test_the_demo_config_parses_to_the_secure_defaults() -> None:
     config = parse_config(demo_raw())
-    # The demo's hook table and tag are its own; everything else is the code's default.
-    demo = {"token_hook": TokenHookConfig(), "principal_tags": ()}
+    # The demo's hook table, tag and disposable stages are its own; everything else is the
+    # code's default (no stage disposable: every stage protected).
+    demo = {"token_hook": TokenHookConfig(), "principal_tags": (), "disposable_stages": ()}
     assert dataclasses.replace(config, **demo) == AppConfig()
     assert config.principal_tags == (("tenant", "tenant"),)
     assert config.token_hook.event_version is EventVersion.V2_0

@@ -51,7 +51,9 @@ def test_every_provider_is_a_login_provider(providers_assertions: Template) -> N
     oidc_id = template.get_resource_id("AWS::IAM::OIDCProvider")
     template.has_resource_properties("AWS::IAM::OIDCProvider", {"Url": "https://idp.example.com"})
     saml_id = template.get_resource_id("AWS::IAM::SAMLProvider")
-    template.has_resource_properties("AWS::IAM::SAMLProvider", {"Name": "ExampleCorp"})
+    template.has_resource_properties(
+        "AWS::IAM::SAMLProvider", {"Name": "allproviders-sandbox-ExampleCorp"}
+    )
     template.resource_count_is("AWS::Cognito::IdentityPool", 1)
     template.has_resource_properties(
         "AWS::Cognito::IdentityPool",
@@ -280,6 +282,103 @@ def loose_rule(match_type: str, role: str) -> dict[str, str]:
 def test_provider_config_errors(providers: dict, expected: str) -> None:
     with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
         parse_config(with_providers(**providers))
+
+
+def saml_and_oidc_names(template: Template) -> set[str]:
+    names = {
+        str(resource["Properties"]["Name"])
+        for resource in template.find_resources("AWS::IAM::SAMLProvider").values()
+    }
+    return names | {
+        str(resource["Properties"]["Url"])
+        for resource in template.find_resources("AWS::IAM::OIDCProvider").values()
+    }
+
+
+def test_a_second_stage_in_the_account_shares_no_provider_name_with_the_first(
+    synth: Synth,
+) -> None:
+    """IAM holds one SAML provider per name and one OIDC provider per issuer URL in an account:
+    the second stage's SAML provider carries its stage, and it imports the first stage's OIDC
+    provider by ARN instead of creating a second one."""
+    first = synth.providers
+    raw = example()
+    raw["stage"] = "dev-bob"
+    oidc = raw["providers"]["oidc"][0]
+    issuer = oidc["issuerUrl"].removeprefix("https://")
+    del oidc["clientIds"], oidc["thumbprints"]
+    oidc["providerArn"] = f"arn:aws:iam::123456789012:oidc-provider/{issuer}"
+    second = parse_config(raw)
+    stack = Stack(App(), "SecondStage")
+    external = ExternalProviders(
+        stack,
+        "Providers",
+        config=second.providers,
+        twitter_secret=TWITTER_SECRET,
+        saml_names={saml.name: second.saml_provider_name(saml) for saml in second.providers.saml},
+    )
+    template = Template.from_stack(stack)
+    first_names = saml_and_oidc_names(first.assertions)
+    assert len(first_names) == 2, "the first stage creates a SAML and an OIDC provider"
+    second_names = saml_and_oidc_names(template)
+    assert second_names == {f"{second.stack_name}-ExampleCorp"}
+    assert first_names & second_names == set()
+    template.resource_count_is("AWS::IAM::OIDCProvider", 0)
+    [imported] = external.oidc_providers
+    assert stack.resolve(imported.oidc_provider_arn) == oidc["providerArn"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"providerArn": "arn:aws:iam::123456789012:oidc-provider/other.example.com"},
+            r"providers\.oidc\[0\]\.providerArn: names the provider of 'other\.example\.com', "
+            r"and issuerUrl is 'https://idp\.example\.com'",
+        ),
+        (
+            {"providerArn": "arn:aws:iam::123456789012:oidc-provider/idp.example.com"},
+            r"providers\.oidc\[0\]\.clientIds: belongs to the provider providerArn names",
+        ),
+        (
+            {
+                "providerArn": "arn:aws:iam::123456789012:oidc-provider/idp.example.com",
+                "clientIds": [],
+                "thumbprints": [],
+                "__account": "210987654321",
+            },
+            r"providers\.oidc\[0\]\.providerArn: is in account 123456789012, and the stack in "
+            r"210987654321",
+        ),
+        (
+            {"providerArn": "arn:aws:iam::123:oidc-provider/idp.example.com"},
+            r"providers\.oidc\[0\]\.providerArn: 'arn:aws:iam::123:oidc-provider/"
+            r"idp\.example\.com' is not the ARN of an IAM OIDC provider",
+        ),
+    ],
+)
+def test_an_imported_oidc_provider_must_be_this_issuers_in_this_account(
+    change: dict, expected: str
+) -> None:
+    raw = example()
+    account = change.pop("__account", None)
+    if account:
+        raw["account"] = account
+    raw["providers"]["oidc"][0].update(change)
+    with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
+        parse_config(raw)
+
+
+def test_a_saml_provider_name_too_long_with_its_stage_names_the_key() -> None:
+    raw = example()
+    raw["providers"]["saml"][0]["name"] = "S" * 120
+    with pytest.raises(ConfigError, match=r"^config\.providers\.saml\[0\]\.name: makes the IAM"):
+        parse_config(raw)
+    # A stage deployed before names carried the stage keeps its provider (and so its SAML
+    # users' identity ids) by naming it.
+    raw["providers"]["saml"][0]["iamName"] = "ExampleCorp"
+    config = parse_config(raw)
+    assert config.saml_provider_name(config.providers.saml[0]) == "ExampleCorp"
 
 
 def test_twitter_without_a_secret_at_synth_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -88,7 +88,8 @@ def test_rules_mappings_keep_their_order_and_providers_without_one_get_the_defau
     assert [providers_review.roles[r.role].name for r in oidc.rules if r.role] == [
         config.group_role_name(rule.role) for rule in oidc_config.rules
     ]
-    assert providers["ExampleCorp"].kind == "SAML"
+    [saml] = config.providers.saml
+    assert providers[config.saml_provider_name(saml)].kind == "SAML"
     assert providers["accounts.google.com"].principal_tags == {"tenant": "hd"}
     assert providers["graph.facebook.com"].mapping == "none"
     [facebook] = [i for i in pool.identities if i.label == "graph.facebook.com"]

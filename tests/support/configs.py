@@ -29,6 +29,7 @@ ALARM_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:idpools-alarms"
 _DEMO: dict[str, Any] = {
     "appName": "idpools",
     "stage": "sandbox",
+    "disposableStages": ["sandbox", "dev-*"],
     "featurePlan": "ESSENTIALS",
     "mfa": "OPTIONAL",
     "selfSignUp": False,
@@ -77,11 +78,13 @@ _DEMO: dict[str, Any] = {
     "monitoring": {"alarmTopicArn": None},
 }
 
-# Renamed groups and a fourth one, another app name, Lite with a V1_0 hook, MFA required,
-# guests and self sign-up on (the stack gets one more resource too: tests/conftest.py).
+# Renamed groups and a fourth one, another app name, a stage of its own that nobody declared
+# disposable (so it is protected), Lite with a V1_0 hook, MFA required, guests and self sign-up
+# on (the stack gets resources of the forker's own too: tests/conftest.py).
 _FORKED: dict[str, Any] = {
     **_DEMO,
     "appName": "acme",
+    "stage": "production",
     "featurePlan": "LITE",
     "mfa": "REQUIRED",
     "guestAccess": True,
