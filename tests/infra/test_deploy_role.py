@@ -139,8 +139,9 @@ ATTACKS: list[tuple[str, Callable[[str, str], str]]] = [
     ),
     (
         "a push to another branch",
-        lambda r, s: f"repo:{r}:ref:refs/heads/feature:workflow_ref:{r}/{WORKFLOW}"
-        "@refs/heads/feature",
+        lambda r, s: (
+            f"repo:{r}:ref:refs/heads/feature:workflow_ref:{r}/{WORKFLOW}@refs/heads/feature"
+        ),
     ),
     (
         "the environment, from the deploy workflow on another branch",
@@ -172,8 +173,9 @@ ATTACKS: list[tuple[str, Callable[[str, str], str]]] = [
     ),
     (
         "the environment, from another workflow on main",
-        lambda r, s: f"repo:{r}:environment:{s}:workflow_ref:{r}/.github/workflows/other.yml"
-        "@refs/heads/main",
+        lambda r, s: (
+            f"repo:{r}:environment:{s}:workflow_ref:{r}/.github/workflows/other.yml@refs/heads/main"
+        ),
     ),
     (
         "the environment, from another repository's workflow",
@@ -181,8 +183,10 @@ ATTACKS: list[tuple[str, Callable[[str, str], str]]] = [
     ),
     (
         "another repository (a fork) with the same workflow and environment",
-        lambda r, s: f"repo:someone-else/idpools:environment:{s}:workflow_ref:"
-        f"someone-else/idpools/{WORKFLOW}@refs/heads/main",
+        lambda r, s: (
+            f"repo:someone-else/idpools:environment:{s}:workflow_ref:"
+            f"someone-else/idpools/{WORKFLOW}@refs/heads/main"
+        ),
     ),
     ("the other stage's deploy job", lambda r, s: deploy_job(r, OTHER_STAGE[s])),
     (
