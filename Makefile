@@ -76,8 +76,9 @@ synth: setup
 	rm -rf cdk.out  # no stale template from another config reaches the gates
 	$(CDK) synth --quiet $(CDK_CONFIG)
 
+# CONFIG=path: the invariant tests and e2e run on that config file instead of cdk.json's.
 test: setup
-	$(PY) -m pytest -q
+	$(if $(CONFIG),IDPOOLS_TEST_CONFIG=$(abspath $(CONFIG))) $(PY) -m pytest -q
 
 # Not-run tests (a capability the target lacks) are listed by -ra with the reason.
 e2e: setup
