@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from aws_cdk.assertions import Match, Template
 from app import add_deploy_role
 from facts import iam
 from infra.config import AppConfig, ConfigError, parse_config
-from infra.deploy_role import GITHUB_ISSUER, STS_AUDIENCE, github_subject
+from infra.deploy_role import GITHUB_ISSUER, STS_AUDIENCE, SUBJECT_CLAIM_KEYS, github_subject
 from infra.deploy_role_stack import DeployRoleStack
 from tests.support.invariants import lambda_permission_violations, trust_violations
 from tests.support.template import Synth, resolve
@@ -394,3 +395,22 @@ def test_the_deploy_role_stack_passes_the_template_invariants(synth: Synth) -> N
     template = deploy_role_template(synth)
     assert trust_violations(template) == []
     assert lambda_permission_violations(template) == []
+
+
+def test_the_docs_set_the_subject_template_the_roles_trust() -> None:
+    """The one-time GitHub setting in docs/forking.md is the template github_subject follows."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "forking.md").read_text()
+    [setting] = re.findall(r'\{"use_default": false, "include_claim_keys": \[[^\]]*\]\}', text)
+    assert json.loads(setting) == {
+        "use_default": False,
+        "include_claim_keys": list(SUBJECT_CLAIM_KEYS),
+    }
+    # repo, then context (environment:<name>), then workflow_ref, each as key:value.
+    assert github_subject("o/r", "prod", WORKFLOW, "main").split(":") == [
+        "repo",
+        "o/r",
+        "environment",
+        "prod",
+        "workflow_ref",
+        f"o/r/{WORKFLOW}@refs/heads/main",
+    ]
