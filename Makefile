@@ -36,8 +36,13 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # CLI's network calls, which only time out here.
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
+LOCK := requirements/deploy.txt
+# The stage's own stack, and apart from it the stage's deploy-role stack (config.pipeline):
+# `make deploy` never touches the role that lets the deploy job in, a person deploys it.
+STAGE_STACKS = $$($(CDK) ls $(CDK_CONFIG) | grep -v -- '-deploy-role$$')
+ROLE_STACK = $$($(CDK) ls $(CDK_CONFIG) | grep -- '-deploy-role$$')
 
-.PHONY: help setup synth test e2e lint review offline offline-serve bench deploy diff destroy api-gateway-logging clean
+.PHONY: help setup setup-locked lock synth test e2e lint review offline offline-serve bench deploy deploy-role diff destroy api-gateway-logging clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -51,6 +56,8 @@ help:
 	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook, inbound federation trigger and items API import and per-event cost"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
+	@echo "make deploy-role   once per stage, by a person: the stage's pipeline deploy role (docs/forking.md)"
+	@echo "make lock     requirements/deploy.txt, the deploy job's hash-locked dependencies, from pyproject.toml"
 	@echo "make api-gateway-logging   once per account and region: the role API Gateway writes access logs with"
 
 $(INSTALLED): pyproject.toml
@@ -62,6 +69,20 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[runtime]' --group dev
 	touch $@
 
+# The deploy job's Python environment: only the hash-locked dependencies (pip refuses a file whose
+# hash the lock does not name, and --no-deps anything the lock does not list); the project
+# itself runs from the checkout. npm ci checks package-lock.json's integrity hashes likewise.
+setup-locked: node_modules/.installed
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	touch $(VENV)/.installed
+
+# pyproject.toml stays the single source: the lock is what its app and runtime pins resolve to,
+# with every file's hash (tests/test_lock.py holds the two equal). Run it after changing a pin.
+lock: setup
+	$(VENV)/bin/uv pip compile pyproject.toml --extra runtime --generate-hashes --universal \
+		--python-version 3.11 --custom-compile-command "make lock" --quiet -o $(LOCK)
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -72,8 +93,9 @@ synth: setup
 	rm -rf cdk.out  # no stale template from another config reaches the gates
 	$(CDK) synth --quiet $(CDK_CONFIG)
 
+# CONFIG=path: the invariant tests and e2e run on that config file instead of cdk.json's.
 test: setup
-	$(PY) -m pytest -q
+	$(if $(CONFIG),IDPOOLS_TEST_CONFIG=$(abspath $(CONFIG))) $(PY) -m pytest -q
 
 # Not-run tests (a capability the target lacks) are listed by -ra with the reason.
 e2e: setup
@@ -124,7 +146,18 @@ PREFLIGHT := $(PY) -m client.preflight $(if $(CONFIG),--config $(CONFIG)) $(if $
 
 deploy: synth
 	@$(PREFLIGHT) deploy
-	$(CDK) deploy --all --require-approval $(APPROVAL) --outputs-file stack-outputs.json $(CDK_CONFIG)
+	$(CDK) deploy --require-approval $(APPROVAL) --outputs-file stack-outputs.json $(CDK_CONFIG) \
+		$(STAGE_STACKS)
+
+# Once per stage, with the stage's account's administrator credentials: what the deploy job may
+# never change itself.
+deploy-role: synth
+	@stack=$(ROLE_STACK); if [ -z "$$stack" ]; then \
+		echo "make deploy-role: stage '$(or $(STAGE),of the config)' has no deploy role; name it in config.pipeline.stages" >&2; \
+		exit 1; fi; \
+	echo "deploying $$stack"; \
+	$(CDK) deploy --require-approval broadening --outputs-file deploy-role-outputs.json \
+		$(CDK_CONFIG) $$stack
 
 # cdk diff compares every stack of the app when given none.
 diff: synth
@@ -133,8 +166,8 @@ diff: synth
 
 destroy: setup
 	@$(PREFLIGHT) destroy
-	@# The stage's stack only: the pipeline's deploy-role stack serves every stage.
-	$(CDK) destroy $(CDK_CONFIG) $$($(CDK) ls $(CDK_CONFIG) | grep -v -- '-deploy-role$$')
+	@# The stage's stack only: its deploy-role stack goes by hand, after the stage is gone.
+	$(CDK) destroy $(CDK_CONFIG) $(STAGE_STACKS)
 
 api-gateway-logging: setup
 	$(PY) -m client.api_gateway_logging --create

@@ -91,17 +91,8 @@ def add_stack(
     tests can synthesize two configs that share a stack name side by side."""
     # Only config pins the environment, never the CLI's CDK_DEFAULT_* (which falls back to
     # us-east-1 without credentials): the same config always gives the same template.
-    env = Environment(account=config.account, region=config.region)
-    if config.pipeline:
-        DeployRoleStack(
-            app,
-            config.deploy_role_stack_name,
-            repository=config.pipeline.repository,
-            branches=config.pipeline.branches,
-            environments=config.pipeline.environments,
-            oidc_provider_arn=config.pipeline.oidc_provider_arn,
-            env=env,
-        )
+    env = Environment(account=config.stage_account, region=config.region)
+    add_deploy_role(app, config, env)
     return IdentityPoolsStack(
         app,
         construct_id or config.stack_name,
@@ -109,6 +100,26 @@ def add_stack(
         config=config,
         env=env,
         twitter_secret=twitter_secret,
+    )
+
+
+def add_deploy_role(app: App, config: AppConfig, env: Environment) -> DeployRoleStack | None:
+    """The stage's own deploy role, when the pipeline deploys the stage, in a stack of its own:
+    `make deploy` leaves it alone, `make deploy-role` (a person, with the account's administrator
+    credentials) deploys it. In the stage's account, as the stage's stack is."""
+    pipeline = config.pipeline
+    stage = pipeline.stage(config.stage) if pipeline else None
+    if pipeline is None or stage is None:
+        return None
+    return DeployRoleStack(
+        app,
+        config.deploy_role_stack_name,
+        repository=pipeline.repository,
+        environment=config.stage,
+        workflow=pipeline.workflow,
+        branch=pipeline.branch,
+        existing_oidc_provider=stage.existing_oidc_provider,
+        env=env,
     )
 
 

@@ -1,43 +1,48 @@
-"""The pipeline's deploy role: GitHub Actions assumes it through GitHub's OIDC provider (no
-stored keys), and it may do one thing, assume the CDK bootstrap roles, which deploy."""
+"""A stage's deploy role: GitHub Actions assumes it through GitHub's OIDC provider (no stored
+keys), and it may do one thing, assume its account's CDK bootstrap roles, which deploy."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-# GitHub docs, "Configuring OpenID Connect in Amazon Web Services": the provider URL, the
-# audience the official action requests, and the condition keys IAM offers for them.
+# GitHub docs, "Configuring OpenID Connect in Amazon Web Services": the provider URL and the
+# audience the official action requests. AWS supports no custom claim in a trust policy
+# (same page), so the trust pins the two claims it can: `aud` and `sub`.
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
+# The repository's subject template (GitHub docs, "OpenID Connect reference", "Customizing the
+# subject claims"; set once through the REST API, docs/forking.md): with `workflow_ref` in the
+# subject, a job's `sub` names the workflow file and the ref it ran from, which GitHub's default
+# subject (`repo:<owner>/<name>:environment:<name>`) leaves out, so a job of any workflow on any
+# branch that names the environment would match it.
+SUBJECT_CLAIM_KEYS = ("repo", "context", "workflow_ref")
 # The roles `cdk bootstrap` creates; a pipeline deploys by assuming them (CDK developer guide,
 # "Bootstrapping": the bootstrap template's roles).
 BOOTSTRAP_ROLES = ("deploy-role", "file-publishing-role", "image-publishing-role", "lookup-role")
 DEFAULT_QUALIFIER = "hnb659fds"
 
 
-def github_subjects(
-    repository: str, branches: Sequence[str], environments: Sequence[str]
-) -> list[str]:
-    """The ``sub`` claims GitHub puts in a job's token (GitHub docs, "About security hardening
-    with OpenID Connect", example subject claims): a job in a GitHub environment has
-    ``repo:<owner>/<name>:environment:<name>``, any other job on a branch push
-    ``repo:<owner>/<name>:ref:refs/heads/<branch>``; pull requests have ``...:pull_request``,
-    which is never trusted."""
-    return [f"repo:{repository}:ref:refs/heads/{branch}" for branch in branches] + [
-        f"repo:{repository}:environment:{environment}" for environment in environments
-    ]
+def github_subject(repository: str, environment: str, workflow: str, branch: str) -> str:
+    """The ``sub`` of a job in GitHub environment ``environment`` of ``workflow`` run from
+    ``branch`` of ``repository``, under ``SUBJECT_CLAIM_KEYS``: each key's value in order,
+    joined by ``:`` (GitHub's example: ``repo:octo-org/octo-repo:environment:prod:
+    job_workflow_ref:...``). ``context`` is ``environment:<name>`` for a job in an environment;
+    ``workflow_ref`` is ``<owner>/<name>/<workflow path>@<ref>``."""
+    return (
+        f"repo:{repository}:environment:{environment}"
+        f":workflow_ref:{repository}/{workflow}@refs/heads/{branch}"
+    )
 
 
 class GitHubDeployRole(Construct):
-    """A role trusted only by GitHub Actions jobs of ``repository`` on ``branches`` or in
-    ``environments`` (``StringEquals`` on the token's ``aud`` and ``sub``: no wildcard), allowed
-    only to assume this account's and region's CDK bootstrap roles.
+    """A role only one GitHub Actions job may assume: a job in GitHub environment ``environment``
+    of ``workflow`` run from ``branch`` of ``repository`` (``StringEquals`` on the token's ``aud``
+    and ``sub``: one subject, no wildcard), allowed only to assume this account's and region's
+    CDK bootstrap roles.
 
-    - ``oidc_provider_arn``: GitHub's OIDC provider if the account has one already (an account
+    - ``existing_oidc_provider``: the account holds GitHub's OIDC provider already (an account
       holds one provider per URL); by default this construct creates it.
     - ``bootstrap_qualifier``: the qualifier given to ``cdk bootstrap``; default ``hnb659fds``.
     """
@@ -48,18 +53,20 @@ class GitHubDeployRole(Construct):
         construct_id: str,
         *,
         repository: str,
-        branches: Sequence[str],
-        environments: Sequence[str],
-        oidc_provider_arn: str | None = None,
+        environment: str,
+        workflow: str,
+        branch: str,
+        existing_oidc_provider: bool = False,
         bootstrap_qualifier: str = DEFAULT_QUALIFIER,
     ) -> None:
         super().__init__(scope, construct_id)
-        subjects = github_subjects(repository, branches, environments)
-        if not subjects:
-            raise ValueError("the deploy role needs at least one branch or environment to trust")
         provider = (
-            iam.OidcProviderNative.from_oidc_provider_arn(self, "GitHub", oidc_provider_arn)
-            if oidc_provider_arn
+            iam.OidcProviderNative.from_oidc_provider_arn(
+                self,
+                "GitHub",
+                f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:oidc-provider/{GITHUB_ISSUER}",
+            )
+            if existing_oidc_provider
             else iam.OidcProviderNative(
                 self, "GitHub", url=f"https://{GITHUB_ISSUER}", client_ids=[STS_AUDIENCE]
             )
@@ -77,11 +84,16 @@ class GitHubDeployRole(Construct):
                 {
                     "StringEquals": {
                         f"{GITHUB_ISSUER}:aud": STS_AUDIENCE,
-                        f"{GITHUB_ISSUER}:sub": subjects,
+                        f"{GITHUB_ISSUER}:sub": github_subject(
+                            repository, environment, workflow, branch
+                        ),
                     }
                 },
             ),
-            description=f"GitHub Actions deploys of {repository}: assumes the CDK bootstrap roles",
+            description=(
+                f"GitHub Actions deploys of {repository} in environment {environment}: "
+                "assumes the CDK bootstrap roles"
+            ),
             max_session_duration=Duration.hours(1),
             inline_policies={
                 "AssumeCdkBootstrapRoles": iam.PolicyDocument(

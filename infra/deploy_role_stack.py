@@ -1,8 +1,8 @@
-"""The optional second stack: the pipeline's deploy role (``config.pipeline``)."""
+"""A stage's deploy-role stack (``config.pipeline``), apart from the stage's own stack so that
+the job the role lets in never deploys it: a person does (docs/forking.md, "The pipeline")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -12,8 +12,8 @@ from infra.deploy_role import GitHubDeployRole
 
 
 class DeployRoleStack(Stack):
-    """One per account: GitHub's OIDC provider (unless the account has one) and the deploy role
-    the workflows in ``.github/workflows/deploy.yml`` assume."""
+    """One per stage the pipeline deploys: GitHub's OIDC provider (unless the account has one)
+    and the role that stage's job in ``.github/workflows/deploy.yml`` assumes."""
 
     def __init__(
         self,
@@ -21,9 +21,10 @@ class DeployRoleStack(Stack):
         construct_id: str,
         *,
         repository: str,
-        branches: Sequence[str],
-        environments: Sequence[str],
-        oidc_provider_arn: str | None = None,
+        environment: str,
+        workflow: str,
+        branch: str,
+        existing_oidc_provider: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -31,8 +32,9 @@ class DeployRoleStack(Stack):
             self,
             "Deploy",
             repository=repository,
-            branches=branches,
-            environments=environments,
-            oidc_provider_arn=oidc_provider_arn,
+            environment=environment,
+            workflow=workflow,
+            branch=branch,
+            existing_oidc_provider=existing_oidc_provider,
         )
         CfnOutput(self, "DeployRoleArnOutput", key="DeployRoleArn", value=deploy.role.role_arn)

@@ -5,8 +5,9 @@ The app is synthesized once with these stacks (tests/support/configs.py), cdk-na
 
 - ``demo``: the demo config, built in code; behaviour tests read it, so a forker's cdk.json
   cannot break them;
-- ``configured``: whatever cdk.json holds; invariant tests and the e2e suite read it and expect
-  what it says (the same stack as the demo's while cdk.json is the shipped one);
+- ``configured``: whatever cdk.json holds, or the file of `make test CONFIG=path`; invariant
+  tests and the e2e suite read it and expect what it says (the same stack as the demo's while
+  it is the shipped one);
 - ``variant``: the demo with every switch flipped away from its default;
 - ``providers``: docs/examples/all-providers.json (every external provider on);
 - ``forked``: a forker's first changes at once (a protected stage ``production`` among them),
@@ -23,11 +24,12 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
+import os
 from pathlib import Path
 
 import botocore.session
 import pytest
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -35,7 +37,7 @@ from aws_cdk.assertions import Template as Assertions
 from xdist.scheduler import LoadScopeScheduling
 
 from app import add_stack, build_app
-from infra.config import CDK_JSON, CONTEXT_KEY, AppConfig, cdk_json_context, parse_config
+from infra.config import CDK_JSON, AppConfig, cdk_json_context, parse_config
 from tests.support import configs
 from tests.support.template import Synth, Synthesized, Template
 
@@ -70,9 +72,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScope
 
 def add_forkers_resource(stack: Stack) -> None:
     """What a forker adds to infra/stack.py first: resources of their own (cdk-nag clean), each
-    written to be destroyed, as a forker might copy it from a sandbox example; in a protected
-    stage the stack keeps them anyway (infra/retention.py)."""
-    kms.Key(stack, FORKERS_RESOURCE, enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
+    written to be destroyed, as a forker might copy it from a sandbox example (in a protected
+    stage the stack keeps them anyway: infra/retention.py), and an output their app reads."""
+    key = kms.Key(
+        stack, FORKERS_RESOURCE, enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY
+    )
+    CfnOutput(stack, f"{FORKERS_RESOURCE}Output", key=f"{FORKERS_RESOURCE}Arn", value=key.key_arn)
     dynamodb.Table(
         stack,
         FORKERS_TABLE,
@@ -93,7 +98,7 @@ def add_forkers_resource(stack: Stack) -> None:
 def synth(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synth:
     context = cdk_json_context()
     demo, variant, forked = configs.demo(), configs.variant(), configs.forked()
-    configured = parse_config(context[CONTEXT_KEY])
+    configured = parse_config(configs.configured_raw(os.environ))
     providers = parse_config(json.loads(ALL_PROVIDERS.read_text()))
     # Under xdist the workers' temporary roots share a parent: the assembly goes there, once.
     shared = tmp_path_factory.getbasetemp()

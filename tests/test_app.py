@@ -13,9 +13,11 @@ from aws_cdk import App
 from aws_cdk.assertions import Capture, Template
 
 from app import add_stacks, build_app, context_config
+from client import outputs as client_outputs
 from infra import acknowledgements as acknowledgements_module
 from infra.config import CDK_JSON, ConfigError, cdk_json_context, parse_config
-from tests.support.configs import demo_raw
+from tests.conftest import FORKERS_RESOURCE
+from tests.support.configs import CONFIG_FILE_VARIABLE, configured_raw, demo_raw
 from tests.support.template import Synth, resolve, role_ids
 
 ROOT = CDK_JSON.parent
@@ -121,25 +123,17 @@ def test_every_acknowledgement_matches_a_real_finding_and_has_a_reason(
     assert len(unacknowledged_findings) == len(acknowledged)
 
 
+# What the clients read from the stack's outputs: the app client and the offline run
+# (client/outputs.py) and the developer-user tool (client/developer_users.py). A forker's own
+# outputs come on top.
+CLIENT_OUTPUTS = {*client_outputs._KEYS, "UserTableName", "DeveloperTagTransforms"}
+
+
 def test_outputs_give_a_client_everything_it_needs(assertions: Template, synth: Synth) -> None:
-    assert set(assertions.find_outputs("*")) == {
-        "Region",
-        "UserPoolId",
-        "UserPoolClientId",
-        "UserPoolProviderName",
-        "IdentityPoolId",
-        "GuestAccess",
-        "AuthenticatedRoleArn",
-        "BucketName",
-        "DeveloperProviderName",
-        "LoginUrl",
-        "UserTableName",
-        "ItemsApiUrl",
-        "ItemsTableName",
-        "DeveloperTagTransforms",
-        "PrincipalTags",
-        "Groups",
-    }
+    assert set(assertions.find_outputs("*")) >= CLIENT_OUTPUTS
+    # A forker's resource with an output of its own (tests/conftest.py) keeps every one.
+    forked = set(synth.forked.assertions.find_outputs("*"))
+    assert forked > CLIENT_OUTPUTS and f"{FORKERS_RESOURCE}Arn" in forked
     assertions.has_output("Region", {"Value": {"Ref": "AWS::Region"}})
     assertions.has_output("GuestAccess", {"Value": "false"})
     assertions.has_output("DeveloperTagTransforms", {"Value": '{"tenant": ["strip", "lower"]}'})
@@ -192,3 +186,13 @@ def test_a_config_file_replaces_the_cdk_json_config(tmp_path: Path) -> None:
         f"Configuration error: config: configFile {str(tmp_path / 'nope.json')!r} does not exist. "
         "Give the path of a JSON file"
     )
+
+
+def test_make_test_config_puts_a_config_file_under_the_invariant_tests(tmp_path: Path) -> None:
+    """`make test CONFIG=path` (one config file per stage): the file's config, not cdk.json's."""
+    prod = tmp_path / "prod.json"
+    prod.write_text(json.dumps({**demo_raw(), "stage": "prod"}))
+    assert configured_raw({CONFIG_FILE_VARIABLE: str(prod)})["stage"] == "prod"
+    assert configured_raw({}) == cdk_json_context()["config"]
+    with pytest.raises(ConfigError, match=r"nope\.json' does not exist"):
+        configured_raw({CONFIG_FILE_VARIABLE: str(tmp_path / "nope.json")})

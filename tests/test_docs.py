@@ -6,6 +6,8 @@ labels each row by the kind of source that decides it: documented (AWS pages onl
 from __future__ import annotations
 
 import ast
+import itertools
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -143,35 +145,86 @@ def test_the_checker_catches_a_missing_test() -> None:
         test_every_threat_names_tests_that_exist(row)
 
 
-def logical_id_prefix(construct_path: str) -> str:
-    """What a logical id starts with for a construct path: CDK drops ``Default`` and
-    ``Resource``, a component the previous one ends with, and every character that is not a
-    letter or a digit."""
-    parts: list[str] = []
-    for part in construct_path.split("/"):
-        if part not in ("Default", "Resource") and not (parts and parts[-1].endswith(part)):
-            parts.append(part)
-    return "".join(c for c in "".join(parts) if c.isalnum())
+SKIPS_HEADER = "| resource | check | reason |"
 
 
-def test_the_checkov_skips_listed_are_the_templates(template: dict[str, Any]) -> None:
-    lines = [line.strip() for line in SECURITY.read_text().splitlines()]
-    start = lines.index("| resource | check | reason |")
-    listed = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        path, check, reason = (cell.strip() for cell in line.strip("|").split(" | "))
-        listed.append((path.strip("`"), check.strip("`"), reason))
-    skipped = {
-        (logical_id, skip["id"], skip["comment"])
+def construct_paths(tree: dict[str, Any], stack: str) -> dict[str, str]:
+    """Logical id -> the resource's construct path inside ``stack`` (``Storage/AccessLogs``:
+    without the stack and the L2's ``Resource``), from the cloud assembly's tree.json, where
+    each CloudFormation resource's node records its logical id: exact, so no id is mistaken for
+    another that it starts like (``CrmSync`` and ``CrmSyncDeadLetters``)."""
+    paths = {}
+    nodes = [tree["tree"]["children"][stack]]
+    while nodes:
+        node = nodes.pop()
+        logical_id = (node.get("attributes") or {}).get("aws:cdk:cloudformation:logicalId")
+        if logical_id:
+            path = node["path"].removeprefix(f"{stack}/").removesuffix("/Resource")
+            paths[logical_id] = path
+        nodes.extend((node.get("children") or {}).values())
+    return paths
+
+
+def skip_rows(template: dict[str, Any], paths: dict[str, str]) -> list[str]:
+    """The skips table's rows for ``template``, in its order: what docs/security.md must list."""
+    return [
+        f"| `{paths[logical_id]}` | `{skip['id']}` | {skip['comment']} |"
         for logical_id, resource in template["Resources"].items()
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+
+
+def test_the_checkov_skips_listed_are_the_templates(synth: Any) -> None:
+    """The table lists exactly the template's skips. When a resource of your own adds one, the
+    failure prints the whole table to paste in place of the old one."""
+    tree = json.loads((synth.outdir / "tree.json").read_text())
+    expected = skip_rows(synth.demo.template, construct_paths(tree, synth.demo.config.stack_name))
+    # The table sits in a list item: its lines are indented.
+    lines = [line.strip() for line in SECURITY.read_text().splitlines()]
+    start = lines.index(SKIPS_HEADER)
+    listed = list(itertools.takewhile(lambda line: line.startswith("|"), lines[start + 2 :]))
+    assert sorted(listed) == sorted(expected), (
+        "docs/security.md's checkov table differs from the template; replace it with:\n"
+        + "\n".join([SKIPS_HEADER, "|---|---|---|", *expected])
+    )
+
+
+def test_a_construct_id_that_starts_like_another_is_its_own_row() -> None:
+    """A forker's queue `CrmSync` and its dead-letter queue `CrmSyncDeadLetters`, each skipping
+    a check: each row names its own resource."""
+    stack = "acme-sandbox"
+    tree = {
+        "tree": {
+            "children": {
+                stack: {
+                    "path": stack,
+                    "children": {
+                        name: {
+                            "path": f"{stack}/{name}",
+                            "children": {
+                                "Resource": {
+                                    "path": f"{stack}/{name}/Resource",
+                                    "attributes": {"aws:cdk:cloudformation:logicalId": logical_id},
+                                }
+                            },
+                        }
+                        for name, logical_id in (
+                            ("CrmSync", "CrmSync2A8E4F11"),
+                            ("CrmSyncDeadLetters", "CrmSyncDeadLetters9C0B7D22"),
+                        )
+                    },
+                }
+            }
+        }
     }
-    matched = set()
-    for path, check, reason in listed:
-        [found] = [s for s in skipped if s[0].startswith(logical_id_prefix(path)) and s[1] == check]
-        assert found[2] == reason, (path, check)
-        matched.add(found)
-    assert matched == skipped
-    assert len(listed) == len(skipped)
+    skip = {"checkov": {"skip": [{"id": "CKV_AWS_27", "comment": "why"}]}}
+    template = {
+        "Resources": {
+            "CrmSyncDeadLetters9C0B7D22": {"Type": "AWS::SQS::Queue", "Metadata": skip},
+            "CrmSync2A8E4F11": {"Type": "AWS::SQS::Queue", "Metadata": skip},
+        }
+    }
+    assert skip_rows(template, construct_paths(tree, stack)) == [
+        "| `CrmSyncDeadLetters` | `CKV_AWS_27` | why |",
+        "| `CrmSync` | `CKV_AWS_27` | why |",
+    ]

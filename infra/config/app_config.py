@@ -79,8 +79,13 @@ MAX_DOMAIN_PREFIX = 63
 
 def _stage(value: Any, key: str) -> str:
     stage = matching(_STAGE, "lower-case letters, digits and inner '-'", "sandbox")(value, key)
-    if stage == "deploy-role":
-        raise ConfigError(key, "'deploy-role' names the pipeline's stack", "Choose another stage")
+    if stage == "deploy-role" or stage.endswith("-deploy-role"):
+        raise ConfigError(
+            key,
+            f"{stage!r} ends like the name of a stage's deploy-role stack "
+            "(<appName>-<stage>-deploy-role)",
+            "Choose another stage",
+        )
     return stage
 
 
@@ -233,6 +238,7 @@ class AppConfig:
             )
         if self.federation:
             self.federation.check_group_maps(names)
+        self._check_pipeline_account()
         refuse_user_writable_inputs(self, frozenset(WRITABLE))
         if self.federation:
             refuse_mapped_attributes_writable_by_users(frozenset(WRITABLE))
@@ -249,6 +255,17 @@ class AppConfig:
                 f"{name!r} is also the login name of an external provider, so developer "
                 "identities would carry that provider's name in their tokens",
                 "Choose a name of your own, such as login.<your domain>",
+            )
+
+    def _check_pipeline_account(self) -> None:
+        stage = self.pipeline.stage(self.stage) if self.pipeline else None
+        if stage and stage.account and self.account and stage.account != self.account:
+            raise ConfigError(
+                f"pipeline.stages.{self.stage}.account",
+                f"is {stage.account}, while account is {self.account}: the stage would deploy "
+                "to one account and its deploy role to another",
+                "Give the stage's account in one place (leave account unset when the pipeline "
+                "names an account per stage)",
             )
 
     def group_role_name(self, group: str) -> str:
@@ -276,9 +293,16 @@ class AppConfig:
         return f"{prefix}-{self.stage}"
 
     @property
+    def stage_account(self) -> str | None:
+        """The account the stage's stacks are pinned to: the pipeline's for the stage, else
+        ``account`` (``None``: whatever account the deploying credentials are for)."""
+        stage = self.pipeline.stage(self.stage) if self.pipeline else None
+        return (stage.account if stage else None) or self.account
+
+    @property
     def deploy_role_stack_name(self) -> str:
-        """One per account and app, whatever the stage: the pipeline deploys every stage."""
-        return f"{self.app_name}-deploy-role"
+        """The stage's own deploy role: one per stage, never shared with another stage."""
+        return f"{self.stack_name}-deploy-role"
 
     @property
     def protected(self) -> bool:

@@ -20,10 +20,11 @@ import pytest
 
 from client import outputs as stack_outputs
 from client.outputs import StackOutputs
-from infra.config import CONTEXT_KEY, cdk_json_context, parse_config
+from infra.config import parse_config
 from offline.seed import GroupLike, Seeded
 from offline.target import Capability, LocalTarget, Missing, Target, remote_target
 from offline.template import Template
+from tests.support.configs import configured_raw
 from tests.support.offline import serving
 
 TARGET_VARIABLE = "E2E_TARGET"
@@ -55,11 +56,12 @@ def outputs(target: Target) -> StackOutputs:
 
 def collected_groups() -> Sequence[GroupLike]:
     """The groups the target has, known before it starts (for test ids): those of the outputs
-    file with ``E2E_TARGET``, else cdk.json's, which the offline target is synthesized from."""
+    file with ``E2E_TARGET``, else the configured config's (cdk.json's or `make test CONFIG=`),
+    which the offline target is synthesized from."""
     outputs_file = os.environ.get(TARGET_VARIABLE)
     if outputs_file:
         return stack_outputs.load(outputs_file).groups
-    return parse_config(cdk_json_context()[CONTEXT_KEY]).groups
+    return parse_config(configured_raw(os.environ)).groups
 
 
 def needs(target: Target, capability: Capability) -> None:

@@ -172,7 +172,8 @@ def test_precedence_must_be_a_number_not_a_bool_or_string() -> None:
     ("raw", "expected"),
     [
         ({"stage": "Live"}, "config.stage: 'Live' is not lower-case letters, digits and inner '-'"),
-        ({"stage": "deploy-role"}, "config.stage: 'deploy-role' names the pipeline's stack"),
+        ({"stage": "deploy-role"}, "config.stage: 'deploy-role' ends like the name of a stage"),
+        ({"stage": "prod-deploy-role"}, "config.stage: 'prod-deploy-role' ends like the name"),
         ({"featurePlan": "lite"}, "config.featurePlan: unknown value 'lite'. Use one of LITE"),
         ({"mfa": "OFF"}, "config.mfa: unknown value 'OFF'. Use one of OPTIONAL, REQUIRED"),
         ({"groups": []}, "config.groups: is empty"),

@@ -125,16 +125,17 @@ def test_role_policies_boundaries_and_not_action_are_read() -> None:
 
 
 def test_the_deploy_role_shows_which_github_jobs_may_assume_it(synth: Synth) -> None:
-    """The pipeline's role: reviewers see the repository, branches and environments it trusts."""
+    """The stage's pipeline role: reviewers see the one job it trusts (repository, environment,
+    workflow and branch)."""
     name = synth.providers.config.deploy_role_stack_name
     body = json.loads((synth.outdir / f"{name}.template.json").read_text())
     review = review_of(body, name)
     [role] = review.roles.values()
     [trust] = role.trust
     subjects = trust.conditions["StringEquals"]["token.actions.githubusercontent.com:sub"]
-    assert sorted(subjects) == [
-        "repo:example-org/idpools:environment:prod",
-        "repo:example-org/idpools:ref:refs/heads/main",
+    assert subjects == [
+        "repo:example-org/idpools:environment:sandbox:workflow_ref:"
+        "example-org/idpools/.github/workflows/deploy.yml@refs/heads/main"
     ]
     assert "Federated" in to_markdown(Review([review]))
     assert not role.identity_pool_role

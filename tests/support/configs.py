@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from infra.config import (
+    CONTEXT_KEY,
     AppConfig,
+    ConfigError,
     EventVersion,
     FeaturePlan,
     ItemsApiConfig,
     MfaMode,
     MonitoringConfig,
     Stage,
+    cdk_json_context,
     parse_config,
 )
 
@@ -133,3 +139,26 @@ def variant() -> AppConfig:
 
 def forked() -> AppConfig:
     return parse_config(copy.deepcopy(_FORKED))
+
+
+# `make test CONFIG=path` sets it: the invariant tests and the e2e suite then run on that config
+# file instead of cdk.json's (a team that keeps one config file per stage tests each).
+CONFIG_FILE_VARIABLE = "IDPOOLS_TEST_CONFIG"
+
+
+def configured_raw(environ: Mapping[str, str]) -> Any:
+    """The config the invariant tests read: the file ``CONFIG_FILE_VARIABLE`` names, else
+    cdk.json's, as `make synth` reads them (``make synth CONFIG=path`` takes the same file)."""
+    path = environ.get(CONFIG_FILE_VARIABLE)
+    if not path:
+        return cdk_json_context()[CONTEXT_KEY]
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(
+            "", f"CONFIG {path!r} does not exist", "Give the path of a JSON file"
+        ) from None
+    except ValueError as error:
+        raise ConfigError(
+            "", f"CONFIG {path!r} is not valid JSON ({error})", "Fix the file"
+        ) from None
