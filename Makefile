@@ -73,9 +73,9 @@ $(INSTALLED): pyproject.toml
 # hash the lock does not name, and --no-deps anything the lock does not list); the project
 # itself runs from the checkout. npm ci checks package-lock.json's integrity hashes likewise.
 setup-locked: node_modules/.installed
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON_BIN) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
-	touch $(VENV)/.installed
+	touch $(INSTALLED)
 
 # pyproject.toml stays the single source: the lock is what its app and runtime pins resolve to,
 # with every file's hash (tests/test_lock.py holds the two equal). Run it after changing a pin.
