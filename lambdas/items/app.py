@@ -260,7 +260,9 @@ def check_query(route: str, single: dict[str, str] | None, multi: Any) -> None:
     for name in single or {}:
         if name not in allowed:
             taken = ", ".join(sorted(allowed)) or "none"
-            raise RequestError(400, name[:64] or "query", f"unknown query string; this route takes {taken}")
+            raise RequestError(
+                400, name[:64] or "query", f"unknown query string; this route takes {taken}"
+            )
     for name, values in (multi or {}).items():
         if isinstance(values, list) and len(values) > 1:
             raise RequestError(400, name[:64] or "query", "give this query string once")
@@ -453,7 +455,7 @@ def store() -> ItemStore:
     return ItemStore(boto3.resource("dynamodb", config=config).Table(SETTINGS.table_name))
 
 
-def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
     """Runs before every route, the not-found answer included."""
     event = app.current_event
     app.append_context(
@@ -472,12 +474,12 @@ def _caller() -> Caller:
     return caller
 
 
-def _json(status: int, body: dict[str, Any]) -> Response:
+def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status, "application/json", json.dumps(body))
 
 
 @api.exception_handler(RequestError)
-def refused(error: RequestError) -> Response:
+def refused(error: RequestError) -> Response[str]:
     if error.metric:
         metrics.add_metric(error.metric, MetricUnit.Count, 1)
     logger.info("Request refused", status=error.status, field=error.field, metric=error.metric)
@@ -488,7 +490,7 @@ def refused(error: RequestError) -> Response:
 
 
 @api.exception_handler(TableUnavailable)
-def unavailable(error: TableUnavailable) -> Response:
+def unavailable(error: TableUnavailable) -> Response[str]:
     """503, never the 502 of a failed function: the client may retry (its SDK retries 503s)."""
     metrics.add_metric(TABLE_FAILED, MetricUnit.Count, 1)
     logger.error("Table unavailable after the SDK's retries", reason=error.reason)
@@ -515,13 +517,11 @@ def _item_id() -> str:
 
 def _query(route: str) -> None:
     event = api.current_event
-    check_query(
-        route, event.query_string_parameters, event.get("multiValueQueryStringParameters")
-    )
+    check_query(route, event.query_string_parameters, event.get("multiValueQueryStringParameters"))
 
 
 @api.not_found
-def no_route(_: NotFoundError) -> Response:
+def no_route(_: NotFoundError) -> Response[str]:
     """A path parameter outside the resolver's route patterns (a decoded `/` or `"`) still
     names its field: API Gateway routed the request and parsed its parameters."""
     parameters = api.current_event.path_parameters

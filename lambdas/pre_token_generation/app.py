@@ -34,7 +34,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -65,6 +65,9 @@ IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
 FEDERATED_PROVIDER_TYPES = frozenset({"SAML", "OIDC"})
 TRIGGER_SOURCE_PREFIX = "TokenGeneration_"
 _SEPARATORS = re.compile(r"[,\s]+")
+# IAM policy wildcards: outside STS's alphabet too, named apart so the refusal says why (a tag
+# value lands in policy variables such as tenants/${aws:PrincipalTag/tenant}/).
+_WILDCARDS = re.compile(r"[*?$]")
 # What STS accepts in a session tag value: at most 256 characters of [\p{L}\p{Z}\p{N}_.:/=+\-@]
 # (STS API reference, "Tag"; IAM user guide, "Pass session tags in AWS STS"). Copies of
 # facts/sts.py, held equal by tests/lambdas/pre_token_generation/test_contract.py.
@@ -174,7 +177,7 @@ def is_federated(user_attributes: dict[str, str]) -> bool:
     )
 
 
-_STEPS = {"strip": str.strip, "lower": str.lower}
+_STEPS: dict[str, Callable[[str], str]] = {"strip": str.strip, "lower": str.lower}
 
 
 def transform(value: str, steps: tuple[str, ...]) -> str | list[str]:
@@ -212,6 +215,8 @@ def tag_value_problem(value: str | list[str]) -> str | None:
         return "is empty"
     if len(value.encode("utf-16-le", "surrogatepass")) // 2 > TAG_VALUE_LENGTH:
         return f"is longer than {TAG_VALUE_LENGTH} characters"
+    if _WILDCARDS.search(value):
+        return "holds an IAM policy wildcard (*, ? or $)"
     if not all(map(_tag_character, value)):
         return "holds a character STS refuses (allowed: letters, digits, spaces, _ . : / = + - @)"
     return None

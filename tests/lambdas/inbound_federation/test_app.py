@@ -128,7 +128,9 @@ def test_a_single_group_named_like_a_list_maps_to_nothing(asserted: str) -> None
     assert groups_written(saml_event(asserted)) == []
 
 
-@pytest.mark.parametrize("asserted", ["[staff]", '["staff"]', '["Partners", "staff"]', "[a b, staff]"])
+@pytest.mark.parametrize(
+    "asserted", ["[staff]", '["staff"]', '["Partners", "staff"]', "[a b, staff]"]
+)
 def test_an_oidc_group_named_like_a_list_maps_to_nothing(asserted: str) -> None:
     assert groups_written(oidc_event({"sub": "p1", "groups": asserted}), "groups") == []
     assert groups_written(oidc_event({"sub": "p1", "groups": [asserted]}), "groups") == []

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-
 from unittest.mock import patch
 
 from botocore.awsrequest import AWSPreparedRequest
@@ -16,7 +15,9 @@ from moto.core.models import botocore_stubber
 
 # One attempt's fate.
 PASS = "pass"  # moto answers it
-THROTTLE = "throttle"  # DynamoDB answers 400 ProvisionedThroughputExceededException, applies nothing
+THROTTLE = (
+    "throttle"  # DynamoDB answers 400 ProvisionedThroughputExceededException, applies nothing
+)
 LOSE = "lose"  # applied, then the response is lost (a read timeout)
 UNREACHABLE = "unreachable"  # no connection: nothing applied
 THROTTLED_BODY = (

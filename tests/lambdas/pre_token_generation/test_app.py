@@ -316,7 +316,7 @@ def test_metrics_count_tokens_by_trigger_source_and_idp_groups(
 @pytest.mark.parametrize("tenant", ["*", "acme*", "a?c", "${aws:username}"])
 def test_a_tagged_claim_with_a_wildcard_refuses_the_token(tenant: str) -> None:
     """Its value becomes an IAM policy variable: `*` must never widen tenants/<tenant>/."""
-    with pytest.raises(ValueError, match="session tag"):
+    with pytest.raises(ValueError, match="session tag and holds an IAM policy wildcard"):
         run(event(groups=["viewers"], attributes={"custom:tenant": tenant}))
 
 

@@ -47,4 +47,4 @@ def test_run_time_copies_of_the_claim_rules_match_the_facts() -> None:
 
 def test_run_time_copies_of_stss_tag_limits_match_the_facts() -> None:
     assert hook.TAG_PUNCTUATION == sts.TAG_PUNCTUATION
-    assert hook.TAG_VALUE_LENGTH == sts.TAG_VALUE_LENGTH[1]
+    assert sts.TAG_VALUE_LENGTH[1] == hook.TAG_VALUE_LENGTH
