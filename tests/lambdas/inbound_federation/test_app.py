@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from facts.stack import IDP_GROUPS_ATTRIBUTE
 from lambdas.inbound_federation import app
@@ -199,3 +201,38 @@ def test_an_unexpected_event_fails_the_sign_in(break_it) -> None:
 
 def test_run_time_copies_of_the_attribute_names_match_the_facts() -> None:
     assert app.IDP_GROUPS_ATTRIBUTE == IDP_GROUPS_ATTRIBUTE
+
+
+names = st.text(min_size=1, max_size=20).filter(lambda name: name.strip() == name)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(names, min_size=2, max_size=4), st.sampled_from([", ", ","]))
+def test_any_rendering_of_two_or_more_values_reads_back_as_them(
+    values: list[str], separator: str
+) -> None:
+    rendered = "[" + separator.join(app.form_encode(value) for value in values) + "]"
+    assert app.decode_groups(rendered) == values
+
+
+renderings = st.lists(names, min_size=1, max_size=3).map(
+    lambda values: "[" + ", ".join(app.form_encode(value) for value in values) + "]"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=40)
+    | st.text(alphabet=st.sampled_from("[], +%2CAaz\" '"), max_size=30)
+    | renderings
+    | renderings.map(lambda text: text.replace("+", " "))
+    | renderings.map(lambda text: text.replace(", ", ",  "))
+)
+def test_a_string_is_split_only_when_it_is_exactly_a_rendering(text: str) -> None:
+    """Any other string is one name, whole: what makes a single group named like a list safe."""
+    names = app.decode_groups(text)
+    stripped = text.strip()
+    if names != ([stripped] if stripped else []):
+        assert len(names) >= 2
+        parts = [part.removeprefix(" ") for part in stripped[1:-1].split(",")]
+        assert parts == [app.form_encode(name) for name in names]
