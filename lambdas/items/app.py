@@ -482,7 +482,10 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
 def refused(error: RequestError) -> Response[str]:
     if error.metric:
         metrics.add_metric(error.metric, MetricUnit.Count, 1)
-    logger.info("Request refused", status=error.status, field=error.field, metric=error.metric)
+    # A field named as sent may hold a lone surrogate, which the log's UTF-8 cannot carry.
+    field = None if error.field is None else error.field.encode("utf-8", "backslashreplace")
+    logged = None if field is None else field.decode()
+    logger.info("Request refused", status=error.status, field=logged, metric=error.metric)
     body = {"error": error.message}
     if error.field is not None:
         body["field"] = error.field

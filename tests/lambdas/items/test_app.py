@@ -624,3 +624,13 @@ def test_logs_carry_no_item_text_or_identity(table: Any, caplog: pytest.LogCaptu
     assert "Request refused" in logged
     for private in ("secret", ALICE.identity_id, BOB.identity_id, USER_POOL):
         assert private not in logged
+
+
+def test_a_field_named_with_a_lone_surrogate_is_answered_and_logged_as_utf8(
+    table: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    status, body = put("acme", "note", raw_body='{"text": "hi", "\\ud800x": 1}')
+    assert (status, body["field"]) == (400, "\ud800x")
+    [record] = [r for r in caplog.records if r.name == app.logger.name]
+    assert record.field.encode() == b"\\ud800x"  # type: ignore[attr-defined]
