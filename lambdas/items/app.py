@@ -257,7 +257,7 @@ def check_query(route: str, single: dict[str, str] | None, multi: Any) -> None:
     """400 naming the first query string the route does not take, or one given twice (which
     value API Gateway keeps in ``queryStringParameters`` is its choice, not the caller's)."""
     allowed = QUERY_BY_ROUTE[route]
-    for name in single or {}:
+    for name in [*(single or {}), *(multi or {})]:
         if name not in allowed:
             taken = ", ".join(sorted(allowed)) or "none"
             raise RequestError(
