@@ -220,7 +220,7 @@ renderings = st.lists(names, min_size=1, max_size=3).map(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.text(max_size=40)
     | st.text(alphabet=st.sampled_from("[], +%2CAaz\" '"), max_size=30)
