@@ -365,7 +365,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # with an error that names nothing. The value is the user's: never logged.
         metrics.add_metric(TAG_CLAIM_REFUSED, MetricUnit.Count, 1)
         logger.error(
-            "Token refused: a tagged claim holds a value STS refuses as a session tag",
+            "Token refused: a tagged claim cannot become a session tag (STS's limits)",
             claim=refused.claim,
             problem=refused.problem,
         )
