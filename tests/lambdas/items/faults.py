@@ -20,6 +20,9 @@ THROTTLE = (
 )
 LOSE = "lose"  # applied, then the response is lost (a read timeout)
 UNREACHABLE = "unreachable"  # no connection: nothing applied
+# DynamoDB's error answer: HTTP 400 with the exception's type and message as JSON (DynamoDB
+# developer guide, "Error handling with DynamoDB"); the SDK's standard mode retries it as a
+# throttle (AWS SDKs and Tools reference guide, "Retry behavior").
 THROTTLED_BODY = (
     b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
     b'"message":"The level of configured provisioned throughput for the table was exceeded."}'
