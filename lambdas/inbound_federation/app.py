@@ -32,6 +32,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 TRIGGER_SOURCE = "InboundFederation_ExternalProvider"
+# What URL form encoding leaves as it is (developer guide, "Mapping IdP attributes to profiles
+# and tokens": Cognito encodes multi-valued attributes' values "containing non-alphanumeric
+# characters (excluding the '.', '-', '*', and '_' characters)").
+FORM_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-*_")
 # The pool attributes the answer also names (infra keeps the same names; a test holds them equal).
 IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
 EMAIL_ATTRIBUTE = "email"
@@ -90,32 +94,57 @@ class InboundFederationEvent:
         return attributes
 
 
+def form_encode(value: str) -> str:
+    """``value`` URL form encoded as the developer guide says Cognito encodes the values of a
+    multi-valued attribute: every character but letters, digits and ``.-*_`` ("Mapping IdP
+    attributes to profiles and tokens"), a space as ``+``, the rest as ``%XX`` of its UTF-8
+    bytes in capitals (as Java's URLEncoder writes them)."""
+    return "".join(
+        character
+        if character in FORM_SAFE
+        else "+"
+        if character == " "
+        else "".join(f"%{byte:02X}" for byte in character.encode("utf-8", "surrogatepass"))
+        for character in value
+    )
+
+
+def rendered_list(text: str) -> list[str] | None:
+    """The values of ``text`` when it is exactly how Cognito renders a multi-valued attribute,
+    ``[a, b]``: two or more values, each form encoded exactly as :func:`form_encode` writes it;
+    else None."""
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    parts = [part.removeprefix(" ") for part in text[1:-1].split(",")]
+    if len(parts) < 2 or not all(parts):
+        return None
+    values = [unquote_plus(part) for part in parts]
+    if [form_encode(value) for value in values] != parts:
+        return None
+    return values
+
+
 def decode_groups(value: Any) -> list[str]:
     """Group names exactly as the IdP sent them.
 
-    A list (an OIDC array claim) or a JSON list is taken item by item. ``[a, b]`` is how Cognito
-    renders a multi-valued attribute, each value URL form encoded when it holds characters other
-    than letters, digits and ``.-*_`` (developer guide, "Mapping IdP attributes to profiles and
-    tokens"): ``Domain+Admins`` is ``Domain Admins``, and the separators cannot occur inside an
-    encoded value. Any other string is one group name, unchanged: nothing is split on spaces
-    or commas, so ``Former Admins`` never reads as ``Admins``.
+    A list (an OIDC array claim, as the event's decoded ID token holds it) is taken item by
+    item. A string is one group name, unchanged, unless it is exactly Cognito's rendering of a
+    multi-valued attribute (:func:`rendered_list`): ``[Domain+Admins, Staff]`` is
+    ``Domain Admins`` and ``Staff``. The guide states the encoding of each value but neither
+    the brackets and separator nor whether the trigger's event renders lists so, so the reading
+    is kept narrow: a string that is not such a rendering (``[Domain+Admins]``, one value;
+    ``[Partners, Domain Admins]``, with a space no encoder leaves; ``["Domain Admins"]``, JSON,
+    which is never parsed) is one name, which maps only if the table names it exactly. Nothing
+    is split on spaces or commas, so ``Former Admins`` never reads as ``Admins``.
     """
-    if isinstance(value, list):
-        items: list[Any] = value
-    elif isinstance(value, str):
+    if isinstance(value, str):
         text = value.strip()
-        if not (text.startswith("[") and text.endswith("]")):
-            return [text] if text else []
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            inner = text[1:-1]
-            return [unquote_plus(part.strip()) for part in inner.split(",") if part.strip()]
-        if not isinstance(parsed, list):
-            raise ValueError("the groups attribute is not a list")
-        items = parsed
-    else:
+        if not text:
+            return []
+        return rendered_list(text) or [text]
+    if not isinstance(value, list):
         raise ValueError("the groups attribute is neither a string nor a list")
+    items: list[Any] = value
     if not all(isinstance(item, str) for item in items):
         raise ValueError("the groups attribute holds something other than names")
     return [item for item in items if item]

@@ -12,9 +12,11 @@ This function judges ownership, with conditional writes, so no read-then-write r
 - ``DELETE`` removes the caller's own item, or any item of the tenant when the caller's role is
   one of ``DELETE_ANY_ROLES`` (the admin-preset groups' roles).
 
-Bad input answers 4xx with ``{"error", "field"}``, never 5xx. boto3 is imported by the first
-request that reaches the table, not at import: ``GET /me`` and refused requests never need it,
-and the cold import stays the resolver's own (bench/items_api.py).
+Bad input answers 4xx with ``{"error", "field"}``, never 5xx. A table that fails (throttled,
+unreachable, erroring) after the SDK's own retries answers 503 with ``Retry-After`` and
+``{"error"}``: each request makes one write at most, so nothing is half-written. boto3 is
+imported by the first request that reaches the table, not at import: ``GET /me`` and refused
+requests never need it, and the cold import stays the resolver's own (bench/items_api.py).
 """
 
 from __future__ import annotations
@@ -54,11 +56,29 @@ MAX_TEXT = 1000
 # anything longer cannot be a valid body, so it is refused before it is parsed.
 MAX_BODY_BYTES = 16 * 1024
 ITEM_FIELDS = ("id", "tenant", "owner", "text", "updatedAt")
-# Items per listing page: 100 of the longest texts, escaped, are about 1.2 MB, well inside
-# Lambda's 6 MB response limit however many items a tenant holds.
+# Items per listing page at most, and by default: 100 of the longest texts, escaped, are about
+# 1.2 MB, well inside Lambda's 6 MB response limit however many items a tenant holds.
 PAGE_SIZE = 100
-# The query string that asks for the page after a token (the method request declares it).
+# The query strings of a listing (the method request declares both): the page after a token,
+# and the page's size, 1..PAGE_SIZE in plain decimal.
 NEXT = "next"
+LIMIT = "limit"
+LIMIT_VALUE = re.compile(r"[1-9][0-9]{0,2}")
+# The resolver's routes, and the query strings each takes: any other is refused, never ignored.
+ME_ROUTE = "/me"
+LISTING = "/tenants/<tenant>/items"
+ITEM_ROUTE = "/tenants/<tenant>/items/<id>"
+QUERY_BY_ROUTE = {ME_ROUTE: frozenset(), LISTING: frozenset({NEXT, LIMIT}), ITEM_ROUTE: frozenset()}
+# The SDK's retries, set here rather than left to the defaults (legacy mode, which allows
+# DynamoDB 10 attempts): standard mode, 3 attempts, each bounded by these timeouts, so a
+# brownout answers 503 well inside the function's timeout (tests/lambdas/items/test_contract.py
+# holds the worst case below it).
+RETRY_MODE = "standard"
+ATTEMPTS = 3
+CONNECT_TIMEOUT_SECONDS = 1
+READ_TIMEOUT_SECONDS = 2
+# When a failing table answers 503, the client may retry after this many seconds.
+RETRY_AFTER_SECONDS = 2
 # IAM role names; the assumed-role ARN of identity pool credentials names the role, not its path
 # (IAM user guide, "IAM identifiers": assumed-role ARNs).
 ASSUMED_ROLE = re.compile(
@@ -81,6 +101,10 @@ REFUSED = "ItemRefused"
 # Signed by credentials of another identity pool or without an identity id: IAM let the caller
 # invoke, so a grant reaches further than the identity pool's roles.
 CALLER_REFUSED = "CallerRefused"
+# The table failed after the SDK's retries: answered 503.
+TABLE_FAILED = "TableFailed"
+# DynamoDB's error code for a write whose condition failed.
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class RequestError(Exception):
@@ -92,6 +116,23 @@ class RequestError(Exception):
     ) -> None:
         super().__init__(message)
         self.status, self.field, self.message, self.metric = status, field, message, metric
+
+
+class ConditionFailed(Exception):
+    """DynamoDB refused a write's condition; ``response`` is its error response."""
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        super().__init__(CONDITION_FAILED)
+        self.response = response
+
+
+class TableUnavailable(Exception):
+    """The table failed after the SDK's retries: answered 503 with ``Retry-After``. ``reason``
+    is the DynamoDB error code or the botocore error class, for the log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -202,17 +243,49 @@ def decode_next(token: str) -> str:
     return item_id
 
 
+def parse_limit(value: str | None) -> int:
+    """The page size a listing asks for: PAGE_SIZE when none; 400 ``limit`` for anything but
+    1..PAGE_SIZE in plain decimal."""
+    if value is None:
+        return PAGE_SIZE
+    if not LIMIT_VALUE.fullmatch(value) or int(value) > PAGE_SIZE:
+        raise RequestError(400, LIMIT, f"a whole number from 1 to {PAGE_SIZE}, or none")
+    return int(value)
+
+
+def check_query(route: str, single: dict[str, str] | None, multi: Any) -> None:
+    """400 naming the first query string the route does not take, or one given twice (which
+    value API Gateway keeps in ``queryStringParameters`` is its choice, not the caller's)."""
+    allowed = QUERY_BY_ROUTE[route]
+    for name in [*(single or {}), *(multi or {})]:
+        if name not in allowed:
+            taken = ", ".join(sorted(allowed)) or "none"
+            raise RequestError(
+                400, name[:64] or "query", f"unknown query string; this route takes {taken}"
+            )
+    for name, values in (multi or {}).items():
+        if isinstance(values, list) and len(values) > 1:
+            raise RequestError(400, name[:64] or "query", "give this query string once")
+
+
 def parse_text(body: str | None, is_base64: bool) -> str:
     """The ``text`` of a PUT body ``{"text": "<1..1000 characters>"}``, which holds nothing else:
     an item's owner, tenant and id never come from the body."""
+    if body is not None and not isinstance(body, str):
+        raise RequestError(400, "body", 'send the body as JSON text: {"text": "..."}')
     try:
-        raw = base64.b64decode(body or "", validate=True) if is_base64 else (body or "").encode()
+        # surrogatepass: a lone surrogate in the text is refused below, naming the text.
+        raw = (
+            base64.b64decode(body or "", validate=True)
+            if is_base64
+            else (body or "").encode("utf-8", "surrogatepass")
+        )
     except ValueError:
         raise RequestError(400, "body", "the body is not valid base64") from None
     if len(raw) > MAX_BODY_BYTES:
         raise RequestError(413, "body", f"the body is larger than {MAX_BODY_BYTES} bytes")
     try:
-        document = json.loads(raw)
+        document = json.loads(raw if is_base64 else body or "")
     except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser
         raise RequestError(400, "body", 'the body is not JSON; send {"text": "..."}') from None
     if not isinstance(document, dict):
@@ -250,37 +323,57 @@ class ItemStore:
 
     Each rule is the condition of the one write that acts on it: DynamoDB applies a conditional
     write atomically to the item (DynamoDB developer guide, "Condition expressions"), so two
-    callers racing on one id cannot both pass.
+    callers racing on one id cannot both pass. Any other failure of the table, after the SDK's
+    retries, raises :class:`TableUnavailable`.
     """
 
     def __init__(self, table: Any, clock: Callable[[], datetime] = utc_now) -> None:
         self.table, self.clock = table, clock
 
+    def _call(self, operation: Callable[..., dict[str, Any]], **request: Any) -> dict[str, Any]:
+        """``operation(**request)``; a refused condition raises ConditionFailed, and any other
+        error of the table or the SDK raises TableUnavailable."""
+        # botocore is imported with boto3, by the first request that reaches the table.
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return operation(**request)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code == CONDITION_FAILED:
+                raise ConditionFailed(error.response) from None
+            raise TableUnavailable(code or type(error).__name__) from error
+        except BotoCoreError as error:  # no connection, a timeout, after the SDK's retries
+            raise TableUnavailable(type(error).__name__) from error
+
     def list_tenant(
-        self, tenant: str, after: str | None = None
+        self, tenant: str, after: str | None = None, limit: int = PAGE_SIZE
     ) -> tuple[list[dict[str, str]], str | None]:
-        """One page of the tenant's items, sorted by id (DynamoDB returns a partition in sort
-        key order), starting after the id ``after``; and the id to start the next page after,
-        when more remain."""
+        """One page of at most ``limit`` of the tenant's items, sorted by id (DynamoDB returns a
+        partition in sort key order), starting after the id ``after``; and the id to start the
+        next page after, when more remain."""
         start = {} if after is None else {"ExclusiveStartKey": {"tenant": tenant, "id": after}}
-        answer = self.table.query(
+        answer = self._call(
+            self.table.query,
             KeyConditionExpression="#tenant = :tenant",
             ExpressionAttributeNames={"#tenant": "tenant"},
             ExpressionAttributeValues={":tenant": tenant},
             # One past the page: DynamoDB's LastEvaluatedKey alone would also come with a page
             # that ends at the tenant's last item, and the next page would be empty.
-            Limit=PAGE_SIZE + 1,
+            Limit=limit + 1,
             **start,
         )
         items = [_public(item) for item in answer["Items"]]
-        if len(items) > PAGE_SIZE:
-            return items[:PAGE_SIZE], items[PAGE_SIZE - 1]["id"]
+        if len(items) > limit:
+            return items[:limit], items[limit - 1]["id"]
         # Fewer items yet a LastEvaluatedKey: the Query stopped at its 1 MB read limit (DynamoDB
         # developer guide, "Paginating table query results"), so more may remain.
         last = answer.get("LastEvaluatedKey")
         return items, None if last is None else last["id"]
 
     def put(self, tenant: str, item_id: str, caller: str, text: str) -> dict[str, str]:
+        """Write the item if it is new or the caller's own. A retry of the SDK after a lost
+        response finds the caller's own item: the same condition passes again."""
         updated = self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z")
         item = {
             "tenant": tenant,
@@ -290,19 +383,23 @@ class ItemStore:
             "updatedAt": updated,
         }
         try:
-            self.table.put_item(
+            self._call(
+                self.table.put_item,
                 Item=item,
                 ConditionExpression=NEW_OR_OWN,
                 ExpressionAttributeNames=ID_AND_OWNER,
                 ExpressionAttributeValues={":caller": caller},
             )
-        except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+        except ConditionFailed:
             raise RequestError(
                 403, "id", "another identity owns this item; choose another id", REFUSED
             ) from None
         return _public(item)
 
     def delete(self, tenant: str, item_id: str, caller: str, any_owner: bool) -> None:
+        """Delete the caller's own item, or any item when ``any_owner``. 404 when there is no
+        item, unless the SDK retried: an earlier attempt may have deleted it and lost its
+        response, so a gone item then counts as deleted (the request's outcome either way)."""
         condition: dict[str, Any] = (
             {"ConditionExpression": EXISTS, "ExpressionAttributeNames": {"#id": "id"}}
             if any_owner
@@ -313,19 +410,25 @@ class ItemStore:
             }
         )
         try:
-            self.table.delete_item(
+            self._call(
+                self.table.delete_item,
                 Key={"tenant": tenant, "id": item_id},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **condition,
             )
-        except self.table.meta.client.exceptions.ConditionalCheckFailedException as error:
+        except ConditionFailed as error:
             # The item as it was when the condition failed (API reference, DeleteItem:
             # ReturnValuesOnConditionCheckFailure): none means there was no item.
-            if "Item" not in error.response:
+            if "Item" in error.response:
+                raise RequestError(
+                    403,
+                    "id",
+                    "another identity owns this item; only its owner may delete it",
+                    REFUSED,
+                ) from None
+            # botocore reports the retries it made (ResponseMetadata.RetryAttempts).
+            if not error.response.get("ResponseMetadata", {}).get("RetryAttempts"):
                 raise RequestError(404, "id", "no such item in this tenant") from None
-            raise RequestError(
-                403, "id", "another identity owns this item; only its owner may delete it", REFUSED
-            ) from None
 
 
 def _public(item: dict[str, Any]) -> dict[str, str]:
@@ -342,11 +445,17 @@ api = APIGatewayRestResolver()
 def store() -> ItemStore:
     """The table, opened by the first request that reaches it (see the module's docstring)."""
     import boto3
+    from botocore.config import Config
 
-    return ItemStore(boto3.resource("dynamodb").Table(SETTINGS.table_name))
+    config = Config(
+        retries={"mode": RETRY_MODE, "total_max_attempts": ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
+    return ItemStore(boto3.resource("dynamodb", config=config).Table(SETTINGS.table_name))
 
 
-def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
     """Runs before every route, the not-found answer included."""
     event = app.current_event
     app.append_context(
@@ -365,19 +474,36 @@ def _caller() -> Caller:
     return caller
 
 
-def _json(status: int, body: dict[str, Any]) -> Response:
+def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status, "application/json", json.dumps(body))
 
 
 @api.exception_handler(RequestError)
-def refused(error: RequestError) -> Response:
+def refused(error: RequestError) -> Response[str]:
     if error.metric:
         metrics.add_metric(error.metric, MetricUnit.Count, 1)
-    logger.info("Request refused", status=error.status, field=error.field, metric=error.metric)
+    # A field named as sent may hold a lone surrogate, which the log's UTF-8 cannot carry.
+    field = None if error.field is None else error.field.encode("utf-8", "backslashreplace")
+    logged = None if field is None else field.decode()
+    logger.info("Request refused", status=error.status, field=logged, metric=error.metric)
     body = {"error": error.message}
     if error.field is not None:
         body["field"] = error.field
     return _json(error.status, body)
+
+
+@api.exception_handler(TableUnavailable)
+def unavailable(error: TableUnavailable) -> Response[str]:
+    """503, never the 502 of a failed function: the client may retry (its SDK retries 503s)."""
+    metrics.add_metric(TABLE_FAILED, MetricUnit.Count, 1)
+    logger.error("Table unavailable after the SDK's retries", reason=error.reason)
+    body = {"error": f"the items table is unavailable; retry in {RETRY_AFTER_SECONDS} seconds"}
+    return Response(
+        503,
+        "application/json",
+        json.dumps(body),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 # Path parameters are read as API Gateway parsed them (`pathParameters`, decoded), never as the
@@ -392,8 +518,13 @@ def _item_id() -> str:
     return check_item_id(api.current_event.path_parameters.get("id"))
 
 
+def _query(route: str) -> None:
+    event = api.current_event
+    check_query(route, event.query_string_parameters, event.get("multiValueQueryStringParameters"))
+
+
 @api.not_found
-def no_route(_: NotFoundError) -> Response:
+def no_route(_: NotFoundError) -> Response[str]:
     """A path parameter outside the resolver's route patterns (a decoded `/` or `"`) still
     names its field: API Gateway routed the request and parsed its parameters."""
     parameters = api.current_event.path_parameters
@@ -405,8 +536,9 @@ def no_route(_: NotFoundError) -> Response:
     return _json(404, {"error": f"no such route; the routes are {routes}", "field": "path"})
 
 
-@api.get("/me")
+@api.get(ME_ROUTE)
 def me() -> dict[str, Any]:
+    _query(ME_ROUTE)
     caller = _caller()
     return {
         "identityId": caller.identity_id,
@@ -417,18 +549,22 @@ def me() -> dict[str, Any]:
     }
 
 
-@api.get("/tenants/<tenant>/items")
+@api.get(LISTING)
 def list_items(**_encoded: str) -> dict[str, Any]:
     tenant = _tenant()
-    token = api.current_event.get_query_string_value(NEXT)
+    _query(LISTING)
+    event = api.current_event
+    limit = parse_limit(event.get_query_string_value(LIMIT))
+    token = event.get_query_string_value(NEXT)
     after = None if token is None else decode_next(token)
-    items, last = store().list_tenant(tenant, after)
+    items, last = store().list_tenant(tenant, after, limit)
     return {"items": items} if last is None else {"items": items, NEXT: encode_next(last)}
 
 
-@api.put("/tenants/<tenant>/items/<id>")
+@api.put(ITEM_ROUTE)
 def put_item(**_encoded: str) -> dict[str, str]:
     tenant, item_id = _tenant(), _item_id()
+    _query(ITEM_ROUTE)
     event = api.current_event
     text = parse_text(event.body, bool(event.is_base64_encoded))
     item = store().put(tenant, item_id, _caller().identity_id, text)
@@ -436,9 +572,10 @@ def put_item(**_encoded: str) -> dict[str, str]:
     return item
 
 
-@api.delete("/tenants/<tenant>/items/<id>")
+@api.delete(ITEM_ROUTE)
 def delete_item(**_encoded: str) -> dict[str, str]:
     tenant, item_id = _tenant(), _item_id()
+    _query(ITEM_ROUTE)
     caller = _caller()
     any_owner = caller.role in SETTINGS.delete_any_roles
     store().delete(tenant, item_id, caller.identity_id, any_owner)

@@ -17,6 +17,12 @@ and preferred role, so the identity pool never sees a token without ``cognito:ro
 deterministic role names (``HOOK_CONFIG.roleArnPrefix`` + name): passing them through ``Ref`` would
 make the stack cyclic (pool -> hook -> roles -> identity pool -> pool).
 
+A claim the identity pool turns into a session tag (``taggedClaims``: the hook's own claim, or
+the attribute the token carries under that name) must hold a value STS accepts as a tag value;
+else the hook refuses the token, with an error log line and the ``TagClaimRefused`` metric,
+rather than let the credentials call fail later with an error that names nothing. Such an
+attribute is only checked, never trusted for groups or roles.
+
 Anything unexpected raises: Cognito then refuses the token rather than issue a wider one.
 """
 
@@ -27,6 +33,8 @@ import json
 import logging
 import os
 import re
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -57,7 +65,16 @@ IDP_GROUPS_ATTRIBUTE = "custom:idp_groups"
 FEDERATED_PROVIDER_TYPES = frozenset({"SAML", "OIDC"})
 TRIGGER_SOURCE_PREFIX = "TokenGeneration_"
 _SEPARATORS = re.compile(r"[,\s]+")
+# IAM policy wildcards: outside STS's alphabet too, named apart so the refusal says why (a tag
+# value lands in policy variables such as tenants/${aws:PrincipalTag/tenant}/).
 _WILDCARDS = re.compile(r"[*?$]")
+# What STS accepts in a session tag value: at most 256 characters of [\p{L}\p{Z}\p{N}_.:/=+\-@]
+# (STS API reference, "Tag"; IAM user guide, "Pass session tags in AWS STS"). Copies of
+# facts/sts.py, held equal by tests/lambdas/pre_token_generation/test_contract.py.
+TAG_VALUE_LENGTH = 256
+TAG_PUNCTUATION = frozenset("_.:/=+-@")
+# Counted for tokens whose tagged claim STS would refuse (the hook refuses the token).
+TAG_CLAIM_REFUSED = "TagClaimRefused"
 
 
 @dataclass(frozen=True)
@@ -82,8 +99,7 @@ class HookConfig:
     default_role_arn: str
     claims: tuple[Claim, ...]
     suppress: tuple[str, ...]
-    # Claims the identity pool turns into session tags: their values land in IAM policy
-    # variables (tenants/${aws:PrincipalTag/tenant}/), so wildcards are refused.
+    # Claims the identity pool turns into session tags: each value must be one STS accepts.
     tagged: frozenset[str] = frozenset()
 
     @classmethod
@@ -107,6 +123,15 @@ class HookConfig:
         suppress = tuple(name for name in raw["suppressClaims"] if not _reserved(name))
         tagged = frozenset(raw.get("taggedClaims", ()))
         return cls(groups, prefix + raw["defaultRoleName"], claims, suppress, tagged)
+
+
+class TagClaimRefused(ValueError):
+    """A claim the identity pool turns into a session tag holds a value STS would refuse:
+    ``claim`` names it and ``problem`` says what is wrong (never the value)."""
+
+    def __init__(self, claim: str, problem: str) -> None:
+        super().__init__(f"claim {claim!r} becomes a session tag and {problem}")
+        self.claim, self.problem = claim, problem
 
 
 class Decision(NamedTuple):
@@ -152,7 +177,7 @@ def is_federated(user_attributes: dict[str, str]) -> bool:
     )
 
 
-_STEPS = {"strip": str.strip, "lower": str.lower}
+_STEPS: dict[str, Callable[[str], str]] = {"strip": str.strip, "lower": str.lower}
 
 
 def transform(value: str, steps: tuple[str, ...]) -> str | list[str]:
@@ -168,6 +193,45 @@ def transform(value: str, steps: tuple[str, ...]) -> str | list[str]:
         else:
             raise ValueError(f"unknown transform {step!r}")
     return result
+
+
+def _tag_character(character: str) -> bool:
+    return character in TAG_PUNCTUATION or unicodedata.category(character)[0] in "LZN"
+
+
+def tag_value_problem(value: str | list[str]) -> str | None:
+    """What STS would refuse in ``value`` as a session tag value, or None when it accepts it.
+
+    The length is counted in UTF-16 code units, which is never less than the characters
+    Python counts: STS's own count is not documented, so the longer one decides. An empty
+    value STS accepts, but every user whose claim is empty would share one tenant (the
+    ``tenants//`` folder), so it is refused too. A list (``split``) is refused: how the
+    identity pool turns a list claim into a tag is not documented, and a joined value would
+    hold commas, which STS refuses.
+    """
+    if isinstance(value, list):
+        return "is a list (a split claim); a session tag holds one value"
+    if not value:
+        return "is empty"
+    if len(value.encode("utf-16-le", "surrogatepass")) // 2 > TAG_VALUE_LENGTH:
+        return f"is longer than {TAG_VALUE_LENGTH} characters"
+    if _WILDCARDS.search(value):
+        return "holds an IAM policy wildcard (*, ? or $)"
+    if not all(map(_tag_character, value)):
+        return "holds a character STS refuses (allowed: letters, digits, spaces, _ . : / = + - @)"
+    return None
+
+
+def tagged_values(
+    config: HookConfig, claims: dict[str, str | list[str]], attributes: dict[str, str]
+) -> Iterator[tuple[str, str | list[str]]]:
+    """Each tagged claim the token will carry, and its value: the hook's own, else the user
+    attribute Cognito puts in the token under the same name, unless the hook suppresses it."""
+    for claim in config.tagged:
+        if claim in claims:
+            yield claim, claims[claim]
+        elif claim in attributes and claim not in config.suppress:
+            yield claim, attributes[claim]
 
 
 def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str, str]) -> Decision:
@@ -208,8 +272,10 @@ def decide(config: HookConfig, groups_in_event: list[str], attributes: dict[str,
         value = attributes.get(claim.source)
         if value is not None:
             claims[claim.claim] = transform(value, claim.transforms)
-            if claim.claim in config.tagged and _WILDCARDS.search(str(claims[claim.claim])):
-                raise ValueError(f"claim {claim.claim!r} becomes a session tag and has a wildcard")
+    for name, tag_value in tagged_values(config, claims, attributes):
+        problem = tag_value_problem(tag_value)
+        if problem is not None:
+            raise TagClaimRefused(name, problem)
     scopes = {scope: None for group in known for scope in group.scopes if scope != USER_ADMIN_SCOPE}
     return Decision(
         (*[group.name for group in known], *unknown),
@@ -290,7 +356,20 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Cognito always sends the user's attributes, sub among them: without them it is no event.
     if "sub" not in attributes:
         raise ValueError("event has no userAttributes.sub")
-    decision = decide(CONFIG, trigger.request.group_configuration.groups_to_override, attributes)
+    try:
+        decision = decide(
+            CONFIG, trigger.request.group_configuration.groups_to_override, attributes
+        )
+    except TagClaimRefused as refused:
+        # Cognito then fails the sign-in; STS would have failed the credentials call anyway,
+        # with an error that names nothing. The value is the user's: never logged.
+        metrics.add_metric(TAG_CLAIM_REFUSED, MetricUnit.Count, 1)
+        logger.error(
+            "Token refused: a tagged claim cannot become a session tag (STS's limits)",
+            claim=refused.claim,
+            problem=refused.problem,
+        )
+        raise
     event["response"] = v2_response(decision) if v2 else v1_response(decision)
     metrics.add_dimension("triggerSource", trigger.trigger_source)
     metrics.add_metric("TokensIssued", MetricUnit.Count, 1)

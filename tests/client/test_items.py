@@ -176,6 +176,18 @@ def test_list_items_follows_next_to_the_last_page(identity, items_api) -> None:
     assert all(signature_holds(received, "secret-1") for received in items_api.received)
 
 
+def test_list_items_asks_every_page_for_the_page_size(identity, items_api) -> None:
+    pages = {
+        "/items-api/v1/tenants/acme/items?limit=1": {"items": [{"id": "a"}], "next": "YQ"},
+        "/items-api/v1/tenants/acme/items?next=YQ&limit=1": {"items": [{"id": "b"}]},
+    }
+    items_api.body = pages.get
+    listed = items.list_items(identity, stack_of(items_api), "acme", page_size=1)
+    assert listed == [{"id": "a"}, {"id": "b"}]
+    assert [received.path for received in items_api.received] == list(pages)
+    assert all(signature_holds(received, "secret-1") for received in items_api.received)
+
+
 def test_list_items_names_a_refused_page(identity, items_api) -> None:
     items_api.status, items_api.body = 400, {"error": "not a token", "field": "next"}
     with pytest.raises(ClientProblem, match=r"answered HTTP 400: not a token \(field next\)"):

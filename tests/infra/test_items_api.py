@@ -38,8 +38,8 @@ ROUTES = {
     ("PUT", "/tenants/{tenant}/items/{id}"),
     ("DELETE", "/tenants/{tenant}/items/{id}"),
 }
-# Query strings a method takes, none required: the listing's page token.
-OPTIONAL_QUERY = {("GET", "/tenants/{tenant}/items"): {"next"}}
+# Query strings a method takes, none required: the listing's page token and page size.
+OPTIONAL_QUERY = {("GET", "/tenants/{tenant}/items"): {"next", "limit"}}
 READ = {"GET/me", f"GET/tenants/{TAG}/items"}
 WRITE = READ | {f"PUT/tenants/{TAG}/items/*", f"DELETE/tenants/{TAG}/items/*"}
 PRESET_ROUTES = {"viewer": READ, "editor": WRITE, "admin": WRITE}

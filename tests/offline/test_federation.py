@@ -81,7 +81,7 @@ def test_a_refresh_keeps_the_last_federated_sign_ins_groups(stack: OfflineStack)
 
 def test_a_groups_value_the_trigger_cannot_read_fails_the_sign_in(stack: OfflineStack) -> None:
     with pytest.raises(UserLambdaValidationException):
-        stack.federation.sign_in(SAML, "broken", {SAML_GROUPS: '["Domain Admins", 7]'})
+        stack.federation.sign_in(SAML, "broken", {SAML_GROUPS: ["Domain Admins", 7]})
 
 
 def test_a_federated_sign_in_is_managed_logins_and_its_refresh_a_refresh(

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from facts.stack import IDP_GROUPS_ATTRIBUTE
 from lambdas.inbound_federation import app
@@ -90,10 +92,21 @@ def test_a_group_named_like_a_mapped_one_maps_to_nothing(asserted: str) -> None:
     [
         ("Domain Admins", ["Domain Admins"]),  # one value, as sent
         ("[Domain+Admins, Staff]", ["Domain Admins", "Staff"]),  # multi-valued, form encoded
-        ("[R%26D, a%2Cb, 100%25]", ["R&D", "a,b", "100%"]),
-        ('["Domain Admins", "Staff"]', ["Domain Admins", "Staff"]),  # a JSON list
+        ("[Domain+Admins,Staff]", ["Domain Admins", "Staff"]),
+        ("[R%26D, a%2Cb, 100%25, x.y-z*_]", ["R&D", "a,b", "100%", "x.y-z*_"]),
+        ("[Soci%C3%A9t%C3%A9, %7E]", ["Société", "~"]),
         (["Domain Admins", "Staff"], ["Domain Admins", "Staff"]),  # an array claim
-        ("[]", []),
+        (["Domain Admins", ""], ["Domain Admins"]),
+        # Not Cognito's rendering of two or more values: one name, exactly as sent.
+        ('["Domain Admins", "Staff"]', ['["Domain Admins", "Staff"]']),  # JSON is never parsed
+        ("[Domain+Admins]", ["[Domain+Admins]"]),  # one value is never rendered in brackets
+        ("[Partners, Domain Admins]", ["[Partners, Domain Admins]"]),  # a space no encoder leaves
+        ("[a, %2c]", ["[a, %2c]"]),  # lower-case hex: not Java's URLEncoder
+        ("[a, ~]", ["[a, ~]"]),  # "~" is encoded
+        ("[a, %ZZ]", ["[a, %ZZ]"]),
+        ("[a,  b]", ["[a,  b]"]),
+        ("[a, ]", ["[a, ]"]),
+        ("[]", ["[]"]),
         ("", []),
     ],
 )
@@ -101,7 +114,52 @@ def test_group_names_are_decoded_exactly(asserted: Any, expected: list[str]) -> 
     assert app.decode_groups(asserted) == expected
 
 
-@pytest.mark.parametrize("asserted", ['["Admins", 2]', '[{"Admins": 1}]', 7, [None]])
+@pytest.mark.parametrize(
+    "asserted",
+    [
+        "[Domain+Admins]",
+        "[Partners, Domain Admins]",
+        '["Domain Admins"]',
+        '["Partners", "Domain Admins"]',
+        "[Domain Admins]",
+        "[App+Editors, Domain Admins]",
+    ],
+)
+def test_a_single_group_named_like_a_list_maps_to_nothing(asserted: str) -> None:
+    """One IdP group whose name looks like a list is one name: no pool group's table names it."""
+    assert groups_written(saml_event(asserted)) == []
+
+
+@pytest.mark.parametrize(
+    "asserted", ["[staff]", '["staff"]', '["Partners", "staff"]', "[a b, staff]"]
+)
+def test_an_oidc_group_named_like_a_list_maps_to_nothing(asserted: str) -> None:
+    assert groups_written(oidc_event({"sub": "p1", "groups": asserted}), "groups") == []
+    assert groups_written(oidc_event({"sub": "p1", "groups": [asserted]}), "groups") == []
+
+
+def test_what_remains_a_name_that_is_itself_a_rendering_of_two_names_reads_as_them() -> None:
+    """Documented in docs/providers.md: one group named exactly ``[Partners, Domain+Admins]``
+    cannot be told from the two values Cognito renders so; the encoding it needs (``+`` for each
+    space, no space after the brackets) is what narrows it."""
+    assert groups_written(saml_event("[Partners, Domain+Admins]")) == ["admins"]
+
+
+@pytest.mark.parametrize(
+    "values", [["Domain Admins", "Staff"], ["R&D", "a, b", "100%", "Société", "~"], ["x", "y"]]
+)
+def test_cognitos_rendering_of_any_values_reads_back_as_those_values(values: list[str]) -> None:
+    rendered = "[" + ", ".join(app.form_encode(value) for value in values) + "]"
+    assert app.decode_groups(rendered) == values
+
+
+def test_form_encoding_is_the_guides_leaving_letters_digits_and_dot_dash_star_underscore() -> None:
+    assert app.form_encode("aZ09.-*_") == "aZ09.-*_"
+    assert app.form_encode("Domain Admins") == "Domain+Admins"
+    assert app.form_encode("a,b&c~é+") == "a%2Cb%26c%7E%C3%A9%2B"
+
+
+@pytest.mark.parametrize("asserted", [7, [None], [{"Admins": 1}], {"Admins": True}, ["Admins", 2]])
 def test_a_groups_value_that_is_no_list_of_names_fails_the_sign_in(asserted: Any) -> None:
     with pytest.raises(ValueError):
         app.handler(saml_event(asserted), FakeContext())
@@ -143,3 +201,38 @@ def test_an_unexpected_event_fails_the_sign_in(break_it) -> None:
 
 def test_run_time_copies_of_the_attribute_names_match_the_facts() -> None:
     assert app.IDP_GROUPS_ATTRIBUTE == IDP_GROUPS_ATTRIBUTE
+
+
+names = st.text(min_size=1, max_size=20).filter(lambda name: name.strip() == name)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(names, min_size=2, max_size=4), st.sampled_from([", ", ","]))
+def test_any_rendering_of_two_or_more_values_reads_back_as_them(
+    values: list[str], separator: str
+) -> None:
+    rendered = "[" + separator.join(app.form_encode(value) for value in values) + "]"
+    assert app.decode_groups(rendered) == values
+
+
+renderings = st.lists(names, min_size=1, max_size=3).map(
+    lambda values: "[" + ", ".join(app.form_encode(value) for value in values) + "]"
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(max_size=40)
+    | st.text(alphabet=st.sampled_from("[], +%2CAaz\" '"), max_size=30)
+    | renderings
+    | renderings.map(lambda text: text.replace("+", " "))
+    | renderings.map(lambda text: text.replace(", ", ",  "))
+)
+def test_a_string_is_split_only_when_it_is_exactly_a_rendering(text: str) -> None:
+    """Any other string is one name, whole: what makes a single group named like a list safe."""
+    names = app.decode_groups(text)
+    stripped = text.strip()
+    if names != ([stripped] if stripped else []):
+        assert len(names) >= 2
+        parts = [part.removeprefix(" ") for part in stripped[1:-1].split(",")]
+        assert parts == [app.form_encode(name) for name in names]

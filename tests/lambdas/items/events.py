@@ -164,9 +164,11 @@ def me(who: Who | None = ALICE, **options: Any) -> tuple[int, dict[str, Any]]:
 
 
 def list_items(
-    tenant: str, who: Who | None = ALICE, next_token: str | None = None
+    tenant: str, who: Who | None = ALICE, next_token: str | None = None, limit: str | None = None
 ) -> tuple[int, dict[str, Any]]:
-    query = None if next_token is None else {"next": next_token}
+    query = {
+        name: value for name, value in (("next", next_token), ("limit", limit)) if value is not None
+    }
     return call(request("GET", ITEMS, who, query=query, tenant=tenant))
 
 

@@ -251,6 +251,70 @@ def test_a_listing_comes_in_pages_that_follow_next(
     assert [[item["id"] for item in page] for page in listing("acme")] == pages
 
 
+def test_a_listing_honours_the_page_size_it_asks_for(table: Any) -> None:
+    for n in range(5):
+        put("acme", f"item-{n}")
+    pages, token = [], None
+    while True:
+        status, body = list_items("acme", next_token=token, limit="2")
+        assert status == 200, body
+        pages.append([item["id"] for item in body["items"]])
+        if "next" not in body:
+            break
+        token = body["next"]
+    assert pages == [["item-0", "item-1"], ["item-2", "item-3"], ["item-4"]]
+    # The bounds: one item, and PAGE_SIZE.
+    assert [i["id"] for i in list_items("acme", limit="1")[1]["items"]] == ["item-0"]
+    assert len(list_items("acme", limit=str(app.PAGE_SIZE))[1]["items"]) == 5
+
+
+def test_without_a_limit_a_page_holds_page_size_items(
+    table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "PAGE_SIZE", 3)
+    for n in range(4):
+        put("acme", f"item-{n}")
+    status, body = list_items("acme")
+    assert (status, len(body["items"]), "next" in body) == (200, 3, True)
+
+
+@pytest.mark.parametrize(
+    "limit", ["0", "101", "-1", "1.5", "abc", "", " 5", "05", "+5", "1e2", "\u0661", "5\n", "9999"]
+)
+def test_a_page_size_outside_its_bounds_is_a_400_naming_limit(table: Any, limit: str) -> None:
+    status, body = list_items("acme", limit=limit)
+    assert (status, body["field"]) == (400, "limit")
+    assert str(app.PAGE_SIZE) in body["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "resource", "parameters"),
+    [
+        ("GET", ITEMS, {"tenant": "acme"}),
+        ("GET", ME, {}),
+        ("PUT", ITEM, {"tenant": "acme", "id": "note"}),
+        ("DELETE", ITEM, {"tenant": "acme", "id": "note"}),
+    ],
+)
+@pytest.mark.parametrize("name", ["pageSize", "page_size", "owner", "Limit"])
+def test_a_query_string_a_route_does_not_take_is_refused_naming_it(
+    table: Any, method: str, resource: str, parameters: dict[str, str], name: str
+) -> None:
+    put("acme", "note", "kept")
+    event = request(method, resource, body={"text": "changed"}, query={name: "2"}, **parameters)
+    status, body = call(event)
+    assert (status, body["field"]) == (400, name)
+    assert stored(table, "acme", "note")["text"] == "kept"
+
+
+@pytest.mark.parametrize("name", ["limit", "next"])
+def test_a_query_string_given_twice_is_refused(table: Any, name: str) -> None:
+    event = request("GET", ITEMS, query={name: "2"}, tenant="acme")
+    event["multiValueQueryStringParameters"] = {name: ["1", "2"]}
+    status, body = call(event)
+    assert (status, body["field"]) == (400, name)
+
+
 def test_a_query_cut_at_dynamodbs_read_limit_says_more_may_remain() -> None:
     """A Query stops after 1 MB read with fewer items than its Limit and a LastEvaluatedKey
     (DynamoDB developer guide, "Paginating table query results"): the page then carries next."""
@@ -560,3 +624,13 @@ def test_logs_carry_no_item_text_or_identity(table: Any, caplog: pytest.LogCaptu
     assert "Request refused" in logged
     for private in ("secret", ALICE.identity_id, BOB.identity_id, USER_POOL):
         assert private not in logged
+
+
+def test_a_field_named_with_a_lone_surrogate_is_answered_and_logged_as_utf8(
+    table: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    status, body = put("acme", "note", raw_body='{"text": "hi", "\\ud800x": 1}')
+    assert (status, body["field"]) == (400, "\ud800x")
+    [record] = [r for r in caplog.records if r.name == app.logger.name]
+    assert record.field.encode() == b"\\ud800x"  # type: ignore[attr-defined]

@@ -51,7 +51,25 @@ def test_the_listing_declares_the_query_string_the_handler_reads(synth: Synth) -
         for name in method["Properties"].get("RequestParameters", {})
         if name.startswith("method.request.querystring.")
     }
-    assert declared == {f"method.request.querystring.{app.NEXT}"}
+    assert declared == {f"method.request.querystring.{name}" for name in (app.NEXT, app.LIMIT)}
+    assert set(app.QUERY_BY_ROUTE[app.LISTING]) == {app.NEXT, app.LIMIT}
+
+
+def test_the_sdk_gives_up_on_a_failing_table_before_the_function_times_out(synth: Synth) -> None:
+    """The handler answers 503 only if it is still running when the SDK gives up: its worst
+    case (every attempt waiting out both timeouts, and the longest backoff between attempts,
+    1 s doubling for throttles: AWS SDKs and Tools reference guide, "Retry behavior", standard
+    mode) stays below the function's timeout, which stays below API Gateway's 29 s."""
+    backoff = sum(2**attempt for attempt in range(app.ATTEMPTS - 1))
+    per_attempt = app.CONNECT_TIMEOUT_SECONDS + app.READ_TIMEOUT_SECONDS
+    worst_case = app.ATTEMPTS * per_attempt + backoff
+    [function] = [
+        resource["Properties"]
+        for resource in synth.demo.assertions.find_resources(
+            "AWS::Lambda::Function", {"Properties": service_function(ITEMS_SERVICE)}
+        ).values()
+    ]
+    assert worst_case < function["Timeout"] < 29
 
 
 def test_the_monitored_refusals_are_the_handlers_metric_names() -> None:

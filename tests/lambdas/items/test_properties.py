@@ -30,7 +30,7 @@ def tenant_ok(value: str) -> bool:
 
 
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-FIELDS = {"body", "text", "tenant", "id", "next"}
+FIELDS = {"body", "text", "tenant", "id", "next", "limit"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,7 +66,18 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
     max_leaves=8,
 )
-texts = st.text(max_size=1100) | st.text(alphabet=st.characters(), min_size=995, max_size=1005)
+# Any code point, lone surrogates (which JSON's \ud800 escape, or a raw body, carries), NUL and
+# the bidi controls included.
+hostile_characters = (
+    st.characters(codec=None, categories=None)
+    | st.characters(categories=["Cs"])
+    | st.sampled_from("\x00\u200e\u200f\u202a\u202e\u2066\u2069\ufeff")
+)
+texts = (
+    st.text(max_size=1100)
+    | st.text(alphabet=hostile_characters, max_size=1100)
+    | st.text(alphabet=st.characters(), min_size=995, max_size=1005)
+)
 bodies = (
     st.one_of(
         st.builds(lambda text: {"text": text}, texts),
@@ -78,9 +89,13 @@ bodies = (
         json_values,
     ).map(json.dumps)
     | st.text()
+    | st.text(alphabet=hostile_characters)
     | st.none()
-    # Nested deeper than the JSON parser recurses.
+    # Nested deeper than the JSON parser recurses, as arrays or as objects around the text.
     | st.integers(1, 8000).map(lambda depth: "[" * depth + "]" * depth)
+    | st.integers(1, 3000).map(lambda depth: '{"text": ' * depth + '"x"' + "}" * depth)
+    # A megabyte: a string, or a text, in the body.
+    | st.sampled_from(["x" * 2**20, json.dumps({"text": "\u202e" * 2**20}), '"' + "\\" * 2**19])
 )
 # Path values near the contract's alphabet and far from it: `/`, `%`, spaces, newlines, unicode
 # (what a URL can carry: UTF-8, so no lone surrogate).
@@ -119,6 +134,37 @@ def test_any_path_parameter_gets_a_2xx_or_a_4xx_naming_it(
     else:
         # Every example writes as the same caller, so only a missing item refuses (DELETE).
         assert status in (200, 404), answered
+
+
+query_names = st.sampled_from(["next", "limit", "pageSize", "", "Limit"]) | st.text(
+    alphabet=hostile_characters, max_size=70
+)
+query_values = (
+    st.integers(-5, 200).map(str)
+    | st.text(alphabet=hostile_characters, max_size=40)
+    | st.text(alphabet=st.sampled_from("AZaz09-_="), max_size=40)
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    query=st.dictionaries(query_names, query_values, max_size=3),
+    method=st.sampled_from(["GET", "PUT", "DELETE", "GET /me"]),
+)
+def test_any_query_string_gets_a_2xx_or_a_4xx_naming_it(query: dict[str, str], method: str) -> None:
+    if method == "GET /me":
+        event = request("GET", "/me", query=query)
+    elif method == "GET":
+        event = request("GET", ITEMS, query=query, tenant="acme")
+    else:
+        event = request(method, ITEM, body={"text": "hi"}, query=query, tenant="acme", id="note")
+    status, answered = answer(event)
+    taken = {"next", "limit"} if method == "GET" else set()
+    if set(query) - taken:
+        assert status == 400, answered
+        assert answered["field"] in {name[:64] or "query" for name in query}, answered
+    elif status >= 400:
+        assert answered["field"] in FIELDS, answered
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

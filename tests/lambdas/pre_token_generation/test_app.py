@@ -316,10 +316,130 @@ def test_metrics_count_tokens_by_trigger_source_and_idp_groups(
 @pytest.mark.parametrize("tenant", ["*", "acme*", "a?c", "${aws:username}"])
 def test_a_tagged_claim_with_a_wildcard_refuses_the_token(tenant: str) -> None:
     """Its value becomes an IAM policy variable: `*` must never widen tenants/<tenant>/."""
-    with pytest.raises(ValueError, match="session tag"):
+    with pytest.raises(ValueError, match="session tag and holds an IAM policy wildcard"):
         run(event(groups=["viewers"], attributes={"custom:tenant": tenant}))
 
 
 def test_untagged_claims_may_hold_any_characters() -> None:
     result = run(event(groups=["viewers"], attributes={"email": "a*b@example.com"}))
     assert id_claims(result)["email"] == "a*b@example.com"
+
+
+def test_two_groups_tied_at_the_top_emit_no_preferred_role() -> None:
+    """Exactly two groups, as a tie most often comes: one made outside the config with the same
+    precedence as a configured one."""
+    config = app.HookConfig(
+        default_role_arn=role("authenticated"),
+        groups={
+            "red": app.Group("red", 5, role("red"), ()),
+            "blue": app.Group("blue", 5, role("blue"), ()),
+        },
+        claims=(),
+        suppress=(),
+    )
+    decision = app.decide(config, ["red", "blue"], {})
+    assert decision.preferred_role is None
+    assert decision.roles == (role("blue"), role("red"))
+    # One group alone is no tie.
+    assert app.decide(config, ["red"], {}).preferred_role == role("red")
+
+
+def tag_refusal_logged(caplog: pytest.LogCaptureFixture) -> dict:
+    [record] = [r for r in caplog.records if r.name == app.logger.name]
+    assert record.levelname == "ERROR"
+    assert "STS" in record.getMessage()
+    return record.__dict__
+
+
+# What STS refuses in a session tag value (STS API reference, "Tag": [\p{L}\p{Z}\p{N}_.:/=+\-@]
+# and 0 to 256 characters), and the hook's own refusals (an empty value, a list).
+REFUSED_TENANTS = [
+    "acme#1",
+    "ac\x00me",
+    "acme\nglobex",
+    "ac\tme",
+    "\u200facme",  # right-to-left mark (Cf)
+    "acme\u202e",  # right-to-left override (Cf)
+    "ac\ufeffme",  # zero width no-break space (Cf)
+    "acme!",
+    "a,b",
+    "x" * 257,
+    "\U00020000" * 129,  # 129 CJK letters outside the BMP: 258 UTF-16 code units
+    "   ",  # empty once stripped
+]
+
+
+@pytest.mark.parametrize("tenant", REFUSED_TENANTS)
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_a_tagged_claim_sts_would_refuse_refuses_the_token_with_a_log_line_and_a_metric(
+    tenant: str, version: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    with pytest.raises(app.TagClaimRefused, match="session tag") as refused:
+        run(event(version=version, groups=["viewers"], attributes={"custom:tenant": tenant}))
+    assert refused.value.claim == "tenant"
+    logged = tag_refusal_logged(caplog)
+    assert (logged["claim"], logged["problem"]) == ("tenant", refused.value.problem)
+    # The value is the user's: never in the log.
+    if tenant.strip():
+        assert tenant.strip().lower() not in json.dumps(logged, default=str)
+    [emf] = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and "_aws" in line
+    ]
+    assert emf[app.TAG_CLAIM_REFUSED] in (1.0, [1.0])
+    assert "TokensIssued" not in emf
+
+
+@pytest.mark.parametrize(
+    "tenant",
+    [
+        "acme",
+        "Société Générale 2",
+        "東京",
+        "a_b.c:d/e=f+g-h@i",
+        "x" * 256,
+        "\U00020000" * 128,  # 256 UTF-16 code units
+        "١٢٣",  # Arabic-Indic digits (Nd)
+        "a\u00a0b",  # no-break space (Zs)
+    ],
+)
+def test_a_tagged_claim_sts_accepts_passes(tenant: str) -> None:
+    result = run(event(groups=["viewers"], attributes={"custom:tenant": tenant}))
+    assert id_claims(result)["tenant"] == tenant.strip().lower()
+
+
+def tagged_config(claims: tuple[app.Claim, ...], tagged: set[str], suppress=()) -> app.HookConfig:
+    return app.HookConfig(
+        default_role_arn=role("authenticated"),
+        groups={},
+        claims=claims,
+        suppress=tuple(suppress),
+        tagged=frozenset(tagged),
+    )
+
+
+def test_a_fork_tagging_a_longer_claim_is_held_to_stss_length() -> None:
+    """A fork maps the tag from its own claim, from an attribute of up to 2048 characters."""
+    config = tagged_config((app.Claim("org", "custom:org", ()),), {"org"})
+    assert app.decide(config, [], {"custom:org": "o" * 256}).claims == {"org": "o" * 256}
+    with pytest.raises(app.TagClaimRefused, match="longer than 256"):
+        app.decide(config, [], {"custom:org": "o" * 2048})
+
+
+def test_a_tagged_attribute_the_token_carries_as_it_is_is_checked_too() -> None:
+    """A fork tags an attribute claim the hook does not set: Cognito puts the attribute in the
+    token under its name, so its value reaches STS unless the hook suppresses it."""
+    config = tagged_config((), {"custom:dept"})
+    with pytest.raises(app.TagClaimRefused):
+        app.decide(config, [], {"custom:dept": "R&D"})
+    assert app.decide(config, [], {"custom:dept": "R and D"}).claims == {}
+    suppressed = tagged_config((), {"custom:dept"}, suppress=["custom:dept"])
+    assert app.decide(suppressed, [], {"custom:dept": "R&D"}).suppress == ("custom:dept",)
+
+
+def test_a_split_tagged_claim_is_refused_in_both_versions() -> None:
+    config = tagged_config((app.Claim("teams", "custom:tenant", ("split",)),), {"teams"})
+    with pytest.raises(app.TagClaimRefused, match="list"):
+        app.decide(config, [], {"custom:tenant": "red blue"})

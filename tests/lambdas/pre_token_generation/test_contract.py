@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Capture
 
-from facts import cognito, stack
+from facts import cognito, stack, sts
 from facts.cloudformation import references
 from infra.monitoring import HOOK_SERVICE
 from lambdas.pre_token_generation import app as hook
@@ -43,3 +43,8 @@ def test_run_time_copies_of_the_claim_rules_match_the_facts() -> None:
     assert hook.RESERVED_PREFIXES == cognito.RESERVED_PREFIXES
     assert hook.USER_ADMIN_SCOPE == cognito.USER_ADMIN_SCOPE
     assert hook.IDP_GROUPS_ATTRIBUTE == stack.IDP_GROUPS_ATTRIBUTE
+
+
+def test_run_time_copies_of_stss_tag_limits_match_the_facts() -> None:
+    assert hook.TAG_PUNCTUATION == sts.TAG_PUNCTUATION
+    assert sts.TAG_VALUE_LENGTH[1] == hook.TAG_VALUE_LENGTH

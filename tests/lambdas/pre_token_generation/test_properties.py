@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -86,10 +87,30 @@ def test_roles_are_a_subset_of_the_server_side_roles(raw: dict[str, Any]) -> Non
         assert details["preferredRole"] in allowed
 
 
-@settings(max_examples=200, deadline=None)
+# A configuration that tries every reserved claim, as a claim to set and as one to suppress,
+# from attributes every event carries (events.py), beside one claim it may set. The synth
+# refuses such a config; the hook must hold even if one got through.
+RESERVED_TRIED = sorted(app.RESERVED_CLAIMS | {"cognito:custom", "dev:anything"})
+HOSTILE_SETTINGS = {
+    **HOOK_SETTINGS,
+    "claims": [
+        *({"claim": name, "source": "email", "transforms": []} for name in RESERVED_TRIED),
+        {"claim": "mail", "source": "email", "transforms": ["strip"]},
+    ],
+    "suppressClaims": [*RESERVED_TRIED, "given_name"],
+}
+HOSTILE_CONFIG = app.HookConfig.from_json(json.dumps(HOSTILE_SETTINGS))
+
+
+@settings(max_examples=100, deadline=None)
 @given(events)
 def test_reserved_claims_never_appear(raw: dict[str, Any]) -> None:
-    details = overrides(run(raw))
+    with patch.object(app, "CONFIG", HOSTILE_CONFIG):
+        details = overrides(run(raw))
+    # The config's allowed claim and suppression do come through: the check sees claims.
+    id_token = details.get("idTokenGeneration") or details
+    assert "mail" in id_token["claimsToAddOrOverride"]
+    assert id_token["claimsToSuppress"] == ["given_name"]
     tokens = [details.get("idTokenGeneration"), details.get("accessTokenGeneration"), details]
     for token in filter(None, tokens):
         for name in [*token.get("claimsToAddOrOverride", {}), *token.get("claimsToSuppress", [])]:
