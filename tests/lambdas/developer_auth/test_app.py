@@ -101,13 +101,14 @@ def test_username_is_case_insensitive(world: World) -> None:
     assert login(username="ALICE")[0] == 200
 
 
-def test_wrong_password_is_401_with_one_conditional_write(world: World) -> None:
+def test_wrong_password_is_401_with_two_writes_and_stays_counted(world: World) -> None:
     world.add_user()
     status, body, _ = login(WRONG)
     assert (status, body) == (401, app.INVALID)
-    assert world.recorder.calls == Counter(UpdateItem=1)
-    assert "ConditionExpression" in world.recorder.params["UpdateItem"]
+    # The reservation (conditional) and the settling of its hold.
+    assert world.recorder.calls == Counter(UpdateItem=2)
     assert world.item()["failedAttempts"] == 1
+    assert "holds" not in world.item()  # settled: a failure for the whole window
 
 
 def test_unknown_user_gets_the_same_answer_and_the_same_work(
@@ -120,7 +121,9 @@ def test_unknown_user_gets_the_same_answer_and_the_same_work(
     unknown = login(username="mallory")
     assert unknown[:2] == login(WRONG)[:2] == (401, app.INVALID)
     assert checks == [1, 1]  # a dummy hash for the unknown user, the real one for alice
-    assert world.recorder.calls == Counter(UpdateItem=2)
+    # Each: the reservation and the settling; the new unknown name also took its place in the
+    # window's budget, while its password was judged.
+    assert world.recorder.calls == Counter(UpdateItem=5)
 
 
 def test_unknown_and_real_users_answer_alike_through_the_lock_out(world: World) -> None:
@@ -295,7 +298,7 @@ def test_a_stored_tag_sts_or_the_hook_would_refuse_fails_closed(
         (request({"username": "alice' OR '1'='1", "password": PASSWORD}), 400, "username"),
         (request({"username": {"$ne": None}, "password": PASSWORD}), 400, "username"),
         (request({"username": "alice", "password": PASSWORD, "role": "admin"}), 400, "role"),
-        (request(raw=json.dumps({"username": "alice", "password": "p" * 2000})), 413, "body"),
+        (request(raw=json.dumps({"username": "alice", "password": "p" * 3000})), 413, "body"),
         (
             request({"username": "alice", "password": PASSWORD}, content_type="text/plain"),
             415,
