@@ -30,6 +30,7 @@ ENVIRONMENT = {
     "TOKEN_SECONDS": "900",
     "MAX_FAILED_ATTEMPTS": "5",
     "LOCKOUT_SECONDS": "900",
+    "UNKNOWN_NAMES_PER_WINDOW": "10000",
     "TAG_TRANSFORMS": '{"tenant": ["strip", "lower"]}',
     "POWERTOOLS_SERVICE_NAME": "developer-auth",
     "POWERTOOLS_METRICS_NAMESPACE": "bench",

@@ -114,7 +114,7 @@ class Settings:
     # tenant tag.
     tag_transforms: dict[str, tuple[str, ...]]
     # Records of unknown usernames one lock-out window may create (config.developerAuth).
-    unknown_names_per_window: int = 10_000
+    unknown_names_per_window: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -128,7 +128,7 @@ class Settings:
             lockout_seconds=int(env["LOCKOUT_SECONDS"]),
             cors_origins=tuple(filter(None, env.get("CORS_ORIGINS", "").split(","))),
             tag_transforms=tags.parse_transforms(env["TAG_TRANSFORMS"]),
-            unknown_names_per_window=int(env.get("UNKNOWN_NAMES_PER_WINDOW", "10000")),
+            unknown_names_per_window=int(env["UNKNOWN_NAMES_PER_WINDOW"]),
         )
 
 

@@ -1,0 +1,96 @@
+"""The one set of limits: the password rule (facts/stack.py), the login API's schema, the
+function's body limit, and its deadline against the timeout the synth gives it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from facts.stack import PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARACTERS, USERNAME_PATTERN
+from infra.developer_auth import TIMEOUT_SECONDS
+from lambdas.developer_auth import app as sign_in_app
+from lambdas.developer_auth import passwords
+from tests.support.template import Synth
+
+
+def test_the_password_rule_is_a_copy_of_the_facts() -> None:
+    # The function cannot import facts (its folder is its own asset).
+    assert passwords.PASSWORD_MIN_CHARACTERS == PASSWORD_MIN_CHARACTERS
+    assert passwords.PASSWORD_MAX_BYTES == PASSWORD_MAX_BYTES
+
+
+def test_the_function_answers_before_its_timeout_and_holds_outlive_it() -> None:
+    # The function starts no AWS call it could not finish by its deadline, so a slow dependency
+    # gets its own 503 rather than Lambda's timeout (a 502 at API Gateway); a hold must outlive
+    # the attempt that took it, or a failure being settled could stop counting.
+    assert sign_in_app.DEADLINE_SECONDS < TIMEOUT_SECONDS < sign_in_app.HOLD_SECONDS
+    assert sign_in_app.CALL_SECONDS < sign_in_app.DEADLINE_SECONDS
+    # The worst case of one call as the SDK is configured: every attempt times out on connect
+    # and read, and each retry waits its longest (botocore standard mode when throttled).
+    retries = sign_in_app.AWS_CONFIG.retries
+    assert retries == {"mode": "standard", "total_max_attempts": 3}
+    attempts = retries["total_max_attempts"]
+    timeouts = sign_in_app.AWS_CONFIG.connect_timeout + sign_in_app.AWS_CONFIG.read_timeout
+    backoff = sum(2**attempt for attempt in range(attempts - 1))
+    assert attempts * timeouts + backoff <= sign_in_app.CALL_SECONDS
+    assert TIMEOUT_SECONDS < 29  # API Gateway's integration timeout
+
+
+def credentials_schema(synth: Synth) -> Any:
+    [model] = synth.demo.assertions.find_resources(
+        "AWS::ApiGateway::Model",
+        {"Properties": {"Schema": {"required": ["username", "password"]}}},
+    ).values()
+    return model["Properties"]["Schema"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    password=st.text(min_size=passwords.PASSWORD_MIN_CHARACTERS).filter(
+        lambda p: passwords.password_problem(p) is None
+    )
+    | st.text(st.characters(min_codepoint=0x10000), min_size=8, max_size=64)
+    | st.text(st.characters(min_codepoint=0x80, max_codepoint=0x7FF), min_size=8, max_size=128),
+    username=st.from_regex(USERNAME_PATTERN.replace("$", r"\Z"), fullmatch=True),
+)
+def test_the_schema_and_body_limit_fit_every_password_the_operator_tool_accepts(
+    synth: Synth, password: str, username: str
+) -> None:
+    # The one limit (facts/stack.py) decides: the operator tool stores what passes it, the
+    # client sends it, and neither API Gateway's schema nor the function's body limit refuses it.
+    if passwords.password_problem(password) is not None:
+        return
+    schema = credentials_schema(synth)
+    body = {"username": username, "password": password}
+    # jsonschema counts characters; API Gateway may count UTF-16 code units (its documentation
+    # does not say): the schema must pass the password either way.
+    jsonschema.Draft4Validator(schema).validate(body)
+    units = len(password.encode("utf-16-le")) // 2
+    rule = schema["properties"]["password"]
+    assert rule["minLength"] <= len(password) <= units <= rule["maxLength"]
+    # The body as the client sends it (JSON escapes every non-ASCII character) fits the limit.
+    assert len(json.dumps(body).encode()) <= sign_in_app.MAX_BODY_BYTES
+
+
+def escaped(text: str) -> str:
+    """Every UTF-16 code unit as a \\uXXXX escape: the longest JSON any encoder writes."""
+    units = text.encode("utf-16-be")
+    return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
+
+
+@settings(max_examples=50, deadline=None)
+@given(password=st.sampled_from(["\x00", "a", "\u00e9", "\u20ac", "\U0001f600"]))
+def test_the_body_limit_fits_the_worst_escaping_of_the_longest_credentials(password: str) -> None:
+    # Each UTF-8 byte carries at most one UTF-16 code unit, and JSON escapes one in six bytes: a
+    # one-byte character escaped is the worst case.
+    password = password * (PASSWORD_MAX_BYTES // len(password.encode()))
+    assert passwords.password_problem(password) is None
+    username = "a" * 64
+    body = f'{{"username": "{escaped(username)}", "password": "{escaped(password)}"}}'
+    assert len(body.encode()) <= 6 * (64 + PASSWORD_MAX_BYTES) + 32 <= sign_in_app.MAX_BODY_BYTES
+    headers = {"Content-Type": "application/json"}
+    assert sign_in_app.parse_credentials(headers, body, False) == (username, password)
