@@ -353,3 +353,45 @@ def test_unknown_route_is_a_json_404(world: World) -> None:
     event["resource"] = event["path"] = "/admin"
     status, _, _ = call(event)
     assert status == 404
+
+
+def test_unknown_username_records_stay_within_the_windows_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    budget = 3
+    with mock_aws():
+        world = World(unknown_names_per_window=budget)
+        world.add_user()
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
+        names = [f"ghost{n}" for n in range(budget + 5)]
+        answers = [world.sign_in(name, WRONG).status for name in names]
+        assert answers == [401] * len(names)  # the same answer, within the budget or past it
+        records = [i for i in world.table.scan()["Items"] if i["username"].startswith("ghost")]
+        assert sorted(r["username"] for r in records) == names[:budget]
+        # The budget's own record expires through TTL like the names' records.
+        [counter] = [i for i in world.table.scan()["Items"] if i["username"].startswith("#")]
+        assert counter["admitted"] == budget and isinstance(counter[TTL_ATTRIBUTE], Decimal)
+        # Users are never held to it: their records exist already.
+        assert world.sign_in("alice", WRONG).status == 401
+        assert world.item()["failedAttempts"] == 1
+        # The trade-off (docs/security.md): past the budget a new name is counted nowhere, so
+        # it is never locked.
+        max_failed = world.settings.max_failed_attempts
+        late = [world.sign_in(names[-1], WRONG).status for _ in range(max_failed + 1)]
+        assert late == [401] * (max_failed + 1)
+        assert world.item(names[-1]) is None
+        # The next window has a budget of its own.
+        world.now += world.settings.lockout_seconds
+        assert world.sign_in("ghost-next", WRONG).status == 401
+        assert world.item("ghost-next")["failedAttempts"] == 1
+
+
+def test_an_unreadable_stored_hash_is_a_failure_and_a_data_error(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    world.add_user(passwordHash="md5$abc")
+    assert login()[:2] == login(WRONG)[:2] == (401, app.INVALID)  # nothing tells the record
+    logged = json.dumps([r.__dict__ for r in caplog.records], default=str)
+    assert "stored password hash unreadable" in logged
+    assert world.item()["failedAttempts"] == 2
