@@ -52,8 +52,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 try:  # as a package (tests, the operator tool)
     from . import passwords, tags
 except ImportError:  # in Lambda, where the function's folder is the import root
-    import passwords  # type: ignore[no-redef]
-    import tags  # type: ignore[no-redef]
+    import passwords  # type: ignore[import-not-found,no-redef]
+    import tags  # type: ignore[import-not-found,no-redef]
 
 # The largest body a client sends for the longest username and password: JSON may escape any
 # character as \uXXXX, six bytes for each UTF-16 code unit, and each UTF-8 byte of the text
@@ -534,22 +534,26 @@ cors = (
 api = APIGatewayRestResolver(cors=cors)
 
 
-def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def _json(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[str]:
     return Response(status, "application/json", json.dumps(body), headers or {})
 
 
-@api.exception_handler(RequestError)
-def bad_request(error: RequestError) -> Response:
+def bad_request(error: RequestError) -> Response[str]:
     logger.info("Request refused", status=error.status, field=error.field)
     return _json(error.status, {"error": error.message, "field": error.field})
 
 
 @api.post("/login")
-def login() -> Response:
+def login() -> Response[str]:
     event = api.current_event
-    username, password = parse_credentials(
-        dict(event.headers or {}), event.body, bool(event.is_base64_encoded)
-    )
+    try:
+        username, password = parse_credentials(
+            dict(event.headers or {}), event.body, bool(event.is_base64_encoded)
+        )
+    except RequestError as error:
+        return bad_request(error)
     outcome = SIGN_IN(username, password)
     metrics.add_metric(outcome.metric, MetricUnit.Count, 1)
     if outcome.problem:

@@ -346,10 +346,10 @@ def store() -> ItemStore:
     return ItemStore(boto3.resource("dynamodb").Table(SETTINGS.table_name))
 
 
-def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
     """Runs before every route, the not-found answer included."""
     event = app.current_event
-    app.append_context(
+    app.append_context(  # type: ignore[no-untyped-call]
         caller=parse_caller(
             APIGatewayEventRequestContext(event.get("requestContext") or {}), SETTINGS
         )
@@ -365,12 +365,12 @@ def _caller() -> Caller:
     return caller
 
 
-def _json(status: int, body: dict[str, Any]) -> Response:
+def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status, "application/json", json.dumps(body))
 
 
-@api.exception_handler(RequestError)
-def refused(error: RequestError) -> Response:
+@api.exception_handler(RequestError)  # type: ignore[untyped-decorator]
+def refused(error: RequestError) -> Response[str]:
     if error.metric:
         metrics.add_metric(error.metric, MetricUnit.Count, 1)
     logger.info("Request refused", status=error.status, field=error.field, metric=error.metric)
@@ -393,7 +393,7 @@ def _item_id() -> str:
 
 
 @api.not_found
-def no_route(_: NotFoundError) -> Response:
+def no_route(_: NotFoundError) -> Response[str]:
     """A path parameter outside the resolver's route patterns (a decoded `/` or `"`) still
     names its field: API Gateway routed the request and parsed its parameters."""
     parameters = api.current_event.path_parameters

@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -152,7 +153,7 @@ def is_federated(user_attributes: dict[str, str]) -> bool:
     )
 
 
-_STEPS = {"strip": str.strip, "lower": str.lower}
+_STEPS: dict[str, Callable[[str], str]] = {"strip": str.strip, "lower": str.lower}
 
 
 def transform(value: str, steps: tuple[str, ...]) -> str | list[str]:
