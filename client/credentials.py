@@ -41,6 +41,7 @@ from client import aws, sign_in
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
 from facts.cognito import COGNITO_IDENTITY
+from lambdas.developer_auth import passwords
 
 Clock = Callable[[], datetime]
 # A token this close to its expiry is renewed before use, so it cannot lapse in flight.
@@ -254,6 +255,13 @@ class _DeveloperLogin:
     def __init__(self, url: str, username: str, password: str, clock: Clock) -> None:
         if not url.startswith(("https://", "http://")):
             raise ClientProblem(f"LoginUrl {url!r} is not an http(s) URL: fix the outputs file")
+        # The rule the operator tool stored the password under and the login API applies: what
+        # passes it is sent (the API's body limit fits its longest JSON), what fails it never is.
+        if passwords.username_problem(username):
+            raise ClientProblem(f"developer username {username!r}: {passwords.USERNAME_RULE}")
+        problem = passwords.password_problem(password)
+        if problem:
+            raise ClientProblem(f"developer password: {problem}")
         self._url, self._username, self._password, self._clock = url, username, password, clock
         self._answer: tuple[str, str, datetime] | None = None
 
@@ -291,7 +299,7 @@ def _login_refusal(error: urllib.error.HTTPError) -> ClientProblem:
     except (ValueError, AttributeError):
         reason = ""
     message = f"developer sign-in refused (HTTP {error.code}): {reason or error.reason}"
-    if error.code == 429 and error.headers.get("Retry-After"):
+    if error.code in (429, 503) and error.headers.get("Retry-After"):
         message += f"; try again in {error.headers['Retry-After']} s"
     return ClientProblem(message, code=str(error.code))
 

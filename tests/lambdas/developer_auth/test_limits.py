@@ -4,16 +4,25 @@ function's body limit, and its deadline against the timeout the synth gives it."
 from __future__ import annotations
 
 import json
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from moto import mock_aws
 
+from client import credentials
 from facts.stack import PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARACTERS, USERNAME_PATTERN
 from infra.developer_auth import TIMEOUT_SECONDS
 from lambdas.developer_auth import app as sign_in_app
 from lambdas.developer_auth import passwords
+from tests.lambdas.context import FakeContext
+from tests.lambdas.developer_auth.test_app import request
+from tests.lambdas.developer_auth.world import TEST_COST, World
 from tests.support.template import Synth
 
 
@@ -99,3 +108,60 @@ def test_the_body_limit_fits_the_worst_escaping_of_the_longest_credentials(passw
     assert len(body.encode()) <= 6 * (64 + PASSWORD_MAX_BYTES) + 32 <= sign_in_app.MAX_BODY_BYTES
     headers = {"Content-Type": "application/json"}
     assert sign_in_app.parse_credentials(headers, body, False) == (username, password)
+
+
+class LoginServer:
+    """``POST /login`` over loopback, answered by the function's handler (as API Gateway's
+    proxy integration hands it the body)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                event = request(raw=raw.decode("utf-8"), content_type=self.headers["Content-Type"])
+                response = sign_in_app.handler(event, FakeContext())
+                self.send_response(response["statusCode"])
+                self.end_headers()
+                self.wfile.write(response["body"].encode())
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet: the test output is for failures."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/login"
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "\x00" * PASSWORD_MAX_BYTES,  # escaped, six bytes each
+        "\u00e9" * (PASSWORD_MAX_BYTES // 2),
+        "\u20ac" * (PASSWORD_MAX_BYTES // 3),
+        "\U0001f600" * (PASSWORD_MAX_BYTES // 4),  # issue 21: 413 even unescaped
+    ],
+    ids=["NUL", "2-byte", "3-byte", "4-byte"],
+)
+def test_the_client_signs_in_with_any_password_the_operator_tool_accepts(
+    monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    # The longest of each kind, as the operator tool takes it (once 413 at API Gateway).
+    assert passwords.password_problem(password) is None
+    assert len(password.encode()) > PASSWORD_MAX_BYTES - 4
+    username = "a" + "b" * 63
+    with mock_aws():
+        world = World()
+        stored = passwords.hash_password(password, TEST_COST)
+        world.add_user(username, passwordHash=stored)
+        monkeypatch.setattr(sign_in_app, "SIGN_IN", world.sign_in)
+        server = LoginServer()
+        thread = threading.Thread(target=server.server.serve_forever, args=(0.01,), daemon=True)
+        thread.start()
+        try:
+            login = credentials._DeveloperLogin(
+                server.url, username, password, lambda: datetime.now(UTC)
+            )
+            identity_id, token = login()
+        finally:
+            server.server.shutdown()
+            server.server.server_close()
+    assert identity_id and token
