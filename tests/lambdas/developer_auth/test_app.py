@@ -386,11 +386,12 @@ def test_unknown_username_records_stay_within_the_windows_budget(
         assert world.item("ghost-next")["failedAttempts"] == 1
 
 
+@pytest.mark.parametrize("stored", ["md5$abc", 42, "scrypt$1$2"])
 def test_an_unreadable_stored_hash_is_a_failure_and_a_data_error(
-    world: World, caplog: pytest.LogCaptureFixture
+    world: World, caplog: pytest.LogCaptureFixture, stored: object
 ) -> None:
     caplog.set_level(logging.INFO, logger=app.logger.name)
-    world.add_user(passwordHash="md5$abc")
+    world.add_user(passwordHash=stored)
     assert login()[:2] == login(WRONG)[:2] == (401, app.INVALID)  # nothing tells the record
     logged = json.dumps([r.__dict__ for r in caplog.records], default=str)
     assert "stored password hash unreadable" in logged

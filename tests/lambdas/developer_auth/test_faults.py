@@ -367,3 +367,12 @@ def test_a_malformed_base64_body_is_a_400(world: World) -> None:
     status, body, _ = call(event)
     assert (status, body["field"]) == (400, "body")
     assert world.recorder.calls == Counter()
+
+
+def test_a_hold_written_by_hand_is_given_back_not_counted_for_good(world: World) -> None:
+    max_failed = world.settings.max_failed_attempts
+    odd = {"not-a-hold", f"{int(world.now) + 10**6}x:odd"} | {
+        f"{int(world.now) - 1}:dead{n}" for n in range(max_failed - 2)
+    }
+    world.add_user(failedAttempts=max_failed, lockedUntil=int(world.now + 600), holds=odd)
+    assert login()[0] == 200
