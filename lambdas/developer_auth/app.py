@@ -158,7 +158,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_credentials(
-    headers: dict[str, str] | None, body: str | None, is_base64: bool
+    headers: dict[str, str] | None, body: object, is_base64: bool
 ) -> tuple[str, str]:
     """Validate the request; usernames are case-insensitive and stored in lower case."""
     content_type = next(
@@ -167,6 +167,8 @@ def parse_credentials(
     if not isinstance(content_type, str) or not JSON_CONTENT.match(content_type):
         raise RequestError(415, "Content-Type", "send the body as application/json")
     text = body or ""
+    if not isinstance(text, str):  # API Gateway hands the body over as text, always
+        raise RequestError(400, "body", "the body is not text")
     # Measured before decoding: a text is never shorter in UTF-8, base64 is 4/3 of its bytes.
     if len(text) > (MAX_BODY_BYTES + 2) // 3 * 4 if is_base64 else len(text) > MAX_BODY_BYTES:
         raise RequestError(413, "body", f"the body is larger than {MAX_BODY_BYTES} bytes")

@@ -185,3 +185,10 @@ def test_a_refused_password_counts_nothing_and_the_right_one_signs_in(world: Wor
         assert login("ab\ud800cdefgh")[0] == 400
     assert "failedAttempts" not in world.item() or world.item()["failedAttempts"] == 0
     assert login()[0] == 200
+
+
+@pytest.mark.parametrize("body", [{"username": "alice"}, ["x"], 42, True])
+def test_a_body_that_is_no_text_in_the_event_is_a_400(world: World, body: object) -> None:
+    event = request({})
+    event["body"] = body
+    assert answer(world, event)[0] == 400
