@@ -26,6 +26,7 @@ signs out globally and drops the credentials the session holds.
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -41,7 +42,7 @@ from client import aws, sign_in
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
 from facts.cognito import COGNITO_IDENTITY
-from lambdas.developer_auth import passwords
+from facts.stack import PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARACTERS, USERNAME_PATTERN
 
 Clock = Callable[[], datetime]
 # A token this close to its expiry is renewed before use, so it cannot lapse in flight.
@@ -257,11 +258,9 @@ class _DeveloperLogin:
             raise ClientProblem(f"LoginUrl {url!r} is not an http(s) URL: fix the outputs file")
         # The rule the operator tool stored the password under and the login API applies: what
         # passes it is sent (the API's body limit fits its longest JSON), what fails it never is.
-        if passwords.username_problem(username):
-            raise ClientProblem(f"developer username {username!r}: {passwords.USERNAME_RULE}")
-        problem = passwords.password_problem(password)
+        problem = developer_credentials_problem(username, password)
         if problem:
-            raise ClientProblem(f"developer password: {problem}")
+            raise ClientProblem(problem)
         self._url, self._username, self._password, self._clock = url, username, password, clock
         self._answer: tuple[str, str, datetime] | None = None
 
@@ -291,6 +290,22 @@ class _DeveloperLogin:
                 f"cannot reach LoginUrl {self._url} ({error.reason}): check the outputs file "
                 "and that the stack (or the offline emulator) is up"
             ) from None
+
+
+def developer_credentials_problem(username: str, password: str) -> str | None:
+    """Why the login API would refuse these (facts/stack.py's rules), or None."""
+    if not re.fullmatch(USERNAME_PATTERN.removeprefix("^").removesuffix("$"), username):
+        return f"developer username {username!r}: 3-64 letters, digits and . _ @ + - (not first)"
+    try:
+        size = len(password.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "developer password: it holds a lone surrogate, which is no character"
+    if len(password) < PASSWORD_MIN_CHARACTERS or size > PASSWORD_MAX_BYTES:
+        return (
+            f"developer password: at least {PASSWORD_MIN_CHARACTERS} characters and at most "
+            f"{PASSWORD_MAX_BYTES} bytes in UTF-8"
+        )
+    return None
 
 
 def _login_refusal(error: urllib.error.HTTPError) -> ClientProblem:
