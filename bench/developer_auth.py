@@ -1,10 +1,13 @@
-"""Developer sign-in figures (budget: three AWS calls per success, one per failure or lock-out;
-KDF 50-250 ms here).
+"""Developer sign-in figures (budget: three AWS calls per success, two per failure, one per
+lock-out, three for an unknown username's first guess of a window; KDF 50-250 ms here).
 
-1. AWS calls per successful, failed and locked sign-in, counted on the boto3 clients (moto
-   stands in for DynamoDB and Cognito Identity). A success is the guess's reservation, the token
-   and the release of the reservation; a failure or a lock-out is the reservation alone, which
-   is what keeps the lock-out atomic.
+1. AWS calls per successful, failed and locked sign-in, and per first guess on an unknown
+   username, counted on the boto3 clients (moto stands in for DynamoDB and Cognito Identity). A
+   success is the guess's reservation, its release and the token; a failure is the reservation
+   and the settling of its hold (which is what lets a hold left by a fault expire, while a judged
+   failure counts for the whole window); a lock-out is the reservation alone, which is what
+   keeps the lock-out atomic. An unknown username's first guess also takes its place in the
+   window's budget of such records, while its password is judged.
 2. The KDF cost: one scrypt verification with the current parameters, median of several.
 3. The handler's cold import (boto3 and Powertools included), median over fresh interpreters.
 """
@@ -30,6 +33,7 @@ ENVIRONMENT = {
     "TOKEN_SECONDS": "900",
     "MAX_FAILED_ATTEMPTS": "5",
     "LOCKOUT_SECONDS": "900",
+    "UNKNOWN_NAMES_PER_WINDOW": "10000",
     "TAG_TRANSFORMS": '{"tenant": ["strip", "lower"]}',
     "POWERTOOLS_SERVICE_NAME": "developer-auth",
     "POWERTOOLS_METRICS_NAMESPACE": "bench",
@@ -37,7 +41,7 @@ ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
 }
-CALL_TARGETS = {"success": 3, "failure": 1, "locked": 1}
+CALL_TARGETS = {"success": 3, "failure": 2, "locked": 1, "unknown username": 3}
 KDF_RANGE_MS = (50, 250)
 
 
@@ -46,17 +50,18 @@ def aws_calls() -> dict[str, int]:
 
     from tests.lambdas.developer_auth.world import PASSWORD, WRONG, World
 
-    # A success, then every guess the window allows, then one more: the lock-out.
-    attempts = [("success", PASSWORD, 200)]
-    attempts += [("failure", WRONG, 401)] * int(ENVIRONMENT["MAX_FAILED_ATTEMPTS"])
-    attempts += [("locked", WRONG, 429)]
+    # A success, then every guess the window allows, then one more: the lock-out; then a
+    # username nobody has.
+    attempts = [("success", "alice", PASSWORD, 200)]
+    attempts += [("failure", "alice", WRONG, 401)] * int(ENVIRONMENT["MAX_FAILED_ATTEMPTS"])
+    attempts += [("locked", "alice", WRONG, 429), ("unknown username", "mallory", WRONG, 401)]
     calls: dict[str, int] = {}
     with mock_aws():
         world = World()
         world.add_user()
-        for outcome, password, status in attempts:
+        for outcome, username, password, status in attempts:
             world.recorder.calls.clear()
-            answer = world.sign_in("alice", password).status
+            answer = world.sign_in(username, password).status
             if answer != status:
                 raise RuntimeError(f"{outcome}: expected {status}, got {answer}")
             # The most any attempt of that kind cost.

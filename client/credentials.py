@@ -26,6 +26,7 @@ signs out globally and drops the credentials the session holds.
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from client import aws, sign_in
 from client.errors import ClientProblem
 from client.outputs import StackOutputs
 from facts.cognito import COGNITO_IDENTITY
+from facts.stack import PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARACTERS, USERNAME_PATTERN
 
 Clock = Callable[[], datetime]
 # A token this close to its expiry is renewed before use, so it cannot lapse in flight.
@@ -254,6 +256,11 @@ class _DeveloperLogin:
     def __init__(self, url: str, username: str, password: str, clock: Clock) -> None:
         if not url.startswith(("https://", "http://")):
             raise ClientProblem(f"LoginUrl {url!r} is not an http(s) URL: fix the outputs file")
+        # The rule the operator tool stored the password under and the login API applies: what
+        # passes it is sent (the API's body limit fits its longest JSON), what fails it never is.
+        problem = developer_credentials_problem(username, password)
+        if problem:
+            raise ClientProblem(problem)
         self._url, self._username, self._password, self._clock = url, username, password, clock
         self._answer: tuple[str, str, datetime] | None = None
 
@@ -285,13 +292,29 @@ class _DeveloperLogin:
             ) from None
 
 
+def developer_credentials_problem(username: str, password: str) -> str | None:
+    """Why the login API would refuse these (facts/stack.py's rules), or None."""
+    if not re.fullmatch(USERNAME_PATTERN.removeprefix("^").removesuffix("$"), username):
+        return f"developer username {username!r}: 3-64 letters, digits and . _ @ + - (not first)"
+    try:
+        size = len(password.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "developer password: it holds a lone surrogate, which is no character"
+    if len(password) < PASSWORD_MIN_CHARACTERS or size > PASSWORD_MAX_BYTES:
+        return (
+            f"developer password: at least {PASSWORD_MIN_CHARACTERS} characters and at most "
+            f"{PASSWORD_MAX_BYTES} bytes in UTF-8"
+        )
+    return None
+
+
 def _login_refusal(error: urllib.error.HTTPError) -> ClientProblem:
     try:
         reason = json.loads(error.read()).get("error", "")
     except (ValueError, AttributeError):
         reason = ""
     message = f"developer sign-in refused (HTTP {error.code}): {reason or error.reason}"
-    if error.code == 429 and error.headers.get("Retry-After"):
+    if error.code in (429, 503) and error.headers.get("Retry-After"):
         message += f"; try again in {error.headers['Retry-After']} s"
     return ClientProblem(message, code=str(error.code))
 

@@ -83,9 +83,11 @@ def read_password(from_stdin: bool) -> str:
         password = getpass.getpass("New password: ")
         if getpass.getpass("Again: ") != password:
             raise UsageError("the two passwords differ")
-    low, high = passwords.PASSWORD_LENGTH
-    if not low <= len(password) <= high:
-        raise UsageError(f"a password has {low} to {high} characters")
+    # The rule sign-in and the client apply (facts/stack.py): any password stored here can be
+    # sent to POST /login.
+    problem = passwords.password_problem(password)
+    if problem:
+        raise UsageError(f"the password: {problem}")
     return password
 
 
@@ -121,8 +123,8 @@ def parse_tags(pairs: Sequence[str], transforms: Transforms | None) -> dict[str,
 
 
 def username(raw: str) -> str:
-    if not passwords.USERNAME.match(raw):
-        raise UsageError(f"{raw!r}: 3-64 letters, digits and . _ @ + - (not first)")
+    if passwords.username_problem(raw):
+        raise UsageError(f"{raw!r}: {passwords.USERNAME_RULE}")
     return raw.lower()
 
 
@@ -145,7 +147,7 @@ def run(
             table.update_item(
                 Key={"username": name},
                 UpdateExpression="SET passwordHash = :hash, failedAttempts = :zero "
-                "REMOVE lockedUntil",
+                "REMOVE lockedUntil, holds",
                 ConditionExpression=exists,
                 ExpressionAttributeValues={
                     ":hash": passwords.hash_password(read_password(args.password_stdin)),
@@ -164,7 +166,7 @@ def run(
         elif args.command == "unlock":
             table.update_item(
                 Key={"username": name},
-                UpdateExpression="SET failedAttempts = :zero REMOVE lockedUntil",
+                UpdateExpression="SET failedAttempts = :zero REMOVE lockedUntil, holds",
                 ConditionExpression=exists,
                 ExpressionAttributeValues={":zero": 0},
             )

@@ -11,7 +11,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from facts.stack import USERNAME_PATTERN
+from facts.stack import PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARACTERS, USERNAME_PATTERN
 from infra.acknowledgements import acknowledge, skip_checkov
 from infra.config import DeveloperAuthConfig
 from infra.monitoring import SIGN_IN_SERVICE
@@ -19,8 +19,10 @@ from infra.python_function import PythonFunction
 from infra.rest_api import lambda_method, regional_rest_api
 from infra.table import protected_table
 
-# API Gateway allows 29 s; scrypt takes a fraction of a second at 512 MB.
-TIMEOUT_SECONDS = 10
+# API Gateway allows 29 s. Scrypt takes a fraction of a second at 512 MB; the rest is room for
+# the SDK's retries when a dependency is slow: the function starts no AWS call it could not end
+# within 19 s, so it answers 503 itself rather than time out (lambdas/developer_auth/app.py).
+TIMEOUT_SECONDS = 20
 TTL_ATTRIBUTE = "expiresAt"
 
 
@@ -35,7 +37,8 @@ class DeveloperAuth(Construct):
     - The function may update this table (each write reads the record back) and ask this
       identity pool for developer tokens, nothing else. API Gateway may invoke it for
       ``POST /login`` on this stage of this API, in this account, and nothing else.
-    - Records of unknown usernames expire through the table's TTL attribute.
+    - Records of unknown usernames expire through the table's TTL attribute, and one window
+      creates at most ``developerAuth.unknownNamesPerWindow`` of them.
 
     Props:
 
@@ -91,6 +94,7 @@ class DeveloperAuth(Construct):
                 "TOKEN_SECONDS": str(settings.token_minutes * 60),
                 "MAX_FAILED_ATTEMPTS": str(settings.max_failed_attempts),
                 "LOCKOUT_SECONDS": str(settings.lockout_minutes * 60),
+                "UNKNOWN_NAMES_PER_WINDOW": str(settings.unknown_names_per_window),
                 "CORS_ORIGINS": ",".join(settings.cors_origins),
                 "TAG_TRANSFORMS": json.dumps(dict(tag_transforms or {}), sort_keys=True),
                 "POWERTOOLS_SERVICE_NAME": SIGN_IN_SERVICE,
@@ -100,8 +104,10 @@ class DeveloperAuth(Construct):
         self.function = function.function
         function.role.add_to_principal_policy(
             iam.PolicyStatement(
-                # UpdateItem reads the record back (ReturnValues): no GetItem needed.
-                actions=["dynamodb:UpdateItem"],
+                # UpdateItem reads the record back (ReturnValues): no GetItem needed. DeleteItem
+                # takes back an unknown username's record past the window's budget (its
+                # condition spares users; UpdateItem could rewrite one anyway).
+                actions=["dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                 resources=[self.table.table_arn],
             )
         )
@@ -144,8 +150,13 @@ class DeveloperAuth(Construct):
                     "username": apigateway.JsonSchema(
                         type=apigateway.JsonSchemaType.STRING, pattern=USERNAME_PATTERN
                     ),
+                    # Never stricter than the function: a password of at most 256 bytes in
+                    # UTF-8 has at most 256 characters, and at most 256 UTF-16 code units, so
+                    # the schema passes it however API Gateway counts a string's length.
                     "password": apigateway.JsonSchema(
-                        type=apigateway.JsonSchemaType.STRING, min_length=8, max_length=256
+                        type=apigateway.JsonSchemaType.STRING,
+                        min_length=PASSWORD_MIN_CHARACTERS,
+                        max_length=PASSWORD_MAX_BYTES,
                     ),
                 },
             ),

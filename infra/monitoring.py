@@ -27,7 +27,7 @@ TRIGGER_SOURCES = (
     "TokenGeneration_RefreshTokens",
 )
 # The developer-auth function's outcome metrics (lambdas/developer_auth/app.py).
-SIGN_IN_OUTCOMES = ("SignInSucceeded", "SignInFailed", "SignInLocked")
+SIGN_IN_OUTCOMES = ("SignInSucceeded", "SignInFailed", "SignInLocked", "SignInUnavailable")
 # The developer-auth function calls GetOpenIdTokenForDeveloperIdentity once per
 # SignInSucceeded (lambdas/developer_auth/app.py); identity pools publish no per-pool metric of
 # their own for GetId, GetCredentialsForIdentity or that call (CloudTrail records them).
@@ -35,6 +35,9 @@ DEVELOPER_TOKENS = "SignInSucceeded"
 # The developer-auth function's refusal of a user record whose stored tags no session may carry
 # (lambdas/developer_auth/app.py): it answers 500 without failing, so Lambda counts no error.
 SIGN_IN_DATA_ERROR = "SignInDataError"
+# The developer-auth function's answer when DynamoDB or Cognito fails (throttled, erroring, too
+# slow): 503 with Retry-After, without failing, so Lambda counts no error.
+SIGN_IN_UNAVAILABLE = "SignInUnavailable"
 # The items function's refusals (lambdas/items/app.py): ItemRefused, a PUT or DELETE on another
 # identity's item; CallerRefused, a request IAM let in whose credentials are not this identity
 # pool's (or carry no identity id).
@@ -59,6 +62,11 @@ CALLERS_REFUSED = 1
 # in until it is fixed: worth a look at once. The 5xx rate alarm would miss it below its
 # minimum of requests.
 STORED_DATA_ERRORS = 1
+# SignInUnavailable in one period. These were the function's errors before it answered them
+# itself (503), and the errors alarm paged on the first: so does this one, since a throttled
+# token quota or a lost permission stops every sign-in, and the 5xx rate alarm misses it below
+# its minimum of requests.
+DEPENDENCY_FAILURES = 1
 # Answers of "locked" (429, SignInLocked) in one period. One user retrying a locked account
 # makes a few; more is someone guessing passwords.
 LOCKED_SIGN_INS = 10
@@ -193,6 +201,13 @@ class Monitoring(Construct):
             STORED_DATA_ERRORS,
             "A developer user's stored record holds tags no session may carry (written by hand "
             "or tampered with): that user's sign-ins answer 500 until the record is fixed.",
+        )
+        alarm(
+            "SignInUnavailable",
+            published(SIGN_IN_UNAVAILABLE, SIGN_IN_SERVICE),
+            DEPENDENCY_FAILURES,
+            "Developer sign-in answered 503: DynamoDB or Cognito failed (throttled, erroring or "
+            "too slow); the function's log names the call and AWS's error code.",
         )
 
         def error_rate(

@@ -30,6 +30,9 @@ class DeveloperAuthConfig:
     lockout_minutes: int = field(default=15, metadata=parse_with(bounded(1, 24 * 60, 15)))
     rate_limit: int = field(default=10, metadata=parse_with(bounded(1, 10_000, 10)))
     burst_limit: int = field(default=20, metadata=parse_with(bounded(1, 5_000, 20)))
+    unknown_names_per_window: int = field(
+        default=10_000, metadata=parse_with(bounded(1, 1_000_000, 10_000))
+    )
     cors_origins: tuple[str, ...] = field(
         default=(),
         metadata=parse_with(strings(_ORIGIN, "an https:// origin", "https://app.example.com")),

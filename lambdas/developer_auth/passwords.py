@@ -15,9 +15,16 @@ import re
 import secrets
 from dataclasses import dataclass
 
-# What a username and a password may be, for the sign-in function and the operator tool alike.
+# What a username and a password may be, for the sign-in function, the client and the operator
+# tool alike (copies of facts/stack.py's, held equal by tests/lambdas/developer_auth).
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}$")
-PASSWORD_LENGTH = (8, 256)
+PASSWORD_MIN_CHARACTERS = 8
+PASSWORD_MAX_BYTES = 256
+USERNAME_RULE = "3-64 characters: letters, digits and . _ @ + - (not first)"
+PASSWORD_RULE = (
+    f"a string of at least {PASSWORD_MIN_CHARACTERS} characters and at most "
+    f"{PASSWORD_MAX_BYTES} bytes in UTF-8"
+)
 SCHEME = "scrypt"
 SALT_BYTES = 16
 HASH_BYTES = 32
@@ -39,6 +46,24 @@ class ScryptParameters:
 CURRENT = ScryptParameters()
 
 
+def username_problem(username: str) -> str | None:
+    """Why this is no username (None if it is one). A whole match: ``$`` alone lets a trailing
+    newline through, and ``"alice\\n"`` would be another record than ``alice``."""
+    return None if USERNAME.fullmatch(username) else USERNAME_RULE
+
+
+def password_problem(password: str) -> str | None:
+    """Why this is no password (None if it is one): text of at least PASSWORD_MIN_CHARACTERS
+    characters and at most PASSWORD_MAX_BYTES bytes in UTF-8, which it is hashed as."""
+    try:
+        encoded = password.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{PASSWORD_RULE}; it holds a lone surrogate (U+D800-U+DFFF), which is no character"
+    if len(password) < PASSWORD_MIN_CHARACTERS or len(encoded) > PASSWORD_MAX_BYTES:
+        return PASSWORD_RULE
+    return None
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
@@ -48,8 +73,9 @@ def _unb64(text: str) -> bytes:
 
 
 def _derive(password: str, salt: bytes, params: ScryptParameters) -> bytes:
+    # Strict UTF-8: a password that cannot be encoded raises (callers check password_problem).
     return hashlib.scrypt(
-        password.encode(),
+        password.encode("utf-8"),
         salt=salt,
         n=params.n,
         r=params.r,

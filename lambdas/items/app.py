@@ -458,7 +458,7 @@ def store() -> ItemStore:
 def require_identity(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
     """Runs before every route, the not-found answer included."""
     event = app.current_event
-    app.append_context(
+    app.append_context(  # type: ignore[no-untyped-call]
         caller=parse_caller(
             APIGatewayEventRequestContext(event.get("requestContext") or {}), SETTINGS
         )
@@ -478,7 +478,7 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status, "application/json", json.dumps(body))
 
 
-@api.exception_handler(RequestError)
+@api.exception_handler(RequestError)  # type: ignore[untyped-decorator]
 def refused(error: RequestError) -> Response[str]:
     if error.metric:
         metrics.add_metric(error.metric, MetricUnit.Count, 1)

@@ -16,10 +16,13 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from client import aws, credentials, sign_in
 from client.errors import ClientProblem
 from client.outputs import parse
+from lambdas.developer_auth import passwords
 from tests.client.conftest import PASSWORD, REGION, outputs_document
 
 
@@ -255,6 +258,10 @@ def test_developer_token_is_reused_until_it_nearly_expires(stack, login_api) -> 
         (429, {"error": "too many failed sign-ins; try again later"}, {"Retry-After": "300"},
          "developer sign-in refused (HTTP 429): too many failed sign-ins; try again later; "
          "try again in 300 s"),
+        (503, {"error": "sign-in is unavailable for a moment; try again shortly"},
+         {"Retry-After": "5"},
+         "developer sign-in refused (HTTP 503): sign-in is unavailable for a moment; try again "
+         "shortly; try again in 5 s"),
     ],
 )  # fmt: skip
 def test_developer_refusals_are_one_clear_line(stack, login_api, status, body, headers, message):
@@ -298,3 +305,32 @@ def test_credentials_refresh_themselves_shortly_before_they_expire() -> None:
     assert identity.expiration == source.now + timedelta(hours=1)
     source.now += timedelta(hours=3)  # long expired: refreshed before use
     assert frozen(identity).access_key == "KEY3"
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "problem"),
+    [
+        ("dana", "short", "at least 8 characters"),
+        ("dana", "\u00e9" * 129, "at most 256 bytes"),
+        ("dana", "ab\ud800cdefgh", "lone surrogate"),
+        ("da", "pw-123456", "developer username"),
+        ("dana\n", "pw-123456", "developer username"),
+    ],
+)
+def test_a_password_the_operator_tool_would_refuse_is_never_sent(
+    stack, login_api, username: str, password: str, problem: str
+) -> None:
+    with pytest.raises(ClientProblem, match=problem):
+        credentials.developer(developer_outputs(stack, login_api.url), username, password)
+    assert login_api.requests == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    username=st.text(max_size=70) | st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._@+-]{2,63}\n?"),
+    password=st.text(max_size=300),
+)
+def test_the_client_applies_the_operator_tools_rule(username: str, password: str) -> None:
+    # The client does not import lambdas/ (docs/client.md): its copy, from facts, agrees.
+    tool = passwords.username_problem(username) or passwords.password_problem(password)
+    assert (credentials.developer_credentials_problem(username, password) is None) == (tool is None)

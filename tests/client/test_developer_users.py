@@ -62,13 +62,13 @@ def test_set_password_disable_enable_unlock_and_list(table, monkeypatch) -> None
     run(table, "add", "bob", "--password-stdin", stdin=PASSWORD, monkeypatch=monkeypatch)
     table.update_item(
         Key={"username": "bob"},
-        UpdateExpression="SET failedAttempts = :n, lockedUntil = :t",
-        ExpressionAttributeValues={":n": 5, ":t": 4_000_000_000},
+        UpdateExpression="SET failedAttempts = :n, lockedUntil = :t, holds = :h",
+        ExpressionAttributeValues={":n": 5, ":t": 4_000_000_000, ":h": {"4000000000:a1"}},
     )
     assert "\tyes\t" in run(table, "list", monkeypatch=monkeypatch)
     run(table, "unlock", "bob", monkeypatch=monkeypatch)
     item = table.get_item(Key={"username": "bob"})["Item"]
-    assert item["failedAttempts"] == 0 and "lockedUntil" not in item
+    assert item["failedAttempts"] == 0 and "lockedUntil" not in item and "holds" not in item
     run(table, "disable", "bob", monkeypatch=monkeypatch)
     assert table.get_item(Key={"username": "bob"})["Item"]["disabled"] is True
     run(table, "enable", "bob", monkeypatch=monkeypatch)
@@ -154,8 +154,13 @@ def test_password_is_never_an_argument() -> None:
 @pytest.mark.parametrize(
     ("argv", "stdin", "message"),
     [
-        (["add", "bob", "--password-stdin"], "short", "a password has 8 to 256 characters"),
-        (["add", "x", "--password-stdin"], PASSWORD, "'x': 3-64 letters"),
+        (["add", "bob", "--password-stdin"], "short", "at least 8 characters"),
+        # 129 characters, 258 bytes in UTF-8: the limit is in bytes, as the client sends it.
+        (["add", "bob", "--password-stdin"], "\u00e9" * 129, "at most 256 bytes in UTF-8"),
+        # What a terminal's undecodable bytes become on standard input (surrogateescape).
+        (["add", "bob", "--password-stdin"], "pass\udcffword", "lone surrogate"),
+        (["add", "x", "--password-stdin"], PASSWORD, "'x': 3-64 characters"),
+        (["add", "bob\n", "--password-stdin"], PASSWORD, "'bob\\\\n': 3-64 characters"),
         (["add", "bob", "--password-stdin", "--tag", "tenant"], PASSWORD, "write it as key=value"),
     ],
 )

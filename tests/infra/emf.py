@@ -3,7 +3,8 @@
 ``python -m tests.infra.emf sign-in``, ``... token SOURCE...`` or ``... stranger``, with the
 function's environment from the template. The developer-auth function answers a locked user
 (``SignInLocked``), then refuses a user whose stored tags no session may carry
-(``SignInDataError``), under moto; the pre token hook shapes one token per trigger source
+(``SignInDataError``), then one whose token Cognito throttles (``SignInUnavailable``), under
+moto; the pre token hook shapes one token per trigger source
 (``TokensIssued``); the items function refuses credentials of another identity pool
 (``CallerRefused``).
 Powertools prints each invocation's metrics as one CloudWatch embedded metric format (EMF)
@@ -18,6 +19,7 @@ from tests.lambdas.context import FakeContext
 
 
 def sign_in() -> None:
+    from botocore.exceptions import ClientError
     from moto import mock_aws
 
     from lambdas.developer_auth import app
@@ -30,8 +32,16 @@ def sign_in() -> None:
         for username, record, status in (
             ("alice", {"failedAttempts": 99, "lockedUntil": int(world.now + 600)}, 429),
             ("bob", {"principalTags": {"tenant": "a*"}}, 500),
+            ("carol", {"userId": "throttled"}, 503),
         ):
             world.add_user(username, **record)
+            if status == 503:  # Cognito's developer token quota, spent
+
+                def throttled(**_: object) -> None:
+                    error = {"Error": {"Code": "TooManyRequestsException"}}
+                    raise ClientError(error, "GetOpenIdTokenForDeveloperIdentity")
+
+                world.identity.get_open_id_token_for_developer_identity = throttled
             credentials = {"username": username, "password": PASSWORD}
             response = app.handler(request(credentials), FakeContext())
             assert response["statusCode"] == status, response

@@ -6,7 +6,7 @@ import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
 from infra.config import PLACEHOLDER_PROVIDER, ConfigError, parse_config, tag_transforms
-from infra.developer_auth import TTL_ATTRIBUTE
+from infra.developer_auth import TIMEOUT_SECONDS, TTL_ATTRIBUTE
 from infra.monitoring import SIGN_IN_SERVICE
 from infra.rest_api import STAGE
 from tests.lambdas.settings import TAG_TRANSFORMS
@@ -163,7 +163,7 @@ def test_body_is_validated_against_the_credentials_schema(synth: Synth) -> None:
     )
 
 
-def test_function_may_only_read_and_update_its_table_and_ask_for_developer_tokens(
+def test_function_may_only_update_and_delete_in_its_table_and_ask_for_developer_tokens(
     assertions: Template,
 ) -> None:
     role = Capture()
@@ -182,7 +182,7 @@ def test_function_may_only_read_and_update_its_table_and_ask_for_developer_token
                 "Statement": [
                     Match.object_equals(
                         {
-                            "Action": "dynamodb:UpdateItem",
+                            "Action": ["dynamodb:DeleteItem", "dynamodb:UpdateItem"],
                             "Effect": "Allow",
                             "Resource": {"Fn::GetAtt": [table_id, "Arn"]},
                         }
@@ -270,3 +270,18 @@ def test_developer_auth_config_errors(change: dict, expected: str) -> None:
     raw["developerAuth"] = {**raw.get("developerAuth", {}), **change}
     with pytest.raises(ConfigError, match=rf"^config\.{expected}"):
         parse_config(raw)
+
+
+def test_the_unknown_names_budget_reaches_the_function(synth: Synth) -> None:
+    budget = synth.demo.config.developer_auth.unknown_names_per_window
+    synth.demo.assertions.has_resource_properties(
+        "AWS::Lambda::Function",
+        service_function(SIGN_IN_SERVICE, UNKNOWN_NAMES_PER_WINDOW=str(budget)),
+    )
+
+
+def test_the_function_has_the_timeout_its_deadline_is_set_against(synth: Synth) -> None:
+    # tests/lambdas/developer_auth/test_limits.py holds the function's deadline below it.
+    synth.demo.assertions.has_resource_properties(
+        "AWS::Lambda::Function", {**SIGN_IN, "Timeout": TIMEOUT_SECONDS}
+    )

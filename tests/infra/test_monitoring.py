@@ -16,6 +16,7 @@ from aws_cdk.assertions import Capture, Match, Template
 from infra.config import ConfigError, cdk_json_context, parse_config
 from infra.monitoring import (
     CALLER_REFUSED,
+    DEPENDENCY_FAILURES,
     HOOK_SERVICE,
     ITEM_REFUSED,
     ITEMS_SERVICE,
@@ -23,6 +24,7 @@ from infra.monitoring import (
     SIGN_IN_DATA_ERROR,
     SIGN_IN_OUTCOMES,
     SIGN_IN_SERVICE,
+    SIGN_IN_UNAVAILABLE,
     STORED_DATA_ERRORS,
     TRIGGER_SOURCES,
 )
@@ -38,6 +40,7 @@ ALARMS = (
     "SignInErrors",
     "SignInLockouts",
     "SignInDataErrors",
+    "SignInUnavailable",
     "ApiClientErrors",
     "ApiServerErrors",
     "ItemsErrors",
@@ -227,20 +230,26 @@ def assert_alarm_reads(synth: Synth, metric: str, threshold: int, emf: dict[str,
 
 @pytest.fixture(scope="module")
 def sign_in_emf(synth: Synth) -> list[dict[str, Any]]:
-    """The developer-auth function's EMF lines: a locked user's answer, then a refused record's."""
+    """The developer-auth function's EMF lines: a locked user's answer, a refused record's, and
+    a throttled token's."""
     return emf_lines(synth.demo.assertions, SIGN_IN_SERVICE, "sign-in")
 
 
 @pytest.mark.parametrize(
     ("metric", "threshold"),
-    [("SignInLocked", LOCKED_SIGN_INS), (SIGN_IN_DATA_ERROR, STORED_DATA_ERRORS)],
+    [
+        ("SignInLocked", LOCKED_SIGN_INS),
+        (SIGN_IN_DATA_ERROR, STORED_DATA_ERRORS),
+        (SIGN_IN_UNAVAILABLE, DEPENDENCY_FAILURES),
+    ],
 )
 def test_sign_in_alarms_read_what_the_sign_in_function_publishes(
     synth: Synth, sign_in_emf: list[dict[str, Any]], metric: str, threshold: int
 ) -> None:
     """Lock-outs alarm past a few (one user retrying makes some); a stored record no session
-    may carry alarms at once: the function answers it 500 without failing, so neither the
-    function's errors alarm nor, below its minimum of requests, the API's 5xx rate sees it."""
+    may carry, and a dependency that failed, alarm at once: the function answers them (500,
+    503) without failing, so neither the function's errors alarm nor, below its minimum of
+    requests, the API's 5xx rate sees them."""
     [emf] = [line for line in sign_in_emf if metric in line]
     assert_alarm_reads(synth, metric, threshold, emf)
 

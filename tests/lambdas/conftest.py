@@ -27,6 +27,7 @@ os.environ["DEVELOPER_PROVIDER"] = DEVELOPER_PROVIDER
 os.environ["TOKEN_SECONDS"] = "900"
 os.environ["MAX_FAILED_ATTEMPTS"] = "3"
 os.environ["LOCKOUT_SECONDS"] = "900"
+os.environ["UNKNOWN_NAMES_PER_WINDOW"] = "10000"
 os.environ["CORS_ORIGINS"] = ""
 # As infra/developer_auth.py derives it from the shipped cdk.json (tests/infra checks that).
 os.environ["TAG_TRANSFORMS"] = json.dumps(TAG_TRANSFORMS)

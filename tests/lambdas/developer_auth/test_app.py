@@ -101,13 +101,14 @@ def test_username_is_case_insensitive(world: World) -> None:
     assert login(username="ALICE")[0] == 200
 
 
-def test_wrong_password_is_401_with_one_conditional_write(world: World) -> None:
+def test_wrong_password_is_401_with_two_writes_and_stays_counted(world: World) -> None:
     world.add_user()
     status, body, _ = login(WRONG)
     assert (status, body) == (401, app.INVALID)
-    assert world.recorder.calls == Counter(UpdateItem=1)
-    assert "ConditionExpression" in world.recorder.params["UpdateItem"]
+    # The reservation (conditional) and the settling of its hold.
+    assert world.recorder.calls == Counter(UpdateItem=2)
     assert world.item()["failedAttempts"] == 1
+    assert "holds" not in world.item()  # settled: a failure for the whole window
 
 
 def test_unknown_user_gets_the_same_answer_and_the_same_work(
@@ -120,7 +121,9 @@ def test_unknown_user_gets_the_same_answer_and_the_same_work(
     unknown = login(username="mallory")
     assert unknown[:2] == login(WRONG)[:2] == (401, app.INVALID)
     assert checks == [1, 1]  # a dummy hash for the unknown user, the real one for alice
-    assert world.recorder.calls == Counter(UpdateItem=2)
+    # Each: the reservation and the settling; the new unknown name also took its place in the
+    # window's budget, while its password was judged.
+    assert world.recorder.calls == Counter(UpdateItem=5)
 
 
 def test_unknown_and_real_users_answer_alike_through_the_lock_out(world: World) -> None:
@@ -295,7 +298,7 @@ def test_a_stored_tag_sts_or_the_hook_would_refuse_fails_closed(
         (request({"username": "alice' OR '1'='1", "password": PASSWORD}), 400, "username"),
         (request({"username": {"$ne": None}, "password": PASSWORD}), 400, "username"),
         (request({"username": "alice", "password": PASSWORD, "role": "admin"}), 400, "role"),
-        (request(raw=json.dumps({"username": "alice", "password": "p" * 2000})), 413, "body"),
+        (request(raw=json.dumps({"username": "alice", "password": "p" * 3000})), 413, "body"),
         (
             request({"username": "alice", "password": PASSWORD}, content_type="text/plain"),
             415,
@@ -350,3 +353,46 @@ def test_unknown_route_is_a_json_404(world: World) -> None:
     event["resource"] = event["path"] = "/admin"
     status, _, _ = call(event)
     assert status == 404
+
+
+def test_unknown_username_records_stay_within_the_windows_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    budget = 3
+    with mock_aws():
+        world = World(unknown_names_per_window=budget)
+        world.add_user()
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
+        names = [f"ghost{n}" for n in range(budget + 5)]
+        answers = [world.sign_in(name, WRONG).status for name in names]
+        assert answers == [401] * len(names)  # the same answer, within the budget or past it
+        records = [i for i in world.table.scan()["Items"] if i["username"].startswith("ghost")]
+        assert sorted(r["username"] for r in records) == names[:budget]
+        # The budget's own record expires through TTL like the names' records.
+        [counter] = [i for i in world.table.scan()["Items"] if i["username"].startswith("#")]
+        assert counter["admitted"] == budget and isinstance(counter[TTL_ATTRIBUTE], Decimal)
+        # Users are never held to it: their records exist already.
+        assert world.sign_in("alice", WRONG).status == 401
+        assert world.item()["failedAttempts"] == 1
+        # The trade-off (docs/security.md): past the budget a new name is counted nowhere, so
+        # it is never locked.
+        max_failed = world.settings.max_failed_attempts
+        late = [world.sign_in(names[-1], WRONG).status for _ in range(max_failed + 1)]
+        assert late == [401] * (max_failed + 1)
+        assert world.item(names[-1]) is None
+        # The next window has a budget of its own.
+        world.now += world.settings.lockout_seconds
+        assert world.sign_in("ghost-next", WRONG).status == 401
+        assert world.item("ghost-next")["failedAttempts"] == 1
+
+
+@pytest.mark.parametrize("stored", ["md5$abc", 42, "scrypt$1$2"])
+def test_an_unreadable_stored_hash_is_a_failure_and_a_data_error(
+    world: World, caplog: pytest.LogCaptureFixture, stored: object
+) -> None:
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    world.add_user(passwordHash=stored)
+    assert login()[:2] == login(WRONG)[:2] == (401, app.INVALID)  # nothing tells the record
+    logged = json.dumps([r.__dict__ for r in caplog.records], default=str)
+    assert "stored password hash unreadable" in logged
+    assert world.item()["failedAttempts"] == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from facts.stack import USERNAME_PATTERN
 from lambdas.developer_auth import passwords
 from lambdas.developer_auth.passwords import ScryptParameters
@@ -43,3 +45,87 @@ def test_unknown_scheme_is_refused() -> None:
         assert "scheme" in str(error)
     else:
         raise AssertionError("an unknown scheme verified")
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("a" * 7, False),
+        ("a" * 8, True),  # the fewest characters
+        ("\U0001f600" * 7, False),  # 28 bytes, but 7 characters
+        ("\U0001f600" * 8, True),
+        ("a" * 256, True),  # the most bytes
+        ("a" * 257, False),
+        ("\u00e9" * 128, True),  # 256 bytes in 128 characters
+        ("\u00e9" * 128 + "a", False),  # 257 bytes
+        ("\U0001f600" * 64, True),
+        ("\U0001f600" * 63 + "abcd", True),
+        ("\U0001f600" * 63 + "abcde", False),
+        ("pass\x00word\u202e", True),  # any character, controls included
+        ("ab\ud800cdefgh", False),  # a lone surrogate is no character: UTF-8 cannot carry it
+        ("abcdefg\udfff", False),
+    ],
+)
+def test_the_password_rule_counts_characters_up_and_utf8_bytes_down(
+    password: str, accepted: bool
+) -> None:
+    assert (passwords.password_problem(password) is None) is accepted
+
+
+def test_a_password_that_is_no_text_is_refused_before_hashing() -> None:
+    problem = passwords.password_problem("ab\ud800cdefgh")
+    assert problem is not None and "lone surrogate" in problem
+    with pytest.raises(UnicodeEncodeError):  # what used to crash sign-in
+        passwords.hash_password("ab\ud800cdefgh", CHEAP)
+
+
+@pytest.mark.parametrize(
+    ("username", "accepted"),
+    [
+        ("abc", True),
+        ("ab", False),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("alice\n", False),  # "$" alone would let a trailing newline through
+        (".alice", False),
+        ("alice@example.com", True),
+        ("al ice", False),
+        ("\u0430lice", False),  # a Cyrillic a
+    ],
+)
+def test_the_username_rule_is_a_whole_match(username: str, accepted: bool) -> None:
+    assert (passwords.username_problem(username) is None) is accepted
+
+
+def test_the_stored_salt_and_digest_have_their_lengths() -> None:
+    stored = passwords.hash_password("s3cret-passphrase", CHEAP)
+    scheme, n, r, p, salt, digest = stored.split("$")
+    assert (scheme, n, r, p) == ("scrypt", "1024", "8", "1")
+    assert len(passwords._unb64(salt)) == passwords.SALT_BYTES == 16
+    assert len(passwords._unb64(digest)) == passwords.HASH_BYTES == 32
+    # Unpadded base64: 22 and 43 characters.
+    assert (len(salt), len(digest)) == (22, 43)
+
+
+def test_a_digest_cut_or_lengthened_never_verifies() -> None:
+    stored = passwords.hash_password("s3cret-passphrase", CHEAP)
+    head, digest = stored.rsplit("$", 1)
+    raw = passwords._unb64(digest)
+    for changed in (raw[:-1], raw + b"\0", raw[:-1] + bytes([raw[-1] ^ 1])):
+        assert not passwords.verify_password(
+            "s3cret-passphrase", f"{head}${passwords._b64(changed)}"
+        )
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "scrypt$1024$8$1$salt",
+        "scrypt$x$8$1$c2FsdA$aGFzaA",
+        "",
+        "scrypt$1024$8$1$c2FsdA$aGFzaA$extra",
+    ],
+)
+def test_an_unreadable_stored_hash_raises_value_error(stored: str) -> None:
+    with pytest.raises(ValueError):
+        passwords.verify_password("s3cret-passphrase", stored)

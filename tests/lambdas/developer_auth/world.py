@@ -44,14 +44,15 @@ class World:
 
     def __init__(self, **settings: Any) -> None:
         self.now = 1_800_000_000.0
-        dynamodb = boto3.resource("dynamodb")
+        # The clients as the function configures them: its retry mode, attempts and timeouts.
+        dynamodb = boto3.resource("dynamodb", config=app.AWS_CONFIG)
         self.table = dynamodb.create_table(
             TableName=app.SETTINGS.table_name,
             KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        self.identity = boto3.client("cognito-identity")
+        self.identity = boto3.client("cognito-identity", config=app.AWS_CONFIG)
         pool = self.identity.create_identity_pool(
             IdentityPoolName="pool",
             AllowUnauthenticatedIdentities=False,
