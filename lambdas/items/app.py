@@ -492,7 +492,7 @@ def refused(error: RequestError) -> Response[str]:
     return _json(error.status, body)
 
 
-@api.exception_handler(TableUnavailable)
+@api.exception_handler(TableUnavailable)  # type: ignore[untyped-decorator]
 def unavailable(error: TableUnavailable) -> Response[str]:
     """503, never the 502 of a failed function: the client may retry (its SDK retries 503s)."""
     metrics.add_metric(TABLE_FAILED, MetricUnit.Count, 1)

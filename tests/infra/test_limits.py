@@ -162,7 +162,7 @@ def test_many_providers_mapping_to_one_group_stop_the_synth_at_iams_trust_limit(
     raw = demo_raw()
     rule = {
         "claim": "https://aws.amazon.com/SAML/Attributes/Role",
-        "matchType": "StartsWith",
+        "matchType": "Equals",
         "value": "admin",
         "role": "admins",
     }
