@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import review.__main__ as review_main
 from review.__main__ import main
 from tests.support.template import Synth
 
@@ -52,3 +57,86 @@ def test_help_keeps_the_usage_paragraphs(capsys: pytest.CaptureFixture[str]) -> 
     help_text = capsys.readouterr().out
     assert "\n    python -m review diff OLD.template.json NEW.template.json" in help_text
     assert "\nExit codes: 0 done;" in help_text
+
+
+def _assembly(outdir: Path, stack: str, body: dict[str, Any]) -> Path:
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / f"{stack}.template.json").write_text(json.dumps(body))
+    return outdir
+
+
+def _rekeyed_tables(body: dict[str, Any]) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    for resource in changed["Resources"].values():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            resource["Properties"]["KeySchema"] = [{"AttributeName": "other", "KeyType": "HASH"}]
+    return changed
+
+
+def _renamed_group(body: dict[str, Any], group: str) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    for resource in changed["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Cognito::UserPoolGroup" and properties["GroupName"] == group:
+            properties["GroupName"] = f"{group}-renamed"
+    return changed
+
+
+@pytest.mark.parametrize("renamed", [False, True], ids=["harmless", "group renamed"])
+def test_base_and_head_are_built_at_each_stage_and_only_a_protected_loss_fails(
+    synth: Synth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renamed: bool
+) -> None:
+    """The wiring of ``make review BASE=... FAIL_ON_WIDEN=1`` without a synth of its own: the
+    base and head "synths" are the session's templates. The head's tables are re-keyed in the
+    disposable stage (reported, never failing) and, in one case, a group renamed in the
+    protected stage, which fails the gate."""
+    sandbox, prod = synth.demo, synth.variant
+    assert sandbox.config.is_sandbox and not prod.config.is_sandbox
+    group = prod.config.groups[-1].name
+    bodies = {
+        ("base", sandbox.config.stage): (sandbox.config.stack_name, sandbox.template),
+        ("base", prod.config.stage): (prod.config.stack_name, prod.template),
+        ("head", prod.config.stage): (
+            prod.config.stack_name,
+            _renamed_group(prod.template, group) if renamed else prod.template,
+        ),
+    }
+    head_sandbox = _rekeyed_tables(sandbox.template)
+    outdir = _assembly(tmp_path / "cdk.out", sandbox.config.stack_name, head_sandbox)
+    built: list[tuple[str, str | None]] = []
+
+    @contextmanager
+    def checkout(ref: str) -> Iterator[Path]:
+        assert ref == "main"
+        yield tmp_path / "base-tree"
+
+    def synthesize(
+        tree: Path, out: Path, label: str, config: str | None = None, stage: str | None = None
+    ) -> Path:
+        side = "base" if tree == tmp_path / "base-tree" else "head"
+        built.append((side, stage))
+        stack, body = bodies[(side, str(stage))]
+        return _assembly(out, stack, body)
+
+    monkeypatch.setattr(review_main, "checkout", checkout)
+    monkeypatch.setattr(review_main, "synthesize", synthesize)
+    monkeypatch.setattr(review_main, "commit_of", lambda ref: "0" * 40)
+    stages = f"{sandbox.config.stage} {prod.config.stage}"
+    argv = ["--outdir", str(outdir), "--no-scan", "--base", "main", "--stages", stages]
+    code = main([*argv, "--stage", sandbox.config.stage, "--fail-on-widen"])
+    assert built == [
+        ("base", sandbox.config.stage),
+        ("base", prod.config.stage),
+        ("head", prod.config.stage),
+    ]
+    text = (outdir / "review-diff.txt").read_text()
+    loss = f"group {group} would be replaced (GroupName changes: {group} -> {group}-renamed)"
+    assert (f"  LOSES   [{prod.config.stack_name}] {loss}" in text) is renamed
+    assert f"  loses   [{sandbox.config.stack_name}] table " in text
+    assert "no access widened" in text
+    assert code == (1 if renamed else 0)
+    reported = json.loads((outdir / "review-losses.json").read_text())
+    assert [(s["stage"], s["protected"], s["fails"]) for s in reported] == [
+        (sandbox.config.stage, False, False),
+        (prod.config.stage, True, renamed),
+    ]
