@@ -162,7 +162,7 @@ def _diff_files(argv: list[str]) -> int:
     result = diff(Review([review_template(old_template)]), Review([review_template(new_template)]))
     # Two bare templates carry no stage: judged as protected, the safe side.
     found = StageLosses(
-        "(none: two template files)",
+        "unknown",
         True,
         losses.losses(
             {old_template.name: SynthesizedStack(old_template)},

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from review import losses
+from review.__main__ import main
 from review.losses import (
     APP_CLIENT,
     GROUP,
@@ -306,3 +307,19 @@ def test_only_a_protected_stage_fails_and_the_text_says_which() -> None:
     assert "  LOSES   [s] group viewers would be replaced: x" in text
     assert "Stage qa (protected):\n  nothing holding users or their data" in text
     assert text.endswith("Result: LOSES users or their data in protected stage(s) prod\n")
+
+
+def test_two_template_files_are_judged_as_a_protected_stage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m review diff OLD NEW`` knows no stage: a loss fails it like a protected one."""
+    base = Path(__file__).with_name("fixtures") / "base.template.json"
+    body = json.loads(base.read_text())
+    body["Resources"]["Client"]["Properties"]["GenerateSecret"] = True
+    changed = tmp_path / "changed.template.json"
+    changed.write_text(json.dumps(body))
+    assert main(["diff", str(base), str(changed), "--fail-on-widen"]) == 1
+    output = capsys.readouterr().out
+    assert "Result: no access widened" in output
+    assert "LOSES   [base] the app client Client would be replaced (GenerateSecret" in output
+    assert main(["diff", str(base), str(base), "--fail-on-widen"]) == 0
