@@ -188,7 +188,7 @@ def _removed(
     after: Template,
     who: str,
 ) -> Loss:
-    successors = [after.name_of(k) for k in added if after.type_of(k) == resource_type]
+    successors = [subject(after, k) for k in added if after.type_of(k) == resource_type]
     kept = _kept(old.template, logical_id, "DeletionPolicy")
     gone = f"its logical id {logical_id} is gone from the template"
     if successors:

@@ -99,7 +99,9 @@ def test_renaming_the_user_pool_construct_names_the_pool_and_every_user_lost(
     result = found(body, new, spec, demo.config.stack_name)
     pool = next(loss for loss in result if loss.subject.startswith("the user pool"))
     assert pool.kind == "replaced"
-    assert pool.message.startswith(f"the user pool {pool_id} would be replaced by {new_id}")
+    assert pool.message.startswith(
+        f"the user pool {pool_id} would be replaced by the user pool {new_id}"
+    )
     assert "every user is lost" in pool.message
     # Its groups and app client name the pool (UserPoolId, a replacing property) and go with it.
     for group in demo.config.groups:
@@ -114,7 +116,9 @@ def test_renaming_the_identity_pool_construct_says_every_identity_id_is_new(
     pool_id = one(body, IDENTITY_POOL)
     new, new_id = renamed(body, pool_id, "Ids")
     [loss] = found(body, new, spec, demo.config.stack_name)
-    assert loss.message.startswith(f"the identity pool {pool_id} would be replaced by {new_id}")
+    assert loss.message.startswith(
+        f"the identity pool {pool_id} would be replaced by the identity pool {new_id}"
+    )
     assert "every identity id is issued anew" in loss.message
 
 
