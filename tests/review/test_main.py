@@ -140,3 +140,38 @@ def test_base_and_head_are_built_at_each_stage_and_only_a_protected_loss_fails(
         (sandbox.config.stage, False, False),
         (prod.config.stage, True, renamed),
     ]
+
+
+def test_by_default_the_stages_come_from_this_checkout_and_the_base_both(
+    synth: Synth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stage only the base's deploy workflow names is still built and checked: a pull
+    request cannot take a stage out of its own review."""
+    sandbox = synth.demo
+    outdir = _assembly(tmp_path / "cdk.out", sandbox.config.stack_name, sandbox.template)
+    built: list[tuple[str, str | None]] = []
+
+    @contextmanager
+    def checkout(ref: str) -> Iterator[Path]:
+        yield tmp_path / "base-tree"
+
+    def synthesize(
+        tree: Path, out: Path, label: str, config: str | None = None, stage: str | None = None
+    ) -> Path:
+        built.append(("base" if tree == tmp_path / "base-tree" else "head", stage))
+        return _assembly(out, sandbox.config.stack_name, sandbox.template)
+
+    base_workflow = "      - run: make deploy STAGE=only-in-base APPROVAL=never\n"
+    base_files = {".github/workflows/deploy.yml": base_workflow}
+    monkeypatch.setattr(review_main, "checkout", checkout)
+    monkeypatch.setattr(review_main, "synthesize", synthesize)
+    monkeypatch.setattr(review_main, "commit_of", lambda ref: "0" * 40)
+    monkeypatch.setattr(
+        review_main, "ref_reader", lambda commit: (base_files.get, list(base_files))
+    )
+    argv = ["--outdir", str(outdir), "--no-scan", "--base", "main", "--fail-on-widen"]
+    assert main([*argv, "--stage", sandbox.config.stage]) == 0
+    assert ("base", "only-in-base") in built
+    assert ("head", "only-in-base") in built
+    reported = json.loads((outdir / "review-losses.json").read_text())
+    assert "only-in-base" in [s["stage"] for s in reported]
