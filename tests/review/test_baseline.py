@@ -22,6 +22,7 @@ from review.losses import assembly
 from review.render import to_json, to_markdown
 from review.report import Review, StackReview, review_template
 from review.template import Template
+from tests.review.conftest import protected_by_config
 
 
 def worktrees() -> set[str]:
@@ -80,7 +81,7 @@ def test_head_synthesizes_and_the_worktree_goes_away(head_synth: HeadSynth) -> N
 
 def test_the_ref_is_built_at_the_stage_asked_for(head_synth: HeadSynth) -> None:
     stack = assembly(head_synth.kept)[head_synth.config.stack_name]
-    assert stages.protected(stack) is not head_synth.config.is_sandbox
+    assert stages.protected(stack) is protected_by_config(head_synth.config)
 
 
 def test_a_synth_with_path_metadata_names_construct_paths(

@@ -28,6 +28,7 @@ from review.losses import (
 )
 from review.specification import Specification, load
 from review.template import Template
+from tests.review.conftest import protected_by_config
 from tests.support.template import Synth, Synthesized
 
 Body = dict[str, Any]
@@ -82,7 +83,7 @@ def demo(synth: Synth) -> Synthesized:
 @pytest.fixture(scope="module")
 def prod(synth: Synth) -> Synthesized:
     """A protected stage's template (the variant deploys as prod)."""
-    assert not synth.variant.config.is_sandbox
+    assert protected_by_config(synth.variant.config)
     return synth.variant
 
 

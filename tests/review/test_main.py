@@ -16,6 +16,7 @@ import pytest
 
 import review.__main__ as review_main
 from review.__main__ import main
+from tests.review.conftest import protected_by_config
 from tests.support.template import Synth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +92,7 @@ def test_base_and_head_are_built_at_each_stage_and_only_a_protected_loss_fails(
     disposable stage (reported, never failing) and, in one case, a group renamed in the
     protected stage, which fails the gate."""
     sandbox, prod = synth.demo, synth.variant
-    assert sandbox.config.is_sandbox and not prod.config.is_sandbox
+    assert not protected_by_config(sandbox.config) and protected_by_config(prod.config)
     group = prod.config.groups[-1].name
     bodies = {
         ("base", sandbox.config.stage): (sandbox.config.stack_name, sandbox.template),

@@ -14,6 +14,7 @@ from review.baseline import commit_of, ref_reader
 from review.losses import SynthesizedStack
 from review.stages import StagesError
 from review.template import Template
+from tests.review.conftest import protected_by_config
 from tests.support.template import Synth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +86,7 @@ def test_stages_given_by_hand_are_checked() -> None:
 def test_a_stage_is_protected_exactly_when_the_config_protects_it(synth: Synth, stack: str) -> None:
     synthesized = getattr(synth, stack)
     template = Template.from_json(synthesized.config.stack_name, synthesized.template)
-    assert stages.protected(SynthesizedStack(template)) is not synthesized.config.is_sandbox
+    assert stages.protected(SynthesizedStack(template)) is protected_by_config(synthesized.config)
 
 
 def test_termination_protection_marks_a_protected_stage() -> None:
