@@ -226,7 +226,7 @@ def _kept(template: Template, logical_id: str, policy: str) -> str | None:
 def _replaced(before: Template, after: Template, spec: Specification) -> dict[str, tuple[str, str]]:
     """Logical id -> (replaced | may-replace, why), for every resource of both templates.
 
-    A replacing property that names a resource being replaced or removed replaces its own
+    A replacing property that names a resource being replaced replaces its own
     resource too, repeated until nothing more changes (the pool, then its groups...).
     """
     common = [k for k in before.resources if k in after.resources]

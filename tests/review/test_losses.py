@@ -328,3 +328,25 @@ def test_two_template_files_are_judged_as_a_protected_stage(
     assert "Result: no access widened" in output
     assert "LOSES   [base] the app client Client would be replaced (GenerateSecret" in output
     assert main(["diff", str(base), str(base), "--fail-on-widen"]) == 0
+
+
+def test_what_names_a_replaced_resource_in_a_replacing_property_is_replaced_too(
+    spec: Specification,
+) -> None:
+    """The group's ``UserPoolId`` text stays ``{"Ref": "Pool"}``, but the pool it resolves to is
+    new (here its type changes), so the group is replaced as well."""
+    group = {
+        "Type": GROUP,
+        "Properties": {"GroupName": "viewers", "UserPoolId": {"Ref": "Pool"}},
+    }
+    old = {"Resources": {"Pool": {"Type": USER_POOL}, "Viewers": group}}
+    new = copy.deepcopy(old)
+    new["Resources"]["Pool"]["Type"] = "Custom::UserPool"
+    result = {loss.subject: loss.message for loss in found(old, new, spec, "stack")}
+    assert result["the user pool Pool"].startswith(
+        f"the user pool Pool would be replaced (its type changes: {USER_POOL} -> Custom::UserPool)"
+    )
+    assert result["group viewers"] == (
+        "group viewers would be replaced (UserPoolId names the user pool Pool, which is "
+        "replaced): its members lose it"
+    )
