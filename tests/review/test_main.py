@@ -16,6 +16,7 @@ import pytest
 
 import review.__main__ as review_main
 from review.__main__ import main
+from review.specification import load
 from tests.review.conftest import protected_by_config
 from tests.support.template import Synth
 
@@ -176,3 +177,25 @@ def test_by_default_the_stages_come_from_this_checkout_and_the_base_both(
     assert ("head", "only-in-base") in built
     reported = json.loads((outdir / "review-losses.json").read_text())
     assert "only-in-base" in [s["stage"] for s in reported]
+
+
+def test_a_change_that_unprotects_a_stage_is_judged_as_protected(
+    synth: Synth, tmp_path: Path
+) -> None:
+    """Either side's protection counts: turning a stage's protection off in the change under
+    review cannot also switch off the gate that reports it."""
+    prod = synth.variant
+    assert protected_by_config(prod.config)
+    unprotected = copy.deepcopy(prod.template)
+    for resource in unprotected["Resources"].values():
+        resource.pop("DeletionPolicy", None)
+        resource.pop("UpdateReplacePolicy", None)
+        properties = resource.get("Properties", {})
+        if properties.get("DeletionProtection") == "ACTIVE":
+            properties["DeletionProtection"] = "INACTIVE"
+    name = prod.config.stack_name
+    base = _assembly(tmp_path / "base", name, prod.template)
+    head = _assembly(tmp_path / "head", name, unprotected)
+    result = review_main._stage_losses(prod.config.stage, base, head, load())
+    assert result.protected and result.fails
+    assert any("loses DeletionPolicy Retain" in loss.message for loss in result.losses)
