@@ -49,7 +49,8 @@ help:
 	@echo "make test     run the test suite (sets itself up)"
 	@echo "make lint     ruff, mypy, the GitHub workflows' schema, cdk-nag (synth), cfn-lint, checkov"
 	@echo "make review   cdk.out/review.md and review.json: who gets which role and permissions (docs/review.md)"
-	@echo "              BASE=<git ref>: what this checkout widens against that ref; FAIL_ON_WIDEN=1 exits 1 if it does"
+	@echo "              BASE=<git ref>: what this checkout widens, and what it would remove or replace of users"
+	@echo "              and their data at each stage (STAGES=...); FAIL_ON_WIDEN=1 exits 1 on either (protected stages)"
 	@echo "make offline  deploy cdk.out into moto, sign in as the demo users, print the scenario table"
 	@echo "make offline-serve   the same stack, kept running for python -m client (docs/offline.md)"
 	@echo "make e2e      the scenario table and attacks (tests/e2e) against a fresh offline stack;"
@@ -117,9 +118,15 @@ lint: synth $(CHECKOV_VENV)/.installed
 		-f cdk.out/*.template.json
 
 # Reads the synthesized templates as JSON (no jsii). BASE=<ref> synthesizes the ref in a temporary
-# git worktree and prints the permission diff; FAIL_ON_WIDEN=1 makes widening exit non-zero.
+# git worktree and prints the permission diff and, at every reviewed stage (base and head built at
+# that stage), what the change would remove or replace of users and their data; FAIL_ON_WIDEN=1
+# exits non-zero when access widens or a protected stage loses something (docs/review.md).
+# STAGES="a b": the stages to review; default the config's stage and every stage the deploy
+# workflows deploy, read from this checkout and from BASE both.
+STAGES ?=
 review: synth
 	$(PY) -m review $(if $(BASE),--base $(BASE)) $(if $(CONFIG),--config $(CONFIG)) \
+		$(if $(STAGE),--stage $(STAGE)) $(if $(STAGES),--stages "$(STAGES)") \
 		$(if $(FAIL_ON_WIDEN),--fail-on-widen)
 
 # The synthesized template in moto, with what moto lacks added (docs/offline.md). No AWS account.

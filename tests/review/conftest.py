@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from infra.config import AppConfig
 from review.report import StackReview, review_template
 from review.template import Template
 from tests.support.template import Synth
@@ -16,6 +17,11 @@ from tests.support.template import Template as TemplateJson
 
 FIXTURES = Path(__file__).with_name("fixtures")
 AMR = "cognito-identity.amazonaws.com:amr"
+
+
+def protected_by_config(config: AppConfig) -> bool:
+    """Whether the config protects its stage: the one place the review's tests ask it."""
+    return config.protected
 
 
 def fixture(name: str) -> dict[str, Any]:

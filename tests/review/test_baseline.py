@@ -1,5 +1,5 @@
-"""A git ref synthesized in a temporary worktree, removed afterwards even on error; and the
-review of that synth, whose path metadata names construct paths.
+"""A git ref synthesized in a temporary worktree at a given stage, removed afterwards even on
+error; and the review of that synth, whose path metadata names construct paths.
 
 The one synth of HEAD (several seconds) is module-scoped, so every test that needs it lives
 here and pytest-xdist's loadscope runs them on one worker.
@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from infra.config import CONTEXT_KEY, AppConfig, parse_config
-from review import baseline
+from infra.config import CONTEXT_KEY, AppConfig, Stage, parse_config
+from review import baseline, stages
 from review.baseline import BaselineError, synthesized
+from review.losses import assembly
 from review.render import to_json, to_markdown
 from review.report import Review, StackReview, review_template
 from review.template import Template
+from tests.review.conftest import protected_by_config
 
 
 def worktrees() -> set[str]:
@@ -36,19 +38,25 @@ class HeadSynth:
     scratch: Path
     worktree_during: bool
     worktrees_after: set[str]
-    config: AppConfig  # HEAD's cdk.json config, whatever the working tree's says
+    config: AppConfig  # HEAD's cdk.json config at STAGE, whatever the working tree's says
+
+
+# Not the shipped config's stage: the synth must build the stage it is asked for (the gate
+# builds base and head at the same stage).
+STAGE = Stage.PROD
 
 
 @pytest.fixture(scope="module")
 def head_synth(tmp_path_factory: pytest.TempPathFactory) -> HeadSynth:
     kept = tmp_path_factory.mktemp("with-paths")
-    with synthesized("HEAD") as outdir:
+    with synthesized("HEAD", stage=STAGE) as outdir:
         for path in outdir.glob("*.json"):
             shutil.copy(path, kept)
         scratch = outdir.parent
         during = str(scratch / "src") in worktrees()
     context = json.loads(baseline._git("show", "HEAD:cdk.json"))["context"]
-    return HeadSynth(kept, scratch, during, worktrees(), parse_config(context[CONTEXT_KEY]))
+    config = parse_config({**context[CONTEXT_KEY], "stage": STAGE})
+    return HeadSynth(kept, scratch, during, worktrees(), config)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,11 @@ def test_head_synthesizes_and_the_worktree_goes_away(head_synth: HeadSynth) -> N
     assert not head_synth.scratch.exists()
     # Only this synth's worktree is judged: other tests may hold their own at the same time.
     assert str(head_synth.scratch / "src") not in head_synth.worktrees_after
+
+
+def test_the_ref_is_built_at_the_stage_asked_for(head_synth: HeadSynth) -> None:
+    stack = assembly(head_synth.kept)[head_synth.config.stack_name]
+    assert stages.protected(stack) is protected_by_config(head_synth.config)
 
 
 def test_a_synth_with_path_metadata_names_construct_paths(

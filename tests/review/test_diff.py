@@ -83,7 +83,9 @@ def test_fail_on_widen_exit_code(
 ) -> None:
     assert main(["diff", str(old), str(new), "--fail-on-widen"]) == code
     output = capsys.readouterr().out
-    assert output.rstrip().endswith("access WIDENS" if code else "no access widened")
+    assert ("Result: access WIDENS" if code else "Result: no access widened") in output
+    # The fixtures keep every resource: the loss section, after the diff, finds nothing.
+    assert output.rstrip().endswith("Result: nothing lost in a protected stage")
 
 
 def test_without_the_flag_widening_still_exits_zero() -> None:
