@@ -132,9 +132,16 @@ def test_renaming_a_group_says_its_members_lose_it(prod: Synthesized, spec: Spec
     ]
     new["Resources"][logical_id]["Properties"]["GroupName"] = f"{group}-renamed"
     [loss] = found(body, new, spec, prod.config.stack_name)
+    kept = body["Resources"][logical_id].get("UpdateReplacePolicy") == "Retain"
     assert loss.message == (
         f"group {group} would be replaced (GroupName changes: {group} -> {group}-renamed): "
-        "its members lose it"
+        + (
+            "the old one is kept in the account (Retain), but the stack and its apps move to a "
+            "new, empty one: "
+            if kept
+            else ""
+        )
+        + "its members lose it"
     )
 
 
