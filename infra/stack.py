@@ -40,7 +40,13 @@ class IdentityPoolsStack(Stack):
     ):
         super().__init__(scope, construct_id, **kwargs)
         removal = RemovalPolicy.DESTROY if config.is_sandbox else RemovalPolicy.RETAIN
-        storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
+        storage = SampleBucket(
+            self,
+            "Storage",
+            storage=config.storage,
+            cors_origins=config.web_origins,
+            removal_policy=removal,
+        )
         users = SecureUserPool(
             self,
             "Users",
@@ -68,6 +74,7 @@ class IdentityPoolsStack(Stack):
             delete_any_role_names=[
                 role_names[group.name] for group in config.groups if group.preset is Preset.ADMIN
             ],
+            cors_origins=config.web_origins,
             deletion_protection=not config.is_sandbox,
             removal_policy=removal,
         )
@@ -142,6 +149,7 @@ class IdentityPoolsStack(Stack):
             identity_pool_arn=identities.identity_pool.identity_pool_arn,
             metrics_namespace=config.stack_name,
             tag_transforms=developer_tags,
+            cors_origins=config.web_origins,
             deletion_protection=not config.is_sandbox,
             removal_policy=removal,
         )

@@ -6,7 +6,8 @@ Requests go to moto unchanged, except:
   ``AssumeRoleWithWebIdentity``, which it judges as STS does (moto's answers any token);
 - SRP sign-in, whose proof ``offline.srp`` checks before moto issues tokens;
 - refreshes, marked so the pre token hook sees ``TokenGeneration_RefreshTokens``;
-- the template's REST APIs, which ``offline.apigateway`` serves as API Gateway would.
+- the template's REST APIs, which ``offline.apigateway`` serves as API Gateway would;
+- CORS, answered as each service answers a browser (``offline.cors``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from moto.iam.access_control import IAMRequest
 from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request, Response
 
-from offline import tokens
+from offline import cors, tokens
 from offline.apigateway import Gateway
 from offline.identity import IdentityError, IdentityService, StsError
 from offline.srp import MAX_PENDING, SrpVerifier
@@ -78,19 +79,32 @@ class OfflineEndpoint:
         target = request.headers.get("X-Amz-Target", "")
         if self.gateway.serves(request.path):
             response = self.gateway(request, body)
-        elif target.startswith(IDENTITY_TARGET):
-            response = self._identity(target.removeprefix(IDENTITY_TARGET), request, body)
-        elif _query_action(request, body) == "AssumeRoleWithWebIdentity":
-            response = self._assume_role_with_web_identity(body)
-        elif target == USER_POOL_TARGET + "InitiateAuth":
-            response = self._initiate_auth(environ, json.loads(body))
-        elif target == USER_POOL_TARGET + "RespondToAuthChallenge":
-            response = self._respond_to_auth_challenge(environ, json.loads(body))
-        elif target == USER_POOL_TARGET + "UpdateUserAttributes":
-            response = self._update_user_attributes(environ, json.loads(body))
+        elif request.method == "OPTIONS" and request.path == "/":
+            # Cognito's and STS's APIs are POSTs to "/"; S3's requests name a bucket.
+            response = cors.any_origin_preflight(request)
+        elif target.startswith((IDENTITY_TARGET, USER_POOL_TARGET)) or _query_action(request, body):
+            response = cors.any_origin(self._aws_api(environ, request, body, target))
+        elif request.method == "OPTIONS":
+            response = cors.s3_preflight(request, self.account)
         else:
-            response = self._forward(environ)
+            response = cors.s3_answer(request, self._forward(environ), self.account)
         return response(environ, start_response)
+
+    def _aws_api(
+        self, environ: dict[str, Any], request: Request, body: bytes, target: str
+    ) -> Response:
+        """Cognito's and STS's APIs."""
+        if target.startswith(IDENTITY_TARGET):
+            return self._identity(target.removeprefix(IDENTITY_TARGET), request, body)
+        if _query_action(request, body) == "AssumeRoleWithWebIdentity":
+            return self._assume_role_with_web_identity(body)
+        if target == USER_POOL_TARGET + "InitiateAuth":
+            return self._initiate_auth(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "RespondToAuthChallenge":
+            return self._respond_to_auth_challenge(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "UpdateUserAttributes":
+            return self._update_user_attributes(environ, json.loads(body))
+        return self._forward(environ)
 
     # moto --------------------------------------------------------------------------------------
 

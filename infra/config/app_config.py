@@ -36,6 +36,7 @@ from infra.config.user_pool import (
     FeaturePlan,
     MfaMode,
 )
+from infra.config.web import allowed_origins, cors_origins, refuse_moved_key
 
 
 class Stage:
@@ -116,6 +117,9 @@ class AppConfig:
     federation: FederationConfig | None = field(
         default=None, metadata=parse_with(object_of(FederationConfig))
     )
+    # Origins a browser app may call the APIs and the bucket from; unset (null), by stage
+    # (web_origins).
+    cors_origins: tuple[str, ...] | None = field(default=None, metadata=parse_with(cors_origins))
     # Unset, the app has no deploy-role stack (docs/forking.md, "The pipeline").
     pipeline: PipelineConfig | None = field(
         default=None, metadata=parse_with(object_of(PipelineConfig))
@@ -240,6 +244,17 @@ class AppConfig:
     def is_sandbox(self) -> bool:
         return self.stage != Stage.PROD
 
+    @property
+    def web_origins(self) -> tuple[str, ...]:
+        """The origins every API and the bucket answer CORS for (``corsOrigins``, or by stage)."""
+        return allowed_origins(self.cors_origins, disposable=_disposable(self))
+
+
+def _disposable(config: AppConfig) -> bool:
+    """A stage destroyed with its stack, which may default to the local web sample's origin.
+    (Stage protection is becoming its own setting: this is the one place that reads it.)"""
+    return config.is_sandbox
+
 
 def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
     """No hook input or principal tag may come from an attribute some user can write
@@ -282,4 +297,5 @@ def tag_transforms(config: AppConfig) -> dict[str, list[str]]:
 
 def parse_config(raw: Any) -> AppConfig:
     """Parse the ``config`` context value; ``None`` (no config at all) gives the defaults."""
+    refuse_moved_key(raw)
     return parse_object(AppConfig, {} if raw is None else raw, "")
