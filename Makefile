@@ -23,7 +23,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth test e2e lint review offline offline-serve bench deploy diff destroy api-gateway-logging clean
+.PHONY: help setup synth test e2e lint review offline offline-serve web web-test web-screenshot chromium bench deploy diff destroy api-gateway-logging clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -33,6 +33,10 @@ help:
 	@echo "              BASE=<git ref>: what this checkout widens against that ref; FAIL_ON_WIDEN=1 exits 1 if it does"
 	@echo "make offline  deploy cdk.out into moto, sign in as the demo users, print the scenario table"
 	@echo "make offline-serve   the same stack, kept running for python -m client (docs/offline.md)"
+	@echo "make web      the offline stack and the web sample (web/) against it: prints the URL and the demo users;"
+	@echo "              OUTPUTS=stack-outputs.json: the page against that deployed stack (docs/client.md)"
+	@echo "make web-test the web sample's browser tests in headless Chromium (installs Debian's chromium)"
+	@echo "make web-screenshot   docs/web-sample.png: the signed-in page"
 	@echo "make e2e      the scenario table and attacks (tests/e2e) against a fresh offline stack;"
 	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook, inbound federation trigger and items API import and per-event cost"
@@ -89,6 +93,27 @@ offline: synth
 
 offline-serve: synth
 	$(PY) -m offline serve
+
+# The web sample's bundle (esbuild, pinned in package.json), rebuilt when its sources change.
+WEB_BUNDLE := web/dist/app.js
+$(WEB_BUNDLE): node_modules/.installed $(wildcard web/src/*.ts) web/tsconfig.json
+	npm run --silent web:check
+	npm run --silent web:build
+
+# Serves the page on http://localhost:5173, the origin disposable stages allow by default.
+web: synth $(WEB_BUNDLE)
+	$(if $(OUTPUTS),$(PY) -m client web --outputs $(OUTPUTS),$(PY) -m offline web)
+
+# Debian's chromium: Playwright's own browser download cannot reach the internet from here.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+web-test: synth $(WEB_BUNDLE) chromium
+	$(PY) -m pytest -q -n 0 -m web tests/web
+
+web-screenshot: synth $(WEB_BUNDLE) chromium
+	$(PY) -m tests.web.screenshot docs/web-sample.png
 
 bench: synth
 	@rc=0; \

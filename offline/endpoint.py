@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
+from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.exceptions import _RESTError as MotoError
 from moto.iam.access_control import IAMRequest
 from werkzeug.test import run_wsgi_app
@@ -104,6 +105,10 @@ class OfflineEndpoint:
             return self._respond_to_auth_challenge(environ, json.loads(body))
         if target == USER_POOL_TARGET + "UpdateUserAttributes":
             return self._update_user_attributes(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "GetTokensFromRefreshToken":
+            return self._tokens_from_refresh_token(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "RevokeToken":
+            return self._revoke_token(json.loads(body))
         return self._forward(environ)
 
     # moto --------------------------------------------------------------------------------------
@@ -196,6 +201,38 @@ class OfflineEndpoint:
             return _error("NotAuthorizedException", "Incorrect username or password.")
         answers["PASSWORD_CLAIM_SECRET_BLOCK"] = pending.moto_session
         return self._forward(environ, body)
+
+    def _tokens_from_refresh_token(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
+        """``GetTokensFromRefreshToken`` (which Amplify JS refreshes with; moto lacks it): the
+        same new ID and access tokens as ``InitiateAuth`` with ``REFRESH_TOKEN_AUTH``, in the
+        same ``AuthenticationResult`` (API reference, GetTokensFromRefreshToken)."""
+        environ["HTTP_X_AMZ_TARGET"] = USER_POOL_TARGET + "InitiateAuth"
+        initiate = {
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "ClientId": body.get("ClientId", ""),
+            "AuthParameters": {"REFRESH_TOKEN": body.get("RefreshToken", "")},
+        }
+        token = tokens.refreshing.set(True)
+        try:
+            return self._forward(environ, initiate)
+        finally:
+            tokens.refreshing.reset(token)
+
+    def _revoke_token(self, body: dict[str, Any]) -> Response:
+        """``RevokeToken`` (Amplify JS's sign-out; moto lacks it): the refresh token, and the
+        tokens issued from it, stop working (API reference, RevokeToken); revoking one that is
+        no longer valid changes nothing. A token of another app client is refused."""
+        refresh_token, client_id = body.get("Token", ""), body.get("ClientId", "")
+        backend = cognitoidp_backends[self.account][self.region]
+        for pool in backend.user_pools.values():
+            issued = pool.refresh_tokens.get(refresh_token)
+            if issued is None:
+                continue
+            if issued[0] != client_id:
+                return _error("UnauthorizedException", "Invalid client for this token.")
+            # The session (origin_jti) ends: offline.identity's token check refuses its tokens.
+            pool.refresh_tokens[refresh_token] = None
+        return _json({})
 
     def _update_user_attributes(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
         """Developer guide, "Working with user attributes" (attribute permissions and scopes):

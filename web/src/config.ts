@@ -5,7 +5,7 @@ import type { ResourcesConfig } from "aws-amplify";
 import { parseAmplifyConfig } from "aws-amplify/utils";
 
 export interface Custom {
-  login_url: string; // POST /login (developer-authenticated identities)
+  login_url: string; // the POST /login URL (developer-authenticated identities)
   items_api_url: string; // the items API's stage URL, ending in "/"
   developer_provider_name: string;
   // Session tag -> the ID token claim it comes from (the stack's principal tags).

@@ -113,7 +113,7 @@ export class Session {
 
   async signInAsDeveloper(username: string, password: string): Promise<void> {
     await this.signOut();
-    const answer = await fetch(this.settings.custom.login_url + "login", {
+    const answer = await fetch(this.settings.custom.login_url, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ username, password }),
