@@ -32,6 +32,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.exceptions import S3AccessDeniedError
 from moto.s3.models import FakeBucket
 from werkzeug.serving import make_server
 
@@ -267,6 +268,11 @@ def _enforce_iam(
         judged(self, IAMRequest, None if resource == "*" else resource, None)
 
     def s3_judged(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        if "Authorization" not in self.headers and "X-Amz-Credential" not in self.querystring:
+            # Anonymous: every bucket of the template blocks public access, so S3 answers
+            # AccessDenied (S3 user guide, "Blocking public access"); moto would fail on the
+            # missing header.
+            raise S3AccessDeniedError()
         arn = (
             f"arn:aws:s3:::{bucket_name}/{key_name}" if key_name else f"arn:aws:s3:::{bucket_name}"
         )
