@@ -12,6 +12,7 @@ Requests go to moto unchanged, except:
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import secrets
@@ -41,6 +42,7 @@ AMZ_JSON = "application/x-amz-json-1.1"
 REFRESH_FLOWS = {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
 FORM = "application/x-www-form-urlencoded"
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+MFAS_CAN_SETUP = "MFAS_CAN_SETUP"
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ class OfflineEndpoint:
             # https://github.com/qqaatw/JciHitachiHA/issues/33.
             return _error("NotAuthorizedException", "Incorrect username or password.")
         answers["PASSWORD_CLAIM_SECRET_BLOCK"] = pending.moto_session
-        return self._forward(environ, body)
+        return _string_parameters(self._forward(environ, body))
 
     def _tokens_from_refresh_token(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
         """``GetTokensFromRefreshToken`` (which Amplify JS refreshes with; moto lacks it): the
@@ -335,6 +337,23 @@ def _query_action(request: Request, body: bytes) -> str | None:
     if request.method != "POST" or not request.content_type.startswith(FORM):
         return None
     return parse_qs(body.decode(errors="replace")).get("Action", [None])[0]
+
+
+def _string_parameters(answer: Response) -> Response:
+    """``ChallengeParameters`` is a map of strings (API reference, RespondToAuthChallenge): a
+    list such as ``MFAS_CAN_SETUP`` travels as its JSON text (``["SOFTWARE_TOKEN_MFA"]``), which
+    SDKs parse (Amplify JS does). moto sends Python's text of the list instead."""
+    if answer.status_code != 200:
+        return answer
+    document = json.loads(answer.get_data() or b"{}")
+    parameters = document.get("ChallengeParameters") or {}
+    if MFAS_CAN_SETUP not in parameters:
+        return answer
+    listed = parameters[MFAS_CAN_SETUP]
+    if isinstance(listed, str):
+        listed = ast.literal_eval(listed) if listed.startswith("['") else json.loads(listed)
+    parameters[MFAS_CAN_SETUP] = json.dumps(listed)
+    return _json(document)
 
 
 def _json(document: Mapping[str, Any]) -> Response:

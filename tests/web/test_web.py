@@ -11,6 +11,7 @@ import socket
 import time
 from datetime import datetime
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -226,3 +227,46 @@ def test_a_page_from_another_origin_reaches_neither_the_bucket_nor_the_apis(
             assert set(outcomes(page).values()) == {"error"}
     finally:
         context.close()
+
+
+def test_with_mfa_required_a_new_user_enrolls_an_authenticator_on_the_page(
+    page: Page, site: WebStack
+) -> None:
+    """MFA_SETUP: the page shows the new TOTP secret once and takes the first code."""
+    username = "web-mfa-user@example.com"
+    outputs = site.target.outputs
+    idp = site.target.operator.client("cognito-idp")
+    idp.admin_create_user(
+        UserPoolId=outputs.user_pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "email", "Value": username}],
+        MessageAction="SUPPRESS",
+    )
+    idp.admin_set_user_password(
+        UserPoolId=outputs.user_pool_id, Username=username, Password=DEMO_PASSWORD, Permanent=True
+    )
+    before = idp.get_user_pool_mfa_config(UserPoolId=outputs.user_pool_id)["MfaConfiguration"]
+    idp.set_user_pool_mfa_config(
+        UserPoolId=outputs.user_pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON",
+    )
+    try:
+        page.goto(site.url)
+        page.wait_for_selector("#sign-in:not([hidden])")
+        page.fill("#username", username)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("#sign-in-button")
+        page.wait_for_selector("#challenge:not([hidden])")
+        secret = text(page, "totp-secret")
+        assert len(secret) >= 16, "the page shows the secret to add to an authenticator"
+        page.fill("#challenge-input", pyotp.TOTP(secret).now())
+        page.click("#challenge-button")
+        settled(page)
+        assert text(page, "role-label") == "default"
+    finally:
+        idp.set_user_pool_mfa_config(
+            UserPoolId=outputs.user_pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=before,
+        )
