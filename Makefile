@@ -42,7 +42,7 @@ LOCK := requirements/deploy.txt
 STAGE_STACKS = $$($(CDK) ls $(CDK_CONFIG) | grep -v -- '-deploy-role$$')
 ROLE_STACK = $$($(CDK) ls $(CDK_CONFIG) | grep -- '-deploy-role$$')
 
-.PHONY: help setup setup-locked lock synth test e2e lint review offline offline-serve bench deploy deploy-role diff destroy api-gateway-logging clean
+.PHONY: help setup setup-locked lock synth test e2e lint review offline offline-serve web web-test web-screenshot chromium bench deploy deploy-role diff destroy api-gateway-logging clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -53,6 +53,10 @@ help:
 	@echo "              and their data at each stage (STAGES=...); FAIL_ON_WIDEN=1 exits 1 on either (protected stages)"
 	@echo "make offline  deploy cdk.out into moto, sign in as the demo users, print the scenario table"
 	@echo "make offline-serve   the same stack, kept running for python -m client (docs/offline.md)"
+	@echo "make web      the offline stack and the web sample (web/) against it: prints the URL and the demo users;"
+	@echo "              OUTPUTS=stack-outputs.json: the page against that deployed stack (docs/client.md)"
+	@echo "make web-test the web sample's browser tests in headless Chromium (installs Debian's chromium)"
+	@echo "make web-screenshot   docs/web-sample.png: the signed-in page"
 	@echo "make e2e      the scenario table and attacks (tests/e2e) against a fresh offline stack;"
 	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook, inbound federation trigger and items API import and per-event cost"
@@ -135,6 +139,27 @@ offline: synth
 
 offline-serve: synth
 	$(PY) -m offline serve
+
+# The web sample's bundle (esbuild, pinned in package.json), rebuilt when its sources change.
+WEB_BUNDLE := web/dist/app.js
+$(WEB_BUNDLE): node_modules/.installed $(wildcard web/src/*.ts) web/tsconfig.json
+	npm run --silent web:check
+	npm run --silent web:build
+
+# Serves the page on http://localhost:5173, the origin disposable stages allow by default.
+web: synth $(WEB_BUNDLE)
+	$(if $(OUTPUTS),$(PY) -m client web --outputs $(OUTPUTS),$(PY) -m offline web)
+
+# Debian's chromium: Playwright's own browser download cannot reach the internet from here.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+web-test: synth $(WEB_BUNDLE) chromium
+	$(PY) -m pytest -q -n 0 -m web tests/web
+
+web-screenshot: synth $(WEB_BUNDLE) chromium
+	$(PY) -m tests.web.screenshot docs/web-sample.png
 
 bench: synth
 	@rc=0; \

@@ -4,29 +4,34 @@
                             [--password PW] [--totp-code CODE] [--custom-role-arn ARN] [--json]
     python -m client call METHOD PATH [--data JSON] [the sign-in options of whoami]
     python -m client config [--out amplify_outputs.json]
+    python -m client web [--port 5173]
 
 All read the stack outputs from ``--outputs`` (default ``$IDPOOLS_OUTPUTS``, else
 ``stack-outputs.json``); ``--stack`` picks a stack when the file holds several. No AWS
 credentials are needed: every call on the way to the identity's credentials is unsigned, and
-``call`` signs its request to the items API with the identity's own.
+``call`` signs its request to the items API with the identity's own. ``web`` serves the web
+sample (``web/``) against the stack until Ctrl-C.
 Any mistake or refusal is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import TextIO
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError
 
-from client import amplify, credentials, items, outputs, sign_in
+from client import amplify, credentials, items, outputs, sign_in, web
 from client.errors import ClientProblem
 from client.whoami import whoami
+from facts.web import WEB_PORT
 
 FLOWS = ("enhanced", "basic", "developer", "guest")
 USAGE_ERROR = 2
@@ -76,6 +81,12 @@ def parser() -> argparse.ArgumentParser:
         "config", parents=[common], help="write amplify_outputs.json for Amplify JS"
     )
     config.add_argument("--out", default=amplify.DEFAULT_PATH, help="default: %(default)s")
+    page = commands.add_parser(
+        "web",
+        parents=[common],
+        help="serve the web sample against the stack (its CORS rules must allow the origin)",
+    )
+    page.add_argument("--port", type=int, default=WEB_PORT, help="default: %(default)s")
     return root
 
 
@@ -89,6 +100,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             print(f"wrote {path} for stack {stack.stack_name}", file=out)
         elif args.command == "call":
             show_call(args, stack, out)
+        elif args.command == "web":
+            serve_page(stack, args.port, out)
         else:
             show_whoami(args, stack, out)
     except ClientProblem as problem:
@@ -102,6 +115,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         )
         return USAGE_ERROR
     return 0
+
+
+def serve_page(stack: outputs.StackOutputs, port: int, out: TextIO) -> None:
+    with web.serving(web.page_config(stack), port) as url:
+        print(f"The web sample for stack {stack.stack_name}: {url}", file=out)
+        print("Ctrl-C stops it.", file=out, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
 
 
 def show_whoami(args: argparse.Namespace, stack: outputs.StackOutputs, out: TextIO) -> None:

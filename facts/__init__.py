@@ -8,6 +8,7 @@ fact and helper that ``infra/``, ``review/``, ``offline/``, ``client/`` and the 
 - ``sts``: the limits on session tags.
 - ``stack``: the few names of this stack's own that run-time code repeats (custom attributes,
   the developer username rule).
+- ``web``: the local origin the web sample is served from (``make web``).
 
 The wall: standard library only, and nothing of this project, so that every layer may import
 it without loading jsii, boto3 or moto (``tests/facts/test_wall.py`` holds it). ``lambdas/``

@@ -14,6 +14,7 @@ from constructs import Construct
 from facts.stack import PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARACTERS, USERNAME_PATTERN
 from infra.acknowledgements import acknowledge, skip_checkov
 from infra.config import DeveloperAuthConfig
+from infra.cors import add_gateway_responses, preflight
 from infra.monitoring import SIGN_IN_SERVICE
 from infra.python_function import PythonFunction
 from infra.rest_api import lambda_method, regional_rest_api
@@ -33,7 +34,8 @@ class DeveloperAuth(Construct):
       deletion outside the sandbox stage. Key: the (lower-case) username.
     - The API validates the body against a JSON schema before the function runs, throttles the
       stage (``developerAuth.rateLimit`` / ``burstLimit``), writes access logs, answers CORS for
-      ``developerAuth.corsOrigins`` only, and sits behind AWS WAF when ``developerAuth.waf``.
+      ``cors_origins`` only (``infra/cors.py``), and sits behind AWS WAF when
+      ``developerAuth.waf``.
     - The function may update this table (each write reads the record back) and ask this
       identity pool for developer tokens, nothing else. API Gateway may invoke it for
       ``POST /login`` on this stage of this API, in this account, and nothing else.
@@ -42,7 +44,8 @@ class DeveloperAuth(Construct):
 
     Props:
 
-    - ``settings``: the provider name, token lifetime, lock-out, throttling, CORS and WAF.
+    - ``settings``: the provider name, token lifetime, lock-out, throttling and WAF.
+    - ``cors_origins``: the browser origins that may call ``POST /login``. Default: none.
     - ``identity_pool_id`` and ``identity_pool_arn``: the pool that issues the developer tokens.
     - ``tag_transforms``: per principal tag, the transforms applied to a stored tag value, the
       same the pre token hook applies to the claim the tag comes from. Default: none.
@@ -61,6 +64,7 @@ class DeveloperAuth(Construct):
         identity_pool_arn: str,
         metrics_namespace: str,
         tag_transforms: Mapping[str, Sequence[str]] | None = None,
+        cors_origins: Sequence[str] = (),
         deletion_protection: bool = True,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
@@ -95,7 +99,7 @@ class DeveloperAuth(Construct):
                 "MAX_FAILED_ATTEMPTS": str(settings.max_failed_attempts),
                 "LOCKOUT_SECONDS": str(settings.lockout_minutes * 60),
                 "UNKNOWN_NAMES_PER_WINDOW": str(settings.unknown_names_per_window),
-                "CORS_ORIGINS": ",".join(settings.cors_origins),
+                "CORS_ORIGINS": ",".join(cors_origins),
                 "TAG_TRANSFORMS": json.dumps(dict(tag_transforms or {}), sort_keys=True),
                 "POWERTOOLS_SERVICE_NAME": SIGN_IN_SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
@@ -118,16 +122,7 @@ class DeveloperAuth(Construct):
             )
         )
 
-        cors = (
-            apigateway.CorsOptions(
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["POST"],
-                allow_headers=["Content-Type"],
-                max_age=Duration.hours(1),
-            )
-            if settings.cors_origins
-            else None
-        )
+        cors = preflight(cors_origins, ["POST"], ["Content-Type"])
         self.api = regional_rest_api(
             self,
             "Api",
@@ -161,6 +156,7 @@ class DeveloperAuth(Construct):
                 },
             ),
         )
+        add_gateway_responses(self.api, cors_origins)
         login = self.api.root.add_resource("login", default_cors_preflight_options=cors)
         self.login_method = lambda_method(
             login,

@@ -27,6 +27,7 @@ from constructs import Construct
 
 from infra.acknowledgements import acknowledge, wildcard_resource_finding
 from infra.config import TENANT_TAG, ItemsApiConfig, Preset
+from infra.cors import SIGNED_HEADERS, add_gateway_responses, gateway_response_headers, preflight
 from infra.grant import Grant
 from infra.monitoring import ITEMS_SERVICE
 from infra.python_function import PythonFunction
@@ -82,6 +83,9 @@ class ItemsApi(Construct):
 
     - ``settings``: throttling and the function's memory.
     - ``identity_pool_id``: the only pool whose identities the handler serves.
+    - ``cors_origins``: the browser origins that may call the API (``infra/cors.py``): a
+      preflight method per resource, the function's own answers and API Gateway's (the
+      ``DEFAULT_4XX``/``DEFAULT_5XX`` gateway responses and the bad-body one). Default: none.
     - ``delete_any_role_names``: the roles (by their fixed names, so no reference and no cycle
       through the roles that name this API) whose callers may delete any item of their tenant:
       the admin preset's. Default: none.
@@ -99,6 +103,7 @@ class ItemsApi(Construct):
         identity_pool_id: str,
         metrics_namespace: str,
         delete_any_role_names: Sequence[str] = (),
+        cors_origins: Sequence[str] = (),
         deletion_protection: bool = True,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
@@ -131,6 +136,7 @@ class ItemsApi(Construct):
                 "ITEMS_TABLE": self.table.table_name,
                 "IDENTITY_POOL_ID": identity_pool_id,
                 "DELETE_ANY_ROLES": ",".join(delete_any_role_names),
+                "CORS_ORIGINS": ",".join(cors_origins),
                 "POWERTOOLS_SERVICE_NAME": ITEMS_SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace,
             },
@@ -159,11 +165,16 @@ class ItemsApi(Construct):
             default_method_options=apigateway.MethodOptions(
                 authorization_type=apigateway.AuthorizationType.IAM
             ),
+            default_cors_preflight_options=preflight(
+                cors_origins, ["GET", "PUT", "DELETE"], SIGNED_HEADERS
+            ),
         )
+        add_gateway_responses(self.api, cors_origins)
         self.api.add_gateway_response(
             "BadRequestBody",
             type=apigateway.ResponseType.BAD_REQUEST_BODY,
             status_code="400",
+            response_headers=gateway_response_headers(cors_origins) or None,
             templates={"application/json": json.dumps({"error": BAD_BODY, "field": "body"})},
         )
         item_body = self.api.add_model(

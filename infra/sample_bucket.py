@@ -17,6 +17,8 @@ one role serves every identity and none can reach another's folder.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -24,6 +26,7 @@ from constructs import Construct
 
 from infra.acknowledgements import skip_checkov, wildcard_resource_finding
 from infra.config import TENANT_TAG, Preset, StorageConfig
+from infra.cors import bucket_rules
 from infra.grant import Grant
 
 IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}"
@@ -47,6 +50,7 @@ class SampleBucket(Construct):
         *,
         storage: StorageConfig,
         removal_policy: RemovalPolicy,
+        cors_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self._storage = storage
@@ -82,6 +86,8 @@ class SampleBucket(Construct):
             versioned=True,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="sample-bucket/",
+            # Browser apps reach it from these origins only (none: no CORS configuration).
+            cors=bucket_rules(cors_origins),
             removal_policy=removal_policy,
         )
 

@@ -47,7 +47,13 @@ class IdentityPoolsStack(Stack):
         removal = RemovalPolicy.RETAIN if config.protected else RemovalPolicy.DESTROY
         if config.protected:
             Aspects.of(self).add(RetainStatefulResources(), priority=AspectPriority.MUTATING)
-        storage = SampleBucket(self, "Storage", storage=config.storage, removal_policy=removal)
+        storage = SampleBucket(
+            self,
+            "Storage",
+            storage=config.storage,
+            cors_origins=config.web_origins,
+            removal_policy=removal,
+        )
         users = SecureUserPool(
             self,
             "Users",
@@ -81,6 +87,7 @@ class IdentityPoolsStack(Stack):
             delete_any_role_names=[
                 role_names[group.name] for group in config.groups if group.preset is Preset.ADMIN
             ],
+            cors_origins=config.web_origins,
             deletion_protection=config.protected,
             removal_policy=removal,
         )
@@ -155,6 +162,7 @@ class IdentityPoolsStack(Stack):
             identity_pool_arn=identities.identity_pool.identity_pool_arn,
             metrics_namespace=config.stack_name,
             tag_transforms=developer_tags,
+            cors_origins=config.web_origins,
             deletion_protection=config.protected,
             removal_policy=removal,
         )

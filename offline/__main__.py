@@ -1,5 +1,6 @@
-"""``python -m offline run`` (``make offline``) and ``python -m offline serve``
-(``make offline-serve``): the synthesized stack in moto, the demo users, the scenario table."""
+"""``python -m offline run`` (``make offline``), ``python -m offline serve``
+(``make offline-serve``) and ``python -m offline web`` (``make web``): the synthesized stack in
+moto, the demo users, the scenario table, and the web sample served against the stack."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
+from client import outputs as client_outputs
+from client import web
+from client.errors import ClientProblem
+from facts.web import WEB_PORT
 from offline import scenarios
+from offline.identity import CREDENTIAL_SECONDS
 from offline.seed import DEMO_PASSWORD, cast, describe
 from offline.stack import REGION, offline_stack
 from offline.target import LocalTarget
@@ -20,7 +27,7 @@ from offline.template import Template, TemplateError
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m offline", description=__doc__)
-    root.add_argument("command", choices=("run", "serve"))
+    root.add_argument("command", choices=("run", "serve", "web"))
     root.add_argument(
         "--cdk-out",
         type=Path,
@@ -40,6 +47,20 @@ def parser() -> argparse.ArgumentParser:
         "(profile offline), for `make e2e TARGET=...` against this stack",
     )
     root.add_argument(
+        "--credential-seconds",
+        type=int,
+        default=CREDENTIAL_SECONDS,
+        help="`serve`, `web`: how long the identity pool's credentials last (default "
+        "%(default)s, Cognito's; less shows a client refreshing them)",
+    )
+    root.add_argument(
+        "--port",
+        type=int,
+        default=WEB_PORT,
+        help="`web`: the page's port; the stack's CORS rules must allow http://localhost:<port> "
+        "(default %(default)s, which disposable stages allow)",
+    )
+    root.add_argument(
         "--no-demo-users",
         action="store_true",
         help="`serve`: leave the stack empty (`make e2e TARGET=...` seeds it itself)",
@@ -51,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return _run(args)
-    except TemplateError as error:
+    except (TemplateError, ClientProblem) as error:
         print(f"offline: {error}", file=sys.stderr)
         return 2
 
@@ -59,7 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     template = Template.find(args.cdk_out)
     log_path = args.cdk_out / "offline-functions.log"
-    with log_path.open("w") as log, offline_stack(template, log) as stack:
+    with (
+        log_path.open("w") as log,
+        offline_stack(template, log, args.credential_seconds) as stack,
+        ExitStack() as page,
+    ):
         os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
         target = LocalTarget(stack)
         if args.command == "run":
@@ -77,6 +102,10 @@ def _run(args: argparse.Namespace) -> int:
             )
         stack.outputs_file(args.outputs)
         print(f"Offline stack {template.stack_name} at {stack.endpoint_url}\n")
+        if args.command == "web":
+            config = web.page_config(client_outputs.load(args.outputs), stack.endpoint_url)
+            url = page.enter_context(web.serving(config, args.port))
+            print(f"The web sample: {url}\n")
         print("In another shell:\n")
         print(f"  export AWS_ENDPOINT_URL={stack.endpoint_url} AWS_REGION={REGION}")
         print(f"  export IDPOOLS_OUTPUTS={args.outputs.resolve()}")

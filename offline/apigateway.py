@@ -48,7 +48,7 @@ from werkzeug.wrappers import Request, Response
 
 from facts import iam
 from facts.cognito import AUTHENTICATED, UNAUTHENTICATED
-from offline import access
+from offline import access, cors
 from offline.deploy import Method, RestApi
 from offline.functions import Function
 from offline.identity import Clock, IssuedCredentials
@@ -70,9 +70,24 @@ class GatewayError(Exception):
     ``execute-api:Invoke`` answers ``{"Message"}``, as an AWS sample shows it
     (https://github.com/amazon-archives/aws-serverless-auth-reference-app/blob/master/Quickstart.md)."""
 
-    def __init__(self, status: int, error_type: str, message: str, key: str = "message") -> None:
+    def __init__(
+        self,
+        status: int,
+        error_type: str,
+        message: str,
+        key: str = "message",
+        response_type: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.error_type, self.message, self.key = status, error_type, message, key
+        # The gateway response type (developer guide, "Gateway response types"); unset, only
+        # DEFAULT_4XX or DEFAULT_5XX applies.
+        self.response_type = response_type
+
+    def defaults(self) -> tuple[str, ...]:
+        """The gateway response types that shape this answer, the most specific first."""
+        default = "DEFAULT_5XX" if self.status >= 500 else "DEFAULT_4XX"
+        return (self.response_type, default) if self.response_type else (default,)
 
     def response(self) -> Response:
         answer = Response(
@@ -85,7 +100,12 @@ class GatewayError(Exception):
 
 
 def _missing_token() -> GatewayError:
-    return GatewayError(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+    return GatewayError(
+        403,
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token",
+        response_type="MISSING_AUTHENTICATION_TOKEN",
+    )
 
 
 def _invalid_token() -> GatewayError:
@@ -96,7 +116,9 @@ def _invalid_token() -> GatewayError:
 
 
 def _invalid_signature(message: str) -> GatewayError:
-    return GatewayError(403, "InvalidSignatureException", message)
+    return GatewayError(
+        403, "InvalidSignatureException", message, response_type="INVALID_SIGNATURE"
+    )
 
 
 def _incomplete(message: str) -> GatewayError:
@@ -156,10 +178,51 @@ class Gateway:
         return path.lstrip("/").partition("/")[0] in self.apis
 
     def __call__(self, request: Request, body: bytes) -> Response:
+        api = self.apis[request.path.lstrip("/").partition("/")[0]]
+        if request.method == "OPTIONS":
+            found = self._preflight(api, request)
+            if found is not None:
+                return found
         try:
             return self._serve(request, body)
         except GatewayError as error:
-            return error.response()
+            return self._gateway_response(api, request, error)
+
+    # CORS ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _preflight(api: RestApi, request: Request) -> Response | None:
+        """A resource's MOCK ``OPTIONS`` method, which takes no credentials (browsers send
+        preflights without them): its static headers, the request's origin instead of the static
+        one when the method's template names it (developer guide, "Enabling CORS for a REST API
+        resource"). A resource without one has no ``OPTIONS`` method: None."""
+        raw = request.environ.get("RAW_URI") or request.full_path
+        _, _, rest = raw.partition("?")[0].lstrip("/").partition("/")
+        stage, _, path = rest.partition("/")
+        if stage not in api.stages:
+            return None
+        parts = path.split("/") if path else []
+        for resource_path, preflight in api.preflights.items():
+            if _match(resource_path, parts) is None:
+                continue
+            response = Response(status=preflight.status)
+            response.headers.update(preflight.headers)
+            origin = request.headers.get("Origin")
+            if origin is not None and origin in preflight.other_origins:
+                response.headers["Access-Control-Allow-Origin"] = origin
+            return response
+        return None
+
+    @staticmethod
+    def _gateway_response(api: RestApi, request: Request, error: GatewayError) -> Response:
+        """API Gateway's own answer, with the headers of the gateway response that applies:
+        the error's own type if the API customizes it, else ``DEFAULT_4XX``/``DEFAULT_5XX``."""
+        response = error.response()
+        for kind in error.defaults():
+            if kind in api.gateway_responses:
+                response.headers.update(cors.gateway_headers(api.gateway_responses[kind], request))
+                break
+        return response
 
     def _serve(self, request: Request, body: bytes) -> Response:
         # The raw path, so that an encoded "/" stays inside its path part, as in API Gateway.
@@ -202,6 +265,7 @@ class Gateway:
                 403,
                 "ExpiredTokenException",
                 "The security token included in the request is expired",
+                response_type="EXPIRED_TOKEN",
             )
         self._check_scope(signature, request.headers.get("X-Amz-Date", ""))
         expected = self._signature(request, body, signature, session)
@@ -298,6 +362,7 @@ class Gateway:
             f"User: {caller.issued.session_arn} is not authorized to perform: {INVOKE} on "
             f"resource: {arn}{why}",
             key="Message",
+            response_type="ACCESS_DENIED",
         )
 
     # Integration --------------------------------------------------------------------------------
@@ -410,8 +475,9 @@ class Gateway:
                         response.headers.add(key, value)
         except Exception:  # any failure of the function is API Gateway's 502, logged
             print(traceback.format_exc(), file=function.log, flush=True)
-            failed = GatewayError(502, "InternalServerErrorException", "Internal server error")
-            return failed.response()
+            raise GatewayError(
+                502, "InternalServerErrorException", "Internal server error"
+            ) from None
         return response
 
 

@@ -41,7 +41,7 @@ STAND_INS = {
     "AWS::ApiGateway::Method": "served by the offline endpoint (offline.apigateway)",
     "AWS::ApiGateway::Model": "request validation happens in the handler too",
     "AWS::ApiGateway::RequestValidator": "request validation happens in the handler too",
-    "AWS::ApiGateway::GatewayResponse": "request validation happens in the handler too",
+    "AWS::ApiGateway::GatewayResponse": "served: its CORS headers (offline.cors)",
     "AWS::Logs::LogGroup": "log lines go to the offline process's output",
     "AWS::WAFv2::WebACL": "not emulated: no rate limiting offline",
     "AWS::WAFv2::WebACLAssociation": "not emulated: no rate limiting offline",
@@ -64,6 +64,14 @@ CREDENTIAL_PATH = {
 # The authorization types offline.apigateway enforces (API Gateway developer guide, "Control
 # access to a REST API with IAM permissions"); methods with others are not served.
 SERVED_AUTHORIZATION = ("NONE", "AWS_IAM")
+# AWS::S3::Bucket CorsRule's keys that PutBucketCors spells otherwise.
+_CORS_KEYS = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+METHOD_HEADER = "method.response.header."
+GATEWAY_HEADER = "gatewayresponse.header."
+# The CDK's preflight mapping template for several origins (aws-apigateway, Resource's
+# addCorsPreflight): the request's origin replaces the static one when it is among these.
+_ORIGIN_OVERRIDE = "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)"
+_ORIGIN_CHOICE = re.compile(r'\$origin == "([^"]+)"')
 INERT = "not emulated: outside the credential path, nothing offline uses it"
 # API Gateway developer guide, "Invoking REST APIs": https://<id>.execute-api.<region>.amazonaws
 # .com/<stage>/<path>.
@@ -117,10 +125,27 @@ class Method:
 
 
 @dataclass(frozen=True)
+class Preflight:
+    """A resource's CORS preflight: a MOCK ``OPTIONS`` method as the CDK writes it (API Gateway
+    developer guide, "Enabling CORS for a REST API resource"). ``headers``: the integration
+    response's static headers; ``other_origins``: the origins its mapping template puts in
+    ``Access-Control-Allow-Origin`` instead of the static one when the request comes from them."""
+
+    status: int
+    headers: Mapping[str, str]
+    other_origins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RestApi:
     id: str  # its physical id offline, as its ARNs and URLs carry it
     stages: frozenset[str]
     methods: tuple[Method, ...]
+    # Resource path -> its preflight.
+    preflights: Mapping[str, Preflight] = field(default_factory=dict)
+    # Gateway response type (DEFAULT_4XX, ...) -> header -> its mapping ('static' or
+    # method.request.header.<name>).
+    gateway_responses: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -311,6 +336,17 @@ class Deployer:
         if "PublicAccessBlockConfiguration" in p:
             s3.put_public_access_block(
                 Bucket=name, PublicAccessBlockConfiguration=p["PublicAccessBlockConfiguration"]
+            )
+        if "CorsConfiguration" in p:
+            # CloudFormation's CorsRules spell three keys differently from the API's.
+            s3.put_bucket_cors(
+                Bucket=name,
+                CORSConfiguration={
+                    "CORSRules": [
+                        {_CORS_KEYS.get(key, key): value for key, value in rule.items()}
+                        for rule in p["CorsConfiguration"]["CorsRules"]
+                    ]
+                },
             )
         self._resolver.refs[logical_id] = name
         self._resolver.attributes[logical_id, "Arn"] = f"arn:aws:s3:::{name}"
@@ -506,24 +542,38 @@ class Deployer:
         for _, stage in self.template.of_type("AWS::ApiGateway::Stage"):
             stages.setdefault(resolve(stage["RestApiId"]), set()).add(stage["StageName"])
         methods: dict[str, list[Method]] = {}
+        preflights: dict[str, dict[str, Preflight]] = {}
         for _, method in self.template.of_type("AWS::ApiGateway::Method"):
             integration = method.get("Integration", {})
             authorization = method.get("AuthorizationType", "NONE")
-            if integration.get("Type") != "AWS_PROXY" or authorization not in SERVED_AUTHORIZATION:
-                continue
             parts: list[str] = []
             resource = method["ResourceId"].get("Ref")
             while resource in paths:
                 parent, part = paths[resource]
                 parts.insert(0, part)
                 resource = parent.get("Ref")
+            api_id = resolve(method["RestApiId"])
+            found = _preflight(method, integration, authorization)
+            if found is not None:
+                preflights.setdefault(api_id, {})["/" + "/".join(parts)] = found
+            if integration.get("Type") != "AWS_PROXY" or authorization not in SERVED_AUTHORIZATION:
+                continue
             served = Method(
                 method["HttpMethod"],
                 "/" + "/".join(parts),
                 authorization,
                 _function_in(integration["Uri"]),
             )
-            methods.setdefault(resolve(method["RestApiId"]), []).append(served)
+            methods.setdefault(api_id, []).append(served)
+        gateway_responses: dict[str, dict[str, dict[str, str]]] = {}
+        for _, response in self.template.of_type("AWS::ApiGateway::GatewayResponse"):
+            headers = {
+                key.removeprefix(GATEWAY_HEADER): str(value)
+                for key, value in response.get("ResponseParameters", {}).items()
+                if key.startswith(GATEWAY_HEADER)
+            }
+            api_responses = gateway_responses.setdefault(resolve(response["RestApiId"]), {})
+            api_responses[response["ResponseType"]] = headers
         for logical_id, api in self.template.of_type("AWS::ApiGateway::RestApi"):
             if "Policy" in api:
                 raise TemplateError(
@@ -532,8 +582,34 @@ class Deployer:
                 )
             api_id = resolve({"Ref": logical_id})
             self.deployment.rest_apis[api_id] = RestApi(
-                api_id, frozenset(stages.get(api_id, ())), tuple(methods.get(api_id, ()))
+                api_id,
+                frozenset(stages.get(api_id, ())),
+                tuple(methods.get(api_id, ())),
+                preflights.get(api_id, {}),
+                gateway_responses.get(api_id, {}),
             )
+
+
+def _preflight(
+    method: Mapping[str, Any], integration: Mapping[str, Any], authorization: str
+) -> Preflight | None:
+    """The preflight an unauthorized MOCK ``OPTIONS`` method answers, as the CDK writes it: one
+    integration response with static headers, and a mapping template that may set
+    ``Access-Control-Allow-Origin`` to the request's origin when it is one of those it names."""
+    if method["HttpMethod"] != "OPTIONS" or integration.get("Type") != "MOCK":
+        return None
+    if authorization != "NONE":
+        return None  # a browser's preflight carries no credentials: it would be refused
+    [answer] = integration.get("IntegrationResponses", [{}])
+    headers = {
+        key.removeprefix(METHOD_HEADER): str(value).strip("'")
+        for key, value in answer.get("ResponseParameters", {}).items()
+        if key.startswith(METHOD_HEADER)
+    }
+    template = answer.get("ResponseTemplates", {}).get("application/json", "")
+    echoed = _ORIGIN_OVERRIDE in template
+    others = tuple(_ORIGIN_CHOICE.findall(template)) if echoed else ()
+    return Preflight(int(answer.get("StatusCode", 200)), headers, others)
 
 
 def _function_in(value: Any) -> str:

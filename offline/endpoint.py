@@ -6,11 +6,13 @@ Requests go to moto unchanged, except:
   ``AssumeRoleWithWebIdentity``, which it judges as STS does (moto's answers any token);
 - SRP sign-in, whose proof ``offline.srp`` checks before moto issues tokens;
 - refreshes, marked so the pre token hook sees ``TokenGeneration_RefreshTokens``;
-- the template's REST APIs, which ``offline.apigateway`` serves as API Gateway would.
+- the template's REST APIs, which ``offline.apigateway`` serves as API Gateway would;
+- CORS, answered as each service answers a browser (``offline.cors``).
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
 import secrets
@@ -22,12 +24,13 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
+from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.exceptions import _RESTError as MotoError
 from moto.iam.access_control import IAMRequest
 from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request, Response
 
-from offline import tokens
+from offline import cors, tokens
 from offline.apigateway import Gateway
 from offline.identity import IdentityError, IdentityService, StsError
 from offline.srp import MAX_PENDING, SrpVerifier
@@ -39,6 +42,7 @@ AMZ_JSON = "application/x-amz-json-1.1"
 REFRESH_FLOWS = {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
 FORM = "application/x-www-form-urlencoded"
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+MFAS_CAN_SETUP = "MFAS_CAN_SETUP"
 
 
 @dataclass(frozen=True)
@@ -78,19 +82,36 @@ class OfflineEndpoint:
         target = request.headers.get("X-Amz-Target", "")
         if self.gateway.serves(request.path):
             response = self.gateway(request, body)
-        elif target.startswith(IDENTITY_TARGET):
-            response = self._identity(target.removeprefix(IDENTITY_TARGET), request, body)
-        elif _query_action(request, body) == "AssumeRoleWithWebIdentity":
-            response = self._assume_role_with_web_identity(body)
-        elif target == USER_POOL_TARGET + "InitiateAuth":
-            response = self._initiate_auth(environ, json.loads(body))
-        elif target == USER_POOL_TARGET + "RespondToAuthChallenge":
-            response = self._respond_to_auth_challenge(environ, json.loads(body))
-        elif target == USER_POOL_TARGET + "UpdateUserAttributes":
-            response = self._update_user_attributes(environ, json.loads(body))
+        elif request.method == "OPTIONS" and request.path == "/":
+            # Cognito's and STS's APIs are POSTs to "/"; S3's requests name a bucket.
+            response = cors.any_origin_preflight(request)
+        elif target.startswith((IDENTITY_TARGET, USER_POOL_TARGET)) or _query_action(request, body):
+            response = cors.any_origin(self._aws_api(environ, request, body, target))
+        elif request.method == "OPTIONS":
+            response = cors.s3_preflight(request, self.account)
         else:
-            response = self._forward(environ)
+            response = cors.s3_answer(request, self._forward(environ), self.account)
         return response(environ, start_response)
+
+    def _aws_api(
+        self, environ: dict[str, Any], request: Request, body: bytes, target: str
+    ) -> Response:
+        """Cognito's and STS's APIs."""
+        if target.startswith(IDENTITY_TARGET):
+            return self._identity(target.removeprefix(IDENTITY_TARGET), request, body)
+        if _query_action(request, body) == "AssumeRoleWithWebIdentity":
+            return self._assume_role_with_web_identity(body)
+        if target == USER_POOL_TARGET + "InitiateAuth":
+            return self._initiate_auth(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "RespondToAuthChallenge":
+            return self._respond_to_auth_challenge(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "UpdateUserAttributes":
+            return self._update_user_attributes(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "GetTokensFromRefreshToken":
+            return self._tokens_from_refresh_token(environ, json.loads(body))
+        if target == USER_POOL_TARGET + "RevokeToken":
+            return self._revoke_token(json.loads(body))
+        return self._forward(environ)
 
     # moto --------------------------------------------------------------------------------------
 
@@ -178,7 +199,36 @@ class OfflineEndpoint:
             # https://github.com/qqaatw/JciHitachiHA/issues/33.
             return _error("NotAuthorizedException", "Incorrect username or password.")
         answers["PASSWORD_CLAIM_SECRET_BLOCK"] = pending.moto_session
-        return self._forward(environ, body)
+        return _string_parameters(self._forward(environ, body))
+
+    def _tokens_from_refresh_token(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
+        """``GetTokensFromRefreshToken`` (which Amplify JS refreshes with; moto lacks it): the
+        same new ID and access tokens as ``InitiateAuth`` with ``REFRESH_TOKEN_AUTH``, in the
+        same ``AuthenticationResult`` (API reference, GetTokensFromRefreshToken)."""
+        environ["HTTP_X_AMZ_TARGET"] = USER_POOL_TARGET + "InitiateAuth"
+        initiate = {
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "ClientId": body.get("ClientId", ""),
+            "AuthParameters": {"REFRESH_TOKEN": body.get("RefreshToken", "")},
+        }
+        with tokens.issuing(tokens.REFRESH_TOKENS):
+            return self._forward(environ, initiate)
+
+    def _revoke_token(self, body: dict[str, Any]) -> Response:
+        """``RevokeToken`` (Amplify JS's sign-out; moto lacks it): the refresh token, and the
+        tokens issued from it, stop working (API reference, RevokeToken); revoking one that is
+        no longer valid changes nothing. A token of another app client is refused."""
+        refresh_token, client_id = body.get("Token", ""), body.get("ClientId", "")
+        backend = cognitoidp_backends[self.account][self.region]
+        for pool in backend.user_pools.values():
+            issued = pool.refresh_tokens.get(refresh_token)
+            if issued is None:
+                continue
+            if issued[0] != client_id:
+                return _error("UnauthorizedException", "Invalid client for this token.")
+            # The session (origin_jti) ends: offline.identity's token check refuses its tokens.
+            pool.refresh_tokens[refresh_token] = None
+        return _json({})
 
     def _update_user_attributes(self, environ: dict[str, Any], body: dict[str, Any]) -> Response:
         """Developer guide, "Working with user attributes" (attribute permissions and scopes):
@@ -288,6 +338,23 @@ def _query_action(request: Request, body: bytes) -> str | None:
     if request.method != "POST" or not request.content_type.startswith(FORM):
         return None
     return parse_qs(body.decode(errors="replace")).get("Action", [None])[0]
+
+
+def _string_parameters(answer: Response) -> Response:
+    """``ChallengeParameters`` is a map of strings (API reference, RespondToAuthChallenge): a
+    list such as ``MFAS_CAN_SETUP`` travels as its JSON text (``["SOFTWARE_TOKEN_MFA"]``), which
+    SDKs parse (Amplify JS does). moto sends Python's text of the list instead."""
+    if answer.status_code != 200:
+        return answer
+    document = json.loads(answer.get_data() or b"{}")
+    parameters = document.get("ChallengeParameters") or {}
+    if MFAS_CAN_SETUP not in parameters:
+        return answer
+    listed = parameters[MFAS_CAN_SETUP]
+    if isinstance(listed, str):
+        listed = ast.literal_eval(listed) if listed.startswith("['") else json.loads(listed)
+    parameters[MFAS_CAN_SETUP] = json.dumps(listed)
+    return _json(document)
 
 
 def _json(document: Mapping[str, Any]) -> Response:

@@ -241,6 +241,9 @@ class IdentityService:
     identities: dict[tuple[str, str, str], str] = field(default_factory=dict)
     guests: dict[str, str] = field(default_factory=dict)  # identity id -> pool id
     issued: dict[str, IssuedCredentials] = field(default_factory=dict)  # access key id -> what
+    # How long GetCredentialsForIdentity's credentials last: Cognito's hour, or less for a run
+    # that shows a client refreshing them (python -m offline serve --credential-seconds).
+    credential_seconds: int = CREDENTIAL_SECONDS
     # Which undocumented branches of Cognito's behaviour a run took (UNVERIFIED_*).
     unverified: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -813,7 +816,7 @@ class IdentityService:
                 amr,
                 tags,
                 session_name="CognitoIdentityCredentials",
-                seconds=CREDENTIAL_SECONDS,
+                seconds=self.credential_seconds,
                 session_policies=session_policies,
             )
         except StsError:

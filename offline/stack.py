@@ -26,11 +26,13 @@ from moto.core.base_backend import BackendDict
 from moto.core.model_instances import reset_model_data
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam.access_control import IAMRequest, PermissionResult, S3IAMRequest
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3.exceptions import S3AccessDeniedError
 from moto.s3.models import FakeBucket
 from werkzeug.serving import make_server
 
@@ -40,7 +42,7 @@ from offline.deploy import Deployer, Deployment
 from offline.endpoint import OfflineEndpoint
 from offline.federation import FederatedSignIn
 from offline.functions import Function
-from offline.identity import Clock, IdentityService, IssuedCredentials
+from offline.identity import CREDENTIAL_SECONDS, Clock, IdentityService, IssuedCredentials
 from offline.template import Template
 from offline.tokens import Hook, TokenIssuer
 from offline.user_pools import UserPools
@@ -96,9 +98,14 @@ class OfflineStack:
 
 
 @contextmanager
-def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
-    """Start moto on a free port, deploy ``template`` into it, and serve the endpoint."""
+def offline_stack(
+    template: Template, log: TextIO, credential_seconds: int = CREDENTIAL_SECONDS
+) -> Iterator[OfflineStack]:
+    """Start moto on a free port, deploy ``template`` into it, and serve the endpoint. The
+    identity pool's credentials last ``credential_seconds`` (Cognito's hour by default)."""
     with ExitStack() as cleanup:
+        # Each service answers CORS itself (offline.cors), not moto's server-wide "*".
+        cleanup.enter_context(mock.patch.object(werkzeug_app, "DISABLE_GLOBAL_CORS", True))
         # Every backend, not only the model registry: a second stack in one process (the tests
         # run several) starts from an empty moto, as a fresh deployment does.
         BackendDict.reset()
@@ -121,7 +128,12 @@ def offline_stack(template: Template, log: TextIO) -> Iterator[OfflineStack]:
             template, _EndpointSession(endpoint_url, operator), REGION, ACCOUNT
         ).deploy()
         identity = IdentityService(
-            deployment.identity_pools, ACCOUNT, REGION, clock=clock, issued=issued
+            deployment.identity_pools,
+            ACCOUNT,
+            REGION,
+            clock=clock,
+            issued=issued,
+            credential_seconds=credential_seconds,
         )
         environment = {
             "AWS_REGION": REGION,
@@ -256,6 +268,11 @@ def _enforce_iam(
         judged(self, IAMRequest, None if resource == "*" else resource, None)
 
     def s3_judged(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        if "Authorization" not in self.headers and "X-Amz-Credential" not in self.querystring:
+            # Anonymous: every bucket of the template blocks public access, so S3 answers
+            # AccessDenied (S3 user guide, "Blocking public access"); moto would fail on the
+            # missing header.
+            raise S3AccessDeniedError()
         arn = (
             f"arn:aws:s3:::{bucket_name}/{key_name}" if key_name else f"arn:aws:s3:::{bucket_name}"
         )

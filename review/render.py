@@ -38,6 +38,7 @@ def _stack(stack: StackReview) -> list[str]:
     lines = [f"## Stack `{stack.stack}`", "", "### Warnings", ""]
     lines += [f"- **{r.kind}** ({r.where}): {r.message}" for r in stack.risks] or ["None."]
     lines.append("")
+    lines += _browser_access(stack)
     for pool in stack.pools:
         lines += _pool(pool, stack)
     lines += ["### Roles", ""]
@@ -45,6 +46,18 @@ def _stack(stack: StackReview) -> list[str]:
         lines += _role(role, stack)
     lines += _acknowledgements(stack)
     return lines
+
+
+def _browser_access(stack: StackReview) -> list[str]:
+    lines = ["### Browser origins (CORS)", ""]
+    if not stack.browser_access:
+        return [*lines, "None: no bucket or API answers a browser from another origin.", ""]
+    lines += ["| where | what answers | origins |", "|---|---|---|"]
+    lines += [
+        f"| `{a.where}` | {a.answers} | {', '.join(_code(o) for o in a.origins)} |"
+        for a in stack.browser_access
+    ]
+    return [*lines, ""]
 
 
 def _pool(pool: Pool, stack: StackReview) -> list[str]:

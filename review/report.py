@@ -9,6 +9,7 @@ from typing import Any
 from review import access, acknowledgements, roles, scans
 from review.access import Pool
 from review.acknowledgements import Acknowledgement, OpenFinding
+from review.cors import BrowserAccess, browser_access
 from review.risks import Risk, risks
 from review.roles import Role, api_routes
 from review.scans import Scan
@@ -23,6 +24,8 @@ class StackReview:
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
     open_findings: list[OpenFinding] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
+    # The browser origins the stack answers (CORS), where.
+    browser_access: list[BrowserAccess] = field(default_factory=list)
 
     def reachers(self, role_key: str) -> list[str]:
         """The identities that can end at a role."""
@@ -64,6 +67,7 @@ def review_template(template: Template, outdir: Path | None = None) -> StackRevi
         acknowledgements=acks,
         open_findings=open_findings,
         risks=risks(template, pools, found_roles),
+        browser_access=browser_access(template),
     )
 
 

@@ -39,6 +39,7 @@ from infra.config.user_pool import (
     FeaturePlan,
     MfaMode,
 )
+from infra.config.web import allowed_origins, cors_origins, refuse_moved_key
 
 
 class Stage:
@@ -147,6 +148,9 @@ class AppConfig:
     federation: FederationConfig | None = field(
         default=None, metadata=parse_with(object_of(FederationConfig))
     )
+    # Origins a browser app may call the APIs and the bucket from; unset (null), by stage
+    # (web_origins).
+    cors_origins: tuple[str, ...] | None = field(default=None, metadata=parse_with(cors_origins))
     # Unset, the app has no deploy-role stack (docs/forking.md, "The pipeline").
     pipeline: PipelineConfig | None = field(
         default=None, metadata=parse_with(object_of(PipelineConfig))
@@ -314,6 +318,11 @@ class AppConfig:
         whole with its stack."""
         return not any(fnmatchcase(self.stage, pattern) for pattern in self.disposable_stages)
 
+    @property
+    def web_origins(self) -> tuple[str, ...]:
+        """The origins every API and the bucket answer CORS for (``corsOrigins``, or by stage)."""
+        return allowed_origins(self.cors_origins, disposable=not self.protected)
+
 
 def refuse_user_writable_inputs(config: AppConfig, user_writable: frozenset[str]) -> None:
     """No hook input or principal tag may come from an attribute some user can write
@@ -356,4 +365,5 @@ def tag_transforms(config: AppConfig) -> dict[str, list[str]]:
 
 def parse_config(raw: Any) -> AppConfig:
     """Parse the ``config`` context value; ``None`` (no config at all) gives the defaults."""
+    refuse_moved_key(raw)
     return parse_object(AppConfig, {} if raw is None else raw, "")

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from infra.config.parsing import boolean, bounded, matching, parse_with, strings
+from infra.config.parsing import boolean, bounded, matching, parse_with
 
 _PROVIDER = re.compile(r"^[\w.-]{1,100}$")
-_ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:\d{1,5})?$|^http://localhost(:\d{1,5})?$")
 # The name the forker must replace before the first deploy: Cognito never lets it change.
 PLACEHOLDER_PROVIDER = "login.example.replace-me"
 MAX_TOKEN_MINUTES = 60
@@ -32,9 +31,5 @@ class DeveloperAuthConfig:
     burst_limit: int = field(default=20, metadata=parse_with(bounded(1, 5_000, 20)))
     unknown_names_per_window: int = field(
         default=10_000, metadata=parse_with(bounded(1, 1_000_000, 10_000))
-    )
-    cors_origins: tuple[str, ...] = field(
-        default=(),
-        metadata=parse_with(strings(_ORIGIN, "an https:// origin", "https://app.example.com")),
     )
     waf: bool = field(default=False, metadata=parse_with(boolean))

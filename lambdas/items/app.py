@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
@@ -141,6 +141,8 @@ class Settings:
     identity_pool_id: str
     # IAM role names (not ARNs) whose callers may delete any item of their tenant.
     delete_any_roles: frozenset[str]
+    # Browser origins whose pages may read the answers (config.corsOrigins); none: no CORS.
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -150,6 +152,7 @@ class Settings:
             table_name=env["ITEMS_TABLE"],
             identity_pool_id=env["IDENTITY_POOL_ID"],
             delete_any_roles=frozenset(filter(None, roles)),
+            cors_origins=tuple(filter(None, env.get("CORS_ORIGINS", "").split(","))),
         )
 
 
@@ -438,7 +441,13 @@ def _public(item: dict[str, Any]) -> dict[str, str]:
 SETTINGS = Settings.from_env()
 logger = Logger()
 metrics = Metrics()
-api = APIGatewayRestResolver()
+# The answer names the caller's origin when it is one of these (the preflight is API Gateway's).
+cors = (
+    CORSConfig(allow_origin=SETTINGS.cors_origins[0], extra_origins=list(SETTINGS.cors_origins[1:]))
+    if SETTINGS.cors_origins
+    else None
+)
+api = APIGatewayRestResolver(cors=cors)
 
 
 @functools.cache

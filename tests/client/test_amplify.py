@@ -26,6 +26,14 @@ def test_the_mapping_follows_amplifys_outputs_schema() -> None:
         {"viewers": {"precedence": 30}},
     ]
     assert document["storage"] == {"aws_region": "eu-west-1", "bucket_name": "idpools-test-bucket"}
+    # What Amplify has no field for, for the web sample: the APIs and the roles' labels.
+    custom = document["custom"]
+    assert (custom["login_url"], custom["items_api_url"]) == (stack.login_url, stack.items_api_url)
+    assert custom["role_labels"] == {
+        stack.authenticated_role_arn: "default",
+        **{group.role_arn: group.name for group in stack.groups},
+    }
+    assert "aws_endpoint_url" not in custom  # the offline endpoint is the web server's to add
 
 
 def test_amplify_js_reads_back_auth_and_storage(tmp_path, capsys) -> None:

@@ -178,9 +178,17 @@ def test_every_method_takes_aws_iam_and_the_routes_are_the_contracts(synth: Synt
             },
         },
     }
-    # As many methods as routes, each signed and proxied to the function, one per route.
-    stack.assertions.resource_properties_count_is("AWS::ApiGateway::Method", api, len(ROUTES))
+    # As many methods as routes, each signed and proxied to the function, one per route; the
+    # CORS preflights (tests/infra/test_cors.py) are the only others, and invoke nothing.
+    proxied = {**api, "Integration": {"Type": "AWS_PROXY"}}
+    stack.assertions.resource_properties_count_is("AWS::ApiGateway::Method", proxied, len(ROUTES))
     stack.assertions.resource_properties_count_is("AWS::ApiGateway::Method", signed, len(ROUTES))
+    preflights = {**api, "HttpMethod": "OPTIONS", "Integration": {"Type": "MOCK"}}
+    others = stack.template["Resources"].values()
+    methods = [r for r in others if r["Type"] == "AWS::ApiGateway::Method"]
+    items_methods = [m for m in methods if m["Properties"]["RestApiId"] == api["RestApiId"]]
+    mock = stack.assertions.find_resources("AWS::ApiGateway::Method", {"Properties": preflights})
+    assert len(items_methods) == len(ROUTES) + len(mock)
     for http_method, path in ROUTES:
         stack.assertions.has_resource_properties(
             "AWS::ApiGateway::Method", method(stack, http_method, path, **signed)
@@ -233,7 +241,8 @@ def test_a_body_the_schema_refuses_answers_in_the_handlers_error_shape(synth: Sy
     stack = synth.demo
     api = {"RestApiId": {"Ref": api_id(stack)}}
     template = Capture()
-    stack.assertions.resource_properties_count_is("AWS::ApiGateway::GatewayResponse", api, 1)
+    bad_body = {**api, "ResponseType": "BAD_REQUEST_BODY"}
+    stack.assertions.resource_properties_count_is("AWS::ApiGateway::GatewayResponse", bad_body, 1)
     stack.assertions.has_resource_properties(
         "AWS::ApiGateway::GatewayResponse",
         {

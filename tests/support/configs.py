@@ -77,9 +77,9 @@ _DEMO: dict[str, Any] = {
         "lockoutMinutes": 15,
         "rateLimit": 10,
         "burstLimit": 20,
-        "corsOrigins": [],
         "waf": False,
     },
+    "corsOrigins": None,
     "itemsApi": {"rateLimit": 50, "burstLimit": 100, "memorySize": 256},
     "monitoring": {"alarmTopicArn": None},
 }
@@ -106,6 +106,10 @@ _FORKED: dict[str, Any] = {
 }
 
 
+# The variant's browser origins: two, so that the APIs must choose the caller's.
+VARIANT_ORIGINS = ("https://app.example.com", "https://admin.example.com")
+
+
 def demo_raw() -> dict[str, Any]:
     """The demo config as cdk.json's ``config`` would hold it (a copy: tests may change it)."""
     return copy.deepcopy(_DEMO)
@@ -117,7 +121,7 @@ def demo() -> AppConfig:
 
 def variant() -> AppConfig:
     """The demo with every switch flipped away from its default: prod stage, guest access, self
-    sign-up, required MFA, Plus plan, a V1_0 token hook, WAF and CORS on the login API, no user
+    sign-up, required MFA, Plus plan, a V1_0 token hook, WAF, two CORS origins, no user
     pool principal tags, the items API's own throttling and memory, an alarm topic."""
     base = demo()
     return dataclasses.replace(
@@ -129,9 +133,8 @@ def variant() -> AppConfig:
         feature_plan=FeaturePlan.PLUS,
         token_hook=dataclasses.replace(base.token_hook, event_version=EventVersion.V1_0),
         principal_tags=(),
-        developer_auth=dataclasses.replace(
-            base.developer_auth, waf=True, cors_origins=("https://app.example.com",)
-        ),
+        developer_auth=dataclasses.replace(base.developer_auth, waf=True),
+        cors_origins=VARIANT_ORIGINS,
         items_api=ItemsApiConfig(rate_limit=5, burst_limit=10, memory_size=512),
         monitoring=MonitoringConfig(alarm_topic_arn=ALARM_TOPIC_ARN),
     )

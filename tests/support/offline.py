@@ -15,11 +15,14 @@ from offline.template import Template
 
 
 @contextmanager
-def serving(template: Template, log_dir: Path) -> Iterator[OfflineStack]:
-    """The template deployed offline, with ``AWS_ENDPOINT_URL`` pointing boto3 (and the client)
-    at it until the block ends."""
+def serving(template: Template, log_dir: Path, **options: Any) -> Iterator[OfflineStack]:
+    """The template deployed offline (``options``: ``offline_stack``'s), with
+    ``AWS_ENDPOINT_URL`` pointing boto3 (and the client) at it until the block ends."""
     saved = os.environ.get("AWS_ENDPOINT_URL")
-    with (log_dir / "functions.log").open("w") as log, offline_stack(template, log) as stack:
+    with (
+        (log_dir / "functions.log").open("w") as log,
+        offline_stack(template, log, **options) as stack,
+    ):
         os.environ["AWS_ENDPOINT_URL"] = stack.endpoint_url
         try:
             yield stack
