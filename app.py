@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import App, Environment, Validations
@@ -17,6 +15,7 @@ from infra.config import (
     CONTEXT_KEY,
     AppConfig,
     ConfigError,
+    config_file,
     parse_config,
     require_twitter_secret,
 )
@@ -72,16 +71,7 @@ def file_or_context_config(app: App) -> Any:
     path = app.node.try_get_context(CONFIG_FILE_KEY)
     if path is None:
         return app.node.try_get_context(CONTEXT_KEY)
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(
-            "", f"{CONFIG_FILE_KEY} {path!r} does not exist", "Give the path of a JSON file"
-        ) from None
-    except ValueError as error:
-        raise ConfigError(
-            "", f"{CONFIG_FILE_KEY} {path!r} is not valid JSON ({error})", "Fix the file"
-        ) from None
+    return config_file(path, CONFIG_FILE_KEY)
 
 
 def add_stack(

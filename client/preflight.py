@@ -17,11 +17,9 @@ failure one line on stderr that says what to do, never a traceback:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -29,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from client import api_gateway_logging
 from infra.config import CONTEXT_KEY, AppConfig, ConfigError, cdk_json_context, parse_config
+from infra.config import config_file as read_config_file
 
 ACTIONS = ("deploy", "diff", "destroy")
 
@@ -42,15 +41,12 @@ def load_config(config_file: str | None, stage: str | None) -> AppConfig:
     ``stage`` (``make ... STAGE=``) in place of the config's."""
     try:
         raw: Any = (
-            json.loads(Path(config_file).read_text())
+            read_config_file(config_file, "CONFIG")
             if config_file
             else cdk_json_context()[CONTEXT_KEY]
         )
-    except (OSError, ValueError) as error:
-        raise PreflightError(f"cannot read the config {config_file!r}: {error}") from None
-    if stage and isinstance(raw, dict):
-        raw = {**raw, "stage": stage}
-    try:
+        if stage and isinstance(raw, dict):
+            raw = {**raw, "stage": stage}
         return parse_config(raw)
     except ConfigError as error:
         raise PreflightError(f"configuration error: {error}") from None

@@ -34,7 +34,13 @@ from infra.config.federation import (
 from infra.config.groups import AUTHENTICATED, DEFAULT_GROUPS, GroupConfig, Preset
 from infra.config.items_api import ItemsApiConfig
 from infra.config.monitoring import MonitoringConfig
-from infra.config.parsing import CDK_JSON, CONTEXT_KEY, ConfigError, cdk_json_context
+from infra.config.parsing import (
+    CDK_JSON,
+    CONTEXT_KEY,
+    ConfigError,
+    cdk_json_context,
+    config_file,
+)
 from infra.config.pipeline import PipelineConfig
 from infra.config.principal_tags import TENANT_TAG
 from infra.config.providers import (
@@ -112,6 +118,7 @@ __all__ = [
     "Transform",
     "TwitterConfig",
     "cdk_json_context",
+    "config_file",
     "hook_settings",
     "parse_config",
     "refuse_mapped_attributes_writable_by_users",

@@ -26,6 +26,21 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
+def config_file(path: str, given_as: str) -> Any:
+    """A whole config from a JSON file (``make synth CONFIG=path`` and friends); ``given_as``
+    names how the path was given, for the error."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(
+            "", f"{given_as} {path!r} does not exist", "Give the path of a JSON file"
+        ) from None
+    except ValueError as error:
+        raise ConfigError(
+            "", f"{given_as} {path!r} is not valid JSON ({error})", "Fix the file"
+        ) from None
+
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 

@@ -98,7 +98,9 @@ def test_a_config_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     error = capsys.readouterr().err
     assert error.startswith("error: configuration error: config.mfa: unknown value 'SOMETIMES'")
     assert preflight.main(["diff", "--config", str(tmp_path / "missing.json")]) == 1
-    assert capsys.readouterr().err.startswith("error: cannot read the config")
+    assert capsys.readouterr().err.startswith(
+        f"error: configuration error: config: CONFIG '{tmp_path / 'missing.json'}' does not exist"
+    )
 
 
 @pytest.mark.usefixtures("no_aws")

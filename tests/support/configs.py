@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from infra.config import (
     CONTEXT_KEY,
     AppConfig,
-    ConfigError,
     EventVersion,
     FeaturePlan,
     ItemsApiConfig,
@@ -25,6 +22,7 @@ from infra.config import (
     MonitoringConfig,
     Stage,
     cdk_json_context,
+    config_file,
     parse_config,
 )
 
@@ -155,13 +153,4 @@ def configured_raw(environ: Mapping[str, str]) -> Any:
     path = environ.get(CONFIG_FILE_VARIABLE)
     if not path:
         return cdk_json_context()[CONTEXT_KEY]
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(
-            "", f"CONFIG {path!r} does not exist", "Give the path of a JSON file"
-        ) from None
-    except ValueError as error:
-        raise ConfigError(
-            "", f"CONFIG {path!r} is not valid JSON ({error})", "Fix the file"
-        ) from None
+    return config_file(path, "CONFIG")
