@@ -23,9 +23,9 @@ Where the guide leaves a case open, the evaluator takes the reading that grants 
 case is ``Match.MAYBE``, which lets no Allow apply and every Deny apply (docs/offline.md's
 ledger lists each, labelled assumed).
 
-Anything else (another operator, ``NotPrincipal``, a condition key or variable outside
-``MODELLED_KEYS``) raises ``Unsupported``: a policy that grows beyond this model fails loudly
-instead of being judged by a guess.
+Anything else (another operator, ``NotPrincipal``, a condition key or variable the request's
+``KeyModel`` does not cover) raises ``Unsupported``: a policy that grows beyond this model fails
+loudly instead of being judged by a guess.
 """
 
 from __future__ import annotations
@@ -45,36 +45,54 @@ _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _DEFAULTED = re.compile(r"(.*), '(.*)'", re.DOTALL)
 _SPECIAL_CHARACTERS = frozenset("*?$")
 
-# The condition keys the request contexts built here model (offline/access.py for a Cognito
-# identity pool session, offline/trust.py for AssumeRoleWithWebIdentity): such a key that a
-# request lacks is absent, as IAM would find it. Any other key, unless the request carries it,
-# raises Unsupported: the evaluator cannot tell a key AWS would set from one it would not.
-MODELLED_KEYS = frozenset(
-    key.lower()
-    for key in (
-        # "AWS global condition context keys" present in a web identity role session's requests
-        "aws:CurrentTime",
-        "aws:EpochTime",
-        "aws:FederatedProvider",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:PrincipalType",
-        "aws:RequestedRegion",
-        "aws:SecureTransport",
-        "aws:SourceIp",
-        "aws:TokenIssueTime",
-        "aws:userid",
-        # "Available keys for AWS web identity federation": Cognito identity pool tokens
-        "cognito-identity.amazonaws.com:aud",
-        "cognito-identity.amazonaws.com:amr",
-        "cognito-identity.amazonaws.com:sub",
-        # Request keys: ListBucket's prefix; the session tags AssumeRoleWithWebIdentity passes
-        "s3:prefix",
-        "aws:TagKeys",
-        "sts:TransitiveTagKeys",
-    )
+
+@dataclass(frozen=True)
+class KeyModel:
+    """The condition keys a kind of request context models: a key it names that a request
+    lacks is absent, as IAM would find it. Any other key, unless the request carries it, raises
+    Unsupported: the evaluator cannot tell a key AWS would set from one it would not."""
+
+    names: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+    @staticmethod
+    def of(*names: str, prefixes: tuple[str, ...] = ()) -> KeyModel:
+        return KeyModel(frozenset(n.lower() for n in names), tuple(p.lower() for p in prefixes))
+
+    def covers(self, key: str) -> bool:
+        lowered = key.lower()
+        return lowered in self.names or lowered.startswith(self.prefixes)
+
+
+_COGNITO_KEYS = (
+    # "Available keys for AWS web identity federation": Cognito identity pool tokens
+    "cognito-identity.amazonaws.com:aud",
+    "cognito-identity.amazonaws.com:amr",
+    "cognito-identity.amazonaws.com:sub",
 )
-MODELLED_KEY_PREFIXES = ("aws:principaltag/", "aws:requesttag/")
+# A request signed with a Cognito identity pool session's credentials (offline/access.py).
+ROLE_SESSION_KEYS = KeyModel.of(
+    # "AWS global condition context keys" present in a web identity role session's requests
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:FederatedProvider",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalType",
+    "aws:RequestedRegion",
+    "aws:SecureTransport",
+    "aws:SourceIp",
+    "aws:TokenIssueTime",
+    "aws:userid",
+    *_COGNITO_KEYS,
+    "s3:prefix",  # ListBucket's prefix parameter
+    prefixes=("aws:PrincipalTag/",),
+)
+# AssumeRoleWithWebIdentity as a trust policy sees it (offline/trust.py): the token's keys and
+# the session tags it passes ("Passing session tags in AWS STS").
+WEB_IDENTITY_KEYS = KeyModel.of(
+    *_COGNITO_KEYS, "aws:TagKeys", "sts:TransitiveTagKeys", prefixes=("aws:RequestTag/",)
+)
 
 
 def as_list(value: Any) -> list[Any]:
@@ -142,7 +160,8 @@ class Request:
     wrong in neither direction). ``context`` keys are matched without regard to case, as IAM
     matches condition keys; a list value is a multivalued key. ``principals`` are the ARNs a
     resource policy's ``Principal`` may name the caller by (role and session ARNs, for
-    example) and ``account`` the caller's account."""
+    example) and ``account`` the caller's account. ``keys``: the condition keys the context
+    models, present or not."""
 
     action: str
     resource: str | None
@@ -150,6 +169,7 @@ class Request:
     principals: Sequence[str] = ()
     account: str = ""
     federated: str = ""  # the web identity provider of AssumeRoleWithWebIdentity (trust policies)
+    keys: KeyModel = ROLE_SESSION_KEYS
 
 
 def decide(
@@ -165,7 +185,7 @@ def decide(
     policies and the session policies. A resource policy naming the session's own ARN would
     escape that bound; it is not modelled, so such a grant is judged the stricter way.
     """
-    context = {key.lower(): value for key, value in request.context.items()}
+    context = _Context({key.lower(): v for key, v in request.context.items()}, request.keys)
     allowed = _allowed(request, context, identity_policies, resource_policies)
     if allowed is Decision.ALLOW and session_policies is not None:
         return _allowed(request, context, session_policies, ())
@@ -174,7 +194,7 @@ def decide(
 
 def _allowed(
     request: Request,
-    context: Mapping[str, str | Sequence[str]],
+    context: _Context,
     identity_policies: Iterable[Mapping[str, Any]],
     resource_policies: Iterable[Mapping[str, Any]],
 ) -> Decision:
@@ -209,7 +229,7 @@ def is_allowed(
 def _applies(
     statement: Mapping[str, Any],
     request: Request,
-    context: Mapping[str, str | Sequence[str]],
+    context: _Context,
     variables: bool,
     resource_based: bool,
 ) -> Match:
@@ -232,7 +252,7 @@ def _applies(
 def _resource_matches(
     statement: Mapping[str, Any],
     request: Request,
-    context: Mapping[str, str | Sequence[str]],
+    context: _Context,
     variables: bool,
 ) -> Match:
     if "Resource" not in statement and "NotResource" not in statement:
@@ -300,23 +320,24 @@ class Pattern:
         return "".join(text for text, _ in self.parts)
 
 
-def _lookup(context: Mapping[str, str | Sequence[str]], key: str) -> str | Sequence[str] | None:
-    """The request's value of a condition key or variable: None when absent. A key the
-    request lacks and the model does not know raises: it may be one AWS would set."""
-    lowered = key.lower()
-    if lowered in context:
-        return context[lowered]
-    if lowered in MODELLED_KEYS or lowered.startswith(MODELLED_KEY_PREFIXES):
-        return None
-    raise Unsupported(
-        f"condition key {key}: the request context does not model it (facts.iam.MODELLED_KEYS); "
-        "add it where the context is built, with the value AWS sets"
-    )
+@dataclass(frozen=True)
+class _Context:
+    values: Mapping[str, str | Sequence[str]]  # keys lower-cased: IAM ignores their case
+    keys: KeyModel
+
+    def get(self, key: str) -> str | Sequence[str] | None:
+        """The request's value of a condition key or variable: None when absent. A key the
+        request lacks and the model does not cover raises: it may be one AWS would set."""
+        value = self.values.get(key.lower())
+        if value is None and not self.keys.covers(key):
+            raise Unsupported(
+                f"condition key {key}: the request context does not model it (facts.iam.KeyModel)"
+                "; add it where the context is built, with the value AWS sets"
+            )
+        return value
 
 
-def _substituter(
-    context: Mapping[str, str | Sequence[str]], variables: bool
-) -> Callable[[str], Pattern | None]:
+def _substituter(context: _Context, variables: bool) -> Callable[[str], Pattern | None]:
     """A pattern with its variables filled in, or None when one names a missing key (or a
     multivalued one: a variable stands for one value) and has no default."""
 
@@ -338,12 +359,12 @@ def _substituter(
     return substitute
 
 
-def _fill(variable: str, context: Mapping[str, str | Sequence[str]]) -> tuple[str, _Part] | None:
+def _fill(variable: str, context: _Context) -> tuple[str, _Part] | None:
     if variable in _SPECIAL_CHARACTERS:
         return variable, _Part.SPECIAL
     defaulted = _DEFAULTED.fullmatch(variable)
     name, default = defaulted.groups() if defaulted else (variable, None)
-    value = _lookup(context, name)
+    value = context.get(name)
     if isinstance(value, str):
         return value, _Part.VALUE
     return None if default is None else (default, _Part.VALUE)
@@ -373,9 +394,7 @@ def _regex(pattern: Pattern, *, values_are_wildcards: bool) -> str:
 # Conditions --------------------------------------------------------------------------------------
 
 
-def _conditions_hold(
-    condition: Mapping[str, Any], context: Mapping[str, str | Sequence[str]], variables: bool
-) -> Match:
+def _conditions_hold(condition: Mapping[str, Any], context: _Context, variables: bool) -> Match:
     """Every operator block, and every key within it, must hold (logical AND); a key's list of
     values is an OR ("Creating a condition with multiple keys or values")."""
     substitute = _substituter(context, variables)
@@ -389,7 +408,7 @@ def _conditions_hold(
         # Variables only in string and ARN operators ("Where you can use policy variables").
         fill = substitute if base.startswith(("String", "Arn")) else Pattern.plain
         for key, expected in tests.items():
-            actual = _lookup(context, key)
+            actual = context.get(key)
             patterns = [fill(str(value)) for value in as_list(expected)]
             results.append(_condition_holds(base, qualifier, if_exists, patterns, actual))
     return _all(results)

@@ -156,6 +156,7 @@ class IssuedCredentials:
     audience: str
     amr: tuple[str, ...]
     session_arn: str
+    issued_at: float  # epoch seconds: aws:TokenIssueTime
     session_policy: Mapping[str, Any] | None = None
 
 
@@ -387,7 +388,14 @@ class IdentityService:
             external_id="",
         )
         self.issued[assumed.access_key_id] = IssuedCredentials(
-            identity_id, role_arn, dict(tags), audience, tuple(amr), assumed.arn, session_policy
+            identity_id,
+            role_arn,
+            dict(tags),
+            audience,
+            tuple(amr),
+            assumed.arn,
+            self.clock.now(),
+            session_policy,
         )
         return assumed
 

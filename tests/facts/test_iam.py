@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facts.iam import Decision, Request, Unsupported, decide, is_allowed
+from facts.iam import WEB_IDENTITY_KEYS, Decision, Request, Unsupported, decide, is_allowed
 
 BUCKET = "arn:aws:s3:::bucket"
 ME = "us-east-1:11111111-1111-1111-1111-111111111111"
@@ -274,6 +274,34 @@ def test_a_key_beyond_the_model_fails_loudly() -> None:
     carried = deny(Condition={"StringEquals": {"s3:ExistingObjectTag/Team": "x"}})
     tagged = get("a", **{"s3:ExistingObjectTag/Team": "x"})
     assert decide(tagged, [policy(allow(), carried)]) is Decision.EXPLICIT_DENY
+
+
+def test_a_trust_policy_is_judged_over_the_web_identity_keys_only() -> None:
+    """AssumeRoleWithWebIdentity is not signed by a session: its context has the token's keys
+    and the tags it passes (WEB_IDENTITY_KEYS), so a trust condition on a session key raises."""
+
+    def trust(condition: dict[str, Any]) -> Decision:
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": condition,
+        }
+        request = Request(
+            "sts:AssumeRoleWithWebIdentity",
+            None,
+            {SUB: ME},
+            federated="cognito-identity.amazonaws.com",
+            keys=WEB_IDENTITY_KEYS,
+        )
+        return decide(request, [], [policy(statement)])
+
+    assert trust({"StringEquals": {SUB: ME}}) is Decision.ALLOW
+    assert trust({"Null": {"aws:RequestTag/tenant": "true"}}) is Decision.ALLOW
+    with pytest.raises(Unsupported, match="aws:SourceIp"):
+        trust({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    with pytest.raises(Unsupported, match="aws:PrincipalTag/tenant"):
+        trust({"StringEquals": {"aws:PrincipalTag/tenant": "acme"}})
 
 
 @pytest.mark.parametrize(
