@@ -23,7 +23,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup synth test e2e lint review offline offline-serve bench deploy diff destroy api-gateway-logging clean
+.PHONY: help setup synth test e2e lint review offline offline-serve bench mutation deploy diff destroy api-gateway-logging clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -36,6 +36,8 @@ help:
 	@echo "make e2e      the scenario table and attacks (tests/e2e) against a fresh offline stack;"
 	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook, inbound federation trigger and items API import and per-event cost"
+	@echo "make mutation can the tests see each small change to facts/iam.py and the functions? (minutes;"
+	@echo "              MUTATE=facts/iam.py for one target, MUTATE_ARGS=--no-suite for the targets' own tests only)"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 	@echo "make api-gateway-logging   once per account and region: the role API Gateway writes access logs with"
 
@@ -57,6 +59,10 @@ synth: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# Mutants are written into scratch copies of the tree (tools/mutation.py), never into it.
+mutation: setup
+	$(PY) -m tools.mutation $(if $(MUTATE),--target $(MUTATE)) $(MUTATE_ARGS)
 
 # Not-run tests (a capability the target lacks) are listed by -ra with the reason.
 e2e: setup

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facts.iam import WEB_IDENTITY_KEYS, Decision, Request, Unsupported, decide, is_allowed
+from facts.iam import (
+    WEB_IDENTITY_KEYS,
+    Decision,
+    Request,
+    Unsupported,
+    decide,
+    glob_matches,
+    is_allowed,
+)
 
 BUCKET = "arn:aws:s3:::bucket"
 ME = "us-east-1:11111111-1111-1111-1111-111111111111"
@@ -43,6 +51,9 @@ def test_nothing_allowed_is_an_implicit_deny() -> None:
 def test_actions_ignore_case_and_resources_do_not() -> None:
     assert is_allowed(get("a"), [policy(allow("S3:getobject"))])
     assert not is_allowed(get("A"), [policy(allow(resource=f"{BUCKET}/a"))])
+    # The wildcard matcher the review shares: case-sensitive unless asked.
+    assert not glob_matches("arn:aws:s3:::b/A*", "arn:aws:s3:::b/ab")
+    assert glob_matches("arn:aws:s3:::b/A*", "arn:aws:s3:::b/ab", ignore_case=True)
 
 
 actions = st.sampled_from(["s3:GetObject", "s3:PutObject", "s3:*", "*", "s3:Get*", "s3:?etObject"])
