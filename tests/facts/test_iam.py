@@ -270,6 +270,15 @@ def test_arn_operators_match_the_six_parts_separately() -> None:
     # Not an ARN (fewer than six parts): no match.
     assert not holds("ArnLike", "finance/document.txt")
 
+    def like(expected: str, actual: str) -> bool:
+        statement = allow(Condition={"ArnLike": {"aws:PrincipalArn": expected}})
+        return is_allowed(get("a", **{"aws:PrincipalArn": actual}), [policy(statement)])
+
+    # The resource part keeps its colons, in the pattern as in the value.
+    assert like("arn:aws:someservice:*:111122223333:finance/*:b", matching)
+    assert not like("arn:aws:someservice:*:111122223333:finance/*:c", matching)
+    assert not like("*", matching)  # a pattern that is not an ARN matches nothing
+
 
 def test_a_key_beyond_the_model_fails_loudly() -> None:
     """A key the request lacks may be one AWS would set (aws:username, aws:SourceVpce, ...): the
@@ -282,6 +291,8 @@ def test_a_key_beyond_the_model_fails_loudly() -> None:
             decide(get("a"), [policy(allow(resource=f"{BUCKET}/${{{key}}}"))])
     absent = deny(Condition={"StringEquals": {"aws:PrincipalTag/team": "x"}})
     assert decide(get("a"), [policy(allow(), absent)]) is Decision.ALLOW
+    unsigned = deny(Condition={"DateLessThan": {"aws:TokenIssueTime": "2030-01-01T00:00:00Z"}})
+    assert decide(get("a"), [policy(allow(), unsigned)]) is Decision.ALLOW
     carried = deny(Condition={"StringEquals": {"s3:ExistingObjectTag/Team": "x"}})
     tagged = get("a", **{"s3:ExistingObjectTag/Team": "x"})
     assert decide(tagged, [policy(allow(), carried)]) is Decision.EXPLICIT_DENY
@@ -323,10 +334,12 @@ def test_a_number_or_date_operator_on_something_else_grants_nothing(operator: st
     """No page says how IAM compares a value that is not a number or a date: it never raises,
     and takes the reading that grants less (an Allow does not apply, a Deny does)."""
     condition = {operator: {"s3:prefix": "10"}}
-    request = get("a", **{"s3:prefix": "ten"})
+    for value in ("ten", "nan", "inf", "-inf"):
+        request = get("a", **{"s3:prefix": value})
 
-    assert not is_allowed(request, [policy(allow(Condition=condition))])
-    assert decide(request, [policy(allow(), deny(Condition=condition))]) is Decision.EXPLICIT_DENY
+        assert not is_allowed(request, [policy(allow(Condition=condition))])
+        denied = decide(request, [policy(allow(), deny(Condition=condition))])
+        assert denied is Decision.EXPLICIT_DENY
 
 
 @pytest.mark.parametrize(
@@ -361,6 +374,19 @@ def test_ordered_operators_at_their_boundaries(
         return is_allowed(get("a", **{key: str(actual)}), [policy(statement)])
 
     assert (holds(at - 1), holds(at), holds(at + 1)) == (below, equal, above)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["1893456000", "2030-01-01T00:00:00Z", "2030-01-01T00:00:00", "2030-01-01T01:00:00+01:00"],
+)
+def test_dates_are_iso_8601_or_epoch_seconds(moment: str) -> None:
+    """Condition operators, date: ISO 8601 forms and epoch seconds name the same instant (a
+    time without a zone is UTC)."""
+    statement = allow(Condition={"DateEquals": {"aws:CurrentTime": moment}})
+
+    assert is_allowed(get("a", **{"aws:CurrentTime": "2030-01-01T00:00:00Z"}), [policy(statement)])
+    assert not is_allowed(get("a", **{"aws:CurrentTime": "1893456001"}), [policy(statement)])
 
 
 def test_ip_address_operators() -> None:
@@ -438,6 +464,7 @@ def test_string_like_on_s3_prefix_with_a_variable() -> None:
         ("StringEqualsIgnoreCase", "a", "A", True),
         ("StringNotEqualsIgnoreCase", "a", "A", False),
         ("StringLike", "a*", "abc", True),
+        ("StringLike", "a*", "Abc", False),
         ("StringNotLike", "a*", "abc", False),
         ("ArnLike", "arn:aws:iam::*:role/x", ROLE.replace("reader", "x"), True),
         ("ArnEquals", ROLE, ROLE, True),
@@ -569,6 +596,7 @@ def test_a_trust_policy_names_the_web_identity_provider() -> None:
     assert not trusted("accounts.google.com")
     assert not trusted("www.amazon.com", caller="graph.facebook.com")
     assert not trusted(cognito, caller="")
+    assert not trusted("", caller="")  # a caller without a web identity matches no Federated
 
 
 def test_an_unknown_resource_is_judged_conservatively() -> None:
