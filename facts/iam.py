@@ -354,7 +354,7 @@ def _substituter(context: _Context, variables: bool) -> Callable[[str], Pattern 
                 return None
             parts.append(filled)
         parts.append((text[position:], _Part.POLICY))
-        return Pattern(tuple(part for part in parts if part[0]))
+        return Pattern(tuple(parts))
 
     return substitute
 
@@ -446,7 +446,8 @@ def _condition_holds(
     if qualifier == "ForAnyValue":
         return _any(one(value) for value in values)
     if len(values) == 1:
-        return one(values[0])
+        (value,) = values
+        return one(value)
     # A multivalued key without a set operator: the guide advises a set operator and does not
     # say how one value is compared with several.
     return Match.MAYBE
@@ -502,7 +503,7 @@ def _arn_like(pattern: Pattern, value: str) -> Match:
     expected, actual = _arn_parts(pattern), value.split(":", 5)
     if expected is None or len(actual) != 6:
         return Match.NO
-    return _all(_like(part, text) for part, text in zip(expected, actual, strict=True))
+    return _all(map(_like, expected, actual))
 
 
 def _arn_parts(pattern: Pattern) -> list[Pattern] | None:

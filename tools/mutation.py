@@ -382,6 +382,7 @@ def judge(target: Target, jobs: int, suite: bool) -> list[Outcome]:
         outcomes = [Outcome(mutant, "") for mutant in found]
         for stage, limit in zip(target.stages, limits, strict=True):
             left = [o for o in outcomes if not o.killed_by]
+            print(f"{target.name}: {len(left)} mutants against {' '.join(stage)}", flush=True)
             arguments = own_tests(target, stage)
             with ThreadPoolExecutor(jobs) as pool:
                 runs = [pool.submit(attempt, o.mutant, arguments, limit) for o in left]

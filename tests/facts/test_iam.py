@@ -278,6 +278,7 @@ def test_arn_operators_match_the_six_parts_separately() -> None:
     assert like("arn:aws:someservice:*:111122223333:finance/*:b", matching)
     assert not like("arn:aws:someservice:*:111122223333:finance/*:c", matching)
     assert not like("*", matching)  # a pattern that is not an ARN matches nothing
+    assert not like(pattern, "arn:aws:someservice")  # nor does a value that is not one
 
 
 def test_a_key_beyond_the_model_fails_loudly() -> None:
@@ -399,6 +400,8 @@ def test_ip_address_operators() -> None:
         return is_allowed(get("a", **{"aws:SourceIp": ip}), [policy(statement)])
 
     assert holds(within, "203.0.113.255") and not holds(within, "203.0.114.0")
+    host_bits = allow(Condition={"IpAddress": {"aws:SourceIp": "203.0.113.7/24"}})
+    assert holds(host_bits, "203.0.113.200")  # the range the address and mask name
     assert holds(outside, "198.51.100.7") and not holds(outside, "203.0.113.9")
     assert not holds(outside, "::1")
 
@@ -537,6 +540,8 @@ def test_a_bucket_policy_allows_or_denies_alongside_the_identity_policy() -> Non
     tls_only["Statement"][0]["Condition"] = {"Bool": {"aws:SecureTransport": "false"}}
 
     assert is_allowed(get("a"), [], [grant])
+    # A resource policy statement names whom it grants to; without a Principal, nobody.
+    assert not is_allowed(get("a"), [], [policy(allow())])
     assert not is_allowed(get("a"), [], [policy(allow(Principal={"AWS": "arn:aws:iam::1:root"}))])
     over_tls = get("a", **{"aws:SecureTransport": "true"})
     assert is_allowed(over_tls, [policy(allow())], [tls_only])
