@@ -330,9 +330,8 @@ def own_tests(target: Target, stage: tuple[str, ...]) -> list[str]:
 def check_isolation(tree: Path, target: Target) -> None:
     """The tests must import the scratch copy, not the working tree (the editable install)."""
     modules = [source.removesuffix(".py").replace("/", ".") for source in target.sources]
-    probe = (
-        "import importlib, sys; print(*(importlib.import_module(m).__file__ for m in sys.argv[1:]))"
-    )
+    # Where each module would load from, without running it (the functions read settings).
+    probe = "import importlib.util as u, sys; print(*(u.find_spec(m).origin for m in sys.argv[1:]))"
     environment = {**os.environ, "PYTHONPATH": str(tree)}
     found = subprocess.run(
         [sys.executable, "-c", probe, *modules],
