@@ -5,9 +5,9 @@ change: a comparison flipped, ``and``/``or`` swapped, a ``not`` or a ``raise`` r
 flipped, an integer constant moved by one, a dict entry removed, ``break``/``continue``
 swapped, ``+``/``-`` swapped) is written into a scratch copy of the working tree, never into
 the tree itself, and the target's own tests run against it; a mutant they let pass then meets
-the whole suite. A mutant that no test kills either shows a missing test or is equivalent (no
-behaviour can tell it apart): ``EQUIVALENT`` lists the ones judged so, each with its reason, and
-the score is stated after them: killed / (mutants - equivalent).
+the whole suite (tests/e2e aside). A mutant that no test kills either shows a missing test or is
+equivalent (no behaviour can tell it apart): ``EQUIVALENT`` lists the ones judged so, each with
+its reason, and the score is stated after them: killed / (mutants - equivalent).
 
     python -m tools.mutation [--target facts/iam.py ...] [--jobs 2] [--no-suite]
 """
@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SKIPPED = {".git", ".venv", ".venv-checkov", "node_modules", "cdk.out", ".hypothesis"}
 SKIPPED |= {".pytest_cache", ".mypy_cache", ".ruff_cache", "__pycache__"}
 PYTEST = ["-m", "pytest", "-q", "-x", "-p", "no:randomly", "-p", "no:cacheprovider"]
+# The whole suite but tests/e2e (`make e2e` deploys a stack of its own for those).
+SUITE = ["--ignore=tests/e2e"]
 
 
 @dataclass(frozen=True)
@@ -390,9 +392,13 @@ def judge(target: Target, jobs: int, suite: bool) -> list[Outcome]:
                 outcome.killed_by = "own tests" if killed else ""
         survivors = [o for o in outcomes if not o.killed_by and o.mutant.key not in EQUIVALENT]
         if suite and survivors:
+            tree = trees.get()
+            if not run(tree, SUITE, timeout=3600)[0]:
+                raise SystemExit(f"the whole suite fails in the scratch copy {tree} unmutated")
+            trees.put(tree)
             for outcome in survivors:  # the suite runs its own workers: one mutant at a time
                 print(f"  suite: {outcome.mutant.path}:{outcome.mutant.line} ...", flush=True)
-                if attempt(outcome.mutant, ["--ignore=tests/e2e"], timeout=3600):
+                if attempt(outcome.mutant, SUITE, timeout=3600):
                     outcome.killed_by = "suite"
     return outcomes
 
