@@ -295,11 +295,22 @@ def mutated(mutant: Mutant) -> str:
 
 @contextmanager
 def scratch() -> Iterator[Path]:
-    """A copy of the working tree (uncommitted changes included) to mutate; the environments
-    are linked, not copied."""
+    """A clone of the repository (the review's tests synthesize HEAD through git) with the
+    working tree's uncommitted changes copied over it; the environments are linked, not
+    copied."""
     with tempfile.TemporaryDirectory(prefix="mutation-") as parent:
         copy_root = Path(parent) / ROOT.name
-        shutil.copytree(ROOT, copy_root, ignore=shutil.ignore_patterns(*SKIPPED), symlinks=True)
+        subprocess.run(
+            ["git", "clone", "--quiet", "--shared", str(ROOT), str(copy_root)],  # noqa: S607
+            check=True,
+        )
+        shutil.copytree(
+            ROOT,
+            copy_root,
+            ignore=shutil.ignore_patterns(*SKIPPED),
+            symlinks=True,
+            dirs_exist_ok=True,
+        )
         for linked in (".venv", "node_modules"):
             if (ROOT / linked).exists():
                 (copy_root / linked).symlink_to(ROOT / linked)
