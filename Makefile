@@ -42,7 +42,7 @@ LOCK := requirements/deploy.txt
 STAGE_STACKS = $$($(CDK) ls $(CDK_CONFIG) | grep -v -- '-deploy-role$$')
 ROLE_STACK = $$($(CDK) ls $(CDK_CONFIG) | grep -- '-deploy-role$$')
 
-.PHONY: help setup setup-locked lock synth test e2e lint review offline offline-serve web web-test web-screenshot chromium bench deploy deploy-role diff destroy api-gateway-logging clean
+.PHONY: help setup setup-locked lock synth test e2e lint review offline offline-serve web web-test web-screenshot chromium bench mutation deploy deploy-role diff destroy api-gateway-logging clean
 
 help:
 	@echo "make synth    create .venv, install, synthesize to cdk.out/ (cdk-nag must be clean)"
@@ -60,6 +60,8 @@ help:
 	@echo "make e2e      the scenario table and attacks (tests/e2e) against a fresh offline stack;"
 	@echo "              TARGET=stack-outputs.json: against that deployed stack, operator credentials (docs/e2e.md)"
 	@echo "make bench    the budgets: synth against an empty CDK app; pre token hook, inbound federation trigger and items API import and per-event cost"
+	@echo "make mutation can the tests see each small change to facts/iam.py and the functions? (minutes;"
+	@echo "              MUTATE=facts/iam.py for one target, MUTATE_ARGS=--no-suite for the targets' own tests only)"
 	@echo "make deploy | diff | destroy   against a real AWS account (credentials required)"
 	@echo "make deploy-role   once per stage, by a person: the stage's pipeline deploy role (docs/forking.md)"
 	@echo "make lock     requirements/deploy.txt, the deploy job's hash-locked dependencies, from pyproject.toml"
@@ -101,6 +103,10 @@ synth: setup
 # CONFIG=path: the invariant tests and e2e run on that config file instead of cdk.json's.
 test: setup
 	$(if $(CONFIG),IDPOOLS_TEST_CONFIG=$(abspath $(CONFIG))) $(PY) -m pytest -q
+
+# Mutants are written into scratch copies of the tree (tools/mutation.py), never into it.
+mutation: setup
+	$(PY) -m tools.mutation $(if $(MUTATE),--target $(MUTATE)) $(MUTATE_ARGS)
 
 # Not-run tests (a capability the target lacks) are listed by -ra with the reason.
 e2e: setup

@@ -19,7 +19,7 @@ from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 
 from facts import iam
-from facts.cognito import AMR, AUD, SUB
+from facts.cognito import AMR, AUD, COGNITO_IDENTITY, SUB
 from offline.identity import IssuedCredentials
 
 # STS API reference, GetCallerIdentity: "No permissions are required to perform this operation"
@@ -31,25 +31,48 @@ ALWAYS_ALLOWED = "sts:GetCallerIdentity"
 SECURE_TRANSPORT = "true"
 
 
-def context(caller: IssuedCredentials, account: str, now: float) -> dict[str, Any]:
-    """The request context of an identity pool session: IAM user guide, "AWS global condition
-    context keys" (``aws:PrincipalTag/*`` from the session tags, ``aws:PrincipalArn``,
-    ``aws:PrincipalAccount``, ``aws:SecureTransport``, ``aws:CurrentTime``, ``aws:EpochTime``)
-    and "Available keys for AWS web identity federation" (``cognito-identity.amazonaws.com:aud``,
-    ``:amr`` (multivalued) and ``:sub``, which Cognito's role policies use as variables)."""
+def context(
+    caller: IssuedCredentials, account: str, now: float, region: str, source_ip: str
+) -> dict[str, Any]:
+    """The request context IAM builds for a Cognito identity pool session (a role session from
+    ``AssumeRoleWithWebIdentity``), each key as the IAM user guide gives it: "AWS global
+    condition context keys" and its "Principal key values" table (``aws:PrincipalType``
+    ``AssumedRole``; ``aws:userid`` ``<role id>:<session name>``; ``aws:PrincipalArn`` the role's
+    ARN, not the session's; ``aws:FederatedProvider`` ``cognito-identity.amazonaws.com`` for a
+    Cognito-authenticated user; ``aws:TokenIssueTime`` when the credentials were issued;
+    ``aws:PrincipalTag/*`` the role's tags, each overridden by a session tag of the same key:
+    "Passing session tags in AWS STS"), and "Available keys for AWS web identity federation"
+    (``cognito-identity.amazonaws.com:aud``, ``:amr`` (multivalued) and ``:sub``). Every key
+    ``facts.iam.MODELLED_KEYS`` names that AWS sets for such a session is here."""
+    role = iam_backends[account]["aws"].get_role_by_arn(caller.role_arn)
+    session_name = caller.session_arn.rsplit("/", 1)[1]
     keys: dict[str, Any] = {
         SUB: caller.identity_id,
         AUD: caller.audience,
         AMR: list(caller.amr),
+        "aws:PrincipalType": "AssumedRole",
+        "aws:userid": f"{role.id}:{session_name}",
         "aws:PrincipalArn": caller.role_arn,
         "aws:PrincipalAccount": account,
+        "aws:FederatedProvider": COGNITO_IDENTITY,
+        "aws:TokenIssueTime": _iso(caller.issued_at),
         "aws:SecureTransport": SECURE_TRANSPORT,
-        "aws:CurrentTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:CurrentTime": _iso(now),
         "aws:EpochTime": str(int(now)),
+        "aws:SourceIp": source_ip,
+        "aws:RequestedRegion": region,
     }
-    for key, value in caller.session_tags.items():
+    tags = {tag["Key"]: tag["Value"] for tag in role.tags}
+    # Keys compared without regard to case: a session tag replaces a role tag of any case.
+    session_tags = {key.lower() for key in caller.session_tags}
+    tags = {key: value for key, value in tags.items() if key.lower() not in session_tags}
+    for key, value in {**tags, **caller.session_tags}.items():
         keys[f"aws:PrincipalTag/{key}"] = value
     return keys
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def role_policies(account: str, role_arn: str) -> list[dict[str, Any]]:
@@ -82,15 +105,20 @@ def decide(
     resource: str | None,
     bucket: str | None,
     extra: dict[str, str],
+    *,
+    region: str,
+    source_ip: str,
 ) -> iam.Decision:
     """IAM's decision on the caller's request: the role's policies, the bucket policy for S3,
-    and the session policy as a bound, over the session's request context."""
+    and the session policy as a bound, over the session's request context (``extra``: the
+    request's own keys, such as ``s3:prefix``; ``region`` the one the request was signed for;
+    ``source_ip`` the caller's address)."""
     if action.lower() == ALWAYS_ALLOWED.lower():
         return iam.Decision.ALLOW
     request = iam.Request(
         action,
         resource,
-        {**context(caller, account, now), **extra},
+        {**context(caller, account, now, region, source_ip), **extra},
         principals=(caller.role_arn, caller.session_arn),
         account=account,
     )
@@ -112,7 +140,13 @@ def judge(
     bucket: str | None,
     extra: dict[str, str],
     refuse: Callable[[], None],
+    *,
+    region: str,
+    source_ip: str,
 ) -> None:
     """``refuse()`` (moto's AccessDenied in the service's shape) unless IAM allows it."""
-    if decide(caller, account, now, action, resource, bucket, extra) is not iam.Decision.ALLOW:
+    decision = decide(
+        caller, account, now, action, resource, bucket, extra, region=region, source_ip=source_ip
+    )
+    if decision is not iam.Decision.ALLOW:
         refuse()

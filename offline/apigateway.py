@@ -239,7 +239,7 @@ class Gateway:
         if method.authorization == "AWS_IAM":
             caller = self._authenticate(request, body)
             decoded = "/" + "/".join(unquote(part) for part in parts)
-            self._authorize(caller, api, stage, request.method, decoded)
+            self._authorize(caller, api, stage, request.method, decoded, _source_ip(request))
         event = self._event(request, body, api, stage, method, f"/{path}", parameters, caller)
         return self._invoke(self.functions[method.function], event)
 
@@ -338,7 +338,9 @@ class Gateway:
 
     # Authorization ------------------------------------------------------------------------------
 
-    def _authorize(self, caller: Caller, api: RestApi, stage: str, verb: str, path: str) -> None:
+    def _authorize(
+        self, caller: Caller, api: RestApi, stage: str, verb: str, path: str, source_ip: str
+    ) -> None:
         """``execute-api:Invoke`` on ``arn:aws:execute-api:<region>:<account>:<api id>/<stage>/
         <METHOD>/<path>`` (developer guide, "Control access to a REST API with IAM
         permissions": the resource format), judged by the same evaluator as every other request
@@ -347,7 +349,15 @@ class Gateway:
         by the path part it spells, so neither reading lets a caller into another tenant."""
         arn = f"arn:aws:execute-api:{self.region}:{self.account}:{api.id}/{stage}/{verb}{path}"
         decision = access.decide(
-            caller.issued, self.account, self.clock.now(), INVOKE, arn, None, {}
+            caller.issued,
+            self.account,
+            self.clock.now(),
+            INVOKE,
+            arn,
+            None,
+            {},
+            region=self.region,
+            source_ip=source_ip,
         )
         if decision is iam.Decision.ALLOW:
             return
@@ -437,7 +447,7 @@ class Gateway:
             "apiKey": None,
             "apiKeyId": None,
             "clientCert": None,
-            "sourceIp": request.remote_addr or "127.0.0.1",
+            "sourceIp": _source_ip(request),
             "userAgent": request.headers.get("User-Agent"),
         }
         if caller is None:
@@ -523,3 +533,9 @@ def _match(resource_path: str, parts: list[str]) -> tuple[tuple[int, ...], dict[
     if len(parts) != len(template):
         return None
     return tuple(rank), parameters
+
+
+def _source_ip(request: Request) -> str:
+    """The caller's address, as API Gateway reports it (``identity.sourceIp``) and IAM sees it
+    (``aws:SourceIp``); a request from werkzeug's test client has none, so loopback."""
+    return request.remote_addr or "127.0.0.1"

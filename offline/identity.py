@@ -207,6 +207,7 @@ class IssuedCredentials:
     audience: str
     amr: tuple[str, ...]
     session_arn: str
+    issued_at: float  # epoch seconds: aws:TokenIssueTime
     session_policies: tuple[Mapping[str, Any], ...] | None = None
 
 
@@ -541,6 +542,7 @@ class IdentityService:
             audience,
             tuple(amr),
             assumed.arn,
+            self.clock.now(),
             session_policies,
         )
         return assumed

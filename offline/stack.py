@@ -53,7 +53,7 @@ REGION = "us-east-1"
 ACCOUNT = DEFAULT_ACCOUNT_ID
 OPERATOR = "offline-operator"
 TOTP_SWITCH = "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"
-_CREDENTIAL = re.compile(r"Credential=([^/]+)/")
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]*/([^/]*)/")
 # Cognito user pool operations that take a user's token instead of AWS credentials (developer
 # guide, "Understanding API, OIDC, and managed login pages authentication": unauthenticated and
 # token-authorized operations). moto lists only some of them as public.
@@ -226,7 +226,7 @@ def _enforce_iam(
         caller (moto's own check then applies)."""
         found = _CREDENTIAL.search(self.headers.get("Authorization", ""))
         caller = issued.get(found.group(1)) if found else None
-        if caller is None:
+        if found is None or caller is None:
             return False
         if self.headers.get("X-Amz-Target") in public:
             return True
@@ -258,6 +258,9 @@ def _enforce_iam(
             bucket,
             extra,
             request._raise_access_denied,
+            # aws:RequestedRegion: the region the request is signed for (its credential scope).
+            region=found.group(2),
+            source_ip=self.normalized_request.remote_addr or "127.0.0.1",
         )
         return True
 

@@ -23,5 +23,11 @@ TAG_SESSION = "sts:TagSession"
 
 def allows(document: Mapping[str, Any], action: str, context: Mapping[str, Sequence[str]]) -> bool:
     """Allowed when a statement for the Cognito principal allows it and none denies it."""
-    request = iam.Request(action, resource=None, context=context, federated=COGNITO_IDENTITY)
+    request = iam.Request(
+        action,
+        resource=None,
+        context=context,
+        federated=COGNITO_IDENTITY,
+        keys=iam.WEB_IDENTITY_KEYS,
+    )
     return iam.is_allowed(request, [], [document])

@@ -176,9 +176,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         )
         keys = assumed["Credentials"]
         amr = ("authenticated", PROVIDER, f"{PROVIDER}:CognitoSignIn:sub-1")
-        issued = IssuedCredentials(IDENTITY, role, {"tenant": "acme"}, POOL, amr,
-                                   assumed["AssumedRoleUser"]["Arn"])  # fmt: skip
         function, clock = Recorder(), Clock()
+        issued = IssuedCredentials(IDENTITY, role, {"tenant": "acme"}, POOL, amr,
+                                   assumed["AssumedRoleUser"]["Arn"], clock.now())  # fmt: skip
         gateway = Gateway(
             deployment.rest_apis,
             {"Fn": function},

@@ -217,7 +217,17 @@ def allow(actions: list[str], resource: str | list[str]) -> dict[str, Any]:
 
 def may(service: IdentityService, answer: Any, action: str, key: str) -> bool:
     caller = service.issued[answer.role.access_key_id]
-    decision = access.decide(caller, ACCOUNT, time.time(), action, f"{BUCKET}/{key}", "bucket", {})
+    decision = access.decide(
+        caller,
+        ACCOUNT,
+        time.time(),
+        action,
+        f"{BUCKET}/{key}",
+        "bucket",
+        {},
+        region="us-east-1",
+        source_ip="203.0.113.7",
+    )
     return decision is iam.Decision.ALLOW
 
 
