@@ -443,3 +443,46 @@ def test_a_split_tagged_claim_is_refused_in_both_versions() -> None:
     config = tagged_config((app.Claim("teams", "custom:tenant", ("split",)),), {"teams"})
     with pytest.raises(app.TagClaimRefused, match="list"):
         app.decide(config, [], {"custom:tenant": "red blue"})
+
+
+# Fail closed: what the hook cannot read raises (Cognito then fails the sign-in), never a guess.
+def test_reserved_prefixes_are_reserved_like_the_named_claims() -> None:
+    """Developer guide, "Pre token generation Lambda trigger": claims under cognito: and dev:
+    are Cognito's, as are the named ones."""
+    assert app._reserved("cognito:anything")
+    assert app._reserved("dev:anything")
+    assert app._reserved("sub")
+    assert not app._reserved("tenant")
+
+
+@pytest.mark.parametrize("identities", ['{"providerType": "SAML"}', '"SAML"', "7"])
+def test_an_identities_attribute_that_is_not_a_list_fails_closed(identities: str) -> None:
+    with pytest.raises(ValueError, match="identities attribute is not a list"):
+        app.is_federated({"identities": identities})
+
+
+def test_an_unknown_transform_fails_closed() -> None:
+    with pytest.raises(ValueError, match="unknown transform 'upper'"):
+        app.transform("x", ("upper",))
+
+
+@pytest.mark.parametrize(
+    ("groups", "attributes", "problem"),
+    [
+        ("admins", {}, "groupsToOverride is not a list"),
+        (["admins", 7], {}, "groupsToOverride is not a list"),
+        ([], ["email", "a@b.c"], "userAttributes is not an object"),
+    ],
+)
+def test_an_event_of_the_wrong_shape_fails_closed(
+    groups: object, attributes: object, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        app.decide(app.CONFIG, groups, attributes)
+
+
+def test_the_correlation_id_is_a_stable_pseudonym_of_eight_bytes() -> None:
+    first = app.correlation_id("alice@example.com")
+    assert first == app.correlation_id("alice@example.com")
+    assert first != app.correlation_id("bob@example.com")
+    assert len(bytes.fromhex(first)) == 8
