@@ -169,7 +169,7 @@ def test_a_failing_table_is_logged_and_counted(
     [emf] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert emf[app.TABLE_FAILED] in (1.0, [1.0])
     [record] = [r for r in caplog.records if r.name == app.logger.name]
-    assert (record.levelname, record.reason) == (  # type: ignore[attr-defined]
+    assert (record.levelname, record.reason) == (
         "ERROR",
         "ProvisionedThroughputExceededException",
     )
