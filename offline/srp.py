@@ -30,6 +30,7 @@ from pycognito.aws_srp import (
 )
 
 MAX_PENDING = 10_000
+SMALL_B_BITS = 256
 _N = hex_to_long(N_HEX)
 _G = hex_to_long(G_HEX)
 # SRP-6a's multiplier k = H(N | g), padded as Cognito pads it.
@@ -42,7 +43,7 @@ class Challenge:
 
     pool_id: str
     user_id_for_srp: str
-    password: str
+    verifier: int
     salt_hex: str
     small_b: int
     big_a: int
@@ -63,13 +64,14 @@ class SrpVerifier:
             # RFC 5054 section 2.5.4: the server aborts when A % N is zero.
             raise ValueError("SRP_A is not valid")
         salt_hex = secrets.token_hex(16)
-        small_b = hex_to_long(secrets.token_hex(128)) % _N
+        # RFC 5054 section 2.6: b is random and at least 256 bits; more only costs time.
+        small_b = secrets.randbits(SMALL_B_BITS)
         verifier = pow(_G, _x(pool_id, user_id_for_srp, password, salt_hex), _N)
         big_b = (_K * verifier + pow(_G, small_b, _N)) % _N
         challenge = Challenge(
             pool_id=pool_id,
             user_id_for_srp=user_id_for_srp,
-            password=password,
+            verifier=verifier,
             salt_hex=salt_hex,
             small_b=small_b,
             big_a=big_a,
@@ -88,9 +90,7 @@ class SrpVerifier:
         if challenge is None:
             return False
         u = calculate_u(challenge.big_a, challenge.big_b)
-        x = _x(challenge.pool_id, challenge.user_id_for_srp, challenge.password, challenge.salt_hex)
-        verifier = pow(_G, x, _N)
-        shared = pow(challenge.big_a * pow(verifier, u, _N), challenge.small_b, _N)
+        shared = pow(challenge.big_a * pow(challenge.verifier, u, _N), challenge.small_b, _N)
         key = compute_hkdf(
             bytearray.fromhex(pad_hex(shared)), bytearray.fromhex(pad_hex(long_to_hex(u)))
         )
