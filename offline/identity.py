@@ -12,6 +12,7 @@ may do. Each rule cites the AWS documentation it follows.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -232,13 +233,21 @@ class Clock:
         return self.source() + self.offset
 
 
+@functools.cache
+def _issuer_key() -> RSAKey:
+    """The key Cognito Identity's OpenID tokens are signed with: one per process, as the real
+    issuer signs every pool's tokens with one published key set (and a new 2048-bit key would
+    cost about 50 ms for each offline stack and emulator a test run makes)."""
+    return RSAKey.generate_key(2048)
+
+
 @dataclass
 class IdentityService:
     pools: Mapping[str, IdentityPoolSettings]
     account: str
     region: str
     clock: Clock = field(default_factory=Clock)
-    signing_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048))
+    signing_key: RSAKey = field(default_factory=_issuer_key)
     identities: dict[tuple[str, str, str], str] = field(default_factory=dict)
     guests: dict[str, str] = field(default_factory=dict)  # identity id -> pool id
     issued: dict[str, IssuedCredentials] = field(default_factory=dict)  # access key id -> what

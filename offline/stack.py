@@ -5,6 +5,7 @@ the endpoint that adds what moto lacks. ``OfflineStack.start()`` gives a running
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -13,12 +14,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 from unittest import mock
 from urllib.parse import urlparse
 
 import boto3
 import pyotp
+from joserfc.jwk import RSAKey
 from moto import settings
 from moto.cognitoidp import models as cognitoidp_models
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -97,6 +100,21 @@ class OfflineStack:
         return _EndpointSession(self.endpoint_url, self.operator)
 
 
+@functools.cache
+def _imported_key(jwk_json: str) -> RSAKey:
+    return RSAKey.import_key(json.loads(jwk_json))
+
+
+# Stands in for joserfc.jwk in moto's user pool model, which imports moto's one bundled private
+# key for every pool, recovering its primes each time (about 0.1 s a pool): the same JWK always
+# imports to the same key, so each is imported once per process.
+_ONCE_IMPORTED_KEYS = SimpleNamespace(
+    RSAKey=SimpleNamespace(
+        import_key=lambda value: _imported_key(json.dumps(value, sort_keys=True))
+    )
+)
+
+
 @contextmanager
 def offline_stack(
     template: Template, log: TextIO, credential_seconds: int = CREDENTIAL_SECONDS
@@ -106,6 +124,7 @@ def offline_stack(
     with ExitStack() as cleanup:
         # Each service answers CORS itself (offline.cors), not moto's server-wide "*".
         cleanup.enter_context(mock.patch.object(werkzeug_app, "DISABLE_GLOBAL_CORS", True))
+        cleanup.enter_context(mock.patch.object(cognitoidp_models, "jwk", _ONCE_IMPORTED_KEYS))
         # Every backend, not only the model registry: a second stack in one process (the tests
         # run several) starts from an empty moto, as a fresh deployment does.
         BackendDict.reset()
