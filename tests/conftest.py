@@ -59,11 +59,14 @@ ONE_WORKER_PACKAGES = ("tests/e2e/",)
 
 
 class _LoadScopeKeepingPackages(LoadScopeScheduling):
-    """pytest-xdist's loadscope (one module per worker), except for ``ONE_WORKER_PACKAGES``."""
+    """pytest-xdist's loadscope (one module per worker), except for ``ONE_WORKER_PACKAGES``.
+    A module is its path, up to the first ``::``: loadscope's own split, at the last ``::``,
+    would part a module whose parameter ids hold one (an ARN's ``iam::``), and build its
+    module-scoped fixtures (a synthesis, an offline stack) once more on another worker."""
 
     def _split_scope(self, nodeid: str) -> str:
         package = next((p for p in ONE_WORKER_PACKAGES if nodeid.startswith(p)), None)
-        return package or super()._split_scope(nodeid)
+        return package or nodeid.split("::", 1)[0]
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling:
