@@ -1,5 +1,7 @@
 """One synthesis for the whole test session (docs/architecture.md: `make test` within 60 s),
-shared by pytest-xdist's workers: the first to get the lock synthesizes, the others read it.
+shared by pytest-xdist's workers: it starts in a process of its own as soon as a worker sees
+that its tests need it, while the workers run the tests that do not (they come first), and
+the workers read it when it is done (tests/support/session_synth.py).
 
 The app is synthesized once with these stacks (tests/support/configs.py), cdk-nag on all:
 
@@ -21,33 +23,19 @@ per process on first use.
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import json
-import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import botocore.session
 import pytest
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template as Assertions
 from xdist.scheduler import LoadScopeScheduling
 
-from app import add_stack, build_app
-from infra.config import CDK_JSON, AppConfig, cdk_json_context, parse_config
-from tests.support import configs
+from infra.config import AppConfig
+from tests.support import session_synth
 from tests.support.template import Synth, Synthesized, Template
-
-ALL_PROVIDERS = CDK_JSON.parent / "docs" / "examples" / "all-providers.json"
-TWITTER_SECRET = "test-only-twitter-secret"
-# cdk.json's stack, when it differs from the demo's: its own artifact, whatever its stack name.
-CONFIGURED = "configured"
-FORKERS_RESOURCE = "TestForkersKey"
-FORKERS_TABLE = "TestForkersTable"
-FORKERS_BUCKET = "TestForkersBucket"
 
 # Every boto3 session reads and parses botocore's service models afresh, and the tests create
 # hundreds of sessions (one per client, function and moto world): one loader, whose cache the
@@ -56,70 +44,72 @@ botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 # Packages whose modules share a package-scoped fixture too costly to build on each worker
 # (tests/e2e: an offline stack): each runs whole on one worker.
 ONE_WORKER_PACKAGES = ("tests/e2e/",)
+SYNTH = "synth"
+
+
+def _scope(nodeid: str) -> str:
+    """What runs whole on one worker: a package of ``ONE_WORKER_PACKAGES``, else a module (its
+    path up to the first ``::``; loadscope's own split, at the last ``::``, would part a module
+    whose parameter ids hold one, an ARN's ``iam::``, and build its module-scoped fixtures, a
+    synthesis or an offline stack, once more on another worker)."""
+    package = next((p for p in ONE_WORKER_PACKAGES if nodeid.startswith(p)), None)
+    return package or nodeid.split("::", 1)[0]
 
 
 class _LoadScopeKeepingPackages(LoadScopeScheduling):
-    """pytest-xdist's loadscope (one module per worker), except for ``ONE_WORKER_PACKAGES``.
-    A module is its path, up to the first ``::``: loadscope's own split, at the last ``::``,
-    would part a module whose parameter ids hold one (an ARN's ``iam::``), and build its
-    module-scoped fixtures (a synthesis, an offline stack) once more on another worker."""
+    """pytest-xdist's loadscope, with ``_scope``'s scopes, handed out in the collection's order
+    (``pytest_collection_modifyitems``)."""
 
     def _split_scope(self, nodeid: str) -> str:
-        package = next((p for p in ONE_WORKER_PACKAGES if nodeid.startswith(p)), None)
-        return package or nodeid.split("::", 1)[0]
+        return _scope(nodeid)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling:
     return _LoadScopeKeepingPackages(config, log)
 
 
-def add_forkers_resource(stack: Stack) -> None:
-    """What a forker adds to infra/stack.py first: resources of their own (cdk-nag clean), each
-    written to be destroyed, as a forker might copy it from a sandbox example (in a protected
-    stage the stack keeps them anyway: infra/retention.py), and an output their app reads."""
-    key = kms.Key(
-        stack, FORKERS_RESOURCE, enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY
+def _needs_synthesis(item: pytest.Item) -> bool:
+    return SYNTH in item.fixturenames or item.get_closest_marker(session_synth.MARKER) is not None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Scopes that need no synthesis first, so that while the synthesis runs in the background
+    (tests/support/session_synth.py) both workers have tests to run; then the larger scopes
+    first, as loadscope orders them, so that no large one is left for the end."""
+    scopes: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        scopes.setdefault(_scope(item.nodeid), []).append(item)
+    ordered = sorted(
+        scopes.values(), key=lambda scope: (any(map(_needs_synthesis, scope)), -len(scope))
     )
-    CfnOutput(stack, f"{FORKERS_RESOURCE}Output", key=f"{FORKERS_RESOURCE}Arn", value=key.key_arn)
-    dynamodb.Table(
-        stack,
-        FORKERS_TABLE,
-        partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
-        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-        removal_policy=RemovalPolicy.DESTROY,
-    )
-    s3.Bucket(
-        stack,
-        FORKERS_BUCKET,
-        enforce_ssl=True,
-        server_access_logs_prefix="access-logs/",
-        removal_policy=RemovalPolicy.DESTROY,
-    )
+    items[:] = [item for scope in ordered for item in scope]
 
 
 @pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synth:
-    context = cdk_json_context()
-    demo, variant, forked = configs.demo(), configs.variant(), configs.forked()
-    configured = parse_config(configs.configured_raw(os.environ))
-    providers = parse_config(json.loads(ALL_PROVIDERS.read_text()))
-    # Under xdist the workers' temporary roots share a parent: the assembly goes there, once.
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent
-    outdir = shared / "cdk.out.session"
-    configured_id = demo.stack_name if configured == demo else CONFIGURED
-    with (shared / "synth.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (outdir / "manifest.json").is_file():
-            context = {**context, "twitterConsumerSecret": TWITTER_SECRET}
-            app = build_app(context, str(outdir), [demo, variant, providers, forked])
-            forked_stack = app.node.find_child(forked.stack_name)
-            assert isinstance(forked_stack, Stack)
-            add_forkers_resource(forked_stack)
-            if configured != demo:
-                add_stack(app, configured, TWITTER_SECRET, construct_id=CONFIGURED)
-            app.synth()
+def _shared(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """Under xdist the workers' temporary roots share a parent: the assembly goes there, once."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _synthesis_started(request: pytest.FixtureRequest, _shared: Path) -> Iterator[None]:
+    started = None
+    if any(map(_needs_synthesis, request.session.items)):
+        started = session_synth.start(_shared)
+    yield
+    if started is not None and started.poll() is None:  # a run stopped early (-x, Ctrl-C)
+        started.terminate()
+        started.wait()
+
+
+@pytest.fixture(scope="session")
+def synth(_shared: Path) -> Synth:
+    with session_synth.locked(_shared):
+        if not session_synth.synthesized(_shared):
+            session_synth.synthesize(_shared)  # none under way, or it failed: here, to show why
+    session = session_synth.session_configs()
+    outdir = _shared / session_synth.ASSEMBLY
 
     def load(config: AppConfig, artifact: str | None = None) -> Synthesized:
         path = outdir / f"{artifact or config.stack_name}.template.json"
@@ -128,11 +118,11 @@ def synth(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Synth:
 
     return Synth(
         outdir,
-        demo=load(demo),
-        variant=load(variant),
-        providers=load(providers),
-        forked=load(forked),
-        configured=load(configured, configured_id),
+        demo=load(session.demo),
+        variant=load(session.variant),
+        providers=load(session.providers),
+        forked=load(session.forked),
+        configured=load(session.configured, session.configured_artifact),
     )
 
 

@@ -16,8 +16,8 @@ from app import add_stacks, build_app, context_config
 from client import outputs as client_outputs
 from infra import acknowledgements as acknowledgements_module
 from infra.config import CDK_JSON, ConfigError, cdk_json_context, parse_config
-from tests.conftest import FORKERS_RESOURCE
 from tests.support.configs import CONFIG_FILE_VARIABLE, configured_raw, demo_raw
+from tests.support.session_synth import FORKERS_RESOURCE
 from tests.support.template import Synth, resolve, role_ids
 
 ROOT = CDK_JSON.parent

@@ -26,8 +26,15 @@ from offline.target import Capability, LocalTarget, Missing, Target, remote_targ
 from offline.template import Template
 from tests.support.configs import configured_raw
 from tests.support.offline import serving
+from tests.support.session_synth import MARKER as SYNTHESIS
 
 TARGET_VARIABLE = "E2E_TARGET"
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The offline target is deployed from the session's synthesis, asked for at run time."""
+    if not os.environ.get(TARGET_VARIABLE):
+        item.add_marker(SYNTHESIS)
 
 
 @pytest.fixture(scope="package")

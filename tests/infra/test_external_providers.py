@@ -18,8 +18,8 @@ from infra.config import (
     parse_config,
 )
 from infra.external_providers import ExternalProviders
-from tests.conftest import ALL_PROVIDERS, TWITTER_SECRET
 from tests.infra.test_principal_tags import trusts_tag_session
+from tests.support.session_synth import ALL_PROVIDERS, TWITTER_SECRET
 from tests.support.template import Synth, Synthesized, pool_role
 from tests.test_app import config_error
 

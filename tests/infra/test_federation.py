@@ -15,8 +15,8 @@ from infra.config import (
     refuse_mapped_attributes_writable_by_users,
 )
 from infra.monitoring import HOOK_SERVICE
-from tests.conftest import ALL_PROVIDERS
 from tests.support.invariants import lambda_permission_violations
+from tests.support.session_synth import ALL_PROVIDERS
 from tests.support.template import (
     COGNITO_IDP,
     Synth,

@@ -29,8 +29,8 @@ from infra.config.limits import (
     hook_variable,
     policy_characters,
 )
-from tests.conftest import ALL_PROVIDERS
 from tests.support.configs import demo_raw
+from tests.support.session_synth import ALL_PROVIDERS
 from tests.support.template import Synth, Synthesized, Template, resources, role_ids
 
 # IAM user guide, "IAM and AWS STS quotas": a role's inline policies together.

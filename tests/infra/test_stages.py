@@ -18,8 +18,8 @@ from aws_cdk import App
 from app import context_config
 from facts.stateful import RETAINED_TYPES
 from infra.config import CONTEXT_KEY, ConfigError, Stage, cdk_json_context, parse_config
-from tests.conftest import FORKERS_BUCKET, FORKERS_RESOURCE, FORKERS_TABLE
 from tests.support.configs import demo_raw
+from tests.support.session_synth import FORKERS_BUCKET, FORKERS_RESOURCE, FORKERS_TABLE
 from tests.support.template import Synth, Synthesized, Template
 
 # Properties that set a name CloudFormation does not generate, and that must be unique.

@@ -13,8 +13,8 @@ from offline import scenarios
 from offline.scenarios import GUEST, Row
 from offline.target import LocalTarget
 from offline.template import Template
-from tests.conftest import FORKERS_RESOURCE
 from tests.support.offline import serving
+from tests.support.session_synth import FORKERS_RESOURCE
 from tests.support.template import Synth
 
 
