@@ -59,10 +59,12 @@ def test_enhanced_passes_the_custom_role(stack) -> None:
 
 
 def test_the_session_never_uses_the_environments_credentials(stack, monkeypatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVIRONMENTKEY")
-    identity = credentials.enhanced(stack.outputs, signed_in(stack))
-    assert frozen(identity).access_key == "TESTACCESSKEY12345"
-    assert identity.session.get_credentials().method == "cognito-identity"
+    # Undone before moto's own environment is: undone after it, the key would outlive the test.
+    with monkeypatch.context() as environment:
+        environment.setenv("AWS_ACCESS_KEY_ID", "ENVIRONMENTKEY")
+        identity = credentials.enhanced(stack.outputs, signed_in(stack))
+        assert frozen(identity).access_key == "TESTACCESSKEY12345"
+        assert identity.session.get_credentials().method == "cognito-identity"
 
 
 def test_every_refresh_renews_the_id_token_first(stack) -> None:
