@@ -108,7 +108,7 @@ def _imported_key(jwk_json: str) -> RSAKey:
 # Stands in for joserfc.jwk in moto's user pool model, which imports moto's one bundled private
 # key for every pool, recovering its primes each time (about 0.1 s a pool): the same JWK always
 # imports to the same key, so each is imported once per process.
-_ONCE_IMPORTED_KEYS = SimpleNamespace(
+ONCE_IMPORTED_KEYS = SimpleNamespace(
     RSAKey=SimpleNamespace(
         import_key=lambda value: _imported_key(json.dumps(value, sort_keys=True))
     )
@@ -124,7 +124,7 @@ def offline_stack(
     with ExitStack() as cleanup:
         # Each service answers CORS itself (offline.cors), not moto's server-wide "*".
         cleanup.enter_context(mock.patch.object(werkzeug_app, "DISABLE_GLOBAL_CORS", True))
-        cleanup.enter_context(mock.patch.object(cognitoidp_models, "jwk", _ONCE_IMPORTED_KEYS))
+        cleanup.enter_context(mock.patch.object(cognitoidp_models, "jwk", ONCE_IMPORTED_KEYS))
         # Every backend, not only the model registry: a second stack in one process (the tests
         # run several) starts from an empty moto, as a fresh deployment does.
         BackendDict.reset()

@@ -31,9 +31,11 @@ from pathlib import Path
 import botocore.session
 import pytest
 from aws_cdk.assertions import Template as Assertions
+from moto.cognitoidp import models as cognitoidp_models
 from xdist.scheduler import LoadScopeScheduling
 
 from infra.config import AppConfig
+from offline.stack import ONCE_IMPORTED_KEYS
 from tests.support import session_synth
 from tests.support.template import Synth, Synthesized, Template
 
@@ -41,6 +43,8 @@ from tests.support.template import Synth, Synthesized, Template
 # hundreds of sessions (one per client, function and moto world): one loader, whose cache the
 # sessions share, reads each model once per worker. The models are read-only data.
 botocore.session.create_loader = functools.cache(botocore.session.create_loader)
+# The tests create a user pool in moto for nearly every client test; offline stacks do the same.
+cognitoidp_models.jwk = ONCE_IMPORTED_KEYS
 # Packages whose modules share a package-scoped fixture too costly to build on each worker
 # (tests/e2e: an offline stack): each runs whole on one worker.
 ONE_WORKER_PACKAGES = ("tests/e2e/",)
