@@ -86,7 +86,8 @@ def serving(config: Mapping[str, Any], port: int = WEB_PORT) -> Iterator[str]:
             f"cannot serve the page on port {port} ({error.strerror}): the stack's CORS rules "
             f"allow http://{HOST}:{port}; stop what uses the port"
         ) from None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Stopping waits up to one poll for the server to see it (its default: half a second).
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://{HOST}:{port}/"

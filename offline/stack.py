@@ -56,6 +56,9 @@ REGION = "us-east-1"
 ACCOUNT = DEFAULT_ACCOUNT_ID
 OPERATOR = "offline-operator"
 TOTP_SWITCH = "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"
+# How often the server looks for a shutdown: stopping a stack waits up to this long (the
+# server's own default of half a second, for every stack a test run stops, adds up).
+SHUTDOWN_POLL_SECONDS = 0.05
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]*/([^/]*)/")
 # Cognito user pool operations that take a user's token instead of AWS credentials (developer
 # guide, "Understanding API, OIDC, and managed login pages authentication": unauthenticated and
@@ -135,7 +138,9 @@ def offline_stack(
         app = _SwitchableApp(moto)
         server = make_server(HOST, 0, app, threaded=True, request_handler=_QuietHandler)
         endpoint_url = f"http://{HOST}:{server.server_port}"
-        serving = threading.Thread(target=server.serve_forever, daemon=True)
+        serving = threading.Thread(
+            target=server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), daemon=True
+        )
         serving.start()
         cleanup.callback(server.server_close)
         cleanup.callback(serving.join)

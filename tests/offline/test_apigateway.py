@@ -29,6 +29,7 @@ from client.outputs import parse
 from offline.apigateway import Gateway, _route
 from offline.deploy import Deployer, Method, RestApi
 from offline.identity import Clock, IssuedCredentials
+from offline.stack import SHUTDOWN_POLL_SECONDS
 from offline.template import Template, TemplateError
 from tests.client.conftest import outputs_document
 
@@ -193,7 +194,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             return gateway(request, request.get_data())(environ, start_response)
 
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,), daemon=True
+        )
         thread.start()
         endpoint = f"http://127.0.0.1:{server.server_port}"
         try:
