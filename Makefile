@@ -101,8 +101,11 @@ synth: setup
 	$(CDK) synth --quiet $(CDK_CONFIG)
 
 # CONFIG=path: the invariant tests and e2e run on that config file instead of cdk.json's.
+# Bytecode is cached (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set:
+# otherwise each worker compiles and assertion-rewrites every test module again on every run.
 test: setup
-	$(if $(CONFIG),IDPOOLS_TEST_CONFIG=$(abspath $(CONFIG))) $(PY) -m pytest -q
+	PYTHONDONTWRITEBYTECODE= $(if $(CONFIG),IDPOOLS_TEST_CONFIG=$(abspath $(CONFIG))) \
+	  $(PY) -m pytest -q
 
 # Mutants are written into scratch copies of the tree (tools/mutation.py), never into it.
 mutation: setup
