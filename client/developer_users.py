@@ -180,12 +180,17 @@ def run(
         raise
 
 
-def new_user(name: str, password: str, tags: dict[str, str]) -> dict[str, Any]:
+def new_user(
+    name: str,
+    password: str,
+    tags: dict[str, str],
+    cost: passwords.ScryptParameters = passwords.CURRENT,
+) -> dict[str, Any]:
     """A user table item: a server-side user id, the password's hash, no failures yet."""
     item: dict[str, Any] = {
         "username": name,
         "userId": str(uuid.uuid4()),
-        "passwordHash": passwords.hash_password(password),
+        "passwordHash": passwords.hash_password(password, cost),
         "failedAttempts": 0,
         "disabled": False,
     }

@@ -21,9 +21,15 @@ from client import aws, sign_in
 from client.developer_users import new_user
 from client.outputs import StackOutputs
 from infra.config import TENANT_TAG
+from lambdas.developer_auth.passwords import CURRENT, ScryptParameters
 
 # Meets the pool's password policy (14+ characters, all four character classes).
 DEMO_PASSWORD = "Offline-Demo-Passw0rd!"  # noqa: S105 (a published demo password, offline only)
+# The demo developer user's hash on an offline stack: its password is published, so the hash
+# guards nothing there, and at the production cost each of the run's sign-ins would spend about
+# 0.1 s verifying it. A hash carries its parameters: the sign-in function verifies either. A
+# real stack's (a remote target's) demo users keep the production cost.
+OFFLINE_PASSWORD_COST = ScryptParameters(n=2**10)
 DEVELOPER_USER = "dev.user"
 DEVELOPER_TENANT = "acme"
 # The tie: a group an administrator adds outside the template with the precedence of one of
@@ -160,8 +166,14 @@ class Seeded:
         return code
 
 
-def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Seeded:
-    """Create the demo users with ``session`` (the operator's, pointed at the endpoint)."""
+def seed(
+    outputs: StackOutputs,
+    session: Any,
+    one_use_codes: bool = False,
+    password_cost: ScryptParameters = CURRENT,
+) -> Seeded:
+    """Create the demo users with ``session`` (the operator's, pointed at the endpoint); the
+    developer user's password hashed at ``password_cost``."""
     idp = session.client("cognito-idp")
     pool = outputs.user_pool_id
     players = cast(outputs.groups)
@@ -202,7 +214,7 @@ def seed(outputs: StackOutputs, session: Any, one_use_codes: bool = False) -> Se
         s3.put_object(Bucket=outputs.bucket_name, Key=key, Body=b"e2e sample")
     table = session.resource("dynamodb").Table(outputs.user_table_name)
     table.put_item(
-        Item=new_user(DEVELOPER_USER, DEMO_PASSWORD, {TENANT_TAG: DEVELOPER_TENANT}),
+        Item=new_user(DEVELOPER_USER, DEMO_PASSWORD, {TENANT_TAG: DEVELOPER_TENANT}, password_cost),
         ConditionExpression="attribute_not_exists(username)",
     )
     put_others_item(outputs, session)

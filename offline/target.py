@@ -27,7 +27,8 @@ import boto3
 
 from client import outputs as stack_outputs
 from client.outputs import StackOutputs
-from offline.seed import Seeded, seed, unseed
+from lambdas.developer_auth.passwords import CURRENT
+from offline.seed import OFFLINE_PASSWORD_COST, Seeded, seed, unseed
 from offline.stack import OfflineStack
 
 
@@ -47,6 +48,7 @@ class Missing(Exception):
 class Target:
     name = "a stack"
     capabilities: frozenset[Capability] = frozenset()
+    password_cost = CURRENT  # the demo developer user's hash
 
     def __init__(self, outputs: StackOutputs, operator: Any, one_use_codes: bool = False) -> None:
         self.outputs = outputs
@@ -60,7 +62,7 @@ class Target:
         """The demo users, created on first use."""
         if self._seeded is None:
             self._seeding = True
-            self._seeded = seed(self.outputs, self.operator, self.one_use_codes)
+            self._seeded = seed(self.outputs, self.operator, self.one_use_codes, self.password_cost)
         return self._seeded
 
     def require(self, capability: Capability) -> None:
@@ -81,6 +83,7 @@ class Target:
 class LocalTarget(Target):
     name = "the in-process offline stack"
     capabilities = frozenset(Capability)
+    password_cost = OFFLINE_PASSWORD_COST
 
     def __init__(self, stack: OfflineStack) -> None:
         outputs = stack_outputs.parse({stack.template.stack_name: stack.outputs})

@@ -14,8 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from client.developer_users import new_user
+from lambdas.developer_auth import passwords
 from offline.scenarios import run_scenario, table
-from offline.seed import DEVELOPER_USERS, ITEM_TENANTS, MARK, WRITTEN_PREFIXES, cast
+from offline.seed import (
+    DEVELOPER_USER,
+    DEVELOPER_USERS,
+    ITEM_TENANTS,
+    MARK,
+    OFFLINE_PASSWORD_COST,
+    WRITTEN_PREFIXES,
+    cast,
+)
 from offline.target import Capability, LocalTarget, RemoteTarget, remote_target
 from tests.e2e import test_attacks, test_items, test_sts
 from tests.support.template import Synth
@@ -110,6 +120,21 @@ def test_attacks_run_against_a_served_stack(remote: RemoteTarget) -> None:
     test_items.test_an_unsigned_request_is_refused_and_the_signed_one_answers(seeded, sessions)
     test_items.test_a_tampered_request_is_refused(seeded, sessions)
     test_items.test_an_editor_cannot_overwrite_or_delete_anothers_item(seeded, sessions, remote)
+
+
+def test_a_real_stacks_demo_developer_user_is_hashed_at_the_production_cost(
+    remote: RemoteTarget,
+) -> None:
+    """Only an offline stack's own demo user gets the cheap hash (OFFLINE_PASSWORD_COST): a
+    stack known from outside may be a real one, and its users table gets what the operator
+    tool would write."""
+    table = remote.operator.resource("dynamodb").Table(remote.outputs.user_table_name)
+    seeded = remote.seeded.outputs
+    stored = table.get_item(Key={"username": DEVELOPER_USER})["Item"]["passwordHash"]
+
+    assert seeded == remote.outputs
+    assert not passwords.needs_rehash(stored)
+    assert passwords.needs_rehash(new_user("x", "y" * 8, {}, OFFLINE_PASSWORD_COST)["passwordHash"])
 
 
 def marked_items(remote: RemoteTarget) -> list[str]:
