@@ -12,15 +12,17 @@ from unittest.mock import patch
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
-WRITES = ("put_item", "update_item", "delete_item")
+# Reads too: moto's reads walk an item's attributes while a write (under the lock) copies and
+# replaces them, and a read of a half-written item is one DynamoDB never returns.
+ITEM_OPERATIONS = ("put_item", "update_item", "delete_item", "get_item", "query", "scan")
 
 
 @contextmanager
 def atomic_item_writes() -> Iterator[None]:
     """DynamoDB applies each conditional write to an item atomically (DynamoDB developer guide,
-    "Working with items": conditional writes); moto checks and writes without a lock, so under
-    threads its writes are serialized here as DynamoDB serializes them."""
-    lock = threading.Lock()
+    "Working with items": conditional writes), and a read sees an item whole; moto checks and
+    writes without a lock, so under threads its item operations are serialized here."""
+    lock = threading.RLock()  # reentrant: a patched operation may call another
 
     def locked(original: Any) -> Any:
         def write(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
@@ -30,7 +32,7 @@ def atomic_item_writes() -> Iterator[None]:
         return write
 
     with ExitStack() as stack:
-        for name in WRITES:
+        for name in ITEM_OPERATIONS:
             original = getattr(DynamoDBBackend, name)
             stack.enter_context(patch.object(DynamoDBBackend, name, locked(original)))
         yield
