@@ -35,6 +35,7 @@ from offline.stack import OfflineStack
 class Capability(enum.Enum):
     CLOCK = "move the identity pool's and STS's clock forward"
     HOOK_BYPASS = "sign in with Cognito's own group claims (the pre token hook bypassed)"
+    RECORDS = "show what the emulator recorded or sign with its key"
 
 
 class Missing(Exception):
@@ -79,6 +80,11 @@ class Target:
         self.require(Capability.HOOK_BYPASS)
         yield
 
+    def undocumented_branches(self) -> list[str]:
+        """The undocumented branches of Cognito's behaviour the stack took so far."""
+        self.require(Capability.RECORDS)
+        return []
+
 
 class LocalTarget(Target):
     name = "the in-process offline stack"
@@ -105,6 +111,9 @@ class LocalTarget(Target):
             yield
         finally:
             self.stack.tokens.hook_bypassed.discard(username)
+
+    def undocumented_branches(self) -> list[str]:
+        return list(self.stack.identity.unverified)
 
 
 class RemoteTarget(Target):
