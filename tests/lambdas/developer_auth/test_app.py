@@ -396,3 +396,62 @@ def test_an_unreadable_stored_hash_is_a_failure_and_a_data_error(
     logged = json.dumps([r.__dict__ for r in caplog.records], default=str)
     assert "stored password hash unreadable" in logged
     assert world.item()["failedAttempts"] == 2
+
+
+def padded(size: int) -> str:
+    """Credentials as JSON, padded with whitespace to exactly ``size`` bytes."""
+    text = json.dumps({"username": "alice", "password": PASSWORD})
+    return text[:-1] + " " * (size - len(text)) + "}"
+
+
+@pytest.mark.parametrize("encoded", [False, True], ids=["text", "base64"])
+def test_a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_413(
+    world: World, encoded: bool
+) -> None:
+    world.add_user()
+    for size, status in ((app.MAX_BODY_BYTES, 200), (app.MAX_BODY_BYTES + 1, 413)):
+        text = padded(size)
+        event = request(raw=base64.b64encode(text.encode()).decode() if encoded else text)
+        event["isBase64Encoded"] = encoded
+        assert call(event)[0] == status, size
+
+
+def test_a_base64_body_is_decoded_strictly_and_measured_before_decoding(world: World) -> None:
+    world.add_user()
+    sent = base64.b64encode(padded(100).encode()).decode()
+    # A character outside the alphabet is refused, not skipped over.
+    for raw, status in ((sent, 200), (sent[:8] + "!" + sent[8:], 400), ("!" * 3000, 413)):
+        # Past the limit, the size is refused before any decoding: 413, not a malformed 400.
+        event = request(raw=raw)
+        event["isBase64Encoded"] = True
+        assert call(event)[0] == status, raw[:12]
+
+
+def test_a_request_without_headers_is_a_415_naming_the_content_type() -> None:
+    body = json.dumps({"username": "alice", "password": PASSWORD})
+    with pytest.raises(app.RequestError) as refused:
+        app.parse_credentials(None, body, False)
+    assert (refused.value.status, refused.value.field) == (415, "Content-Type")
+
+
+def test_a_window_is_over_at_its_locked_until_second(world: World) -> None:
+    # The reservation's condition opens a window only while lockedUntil > now; at that second
+    # the window is over, so the count restarts rather than lock the user out.
+    world.add_user(failedAttempts=3, lockedUntil=int(world.now))
+    assert login()[0] == 200
+
+
+def test_retry_after_is_the_seconds_left_down_to_one(world: World) -> None:
+    world.add_user(failedAttempts=3, lockedUntil=int(world.now) + 1)
+    status, _, headers = login()
+    assert (status, headers["Retry-After"]) == (429, "1")
+
+
+def test_a_success_clears_a_hold_that_expires_that_second(world: World) -> None:
+    # A hold stops counting at its expiry (the reservation gives back those <= now): the count
+    # a success leaves holds only the holds still live after this second.
+    ended = f"{int(world.now)}:ended"
+    world.add_user(failedAttempts=1, lockedUntil=int(world.now) + 600, holds={ended})
+    assert login()[0] == 200
+    assert world.item()["failedAttempts"] == 0
+    assert "holds" not in world.item()
