@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import logging
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -455,3 +457,71 @@ def test_a_success_clears_a_hold_that_expires_that_second(world: World) -> None:
     assert login()[0] == 200
     assert world.item()["failedAttempts"] == 0
     assert "holds" not in world.item()
+
+
+def test_each_answer_counts_one_in_its_metric(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The alarms (infra/monitoring.py) sum these: one attempt is one count.
+    world.add_user()
+    capsys.readouterr()
+    login()
+    login(WRONG)
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    counts = [{k: v for k, v in record.items() if k.startswith("SignIn")} for record in emitted]
+    assert counts == [{"SignInSucceeded": [1.0]}, {"SignInFailed": [1.0]}]
+
+
+def test_every_configured_origin_and_no_other_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The origins come from config.corsOrigins (infra/developer_auth.py writes CORS_ORIGINS); the
+    # function reads them once, at import: a copy of the module imported with two of them.
+    allowed = ("https://app.example.com", "https://admin.example.com")
+    monkeypatch.setenv("CORS_ORIGINS", ",".join(allowed))
+    name = f"{app.__package__}.app_with_origins"
+    spec = importlib.util.spec_from_file_location(name, app.__file__)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)
+    spec.loader.exec_module(module)
+    for origin in (*allowed, "https://evil.example.com"):
+        event = request({})
+        event["httpMethod"] = event["requestContext"]["httpMethod"] = "OPTIONS"
+        event["headers"] = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+        event["multiValueHeaders"] = {key: [value] for key, value in event["headers"].items()}
+        response = module.handler(event, FakeContext())
+        headers = {key: values[-1] for key, values in response["multiValueHeaders"].items()}
+        expected = origin if origin in allowed else None
+        assert headers.get("Access-Control-Allow-Origin") == expected, origin
+
+
+def test_a_new_name_past_the_budget_costs_three_writes_and_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with mock_aws():
+        world = World(unknown_names_per_window=1)
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
+        assert world.sign_in("ghost0", WRONG).status == 401
+        world.recorder.calls.clear()
+        assert world.sign_in("ghost1", WRONG).status == 401
+        # Its reservation, the budget's refusal, the record taken back; nothing to settle.
+        assert world.recorder.calls == Counter(UpdateItem=2, DeleteItem=1)
+        assert world.item("ghost1") is None
+
+
+def test_the_windows_budget_outlives_the_window_for_a_clock_running_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with mock_aws():
+        world = World(unknown_names_per_window=1)
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
+        lockout = world.settings.lockout_seconds
+        start = world.now - world.now % lockout  # the window's first second
+        world.now = start
+        assert world.sign_in("ghost0", WRONG).status == 401
+        # DynamoDB's clock (TTL) is a few seconds into the next window, the function's still in
+        # this one: TTL may delete the window's records, but not the count of its budget.
+        world.now = start + lockout + 5
+        world.expire()
+        world.sign_in.clock = lambda: start + lockout - 1
+        assert world.sign_in("ghost1", WRONG).status == 401
+        assert world.item("ghost1") is None
