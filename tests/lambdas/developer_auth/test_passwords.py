@@ -146,3 +146,14 @@ def test_a_digest_cut_or_lengthened_never_verifies() -> None:
 def test_an_unreadable_stored_hash_raises_value_error(stored: str) -> None:
     with pytest.raises(ValueError):
         passwords.verify_password("s3cret-passphrase", stored)
+
+
+@pytest.mark.parametrize("salt_bytes", range(1, 9))
+def test_a_stored_hash_verifies_whatever_the_length_of_its_salt(salt_bytes: int) -> None:
+    # The stored form carries its salt (unpadded base64 of any length), not the salt's size: a
+    # hash written with another salt size keeps verifying.
+    salt = bytes(range(salt_bytes))
+    digest = passwords._derive("s3cret-passphrase", salt, CHEAP)
+    stored = f"scrypt$1024$8$1${passwords._b64(salt)}${passwords._b64(digest)}"
+    assert passwords.verify_password("s3cret-passphrase", stored)
+    assert not passwords.verify_password("s3cret-passphrasf", stored)

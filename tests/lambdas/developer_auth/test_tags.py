@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -77,3 +79,8 @@ def test_transforms_come_as_the_synth_writes_them() -> None:
     for bad in ('["strip"]', '{"tenant": ["upper"]}', '{"tenant": "lower"}'):
         with pytest.raises(ValueError, match=r"transforms|not an object"):
             tags.parse_transforms(bad)
+
+
+def test_a_tag_may_take_every_transform_the_hook_knows() -> None:
+    steps = sorted(tags.STEPS)
+    assert tags.parse_transforms(json.dumps({"tenant": steps})) == {"tenant": tuple(steps)}
