@@ -110,6 +110,106 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         'Match.YES if p is not None and (p.text.lower() == "true") is absent else Match.NO',
         "drop operand 1 of and",
     ): "Null's values are never variables (Pattern.plain), so a pattern is never None there",
+    (
+        "lambdas/developer_auth/app.py",
+        "DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))",
+        "16 -> 17",
+    ): (
+        "the dummy hash's password is random and never disclosed: 16 or 17 random bytes, no "
+        "password sent matches it"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        "DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))",
+        "16 -> 15",
+    ): (
+        "the dummy hash's password is random and never disclosed: 16 or 15 random bytes, no "
+        "password sent matches it"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'expiry = str(hold).split(":", 1)[0]',
+        "1 -> 2",
+    ): "only the text before the first ':' is read, which any split at ':' gives alike",
+    (
+        "lambdas/developer_auth/app.py",
+        "return int(expiry) if expiry.isdigit() else 0",
+        "0 -> 1",
+    ): (
+        "an unreadable hold's expiry is only compared with now (<= now: expired), and 0 and 1 "
+        "are both long past"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        "return int(expiry) if expiry.isdigit() else 0",
+        "0 -> -1",
+    ): (
+        "an unreadable hold's expiry is only compared with now (<= now: expired), and 0 and -1 "
+        "are both long past"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        "with ThreadPoolExecutor(max_workers=1) as background:",
+        "1 -> 2",
+    ): "the pool is given at most one task (the budget check of a new unknown name)",
+    (
+        "lambdas/developer_auth/app.py",
+        "counted = {",
+        "entry 'lockedUntil' removed",
+    ): (
+        "nothing reads the reserved record's lockedUntil: _sign_in and _release read its hash, "
+        "user id, disabled, tags, holds and failedAttempts"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'restarted = {**old, "failedAttempts": 1, "holds": {hold}, "lockedUntil": until}',
+        "entry 'lockedUntil' removed",
+    ): (
+        "nothing reads the restarted record's lockedUntil: _sign_in and _release read its hash, "
+        "user id, disabled, tags, holds and failedAttempts"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'return None, False, int(min([old["lockedUntil"], *live]))',
+        "False -> True",
+    ): "with no record _sign_in answers 429 before it reads whether the record is new",
+    (
+        "lambdas/developer_auth/app.py",
+        "return None, False, until",
+        "False -> True",
+    ): "with no record _sign_in answers 429 before it reads whether the record is new",
+    (
+        "lambdas/developer_auth/app.py",
+        '":expires": (window + 2) * self.settings.lockout_seconds,',
+        "2 -> 3",
+    ): (
+        "a window's budget count is written only by attempts whose clock is in that window: "
+        "expiring it a window later keeps it longer in the table, where no answer reads it"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        (
+            "CORSConfig(allow_origin=SETTINGS.cors_origins[0], "
+            "extra_origins=list(SETTINGS.cors_origins[1:]))"
+        ),
+        "1 -> 0",
+    ): (
+        "Powertools allows an origin by membership of [allow_origin, *extra_origins]: the first "
+        "listed twice allows the same origins"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'return Response(status, "application/json", json.dumps(body), headers or {})',
+        "drop operand 2 of or",
+    ): "Powertools' Response takes headers=None as no headers (dict(headers) if headers else {})",
+    (
+        "lambdas/developer_auth/app.py",
+        "dict(event.headers or {}), event.body, bool(event.is_base64_encoded)",
+        "drop operand 2 of or",
+    ): (
+        "Powertools' event.headers is always a mapping (CaseInsensitiveDict of the event's "
+        "headers, empty for None)"
+    ),
 }
 
 
