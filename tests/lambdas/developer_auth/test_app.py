@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.util
 import json
 import logging
@@ -528,3 +529,34 @@ def test_the_windows_budget_outlives_the_window_for_a_clock_running_late(
         world.sign_in.clock = lambda: start + lockout - 1
         assert world.sign_in("ghost1", WRONG).status == 401
         assert world.item("ghost1") is None
+
+
+def test_the_log_names_a_user_by_the_pseudonym_the_guide_gives(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # docs/developer-identities.md: the first 8 bytes of the username's SHA-256, in hex, so an
+    # operator finds one user's attempts without the logs naming anyone.
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    world.add_user()
+    login()
+    login(WRONG, username="ALICE")
+    login(WRONG, username="mallory")
+    users = [r.__dict__.get("user") for r in caplog.records if r.name == app.logger.name]
+    alice, mallory = (
+        hashlib.sha256(name.encode()).hexdigest()[:16] for name in ("alice", "mallory")
+    )
+    assert users == [alice, alice, mallory]
+
+
+def test_an_unknown_field_is_named_by_its_first_64_characters(world: World) -> None:
+    body = {"username": "alice", "password": PASSWORD, "x" * 100: 1}
+    status, answered, _ = call(request(raw=json.dumps(body)))
+    assert (status, answered["field"]) == (400, "x" * 64)
+
+
+def test_an_absent_body_is_answered_as_an_empty_one(world: World) -> None:
+    # API Gateway sends null for a request without a body: the same request as an empty body.
+    empty, absent = request(raw=""), request(raw="")
+    absent["body"] = None
+    assert call(absent) == call(empty)
+    assert call(empty)[0] == 400
