@@ -128,6 +128,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ),
     (
         "lambdas/developer_auth/app.py",
+        'return "passwordHash" in item and "userId" in item',
+        "drop operand 1 of and",
+    ): (
+        "is_user only decides whether the stored hash is read: a record without a passwordHash "
+        "has none to read (item.get gives None either way)"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
         'expiry = str(hold).split(":", 1)[0]',
         "1 -> 2",
     ): "only the text before the first ':' is read, which any split at ':' gives alike",

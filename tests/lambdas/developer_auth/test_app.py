@@ -21,7 +21,14 @@ from moto import mock_aws
 from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
 from tests.lambdas.context import FakeContext
-from tests.lambdas.developer_auth.world import DUMMY_HASH, PASSWORD, USER_ID, WRONG, World
+from tests.lambdas.developer_auth.world import (
+    DUMMY_HASH,
+    PASSWORD,
+    PASSWORD_HASH,
+    USER_ID,
+    WRONG,
+    World,
+)
 from tests.lambdas.dynamodb import atomic_item_writes
 from tests.lambdas.settings import DEVELOPER_PROVIDER
 
@@ -560,3 +567,11 @@ def test_an_absent_body_is_answered_as_an_empty_one(world: World) -> None:
     absent["body"] = None
     assert call(absent) == call(empty)
     assert call(empty)[0] == 400
+
+
+def test_a_record_without_a_user_id_never_signs_in(world: World) -> None:
+    # Records of unknown usernames carry no userId (their TTL needs it absent): even with the
+    # right password's hash in it, such a record is no user, and there is no id to sign in as.
+    world.table.put_item(Item={"username": "mallory", "passwordHash": PASSWORD_HASH})
+    assert login(username="mallory")[:2] == (401, app.INVALID)
+    assert "GetOpenIdTokenForDeveloperIdentity" not in world.recorder.calls
