@@ -575,3 +575,11 @@ def test_a_record_without_a_user_id_never_signs_in(world: World) -> None:
     world.table.put_item(Item={"username": "mallory", "passwordHash": PASSWORD_HASH})
     assert login(username="mallory")[:2] == (401, app.INVALID)
     assert "GetOpenIdTokenForDeveloperIdentity" not in world.recorder.calls
+
+
+def test_a_count_without_a_window_starts_one(world: World) -> None:
+    # A success while other attempts were in flight leaves their holds counted and no window
+    # (lockedUntil removed): the next attempt refused at the limit starts a window.
+    world.add_user(failedAttempts=3)
+    assert login(WRONG)[0] == 401
+    assert world.item()["failedAttempts"] == 1
