@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from infra.developer_auth import TTL_ATTRIBUTE
@@ -583,3 +584,20 @@ def test_a_count_without_a_window_starts_one(world: World) -> None:
     world.add_user(failedAttempts=3)
     assert login(WRONG)[0] == 401
     assert world.item()["failedAttempts"] == 1
+
+
+def test_every_refusal_says_why_in_its_body(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Clients show the error (client/credentials.py): 401, 429, 500 and 503 each carry one.
+    world.add_user()
+    answers = [login(WRONG) for _ in range(world.settings.max_failed_attempts + 1)]
+    world.add_user(username="bob", principalTags={"tenant": "a*"})
+    answers.append(login(username="bob"))
+
+    def failing(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "InternalServerError"}}, "UpdateItem")
+
+    monkeypatch.setattr(world.table, "update_item", failing)
+    answers.append(login())
+    assert sorted({status for status, _, _ in answers}) == [401, 429, 500, 503]
+    for status, body, _ in answers:
+        assert isinstance(body.get("error"), str) and body["error"], status
