@@ -128,6 +128,22 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ),
     (
         "lambdas/developer_auth/app.py",
+        (
+            "if len(text) > (MAX_BODY_BYTES + 2) // 3 * 4 if is_base64 else len(text) > "
+            "MAX_BODY_BYTES:"
+        ),
+        "2 -> 3",
+    ): "(2051 // 3) * 4 is 2732, as (2050 // 3) * 4 is: the same limit",
+    (
+        "lambdas/developer_auth/app.py",
+        (
+            "if len(text) > (MAX_BODY_BYTES + 2) // 3 * 4 if is_base64 else len(text) > "
+            "MAX_BODY_BYTES:"
+        ),
+        "2 -> 1",
+    ): "(2049 // 3) * 4 is 2732, as (2050 // 3) * 4 is: the same limit",
+    (
+        "lambdas/developer_auth/app.py",
         'return "passwordHash" in item and "userId" in item',
         "drop operand 1 of and",
     ): (

@@ -67,6 +67,7 @@ def test_the_guide_states_the_functions_own_numbers() -> None:
     # Operators plan retries and alarms from these numbers (docs/developer-identities.md, the
     # answers and the lock-out): each is the one the function acts on.
     config = sign_in_app.AWS_CONFIG
+    assert stated(r"a body over (\d+) KB \(413\)") * 1024 == sign_in_app.MAX_BODY_BYTES
     assert stated(r"with `Retry-After: (\d+)`") == sign_in_app.BUSY_RETRY_SECONDS
     attempts = config.retries["total_max_attempts"]
     assert stated(r"(\w+) attempts \(DynamoDB's legacy default") == attempts
