@@ -601,3 +601,17 @@ def test_every_refusal_says_why_in_its_body(world: World, monkeypatch: pytest.Mo
     assert sorted({status for status, _, _ in answers}) == [401, 429, 500, 503]
     for status, body, _ in answers:
         assert isinstance(body.get("error"), str) and body["error"], status
+
+
+def test_an_unknown_user_is_a_plain_failure_not_a_data_error(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Judged against the dummy hash like any wrong password: nothing in the metrics or the log
+    # tells an unknown name from a known one.
+    world.add_user()
+    capsys.readouterr()
+    login(WRONG, username="mallory")
+    login(WRONG)
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    counts = [{k: v for k, v in record.items() if k.startswith("SignIn")} for record in emitted]
+    assert counts == [{"SignInFailed": [1.0]}, {"SignInFailed": [1.0]}]
