@@ -42,12 +42,15 @@ SUITE = ["--ignore=tests/e2e"]
 class Target:
     """Source files to mutate and their own tests, in stages (the quick ones first: a later
     stage meets only what the earlier let pass); ``confcutdir``: the conftest files those tests
-    need, none above it (the session's synthesis is not needed by them)."""
+    need, none above it (the session's synthesis is not needed by them), except for the test
+    files in ``synthesizing``, whose stage reads the session's synthesized templates
+    (tests/conftest.py)."""
 
     name: str
     sources: tuple[str, ...]
     stages: tuple[tuple[str, ...], ...]
     confcutdir: str
+    synthesizing: frozenset[str] = frozenset()
 
 
 TARGETS = {
@@ -68,11 +71,16 @@ TARGETS = {
             ),
             (
                 (
-                    "tests/lambdas/developer_auth/test_app.py",
                     "tests/lambdas/developer_auth/test_passwords.py",
+                    "tests/lambdas/developer_auth/test_tags.py",
                 ),
+                ("tests/lambdas/developer_auth/test_app.py",),
+                ("tests/lambdas/developer_auth/test_faults.py",),
+                ("tests/lambdas/developer_auth/test_limits.py",),
+                ("tests/lambdas/developer_auth/test_hostile.py",),
             ),
             "tests/lambdas",
+            frozenset({"tests/lambdas/developer_auth/test_limits.py"}),
         ),
         Target(
             "lambdas/pre_token_generation/",
@@ -102,6 +110,130 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         'Match.YES if p is not None and (p.text.lower() == "true") is absent else Match.NO',
         "drop operand 1 of and",
     ): "Null's values are never variables (Pattern.plain), so a pattern is never None there",
+    (
+        "lambdas/developer_auth/app.py",
+        "DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))",
+        "16 -> 17",
+    ): (
+        "the dummy hash's password is random and never disclosed: 16 or 17 random bytes, no "
+        "password sent matches it"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        "DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))",
+        "16 -> 15",
+    ): (
+        "the dummy hash's password is random and never disclosed: 16 or 15 random bytes, no "
+        "password sent matches it"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        (
+            "if len(text) > (MAX_BODY_BYTES + 2) // 3 * 4 if is_base64 else len(text) > "
+            "MAX_BODY_BYTES:"
+        ),
+        "2 -> 3",
+    ): "(2051 // 3) * 4 is 2732, as (2050 // 3) * 4 is: the same limit",
+    (
+        "lambdas/developer_auth/app.py",
+        (
+            "if len(text) > (MAX_BODY_BYTES + 2) // 3 * 4 if is_base64 else len(text) > "
+            "MAX_BODY_BYTES:"
+        ),
+        "2 -> 1",
+    ): "(2049 // 3) * 4 is 2732, as (2050 // 3) * 4 is: the same limit",
+    (
+        "lambdas/developer_auth/app.py",
+        'return "passwordHash" in item and "userId" in item',
+        "drop operand 1 of and",
+    ): (
+        "is_user only decides whether the stored hash is read: a record without a passwordHash "
+        "has none to read (item.get gives None either way)"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'expiry = str(hold).split(":", 1)[0]',
+        "1 -> 2",
+    ): "only the text before the first ':' is read, which any split at ':' gives alike",
+    (
+        "lambdas/developer_auth/app.py",
+        "return int(expiry) if expiry.isdigit() else 0",
+        "0 -> 1",
+    ): (
+        "an unreadable hold's expiry is only compared with now (<= now: expired), and 0 and 1 "
+        "are both long past"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        "return int(expiry) if expiry.isdigit() else 0",
+        "0 -> -1",
+    ): (
+        "an unreadable hold's expiry is only compared with now (<= now: expired), and 0 and -1 "
+        "are both long past"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        "with ThreadPoolExecutor(max_workers=1) as background:",
+        "1 -> 2",
+    ): "the pool is given at most one task (the budget check of a new unknown name)",
+    (
+        "lambdas/developer_auth/app.py",
+        "counted = {",
+        "entry 'lockedUntil' removed",
+    ): (
+        "nothing reads the reserved record's lockedUntil: _sign_in and _release read its hash, "
+        "user id, disabled, tags, holds and failedAttempts"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'restarted = {**old, "failedAttempts": 1, "holds": {hold}, "lockedUntil": until}',
+        "entry 'lockedUntil' removed",
+    ): (
+        "nothing reads the restarted record's lockedUntil: _sign_in and _release read its hash, "
+        "user id, disabled, tags, holds and failedAttempts"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'return None, False, int(min([old["lockedUntil"], *live]))',
+        "False -> True",
+    ): "with no record _sign_in answers 429 before it reads whether the record is new",
+    (
+        "lambdas/developer_auth/app.py",
+        "return None, False, until",
+        "False -> True",
+    ): "with no record _sign_in answers 429 before it reads whether the record is new",
+    (
+        "lambdas/developer_auth/app.py",
+        '":expires": (window + 2) * self.settings.lockout_seconds,',
+        "2 -> 3",
+    ): (
+        "a window's budget count is written only by attempts whose clock is in that window: "
+        "expiring it a window later keeps it longer in the table, where no answer reads it"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        (
+            "CORSConfig(allow_origin=SETTINGS.cors_origins[0], "
+            "extra_origins=list(SETTINGS.cors_origins[1:]))"
+        ),
+        "1 -> 0",
+    ): (
+        "Powertools allows an origin by membership of [allow_origin, *extra_origins]: the first "
+        "listed twice allows the same origins"
+    ),
+    (
+        "lambdas/developer_auth/app.py",
+        'return Response(status, "application/json", json.dumps(body), headers or {})',
+        "drop operand 2 of or",
+    ): "Powertools' Response takes headers=None as no headers (dict(headers) if headers else {})",
+    (
+        "lambdas/developer_auth/app.py",
+        "dict(event.headers or {}), event.body, bool(event.is_base64_encoded)",
+        "drop operand 2 of or",
+    ): (
+        "Powertools' event.headers is always a mapping (CaseInsensitiveDict of the event's "
+        "headers, empty for None)"
+    ),
 }
 
 
@@ -337,7 +469,8 @@ def run(tree: Path, arguments: list[str], timeout: float) -> tuple[bool, float]:
 
 
 def own_tests(target: Target, stage: tuple[str, ...]) -> list[str]:
-    return ["-n", "0", "--confcutdir", target.confcutdir, *stage]
+    confcutdir = "tests" if target.synthesizing.intersection(stage) else target.confcutdir
+    return ["-n", "0", "--confcutdir", confcutdir, *stage]
 
 
 def check_isolation(tree: Path, target: Target) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import importlib.util
 import json
 import logging
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -13,12 +16,20 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from infra.developer_auth import TTL_ATTRIBUTE
 from lambdas.developer_auth import app, passwords
 from tests.lambdas.context import FakeContext
-from tests.lambdas.developer_auth.world import DUMMY_HASH, PASSWORD, USER_ID, WRONG, World
+from tests.lambdas.developer_auth.world import (
+    DUMMY_HASH,
+    PASSWORD,
+    PASSWORD_HASH,
+    USER_ID,
+    WRONG,
+    World,
+)
 from tests.lambdas.dynamodb import atomic_item_writes
 from tests.lambdas.settings import DEVELOPER_PROVIDER
 
@@ -396,3 +407,211 @@ def test_an_unreadable_stored_hash_is_a_failure_and_a_data_error(
     logged = json.dumps([r.__dict__ for r in caplog.records], default=str)
     assert "stored password hash unreadable" in logged
     assert world.item()["failedAttempts"] == 2
+
+
+def padded(size: int) -> str:
+    """Credentials as JSON, padded with whitespace to exactly ``size`` bytes."""
+    text = json.dumps({"username": "alice", "password": PASSWORD})
+    return text[:-1] + " " * (size - len(text)) + "}"
+
+
+@pytest.mark.parametrize("encoded", [False, True], ids=["text", "base64"])
+def test_a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_413(
+    world: World, encoded: bool
+) -> None:
+    world.add_user()
+    for size, status in ((app.MAX_BODY_BYTES, 200), (app.MAX_BODY_BYTES + 1, 413)):
+        text = padded(size)
+        event = request(raw=base64.b64encode(text.encode()).decode() if encoded else text)
+        event["isBase64Encoded"] = encoded
+        assert call(event)[0] == status, size
+
+
+def test_a_base64_body_is_decoded_strictly_and_measured_before_decoding(world: World) -> None:
+    world.add_user()
+    sent = base64.b64encode(padded(100).encode()).decode()
+    # A character outside the alphabet is refused, not skipped over.
+    for raw, status in ((sent, 200), (sent[:8] + "!" + sent[8:], 400), ("!" * 3000, 413)):
+        # Past the limit, the size is refused before any decoding: 413, not a malformed 400.
+        event = request(raw=raw)
+        event["isBase64Encoded"] = True
+        assert call(event)[0] == status, raw[:12]
+
+
+def test_a_request_without_headers_is_a_415_naming_the_content_type() -> None:
+    body = json.dumps({"username": "alice", "password": PASSWORD})
+    with pytest.raises(app.RequestError) as refused:
+        app.parse_credentials(None, body, False)
+    assert (refused.value.status, refused.value.field) == (415, "Content-Type")
+
+
+def test_a_window_is_over_at_its_locked_until_second(world: World) -> None:
+    # The reservation's condition opens a window only while lockedUntil > now; at that second
+    # the window is over, so the count restarts rather than lock the user out.
+    world.add_user(failedAttempts=3, lockedUntil=int(world.now))
+    assert login()[0] == 200
+
+
+@pytest.mark.parametrize("left", [Decimal(1), Decimal("0.5")])
+def test_retry_after_is_the_seconds_left_down_to_one(world: World, left: Decimal) -> None:
+    # Never 0, which would tell a client to retry at once, even for a window written by hand to
+    # end within the second.
+    world.add_user(failedAttempts=3, lockedUntil=int(world.now) + left)
+    status, _, headers = login()
+    assert (status, headers["Retry-After"]) == (429, "1")
+
+
+def test_a_success_clears_a_hold_that_expires_that_second(world: World) -> None:
+    # A hold stops counting at its expiry (the reservation gives back those <= now): the count
+    # a success leaves holds only the holds still live after this second.
+    ended = f"{int(world.now)}:ended"
+    world.add_user(failedAttempts=1, lockedUntil=int(world.now) + 600, holds={ended})
+    assert login()[0] == 200
+    assert world.item()["failedAttempts"] == 0
+    assert "holds" not in world.item()
+
+
+def test_each_answer_counts_one_in_its_metric(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The alarms (infra/monitoring.py) sum these: one attempt is one count.
+    world.add_user()
+    capsys.readouterr()
+    login()
+    login(WRONG)
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    counts = [{k: v for k, v in record.items() if k.startswith("SignIn")} for record in emitted]
+    assert counts == [{"SignInSucceeded": [1.0]}, {"SignInFailed": [1.0]}]
+
+
+def test_every_configured_origin_and_no_other_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The origins come from config.corsOrigins (infra/developer_auth.py writes CORS_ORIGINS); the
+    # function reads them once, at import: a copy of the module imported with two of them.
+    allowed = ("https://app.example.com", "https://admin.example.com")
+    monkeypatch.setenv("CORS_ORIGINS", ",".join(allowed))
+    name = f"{app.__package__}.app_with_origins"
+    spec = importlib.util.spec_from_file_location(name, app.__file__)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)
+    spec.loader.exec_module(module)
+    for origin in (*allowed, "https://evil.example.com"):
+        event = request({})
+        event["httpMethod"] = event["requestContext"]["httpMethod"] = "OPTIONS"
+        event["headers"] = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+        event["multiValueHeaders"] = {key: [value] for key, value in event["headers"].items()}
+        response = module.handler(event, FakeContext())
+        headers = {key: values[-1] for key, values in response["multiValueHeaders"].items()}
+        expected = origin if origin in allowed else None
+        assert headers.get("Access-Control-Allow-Origin") == expected, origin
+
+
+def test_a_new_name_past_the_budget_costs_three_writes_and_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with mock_aws():
+        world = World(unknown_names_per_window=1)
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
+        assert world.sign_in("ghost0", WRONG).status == 401
+        world.recorder.calls.clear()
+        assert world.sign_in("ghost1", WRONG).status == 401
+        # Its reservation, the budget's refusal, the record taken back; nothing to settle.
+        assert world.recorder.calls == Counter(UpdateItem=2, DeleteItem=1)
+        assert world.item("ghost1") is None
+
+
+def test_the_windows_budget_outlives_the_window_for_a_clock_running_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with mock_aws():
+        world = World(unknown_names_per_window=1)
+        monkeypatch.setattr(app, "DUMMY_HASH", DUMMY_HASH)
+        lockout = world.settings.lockout_seconds
+        start = world.now - world.now % lockout  # the window's first second
+        world.now = start
+        assert world.sign_in("ghost0", WRONG).status == 401
+        # DynamoDB's clock (TTL) is a few seconds into the next window, the function's still in
+        # this one: TTL may delete the window's records, but not the count of its budget.
+        world.now = start + lockout + 5
+        world.expire()
+        world.sign_in.clock = lambda: start + lockout - 1
+        assert world.sign_in("ghost1", WRONG).status == 401
+        assert world.item("ghost1") is None
+
+
+def test_the_log_names_a_user_by_the_pseudonym_the_guide_gives(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # docs/developer-identities.md: the first 8 bytes of the username's SHA-256, in hex, so an
+    # operator finds one user's attempts without the logs naming anyone.
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    world.add_user()
+    login()
+    login(WRONG, username="ALICE")
+    login(WRONG, username="mallory")
+    users = [r.__dict__.get("user") for r in caplog.records if r.name == app.logger.name]
+    alice, mallory = (
+        hashlib.sha256(name.encode()).hexdigest()[:16] for name in ("alice", "mallory")
+    )
+    assert users == [alice, alice, mallory]
+
+
+def test_an_unknown_field_is_named_by_its_first_64_characters(world: World) -> None:
+    body = {"username": "alice", "password": PASSWORD, "x" * 100: 1}
+    status, answered, _ = call(request(raw=json.dumps(body)))
+    assert (status, answered["field"]) == (400, "x" * 64)
+
+
+def test_an_absent_body_is_answered_as_an_empty_one(world: World) -> None:
+    # API Gateway sends null for a request without a body: the same request as an empty body.
+    empty, absent = request(raw=""), request(raw="")
+    absent["body"] = None
+    assert call(absent) == call(empty)
+    assert call(empty)[0] == 400
+
+
+def test_a_record_without_a_user_id_never_signs_in(world: World) -> None:
+    # Records of unknown usernames carry no userId (their TTL needs it absent): even with the
+    # right password's hash in it, such a record is no user, and there is no id to sign in as.
+    world.table.put_item(Item={"username": "mallory", "passwordHash": PASSWORD_HASH})
+    assert login(username="mallory")[:2] == (401, app.INVALID)
+    assert "GetOpenIdTokenForDeveloperIdentity" not in world.recorder.calls
+
+
+def test_a_count_without_a_window_starts_one(world: World) -> None:
+    # A success while other attempts were in flight leaves their holds counted and no window
+    # (lockedUntil removed): the next attempt refused at the limit starts a window.
+    world.add_user(failedAttempts=3)
+    assert login(WRONG)[0] == 401
+    assert world.item()["failedAttempts"] == 1
+
+
+def test_every_refusal_says_why_in_its_body(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Clients show the error (client/credentials.py): 401, 429, 500 and 503 each carry one.
+    world.add_user()
+    answers = [login(WRONG) for _ in range(world.settings.max_failed_attempts + 1)]
+    world.add_user(username="bob", principalTags={"tenant": "a*"})
+    answers.append(login(username="bob"))
+
+    def failing(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "InternalServerError"}}, "UpdateItem")
+
+    monkeypatch.setattr(world.table, "update_item", failing)
+    answers.append(login())
+    assert sorted({status for status, _, _ in answers}) == [401, 429, 500, 503]
+    for status, body, _ in answers:
+        assert isinstance(body.get("error"), str) and body["error"], status
+
+
+def test_an_unknown_user_is_a_plain_failure_not_a_data_error(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Judged against the dummy hash like any wrong password: nothing in the metrics or the log
+    # tells an unknown name from a known one.
+    world.add_user()
+    capsys.readouterr()
+    login(WRONG, username="mallory")
+    login(WRONG)
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
+    counts = [{k: v for k, v in record.items() if k.startswith("SignIn")} for record in emitted]
+    assert counts == [{"SignInFailed": [1.0]}, {"SignInFailed": [1.0]}]

@@ -376,3 +376,11 @@ def test_a_hold_written_by_hand_is_given_back_not_counted_for_good(world: World)
     }
     world.add_user(failedAttempts=max_failed, lockedUntil=int(world.now + 600), holds=odd)
     assert login()[0] == 200
+
+
+def test_a_call_that_can_end_exactly_at_the_deadline_starts(world: World) -> None:
+    world.add_user()
+    # The reservation at once, the release and the token with exactly one call's time left.
+    elapsed = iter([0.0, 0.0, *[float(app.DEADLINE_SECONDS - app.CALL_SECONDS)] * 2])
+    world.sign_in.timer = lambda: next(elapsed)
+    assert login()[0] == 200

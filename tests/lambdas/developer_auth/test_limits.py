@@ -4,9 +4,11 @@ function's body limit, and its deadline against the timeout the synth gives it."
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -47,6 +49,36 @@ def test_the_function_answers_before_its_timeout_and_holds_outlive_it() -> None:
     backoff = sum(2**attempt for attempt in range(attempts - 1))
     assert attempts * timeouts + backoff <= sign_in_app.CALL_SECONDS
     assert TIMEOUT_SECONDS < 29  # API Gateway's integration timeout
+
+
+GUIDE = Path(__file__).resolve().parents[3] / "docs" / "developer-identities.md"
+NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def stated(pattern: str) -> int:
+    """The number the developer guide states where ``pattern`` (one group) matches."""
+    text = " ".join(GUIDE.read_text().split())
+    found = re.search(pattern, text)
+    assert found, f"docs/developer-identities.md no longer says {pattern!r}"
+    return int(NUMBERS.get(found[1], found[1]))
+
+
+def test_the_guide_states_the_functions_own_numbers() -> None:
+    # Operators plan retries and alarms from these numbers (docs/developer-identities.md, the
+    # answers and the lock-out): each is the one the function acts on.
+    config = sign_in_app.AWS_CONFIG
+    assert stated(r"a body over (\d+) KB \(413\)") * 1024 == sign_in_app.MAX_BODY_BYTES
+    assert stated(r"with `Retry-After: (\d+)`") == sign_in_app.BUSY_RETRY_SECONDS
+    attempts = config.retries["total_max_attempts"]
+    assert stated(r"(\w+) attempts \(DynamoDB's legacy default") == attempts
+    assert stated(r"(\d+) s to connect") == config.connect_timeout
+    assert stated(r"(\d+) s to read") == config.read_timeout
+    assert stated(r"one call takes at most (\d+) s") == sign_in_app.CALL_SECONDS
+    assert stated(r"the function \((\d+) s timeout\)") == TIMEOUT_SECONDS
+    assert stated(r"could not finish within (\d+) s") == sign_in_app.DEADLINE_SECONDS
+    assert stated(r"expiring (\d+) s later \(`HOLD_SECONDS`") == sign_in_app.HOLD_SECONDS
+    assert stated(r"signs in at the latest (\d+) s later") == sign_in_app.HOLD_SECONDS
+    assert stated(r"after (\w+) lost races the answer is 429") == sign_in_app.RESTART_ROUNDS
 
 
 def credentials_schema(synth: Synth) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -54,6 +56,7 @@ def test_a_tag_is_normalized_like_the_claim_it_stands_for() -> None:
         ({"ten#ant": "acme"}, "ten#ant", "only letters, digits"),
         ({"tenant": "acme", "TENANT": "other"}, "TENANT", "only in case"),
         ({"tenant": 7}, "tenant", "text"),
+        ({7: "acme"}, "7", "text"),
         ({"tenant": "a b, c"}, "tenant", "a list"),
         ({f"k{n}": "v" for n in range(51)}, "", "at most 50"),
         (["tenant", "acme"], "", "not a map"),
@@ -74,6 +77,19 @@ def test_what_sts_allows_passes_unchanged() -> None:
 
 def test_transforms_come_as_the_synth_writes_them() -> None:
     assert tags.parse_transforms('{"tenant": ["strip", "lower"]}') == TENANT
-    for bad in ('["strip"]', '{"tenant": ["upper"]}', '{"tenant": "lower"}'):
+    for bad in ('["strip"]', '{"tenant": ["upper"]}', '{"tenant": "lower"}', '{"tenant": ""}'):
         with pytest.raises(ValueError, match=r"transforms|not an object"):
             tags.parse_transforms(bad)
+
+
+def test_a_tag_may_take_every_transform_the_hook_knows() -> None:
+    steps = sorted(tags.STEPS)
+    assert tags.parse_transforms(json.dumps({"tenant": steps})) == {"tenant": tuple(steps)}
+
+
+def test_an_unknown_transform_is_refused_not_skipped() -> None:
+    # As the hook refuses it: a step skipped would pass a tag the hook never makes.
+    with pytest.raises(ValueError, match="unknown transform"):
+        tags.transform("Acme", ("upper",))
+    with pytest.raises(ValueError, match="unknown transform"):
+        hook.transform("Acme", ("upper",))
