@@ -28,24 +28,26 @@ import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import botocore.session
 import pytest
-from aws_cdk.assertions import Template as Assertions
-from moto.cognitoidp import models as cognitoidp_models
 from xdist.scheduler import LoadScopeScheduling
 
 from infra.config import AppConfig
-from offline.stack import ONCE_IMPORTED_KEYS
 from tests.support import session_synth
-from tests.support.template import Synth, Synthesized, Template
+
+# pytest-xdist's controller imports this file too, and runs no test: what only tests need (the
+# CDK's runtime, moto) is imported where they need it, so the workers start sooner.
+if TYPE_CHECKING:
+    from aws_cdk.assertions import Template as Assertions
+
+    from tests.support.template import Synth, Synthesized, Template
 
 # Every boto3 session reads and parses botocore's service models afresh, and the tests create
 # hundreds of sessions (one per client, function and moto world): one loader, whose cache the
 # sessions share, reads each model once per worker. The models are read-only data.
 botocore.session.create_loader = functools.cache(botocore.session.create_loader)
-# The tests create a user pool in moto for nearly every client test; offline stacks do the same.
-cognitoidp_models.jwk = ONCE_IMPORTED_KEYS
 # Packages whose modules share a package-scoped fixture too costly to build on each worker
 # (tests/e2e: an offline stack): each runs whole on one worker.
 ONE_WORKER_PACKAGES = ("tests/e2e/",)
@@ -107,6 +109,17 @@ def _shared(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _moto_user_pool_key_imported_once() -> None:
+    """The tests create a user pool in moto for nearly every client test (offline stacks patch
+    the same for their own pools)."""
+    from moto.cognitoidp import models as cognitoidp_models
+
+    from offline.stack import ONCE_IMPORTED_KEYS
+
+    cognitoidp_models.jwk = ONCE_IMPORTED_KEYS
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _synthesis_started(request: pytest.FixtureRequest, _shared: Path) -> Iterator[None]:
     started = None
     if any(map(_needs_synthesis, request.session.items)):
@@ -119,6 +132,8 @@ def _synthesis_started(request: pytest.FixtureRequest, _shared: Path) -> Iterato
 
 @pytest.fixture(scope="session")
 def synth(_shared: Path) -> Synth:
+    from tests.support.template import Synth, Synthesized
+
     with session_synth.locked(_shared):
         if not session_synth.synthesized(_shared):
             session_synth.synthesize(_shared)  # none under way, or it failed: here, to show why

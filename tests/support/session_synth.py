@@ -21,15 +21,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
-from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
-
-from app import add_stack, build_app
 from infra.config import CDK_JSON, AppConfig, cdk_json_context, parse_config
 from tests.support import configs
+
+# The CDK is imported where the app is built: pytest-xdist's controller imports this module
+# (through tests/conftest.py) and never synthesizes.
+if TYPE_CHECKING:
+    from aws_cdk import Stack
 
 ALL_PROVIDERS = CDK_JSON.parent / "docs" / "examples" / "all-providers.json"
 TWITTER_SECRET = "test-only-twitter-secret"
@@ -110,6 +110,10 @@ def synthesize(shared: Path) -> None:
     """The whole session's app into ``shared``/cdk.out.session, cdk-nag on every stack: the
     demo, the variant, the providers example, the forked config (with a forker's own resources)
     and cdk.json's config when it is not the demo's."""
+    from aws_cdk import Stack
+
+    from app import add_stack, build_app
+
     session = session_configs()
     context = {**cdk_json_context(), "twitterConsumerSecret": TWITTER_SECRET}
     outdir = shared / ASSEMBLY
@@ -128,6 +132,11 @@ def add_forkers_resource(stack: Stack) -> None:
     """What a forker adds to infra/stack.py first: resources of their own (cdk-nag clean), each
     written to be destroyed, as a forker might copy it from a sandbox example (in a protected
     stage the stack keeps them anyway: infra/retention.py), and an output their app reads."""
+    from aws_cdk import CfnOutput, RemovalPolicy
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
     key = kms.Key(
         stack, FORKERS_RESOURCE, enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY
     )
