@@ -29,7 +29,7 @@ def ask(method: str, url: str, headers: dict[str, str]) -> tuple[int, dict[str, 
     """The status and headers (lower-case names) of one request, refusals included."""
     request = urllib.request.Request(url, method=method, headers=headers)  # noqa: S310 (http(s) URLs of the target)
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (as above)
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (the target's http(s) URL)
             return answer.status, {k.lower(): v for k, v in answer.headers.items()}
     except urllib.error.HTTPError as error:
         return error.code, {k.lower(): v for k, v in error.headers.items()}
